@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+# LiteLLM would fetch its price map from the internet at import time without this.
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+
+.PHONY: help install run migrate test lint typecheck unit evals format clean
+
+help:
+	@echo "make run    install into .venv, migrate the database, start 'taskpilot chat'"
+	@echo "make test   install, then lint, type-check, run the tests and the offline evals"
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5,<1"
+	@$(UV) sync --frozen --quiet
+
+migrate: install
+	@$(UV) run --frozen taskpilot db upgrade
+
+run: migrate
+	@$(UV) run --frozen taskpilot chat
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: install
+	$(UV) run --frozen pyright
+
+unit: install
+	@$(UV) run --frozen pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; \
+	exit $$status
+
+evals: install
+	$(UV) run --frozen taskpilot eval run --dataset evals/datasets --model offline \
+		--min-pass-rate 0.9 --json-out reports/evals-offline.json
+
+test: lint typecheck unit evals
+
+format: install
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+clean:
+	rm -rf .venv var reports .pytest_cache .ruff_cache

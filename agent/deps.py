@@ -1,0 +1,15 @@
+"""The dependencies an agent turn runs with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tools.deps import ToolDeps
+
+
+@dataclass(kw_only=True)
+class AgentDeps(ToolDeps):
+    """Everything a turn needs: the tools' facts plus what only the agent loop reads."""
+
+    # The name the prompt uses for the speaker; the directory's display name when known.
+    actor_name: str | None = None

@@ -1,0 +1,90 @@
+"""Conversation memory: the message history of each conversation, kept in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelMessagesTypeAdapter,
+    ModelRequest,
+    UserPromptPart,
+)
+from sqlalchemy import JSON, Column, String, Text
+from sqlmodel import Field, Session, SQLModel
+
+from tasks.models import ID_CHARS, utcnow
+from tasks.types import UTCDateTime
+
+
+class Conversation(SQLModel, table=True):
+    """One conversation's history, scoped to its team."""
+
+    __tablename__: ClassVar[str] = "conversations"  # pyright: ignore[reportIncompatibleVariableOverride]
+
+    team_id: str = Field(sa_column=Column(String(ID_CHARS), primary_key=True))
+    conversation_id: str = Field(sa_column=Column(String(255), primary_key=True))
+    # The pydantic-ai message history, as `ModelMessagesTypeAdapter` writes it.
+    messages: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    # Tool calls waiting for the person's confirmation: tool_call_id, tool and args.
+    pending: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+@dataclass
+class ConversationState:
+    """What a turn starts from: the earlier messages and any call awaiting confirmation."""
+
+    messages: list[ModelMessage] = field(default_factory=list[ModelMessage])
+    pending: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
+
+
+def load_conversation(session: Session, *, team_id: str, conversation_id: str) -> ConversationState:
+    """The stored state of a conversation, empty when it is new."""
+    row = session.get(Conversation, (team_id, conversation_id))
+    if row is None:
+        return ConversationState()
+    messages = ModelMessagesTypeAdapter.validate_json(row.messages)
+    return ConversationState(messages=list(messages), pending=list(row.pending or []))
+
+
+def trim_history(messages: list[ModelMessage], *, max_messages: int) -> list[ModelMessage]:
+    """Keep at most `max_messages`, starting at a person's message so no tool call is cut in two."""
+    if len(messages) <= max_messages:
+        return messages
+    if max_messages == 0:
+        return []
+    for start in range(len(messages) - max_messages, len(messages)):
+        message = messages[start]
+        if isinstance(message, ModelRequest) and any(
+            isinstance(part, UserPromptPart) for part in message.parts
+        ):
+            return messages[start:]
+    return []
+
+
+def save_conversation(
+    session: Session,
+    *,
+    team_id: str,
+    conversation_id: str,
+    messages: list[ModelMessage],
+    pending: list[dict[str, Any]],
+    max_messages: int,
+) -> None:
+    """Store the conversation after a turn, bounded in length."""
+    kept = messages if pending else trim_history(messages, max_messages=max_messages)
+    payload = ModelMessagesTypeAdapter.dump_json(kept).decode()
+    row = session.get(Conversation, (team_id, conversation_id))
+    if row is None:
+        row = Conversation(team_id=team_id, conversation_id=conversation_id)
+    row.messages = payload
+    row.pending = pending or None
+    row.updated_at = utcnow()
+    session.add(row)

@@ -1,0 +1,447 @@
+"""Pulling a task's attributes out of free text, leaving the title behind.
+
+"update the roadmap, high priority, due next monday #planning" becomes the title "update the
+roadmap" with priority high, due "next monday" and the tag "planning".
+
+Every attribute is found as a span of the text. A span is *strong* when its wording makes it an
+attribute wherever it stands ("by friday", "high priority", "#planning", "assign to bob") and
+*weak* when the same words could belong to a title ("friday", "urgent", "@bob"): a weak span is
+only taken from the start or the end of the text, so "prep the friday demo" keeps its title while
+"call the bank friday" gets a due date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from agent.offline.dates import expand_short_days, find_dates
+from agent.offline.lexicon import PRIORITY_NAMES
+from agent.offline.slots import leading_person_end
+from agent.offline.text import collapse
+
+_PRIO_LEVEL = (
+    r"(?:lowest|low|lo|normal|medium|med|mid|highest|high|hi|top|urgent|critical|crit|max)"
+)
+_STRONG_PRIORITY = (
+    re.compile(
+        rf"(?<![\w-])(?:(?:with|at|as)\s+)?(?:a\s+)?(?P<level>{_PRIO_LEVEL})[\s-]*"
+        r"(?:priority|pri|importance)(?![\w-])",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?<![\w-])(?:priority|pri)\s*(?:is|of|=|:|-|level|to)?\s*"
+        rf"(?P<level>{_PRIO_LEVEL}|p[0-4]|[0-4])(?![\w-])",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?<![\w-])(?P<level>p[0-4])(?![\w-])", re.IGNORECASE),
+    re.compile(r"(?<![\w-])(?P<level>asap|a\.s\.a\.p\.?|as\s+soon\s+as\s+possible)(?![\w])", re.I),
+)
+_LOW_PRIORITY = re.compile(
+    r"(?<![\w-])(?:not\s+urgent|no\s+rush|not\s+a\s+priority|low[\s-]key|no\s+hurry"
+    r"|whenever\s+(?:you\s+(?:can|get\s+(?:a\s+)?(?:chance|time|a\s+sec))|possible)"
+    r"|when\s+you\s+(?:get|have)\s+(?:a\s+)?(?:chance|sec|minute|moment|time)"
+    r"|nice\s+to\s+have|someday|some\s+day|eventually|low\s+effort)(?![\w-])",
+    re.IGNORECASE,
+)
+_BANGS = re.compile(r"(?<![!\w])!{2,}(?!!)")
+_WEAK_PRIORITY = re.compile(
+    r"(?<![\w-])(?P<level>urgent(?:ly)?|critical|important|whenever|high|low)(?![\w-])",
+    re.IGNORECASE,
+)
+_WEAK_PRIORITY_VALUES = {
+    "urgent": "urgent",
+    "urgently": "urgent",
+    "critical": "urgent",
+    "important": "high",
+    "whenever": "low",
+    "high": "high",
+    "low": "low",
+}
+
+_HASHTAG = re.compile(r"(?<![\w&#/<])#(?P<tag>[A-Za-z][\w\-]{0,49})")
+_TAG_PHRASE = re.compile(
+    r"(?:^|(?<=[\s,;]))(?:and\s+|with\s+)?(?:tag(?:ged|s)?|label(?:led|ed|s)?)"
+    r"(?:\s+(?:it|this|that|as|with))*\s*:?\s+"
+    r"(?P<tags>#?[\w\-]+(?:\s*(?:,|and|&)\s*#?[\w\-]+){0,9})\s*[.!]?$",
+    re.IGNORECASE,
+)
+_DESCRIPTION = re.compile(
+    r"(?:^|(?<=[\s,;(]))(?:--\s*|-\s+)?(?:with\s+(?:a\s+|the\s+)?)?"
+    r"(?:notes?|description|desc|details|context|fyi|info|comment)"
+    r"(?:\s*:|\s+saying|\s+that\s+says)\s*(?P<value>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_PERSON = r"(?:<@[UW][A-Z0-9]+>|@[\w][\w.\-]*|[A-Za-z][\w'.\-]*(?:\s+[A-Za-z][\w'.\-]*)?)"
+_STRONG_ASSIGNEE = (
+    re.compile(
+        r"(?:^|(?<=[\s,;]))(?:and\s+)?(?:(?:re)?assign(?:ed)?|give|hand|delegate(?:d)?)"
+        rf"\s+(?:it\s+|this\s+|that\s+)?(?:over\s+)?to\s*:?\s+(?P<person>{_PERSON})",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"(?:^|(?<=[\s,;(]))(?:assignee|owner|who)\s*[:=]\s*(?P<person>{_PERSON})",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?:^|(?<=[\s,;]))for\s+(?P<person><@[UW][A-Z0-9]+>|@[\w][\w.\-]*|me|myself)(?![\w@>])",
+        re.IGNORECASE,
+    ),
+)
+_WEAK_ASSIGNEE = re.compile(
+    r"(?:^|(?<=[\s,;]))(?:cc\s+)?(?P<person><@[UW][A-Z0-9]+>|@[\w][\w.\-]*)(?![\w@>.\-])",
+    re.IGNORECASE,
+)
+
+# What may stand between a weak span and the end of the text without making it "inside".
+_GAP = re.compile(
+    r"^(?:[\s,;:.!?\-–—()/&]|and\b|by\b|with\b|on\b|at\b|for\b|due\b|please\b|thanks\b"
+    r"|thank\s+you\b|ok\b|also\b|then\b|too\b|to\b)*$",
+    re.IGNORECASE,
+)
+_PUNCTUATION = " \t\n,;:.!?-–—/&|>()[]*"
+# Words that dangle at the end of a title once its attributes are gone ("send the deck by").
+_TRAILING_WORDS = (
+    "and",
+    "by",
+    "with",
+    "on",
+    "at",
+    "for",
+    "due",
+    "to",
+    "is",
+    "are",
+    "please",
+    "pls",
+    "kindly",
+    "thanks",
+    "thank you",
+    "ok",
+    "okay",
+    "also",
+    "then",
+    "too",
+    "so",
+    "but",
+    "or",
+    "plus",
+    "priority",
+    "prio",
+    "as",
+    "from",
+    "before",
+    "until",
+    "till",
+    "make it",
+    "set it",
+    "mark it",
+    "mark it as",
+    "set it to",
+    "make it a",
+    "and make it",
+    "it's",
+    "its",
+    "it is",
+    "which is",
+    "that's",
+    "it should be",
+    "should be",
+    "it's due",
+    "with a",
+    "at a",
+    "and it's",
+)
+_LEADING_WORDS = ("to", "that", "about", "and", "so", "then", "also", "please", "pls", "kindly")
+_FILLER = re.compile(
+    r"(?<![\w'])(?:please|pls|kindly|thanks|thank\s+you|thx|if\s+you\s+can|if\s+possible"
+    r"|for\s+me\s+please|real\s+quick|when\s+you\s+can)(?![\w'])",
+    re.IGNORECASE,
+)
+_LIST_SUFFIX = re.compile(
+    r"\s+(?:to|on|onto|in)\s+(?:my|the|our)\s+(?:to-?\s?do\s+|task\s+)?"
+    r"(?:list|todos?|to-dos?|tasks|backlog|board|plate)\s*[.!]*$",
+    re.IGNORECASE,
+)
+_LIST_PREFIX = re.compile(r"^on\s+my\s+(?:list|plate)\s*[:,-]?\s*", re.IGNORECASE)
+
+
+@dataclass
+class Attributes:
+    """What `extract` found: the leftover text (a title) and each attribute the person gave."""
+
+    text: str
+    due: str | None = None
+    due_after: str | None = None
+    priority: str | None = None
+    tags: list[str] = field(default_factory=list[str])
+    assignee: str | None = None
+    description: str | None = None
+    unresolved_person: bool = False
+
+    @property
+    def has_any(self) -> bool:
+        """Whether any attribute at all was found."""
+        return bool(
+            self.due
+            or self.due_after
+            or self.priority
+            or self.tags
+            or self.assignee
+            or self.description
+        )
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    kind: str
+    value: str
+    strong: bool
+
+
+def extract(
+    text: str,
+    *,
+    channels: frozenset[str] = frozenset(),
+    weak: bool = True,
+    dates: bool = True,
+) -> Attributes:
+    """Split `text` into a title and attributes; see the module docstring.
+
+    `weak=False` keeps weak spans in the text (used when the text is a quoted title), and
+    `dates=False` leaves when-phrases alone.
+    """
+    text = expand_short_days(text)
+    description: str | None = None
+    described = _DESCRIPTION.search(text)
+    if described and described.start() > 0:
+        description = _clean_description(described.group("value"))
+        text = text[: described.start()]
+    attributes = Attributes(text="", description=description)
+    spans = _collect(text, channels=channels, dates=dates)
+    spans = _without_overlaps(spans)
+    taken = [span for span in spans if span.strong]
+    pending = [span for span in spans if not span.strong] if weak else []
+    changed = True
+    while changed and pending:
+        changed = False
+        for span in list(pending):
+            if _at_edge(text, span, taken):
+                taken.append(span)
+                pending.remove(span)
+                changed = True
+    for span in sorted(taken, key=lambda s: s.start):
+        _apply(attributes, span)
+    attributes.text = clean_title(_remove(text, taken))
+    return attributes
+
+
+def clean_title(text: str) -> str:
+    """Strip filler, list suffixes and dangling connectors from a title."""
+    text = _FILLER.sub(" ", text)
+    text = _LIST_SUFFIX.sub("", text)
+    text = _LIST_PREFIX.sub("", text)
+    text = collapse(text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _strip_edges(text)
+    return _balance_quotes(text)
+
+
+def _strip_edges(text: str) -> str:
+    """One pass of trimming punctuation and dangling connector words from both ends."""
+    text = text.strip(_PUNCTUATION).strip("\"'").strip(_PUNCTUATION)
+    lowered = text.lower()
+    for word in sorted(_TRAILING_WORDS, key=len, reverse=True):
+        if lowered == word:
+            return ""
+        if lowered.endswith(" " + word):
+            return text[: -len(word) - 1]
+    for word in _LEADING_WORDS:
+        if lowered.startswith(word + " "):
+            return text[len(word) + 1 :]
+    return text
+
+
+def capitalize(title: str) -> str:
+    """Upper-case the first letter of a title unless its first word is mixed case ("iOS")."""
+    if not title:
+        return title
+    first = title.split(" ", 1)[0]
+    if first[:1].islower() and first[1:] == first[1:].lower():
+        return title[:1].upper() + title[1:]
+    return title
+
+
+def find_priority(text: str) -> str | None:
+    """The priority a short text expresses ("high priority", "asap", "p1", "urgent"), if any."""
+    for span in _priority_spans(text):
+        return span.value
+    match = _WEAK_PRIORITY.search(text)
+    if match:
+        return _WEAK_PRIORITY_VALUES[match.group("level").lower()]
+    return None
+
+
+def priority_word(text: str) -> str | None:
+    """A priority named by one word or phrase standing alone ("high", "p1", "top priority")."""
+    cleaned = " ".join(text.lower().strip(" .!?").split())
+    cleaned = re.sub(r"^(?:a|an|the)\s+", "", cleaned)
+    cleaned = re.sub(r"\s*(?:priority|prio|pri|importance)$", "", cleaned)
+    cleaned = re.sub(r"^(?:priority|prio|pri)\s*:?\s*", "", cleaned)
+    if cleaned in PRIORITY_NAMES:
+        return PRIORITY_NAMES[cleaned]
+    if cleaned in {"urgently", "super urgent", "very urgent", "really urgent"}:
+        return "urgent"
+    if cleaned in {"very important", "really important", "higher", "more important"}:
+        return "high"
+    if cleaned in {"lower", "less important", "not urgent", "no rush", "not important"}:
+        return "low"
+    if re.fullmatch(r"!{3,}", cleaned):
+        return "urgent"
+    if cleaned == "!!":
+        return "high"
+    return None
+
+
+def _collect(text: str, *, channels: frozenset[str], dates: bool) -> list[_Span]:
+    spans: list[_Span] = []
+    tag_phrase = _TAG_PHRASE.search(text)
+    if tag_phrase:
+        tags = [
+            tag.strip().lstrip("#")
+            for tag in re.split(r"\s*(?:,|\band\b|&)\s*", tag_phrase.group("tags"))
+            if tag.strip().lstrip("#")
+        ]
+        if tags:
+            spans.append(_Span(tag_phrase.start(), tag_phrase.end(), "tags", ",".join(tags), True))
+    for match in _HASHTAG.finditer(text):
+        tag = match.group("tag")
+        if tag.lower() in channels:
+            continue
+        spans.append(_Span(match.start(), match.end(), "tag", tag, True))
+    spans.extend(_priority_spans(text))
+    for match in _WEAK_PRIORITY.finditer(text):
+        level = match.group("level").lower()
+        if level in {"high", "low"}:
+            # A bare "high" or "low" is only a priority at the very end ("..., high").
+            if text[match.end() :].strip(" .!?") or not re.search(
+                r"[,;:]\s*$", text[: match.start()]
+            ):
+                continue
+        spans.append(
+            _Span(match.start(), match.end(), "priority", _WEAK_PRIORITY_VALUES[level], False)
+        )
+    for pattern in _STRONG_ASSIGNEE:
+        for match in pattern.finditer(text):
+            span = _person_span(text, match, strong=True)
+            if span is not None:
+                spans.append(span)
+    for match in _WEAK_ASSIGNEE.finditer(text):
+        span = _person_span(text, match, strong=False)
+        if span is not None:
+            spans.append(span)
+    if dates:
+        for found in find_dates(text):
+            kind = "due_after" if found.is_after else "due"
+            if found.is_after:
+                continue
+            spans.append(_Span(found.start, found.end, kind, found.phrase, found.strong))
+    return spans
+
+
+def _priority_spans(text: str) -> list[_Span]:
+    spans: list[_Span] = []
+    for pattern in _STRONG_PRIORITY:
+        for match in pattern.finditer(text):
+            level = re.sub(r"[\s.]", "", match.group("level").lower())
+            if level in {"asap", "assoonaspossible", "asap."}:
+                value = "urgent"
+            elif level.isdigit():
+                value = PRIORITY_NAMES[f"p{level}"]
+            else:
+                value = PRIORITY_NAMES.get(level, "")
+            if value:
+                spans.append(_Span(match.start(), match.end(), "priority", value, True))
+    for match in _LOW_PRIORITY.finditer(text):
+        spans.append(_Span(match.start(), match.end(), "priority", "low", True))
+    for match in _BANGS.finditer(text):
+        value = "urgent" if len(match.group(0)) >= 3 else "high"
+        spans.append(_Span(match.start(), match.end(), "priority", value, True))
+    return sorted(spans, key=lambda s: (s.start, -(s.end - s.start)))
+
+
+def _person_span(text: str, match: re.Match[str], *, strong: bool) -> _Span | None:
+    person_start = match.start("person")
+    found = leading_person_end(text[person_start:])
+    if found is None:
+        if not strong:
+            return None
+        return _Span(match.start(), match.end(), "unresolved", match.group("person"), True)
+    person, length = found
+    return _Span(match.start(), person_start + length, "assignee", person, strong)
+
+
+def _without_overlaps(spans: list[_Span]) -> list[_Span]:
+    rank = {"tags": 0, "tag": 1, "assignee": 2, "unresolved": 2, "due": 3, "priority": 4}
+    ordered = sorted(spans, key=lambda s: (rank.get(s.kind, 9), not s.strong, -(s.end - s.start)))
+    kept: list[_Span] = []
+    for span in ordered:
+        if any(span.start < other.end and other.start < span.end for other in kept):
+            continue
+        kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def _blank(text: str, spans: list[_Span]) -> str:
+    chars = list(text)
+    for span in spans:
+        for index in range(span.start, span.end):
+            chars[index] = " "
+    return "".join(chars)
+
+
+def _at_edge(text: str, span: _Span, taken: list[_Span]) -> bool:
+    blanked = _blank(text, taken)
+    before = blanked[: span.start]
+    after = blanked[span.end :]
+    return bool(_GAP.match(before) or _GAP.match(after))
+
+
+def _remove(text: str, spans: list[_Span]) -> str:
+    return _blank(text, spans)
+
+
+def _apply(attributes: Attributes, span: _Span) -> None:
+    if span.kind == "due":
+        if attributes.due is None:
+            attributes.due = span.value
+    elif span.kind == "priority":
+        if attributes.priority is None:
+            attributes.priority = span.value
+    elif span.kind == "tag":
+        if span.value not in attributes.tags:
+            attributes.tags.append(span.value)
+    elif span.kind == "tags":
+        for tag in span.value.split(","):
+            if tag not in attributes.tags:
+                attributes.tags.append(tag)
+    elif span.kind == "assignee":
+        if attributes.assignee is None:
+            attributes.assignee = span.value
+    elif span.kind == "unresolved":
+        attributes.unresolved_person = True
+
+
+def _clean_description(text: str) -> str | None:
+    cleaned = collapse(text).strip().strip("\"'").strip()
+    return cleaned or None
+
+
+def _balance_quotes(text: str) -> str:
+    if text.count('"') % 2 == 1:
+        text = text.replace('"', "")
+    return text

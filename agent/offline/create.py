@@ -1,0 +1,376 @@
+"""Clauses that create tasks.
+
+Recognized shapes, after polite words are gone ("can you", "please"):
+
+- a header and a title: "add a task to X", "create a task for alice: X", "new task - X",
+  "todo: X", "note to self: X", "add X", "add tasks: X, Y and Z";
+- reminders: "remind me to X", "remind bob to X by friday", "remind me tomorrow to X";
+- someone asked to do something: "<@U02> please X", "bob, can you X", "ask carol to X",
+  "have dave X", "bob needs to X", "I need to X", "don't forget to X".
+
+The title keeps the person's own words; attributes come off with `attributes.extract`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.offline import chat
+from agent.offline.actions import Action, ClauseResult, Reply, ReplyKind
+from agent.offline.attributes import Attributes, capitalize, clean_title, extract
+from agent.offline.dates import find_dates
+from agent.offline.lexicon import IMPERATIVE_VERBS, UNRESOLVABLE_PEOPLE
+from agent.offline.plan import TOOL_CREATE
+from agent.offline.slots import leading_person_end, normalize_person
+
+_NOUN = r"(?:tasks?|todos?|to-dos?|to\s+dos?|reminders?|items?|tickets?|action\s+items?|cards?|entries|entry|ais?)"
+_QUANTITY = (
+    r"(?:a|an|another|one|the|new|quick|me\s+a|us\s+a|two|three|four|five|some|these|those"
+    r"|the\s+following|following|few|a\s+few|couple(?:\s+of)?|a\s+couple(?:\s+of)?|more"
+    r"|multiple|separate|small|little|simple|high[\s-]priority|urgent|low[\s-]priority)"
+)
+_PLURAL_HINT = re.compile(
+    r"\b(?:tasks|todos|to-dos|items|reminders|tickets|these|those|following|two|three|four|five"
+    r"|few|couple|multiple|separate|entries)\b",
+    re.IGNORECASE,
+)
+_HEADER = re.compile(
+    rf"^(?P<verb>add|create|make|new|log|open|put\s+in|put|set\s+up|jot\s+down|note\s+down|write\s+down"
+    rf"|track|capture|record|file|schedule|queue\s+up|stick|start|raise|enter|insert|throw\s+in)"
+    rf"(?![\w'])\s*(?P<quantity>(?:{_QUANTITY}\s+)*)(?P<noun>{_NOUN}(?![\w'])(?:\s+(?:item|list))?)?",
+    re.IGNORECASE,
+)
+_BARE_HEADER_VERBS = frozenset({"add", "create", "new"})
+_TODO_PREFIX = re.compile(
+    r"^(?P<kind>todo|to-do|to\s+do|task|new\s+task|new\s+todo|new\s+to-do|new\s+reminder|reminder"
+    r"|action\s+item|ai|note\s+to\s+self|nts|memo|note\s+for\s+myself|self\s+reminder)"
+    r"(?:\s+for\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|me|myself|[A-Za-z]+))?"
+    r"\s*(?P<sep>[:\-–—]|\s(?=\S))\s*(?P<title>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_REMIND = re.compile(r"^remind(?:er)?(?![\w'])\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_SET_REMINDER = re.compile(
+    r"^(?:set|create|add|make|schedule)\s+(?:me\s+)?(?:a\s+|up\s+a\s+)?reminder"
+    r"(?:\s+for\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|me|myself))?\s*"
+    r"(?:\bto\b|\bthat\b|\babout\b|\bfor\b|:|-)?\s*(?P<title>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_MENTION_LEAD = re.compile(
+    r"^(?P<person><@[UW][A-Z0-9]+>|@[\w][\w.\-]*)\s*[,:]?\s+(?P<rest>.+)$", re.DOTALL
+)
+_NAME_LEAD = re.compile(
+    r"^(?P<person>[A-Za-z][\w'\-]*)\s*,\s*(?P<rest>(?:can|could|would|will)\s+you\b.+|please\b.+|pls\b.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_POLITE = re.compile(
+    r"^(?:(?:can|could|would|will)\s+(?:you|ya)\s+(?:please\s+|pls\s+|kindly\s+)?|please\s+|pls\s+"
+    r"|kindly\s+|make\s+sure\s+(?:you\s+|to\s+)?|remember\s+to\s+|don't\s+forget\s+to\s+)+",
+    re.IGNORECASE,
+)
+_ASK = re.compile(
+    r"^(?:ask|tell|get|remind|nudge|ping|have|make|let)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+"
+    r"|[A-Za-z][\w'\-]*(?:\s+[A-Z][\w'\-]*)?)\s+(?P<to>to\s+|that\s+|about\s+)?(?P<title>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_MODAL = re.compile(
+    r"^(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'\-]*(?:\s+[A-Z][\w'\-]*)?)\s+"
+    r"(?:needs\s+to|need\s+to|has\s+to|have\s+to|should|must|gotta|got\s+to|has\s+got\s+to"
+    r"|have\s+got\s+to|is\s+going\s+to|is\s+gonna|will|is\s+to|ought\s+to|'ll|'s\s+got\s+to"
+    r"|'ve\s+got\s+to|'d\s+better|had\s+better|better)\s+(?P<title>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_SELF_TODO = re.compile(
+    r"^(?:(?:don't|do\s+not|dont)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|need\s+to\s+|gotta\s+"
+    r"|got\s+to\s+|must\s+|remember\s+to\s+|remember\s+|reminder\s+to\s+)(?P<title>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_QUOTED = re.compile(r"[\"“](?P<title>[^\"”]{2,300})[\"”]|(?<![\w])'(?P<single>[^']{2,300})'(?![\w])")
+_CONNECTOR = re.compile(
+    r"^(?:to|that\s+says|saying|called|named|titled|about|re|regarding|for|:|-|–|—)(?![\w'])\s*",
+    re.IGNORECASE,
+)
+_ITEM_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+|&\s+)?|\s+and\s+|\s+&\s+|\s+plus\s+)\s*", re.IGNORECASE)
+_NOT_A_CREATE_TAIL = re.compile(
+    r"\b(?:to|on|for)\s+(?:#\s?\d+|task\s*#?\d+)\s*[.!?]*$", re.IGNORECASE
+)
+_NOT_PEOPLE = frozenset(
+    {"we", "us", "you", "they", "he", "she", "someone", "somebody", "everyone", "everybody", "team",
+     "it", "this", "that", "there", "what", "who", "which", "why", "how", "where", "when", "one"}
+)
+
+
+def strip_polite(clause: str) -> str:
+    """Drop "can you", "please" and the like from the start of a clause."""
+    return _POLITE.sub("", clause).strip()
+
+
+def parse_create(clause: str, *, channels: frozenset[str]) -> ClauseResult:
+    """Read a clause as a request to create one or more tasks."""
+    for parser in (_parse_remind, _parse_todo_prefix, _parse_header, _parse_set_reminder):
+        result = parser(clause, channels)
+        if result is not None:
+            return result
+    return None
+
+
+def parse_delegation(clause: str, *, channels: frozenset[str]) -> ClauseResult:
+    """Read "<@U02> please X", "ask bob to X", "bob needs to X" or "I need to X" as a create."""
+    for parser in (_parse_mention_lead, _parse_ask, _parse_modal, _parse_self_todo):
+        result = parser(clause, channels)
+        if result is not None:
+            return result
+    return None
+
+
+def parse_bare(clause: str, *, channels: frozenset[str], require_attribute: bool) -> ClauseResult:
+    """A bare phrase as a task ("call the bank tomorrow"), used for list items and fallbacks.
+
+    With `require_attribute`, the phrase must start with a verb and carry a due date, an
+    assignee, a priority or a tag; otherwise the parser asks instead of guessing.
+    """
+    text = clause.strip()
+    if not text:
+        return None
+    first = text.split()[0].lower()
+    if require_attribute and first not in IMPERATIVE_VERBS:
+        return None
+    attributes = extract(text, channels=channels)
+    if require_attribute and not (
+        attributes.due or attributes.assignee or attributes.priority or attributes.tags
+    ):
+        if attributes.text and first in IMPERATIVE_VERBS and len(attributes.text.split()) >= 2:
+            return Reply(chat.suggest_create(attributes.text), ReplyKind.CLARIFY)
+        return None
+    return _actions_for([attributes], person=None, colon=False)
+
+
+def _parse_remind(clause: str, channels: frozenset[str]) -> ClauseResult:
+    match = _REMIND.match(clause)
+    if match is None:
+        return None
+    rest = match.group("rest").strip()
+    if not rest:
+        return Reply(chat.WHAT_REMINDER, ReplyKind.CLARIFY)
+    person: str | None = None
+    lowered = rest.lower()
+    first_word = lowered.split()[0]
+    if first_word in UNRESOLVABLE_PEOPLE or first_word in _NOT_PEOPLE or first_word in {"all", "the"}:
+        rest = rest[len(first_word) :].strip()
+        if first_word == "the" and rest.lower().startswith("team"):
+            rest = rest[4:].strip()
+    elif not re.match(r"^(?:to|that|about|of|:)\b", lowered):
+        found = leading_person_end(rest)
+        if found is None:
+            return None
+        person, end = found
+        rest = rest[end:].strip()
+    due_before: str | None = None
+    connector = re.match(
+        r"^(?P<pre>.*?)(?:^|\s|(?<=,))(?:to|that|about|of|re|regarding|:)(?![\w'])\s*(?P<title>.+)$",
+        rest,
+        re.IGNORECASE | re.DOTALL,
+    )
+    if connector:
+        pre = connector.group("pre").strip(" ,")
+        if pre:
+            spans = find_dates(pre)
+            if not spans:
+                return None
+            due_before = spans[0].phrase
+        rest = connector.group("title")
+    elif rest.startswith(":"):
+        rest = rest[1:]
+    if not rest.strip():
+        return Reply(chat.WHAT_REMINDER, ReplyKind.CLARIFY)
+    attributes = _extract_title(rest, channels)
+    if due_before and attributes[0].due is None:
+        attributes[0].due = due_before
+    return _actions_for(attributes, person=person, colon=True)
+
+
+def _parse_set_reminder(clause: str, channels: frozenset[str]) -> ClauseResult:
+    match = _SET_REMINDER.match(clause)
+    if match is None:
+        return None
+    title = match.group("title").strip()
+    if not title:
+        return Reply(chat.WHAT_REMINDER, ReplyKind.CLARIFY)
+    person = normalize_person(match.group("person")) if match.group("person") else None
+    return _actions_for(_extract_title(title, channels), person=person, colon=True)
+
+
+def _parse_todo_prefix(clause: str, channels: frozenset[str]) -> ClauseResult:
+    match = _TODO_PREFIX.match(clause)
+    if match is None:
+        return None
+    kind = " ".join(match.group("kind").lower().split())
+    separator = match.group("sep").strip()
+    if kind in {"task", "reminder", "ai", "memo", "nts"} and not separator:
+        return None
+    title = match.group("title")
+    if kind in {"todo", "to do", "to-do"} and not separator and re.match(r"^(?:list|lists)\b", title, re.I):
+        return None
+    person = normalize_person(match.group("person")) if match.group("person") else None
+    return _actions_for(_extract_title(title, channels), person=person, colon=True)
+
+
+def _parse_header(clause: str, channels: frozenset[str]) -> ClauseResult:
+    match = _HEADER.match(clause)
+    if match is None:
+        return None
+    verb = " ".join(match.group("verb").lower().split())
+    noun = match.group("noun")
+    quantity = match.group("quantity") or ""
+    if noun is None and verb not in _BARE_HEADER_VERBS:
+        return None
+    rest = clause[match.end() :]
+    if noun is None:
+        # Without a noun, words like "a" belong to the title ("add a gift for mom").
+        rest = clause[match.end("verb") :]
+        quantity = ""
+    if noun is None and verb == "new" and not rest.strip().startswith((":", "-")):
+        return None
+    if noun is None and re.match(r"^\s*(?:a\s+)?(?:note|comment|tag|label|description)s?\b", rest, re.I):
+        return None
+    if _NOT_A_CREATE_TAIL.search(rest):
+        return None
+    person: str | None = None
+    person_match = re.match(
+        r"^\s*(?:for|to)\s+(?P<p><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'\-]*(?:\s+[A-Z][\w'\-]*)?)"
+        r"(?=\s*(?:[:\-–—,]|\bto\b|\bthat\b|\babout\b|\bsaying\b|\bcalled\b|\bre\b|$))",
+        rest,
+        re.IGNORECASE,
+    )
+    if person_match and noun is not None:
+        candidate = normalize_person(person_match.group("p"))
+        if candidate is not None and not find_dates(person_match.group("p")):
+            person = candidate
+            rest = rest[person_match.end() :]
+    plural = bool(_PLURAL_HINT.search(f"{quantity} {noun or ''}"))
+    stripped = rest.strip()
+    colon = stripped.startswith((":", "-", "–", "—")) or bool(_QUOTED.match(stripped))
+    if noun is not None:
+        stripped = _CONNECTOR.sub("", stripped, count=1)
+    else:
+        stripped = re.sub(r"^[:\-–—]\s*", "", stripped)
+    if not stripped.strip(" .!?"):
+        if plural:
+            return [Action(TOOL_CREATE, {}, list_header=True)]
+        return Reply(chat.WHAT_TITLE, ReplyKind.CLARIFY)
+    split_items = plural or noun is None
+    attributes = _extract_title(stripped, channels, split_items=split_items)
+    return _actions_for(attributes, person=person, colon=colon)
+
+
+def _parse_mention_lead(clause: str, channels: frozenset[str]) -> ClauseResult:
+    match = _MENTION_LEAD.match(clause) or _NAME_LEAD.match(clause)
+    if match is None:
+        return None
+    person = normalize_person(match.group("person"))
+    if person is None or match.group("person").lower() in _NOT_PEOPLE:
+        return None
+    rest = strip_polite(match.group("rest"))
+    if not rest:
+        return None
+    attributes = _extract_title(rest, channels)
+    return _actions_for(attributes, person=person, colon=False)
+
+
+def _parse_ask(clause: str, channels: frozenset[str]) -> ClauseResult:
+    match = _ASK.match(clause)
+    if match is None:
+        return None
+    verb = clause.split()[0].lower()
+    raw_person = match.group("person")
+    if raw_person.lower() in _NOT_PEOPLE or raw_person.lower() in {"me", "myself"} and verb in {"tell", "let"}:
+        return None
+    if verb in {"ask", "tell", "get", "nudge", "ping"} and not match.group("to"):
+        return None
+    if verb in {"make", "let"} and match.group("to"):
+        return None
+    found = leading_person_end(f"{raw_person} {match.group('title')}")
+    if found is None:
+        return None
+    person, end = found
+    title = f"{raw_person} {match.group('title')}"[end:].strip()
+    title = re.sub(r"^(?:to|that|about)\s+", "", title, flags=re.IGNORECASE)
+    if not title:
+        return None
+    return _actions_for(_extract_title(title, channels), person=person, colon=True)
+
+
+def _parse_modal(clause: str, channels: frozenset[str]) -> ClauseResult:
+    match = _MODAL.match(clause)
+    if match is None:
+        return None
+    raw = match.group("person")
+    if raw.lower() in _NOT_PEOPLE or raw.lower() in UNRESOLVABLE_PEOPLE:
+        person = None
+    else:
+        person = normalize_person(raw)
+        if person is None:
+            return None
+    title = match.group("title").strip()
+    if re.match(r"^(?:be|have|get\s+to|know|go\s+home)\b", title, re.IGNORECASE):
+        return None
+    return _actions_for(_extract_title(title, channels), person=person, colon=False)
+
+
+def _parse_self_todo(clause: str, channels: frozenset[str]) -> ClauseResult:
+    match = _SELF_TODO.match(clause)
+    if match is None:
+        return None
+    return _actions_for(_extract_title(match.group("title"), channels), person=None, colon=False)
+
+
+def _extract_title(
+    text: str, channels: frozenset[str], *, split_items: bool = False
+) -> list[Attributes]:
+    """Attributes for each task in `text`: usually one, several for "add A and B"."""
+    quoted = _QUOTED.search(text)
+    if quoted:
+        title = (quoted.group("title") or quoted.group("single") or "").strip()
+        outside = f"{text[: quoted.start()]} {text[quoted.end() :]}"
+        attributes = extract(outside, channels=channels)
+        attributes.text = clean_title(title)
+        return [attributes]
+    if split_items:
+        items = _split_items(text)
+        if len(items) > 1:
+            return [extract(item, channels=channels) for item in items]
+    return [extract(text, channels=channels)]
+
+
+def _split_items(text: str) -> list[str]:
+    """Split "buy milk and call mom" into separate tasks when each part starts with a verb."""
+    parts = [part for part in _ITEM_SPLIT.split(text) if part.strip()]
+    if len(parts) < 2:
+        return [text]
+    verbs = [part.split()[0].lower() in IMPERATIVE_VERBS for part in parts]
+    long_enough = all(len(part.split()) >= 2 for part in parts)
+    if all(verbs) and long_enough:
+        return parts
+    return [text]
+
+
+def _actions_for(attributes: list[Attributes], *, person: str | None, colon: bool) -> ClauseResult:
+    actions: list[Action] = []
+    for found in attributes:
+        if not found.text:
+            continue
+        args: dict[str, object] = {"title": capitalize(found.text)}
+        if found.description:
+            args["description"] = found.description
+        assignee = person or found.assignee
+        if assignee:
+            args["assignee"] = assignee
+        if found.due:
+            args["due"] = found.due
+        if found.priority:
+            args["priority"] = found.priority
+        if found.tags:
+            args["tags"] = list(found.tags)
+        actions.append(Action(TOOL_CREATE, args, colon_title=colon))
+    if not actions:
+        return Reply(chat.WHAT_TITLE, ReplyKind.CLARIFY)
+    return actions

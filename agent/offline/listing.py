@@ -1,0 +1,373 @@
+"""Clauses that ask to see tasks: "what's on my plate", "bob's tasks", "what's overdue".
+
+Conventions (the same ones the dataset and the tool docstrings use):
+
+- "my tasks", "what's on my plate", "what do I have": `assignee="me"` and no status, so the tool
+  shows its default, the open and in-progress tasks.
+- "overdue", "late", "past due": `due_before="now"`, no status (the default statuses are exactly
+  the work not yet finished).
+- "due today" / "due this week" / "due by friday": `due_before` with the phrase ("today",
+  "end of week", "friday"); "due after monday": `due_after`; "due next week": `due_after="end of
+  week"` and `due_before="end of next week"`.
+- "done", "finished", "completed", "what did I finish": `status="done"` (with `assignee="me"` when
+  the person speaks about themself); "open": `status="open"`; "in progress": `"in_progress"`.
+- "tasks I created", "what did I assign to bob": `creator="me"` (and `assignee="bob"`).
+- "about invoices", "find the invoice task", "tagged finance": `query="invoices"` etc.
+- "top 5", "first 3", "show 10 tasks": `limit`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.offline.actions import Action, ClauseResult
+from agent.offline.attributes import find_priority
+from agent.offline.dates import find_dates
+from agent.offline.lexicon import NAME_STOPWORDS, NUMBER_WORDS
+from agent.offline.plan import TOOL_LIST
+from agent.offline.slots import person_slot, title_ref
+
+_ASK = re.compile(
+    r"^(?:what(?:'s|\s+is|\s+are|\s+was|\s+were|\s+do|\s+does|\s+did|\s+have|\s+has|\s+should"
+    r"|\s+am|\s+else|\s+tasks|\s+about)?|which|show|list|display|give\s+me|get\s+me|get|find"
+    r"|search|look\s+up|lookup|pull\s+up|bring\s+up|see|view|check|tell\s+me|any|anything"
+    r"|are\s+there|is\s+there|do\s+i|does|did|have\s+i|how\s+many|how\s+much|where|who|whose"
+    r"|my|bob's|all|open|overdue|urgent|remaining|pending|outstanding|what's|whats|wat|status)\b",
+    re.IGNORECASE,
+)
+_DOMAIN = re.compile(
+    r"\b(?:tasks?|todos?|to-?dos?|items?|tickets?|plate|backlog|queue|agenda|list|overdue"
+    r"|late|past\s+due|due|assigned|working\s+on|work\s+on|left|pending|outstanding|remaining"
+    r"|open|done|finished|completed|closed|cancel(?:l)?ed|in\s+progress|priority|urgent"
+    r"|important|stuff|things|anything|everything|created|made|opened|added|my\s+day"
+    r"|have\s+(?:today|tomorrow|this\s+week)|on\s+(?:my|his|her)|up\s+next|next\s+up|doing"
+    r"|reminders?|deadlines?|busy|finish|complete|close|assign|assigned|give|gave|create"
+    r"|hand|handed|delegate|delegated)\b",
+    re.IGNORECASE,
+)
+_OVERDUE = re.compile(
+    r"\b(?:overdue|over\s+due|late|past\s+due|past\s+the\s+deadline|behind|missed|slipped"
+    r"|passed\s+(?:the|their)\s+(?:due\s+date|deadline))\b",
+    re.IGNORECASE,
+)
+_STATUS = (
+    (re.compile(r"\b(?:in[\s-]progress|started|wip|ongoing|underway|being\s+worked\s+on)\b", re.I), "in_progress"),
+    (
+        re.compile(
+            r"\b(?:done|finished|finish|completed|complete|closed|close|resolved|shipped"
+            r"|wrapped\s+up|knocked\s+out|accomplish(?:ed)?|got\s+done|get\s+done)\b",
+            re.I,
+        ),
+        "done",
+    ),
+    (re.compile(r"\b(?:cancel(?:l)?ed|dropped|abandoned|scrapped)\b", re.I), "cancelled"),
+    (re.compile(r"\b(?:open|not\s+started|unstarted|to\s+do)\b", re.I), "open"),
+)
+_CREATOR_ME = re.compile(
+    r"\b(?:(?:that\s+|which\s+)?i\s+(?:created|made|added|opened|wrote|filed|logged|set\s+up"
+    r"|assigned|gave|handed|delegated|asked|put)|(?:created|made|added|opened|filed|assigned)"
+    r"\s+by\s+me|from\s+me|i've\s+(?:created|assigned|added|given)|my\s+requests)\b",
+    re.IGNORECASE,
+)
+_CREATOR_OTHER = re.compile(
+    r"\b(?:(?:created|made|added|opened|filed|assigned|requested)\s+by|from)\s+"
+    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)",
+    re.IGNORECASE,
+)
+_CREATOR_SUBJECT = re.compile(
+    r"\b(?:did|has|have)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*)\s+"
+    r"(?:create|make|add|open|file|assign|give|hand|created|made|added|assigned)\b",
+    re.IGNORECASE,
+)
+_ASSIGNED_TO = re.compile(
+    r"\b(?:assigned\s+to|for|to|owned\s+by|belonging\s+to|given\s+to|handed\s+to|on)\s+"
+    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)",
+    re.IGNORECASE,
+)
+_POSSESSIVE = re.compile(
+    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|\b[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)(?:'s|')\s+"
+    r"(?:(?:open|current|overdue|urgent|pending|remaining|outstanding|done|finished|completed|high"
+    r"[\s-]priority|\w+)\s+)?"
+    r"(?:tasks?|todos?|to-?dos?|plate|list|stuff|work|queue|backlog|items?|tickets?|agenda|things|load)",
+    re.IGNORECASE,
+)
+_ON_PLATE = re.compile(
+    r"\bon\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w.\-]*)(?:'s|')\s+(?:plate|list|desk|radar)",
+    re.IGNORECASE,
+)
+_WORKING = re.compile(
+    r"\b(?:is|does|has|are|'s)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)"
+    r"\s+(?:working\s+on|doing|got|have|busy\s+with|up\s+to|on\s+the\s+hook\s+for|responsible\s+for"
+    r"|assigned|handling|supposed\s+to|need\s+to|owe|finish(?:ed)?|complete(?:d)?|close(?:d)?|get\s+done)",
+    re.IGNORECASE,
+)
+_SUBJECT_PERSON = re.compile(
+    r"^(?:what(?:'s|\s+is|\s+does|\s+did|\s+has)?\s+)?(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+)\b",
+    re.IGNORECASE,
+)
+_ME = re.compile(
+    r"\b(?:my|mine|me|myself|i|i'm|i've|am\s+i|do\s+i|did\s+i|have\s+i|should\s+i|can\s+i)\b",
+    re.IGNORECASE,
+)
+_QUERY = (
+    re.compile(
+        r"\b(?:about|regarding|re|related\s+to|relating\s+to|mentioning|containing|matching|with"
+        r"|concerning|involving|referencing|on|for|named|called|titled|that\s+mention|that\s+say"
+        r"|with\s+the\s+word)\s+[\"']?(?P<query>[^\"'?!.]+?)[\"']?\s*(?:\?|!|\.|$)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^(?:search|find|look\s+up|lookup|look\s+for|search\s+for|find\s+me|show\s+me|pull\s+up"
+        r"|any|is\s+there\s+(?:a|an|any)|do\s+i\s+have\s+(?:a|an|any)|do\s+we\s+have\s+(?:a|an|any)"
+        r"|are\s+there\s+any|got\s+any|have\s+i\s+got\s+(?:a|an|any))\s+(?:for\s+)?"
+        r"(?:tasks?\s+|todos?\s+)?(?:(?:for|about|on|with|called|named|titled|re)\s+)?"
+        r"[\"']?(?P<query>[^\"'?!.]+?)[\"']?\s*(?:tasks?|todos?|items?|ones?)?\s*[?!.]*$",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\btagged\s+(?:with\s+|as\s+)?#?(?P<query>[\w\-]+)", re.IGNORECASE),
+    re.compile(r"(?<![\w&#/<])#(?P<query>[A-Za-z][\w\-]*)"),
+)
+_LIMIT = re.compile(
+    r"\b(?:top|first|last|next|latest|only|just|up\s+to|limit(?:\s+to)?|max)\s+(?P<n>\d{1,3}|"
+    + "|".join(word for word in NUMBER_WORDS if " " not in word and word not in {"a", "an", "couple", "few"})
+    + r")\b|\b(?P<n2>\d{1,3})\s+(?:(?:most\s+)?(?:urgent|important|recent|open|overdue|oldest|newest)\s+)?(?:tasks|todos|items|things)\b",
+    re.IGNORECASE,
+)
+_QUERY_STOP = frozenset(
+    NAME_STOPWORDS
+    | {
+        "me",
+        "my",
+        "mine",
+        "i",
+        "you",
+        "them",
+        "us",
+        "we",
+        "this",
+        "week",
+        "today",
+        "tomorrow",
+        "now",
+        "priority",
+        "overdue",
+        "tasks",
+        "task",
+        "todos",
+        "todo",
+        "things",
+        "stuff",
+        "anything",
+        "everything",
+        "something",
+        "open",
+        "done",
+        "urgent",
+        "plate",
+        "list",
+        "the",
+        "a",
+        "an",
+    }
+)
+_NON_PEOPLE = frozenset(
+    {
+        "me",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "it",
+        "them",
+        "us",
+        "everyone",
+        "team",
+        "today",
+        "tomorrow",
+        "now",
+        "my",
+        "your",
+        "our",
+        "their",
+        "his",
+        "her",
+        "its",
+        "what",
+        "who",
+        "which",
+        "there",
+        "here",
+        "today's",
+        "week",
+        "month",
+        "year",
+        "task",
+        "tasks",
+        "anything",
+        "everything",
+        "something",
+        "nothing",
+        "all",
+        "any",
+        "let",
+        "show",
+    }
+)
+
+
+_TASK_PLURAL = re.compile(r"\b(?:tasks|todos|to-dos|todo\s+list|tickets|items)\b", re.IGNORECASE)
+
+
+def looks_like_list(clause: str) -> bool:
+    """Whether a clause asks to see tasks (a question or "show ..." about tasks)."""
+    stripped = clause.strip()
+    if not stripped:
+        return False
+    asks = bool(_ASK.match(stripped)) or stripped.endswith("?")
+    if asks and _DOMAIN.search(stripped):
+        return True
+    # A noun phrase about tasks is a query too: "high priority tasks", "tasks about invoices".
+    return bool(_TASK_PLURAL.search(stripped)) and len(stripped.split()) <= 12
+
+
+def parse_list(clause: str) -> ClauseResult:
+    """Read a clause as a request to list tasks, with the filters it names."""
+    if not looks_like_list(clause):
+        return None
+    text = " ".join(clause.strip().split())
+    args: dict[str, object] = {}
+    _people(text, args)
+    _status(text, args)
+    priority = find_priority(re.sub(r"\bmost\s+urgent\b", "", text, flags=re.IGNORECASE))
+    if priority is not None:
+        args["priority"] = priority
+    _dates(text, args)
+    _query(text, args)
+    limit = _LIMIT.search(text)
+    if limit:
+        raw = (limit.group("n") or limit.group("n2") or "").lower()
+        value = int(raw) if raw.isdigit() else NUMBER_WORDS.get(raw)
+        if value is not None and 1 <= value <= 100:
+            args["limit"] = value
+    return [Action(TOOL_LIST, args)]
+
+
+def _person(raw: str) -> str | None:
+    lowered = raw.lower()
+    if lowered in {"me", "myself", "i", "mine"}:
+        return "me"
+    first = lowered.split()[0] if lowered.split() else ""
+    if first in _NON_PEOPLE or first in NAME_STOPWORDS or first in _QUERY_STOP:
+        return None
+    words = raw.split()
+    if len(words) == 2 and (words[1].lower() in NAME_STOPWORDS or not words[1][:1].isupper()):
+        raw = words[0]
+    return person_slot(raw)
+
+
+def _people(text: str, args: dict[str, object]) -> None:
+    if _CREATOR_ME.search(text):
+        args["creator"] = "me"
+        gave = re.search(
+            r"\b(?:assigned|gave|handed|delegated|asked)\s+(?:to\s+)?(?P<person><@[UW][A-Z0-9]+>"
+            r"|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)",
+            text,
+            re.IGNORECASE,
+        )
+        if gave:
+            person = _person(gave.group("person"))
+            if person is not None and person != "me":
+                args["assignee"] = person
+        return
+    creator = _CREATOR_OTHER.search(text) or _CREATOR_SUBJECT.search(text)
+    if creator:
+        person = _person(creator.group("person"))
+        if person is not None:
+            args["creator"] = person
+            return
+    for pattern in (_POSSESSIVE, _ON_PLATE, _WORKING, _SUBJECT_PERSON, _ASSIGNED_TO):
+        for match in pattern.finditer(text):
+            raw = match.group("person")
+            if pattern is _POSSESSIVE and raw.lower() in {"what", "who", "today", "week", "let"}:
+                continue
+            person = _person(raw)
+            if person is not None:
+                args["assignee"] = person
+                return
+    if _ME.search(text):
+        args["assignee"] = "me"
+
+
+def _status(text: str, args: dict[str, object]) -> None:
+    for pattern, status in _STATUS:
+        if pattern.search(text):
+            if status == "open" and re.search(r"\bopened\s+by\b", text, re.IGNORECASE):
+                continue
+            args["status"] = status
+            return
+
+
+def _dates(text: str, args: dict[str, object]) -> None:
+    if _OVERDUE.search(text):
+        args["due_before"] = "now"
+        return
+    if args.get("status") == "done":
+        # "What did I finish this week" speaks of when work was done, which no filter covers.
+        return
+    for found in find_dates(text):
+        phrase = found.phrase
+        if found.is_after:
+            args["due_after"] = phrase
+        elif phrase == "next week":
+            args["due_after"] = "end of week"
+            args["due_before"] = "end of next week"
+        elif phrase == "next month":
+            args["due_after"] = "end of month"
+            args["due_before"] = "end of next month"
+        elif phrase in {"today 9am", "today 2pm", "today 6pm"}:
+            args["due_before"] = "today"
+        else:
+            args["due_before"] = phrase
+
+
+_QUERY_TRAILING = re.compile(
+    r"\s+(?:tasks?|todos?|items?|ones?|stuff|things|please|pls|for\s+me|again|right\s+now|now"
+    r"|assigned\s+to\s+\S+|this\s+week|today|tomorrow)$",
+    re.IGNORECASE,
+)
+
+
+def _query(text: str, args: dict[str, object]) -> None:
+    for pattern in _QUERY:
+        for match in pattern.finditer(text):
+            query = _clean_query(match.group("query"))
+            if query is None:
+                continue
+            if pattern is _QUERY[0] and _is_person_word(query) and "assignee" in args:
+                continue
+            args["query"] = query
+            return
+
+
+def _clean_query(raw: str) -> str | None:
+    query = raw.strip()
+    previous = None
+    while previous != query:
+        previous = query
+        query = _QUERY_TRAILING.sub("", query).strip()
+    for found in reversed(find_dates(query)):
+        query = (query[: found.start] + query[found.end :]).strip()
+    ref = title_ref(query)
+    if ref is None:
+        return None
+    words = ref.text.split()
+    if all(word in _QUERY_STOP for word in words):
+        return None
+    if len(words) > 6:
+        return None
+    return ref.text
+
+
+def _is_person_word(query: str) -> bool:
+    return len(query.split()) == 1 and query not in _QUERY_STOP

@@ -1,0 +1,74 @@
+"""The values the offline parser produces: planned tool calls, or a reply when there are none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TOOL_CREATE = "create_task"
+TOOL_UPDATE = "update_task"
+TOOL_ASSIGN = "assign_task"
+TOOL_LIST = "list_tasks"
+TOOL_DELETE = "delete_task"
+
+TOOL_NAMES = (TOOL_CREATE, TOOL_UPDATE, TOOL_ASSIGN, TOOL_LIST, TOOL_DELETE)
+"""Every tool the offline model may call, in the order the agent declares them."""
+
+
+@dataclass(frozen=True)
+class TitleRef:
+    """A task named by words of its title ("the SSL task" is `TitleRef("ssl")`).
+
+    The text is lower case, without articles or the word "task"; the model looks it up with
+    `list_tasks(query=text)` before it makes the real call.
+    """
+
+    text: str
+
+
+TaskId = int | TitleRef
+"""How a planned call names its task: a task number, or words of the title to look up."""
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One tool call the person asked for.
+
+    `args` holds only what the person said. `task_id` is an `int` once known, or a `TitleRef`
+    the model resolves through `list_tasks` first.
+    """
+
+    tool: str
+    args: dict[str, object] = field(default_factory=dict[str, object])
+
+    @property
+    def title_ref(self) -> TitleRef | None:
+        """The title reference this call still needs resolved, if any."""
+        task_id = self.args.get("task_id")
+        return task_id if isinstance(task_id, TitleRef) else None
+
+
+@dataclass(frozen=True)
+class ConversationContext:
+    """What the parser knows about the conversation so far.
+
+    `recent_task_ids` holds the tasks created, updated or listed in this conversation, most recent
+    first; "it" and "that" mean the first of them. `last_listed_count` is how many tasks the most
+    recent list showed when a list came last (zero otherwise): after a list of several tasks "it"
+    is ambiguous and the parser asks which one is meant.
+    """
+
+    recent_task_ids: tuple[int, ...] = ()
+    last_listed_count: int = 0
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The parser's answer: the calls to make, or a reply when there are none."""
+
+    calls: tuple[PlannedCall, ...]
+    reply: str | None = None
+
+    @property
+    def needs_lookup(self) -> bool:
+        """Whether some call names its task by title words and needs `list_tasks` first."""
+        return any(call.title_ref is not None for call in self.calls)

@@ -1,0 +1,57 @@
+"""The `taskpilot` command. Command groups are found by module name when the CLI starts."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import typer
+
+from core.settings import load_settings
+
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+
+# The packages above `core` contribute their commands; `core` names them without importing
+# them at import time, so the dependency arrows keep pointing one way.
+_GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("tasks.cli", "app", "tasks"),
+    ("tasks.cli", "users_app", "users"),
+    ("evals.cli", "app", "eval"),
+)
+_COMMANDS: tuple[tuple[str, str, str], ...] = (("agent.cli", "chat", "chat"),)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every database migration (safe to run again)."""
+    from core.db import current_revision, make_engine, upgrade
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    typer.echo(f"Database is at revision {current_revision(engine)}.")
+
+
+def build_app() -> typer.Typer:
+    """The whole command tree, built anew on each call."""
+    app = typer.Typer(
+        name="taskpilot",
+        help="TaskPilot: conversational task management for Slack.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    app.add_typer(db_app, name="db")
+    for module_name, attribute, name in _GROUPS:
+        group = getattr(importlib.import_module(module_name), attribute)
+        app.add_typer(group, name=name)
+    for module_name, attribute, name in _COMMANDS:
+        app.command(name)(getattr(importlib.import_module(module_name), attribute))
+    return app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    # LiteLLM would fetch its price map from the internet at import time without this.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    build_app()()

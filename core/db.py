@@ -1,0 +1,186 @@
+"""Database engines, sessions and migrations (SQLite on a laptop, PostgreSQL in production)."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+from sqlmodel import Session, SQLModel
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+UPGRADE_COMMAND = "taskpilot db upgrade"
+
+# Modules whose SQLModel tables `create_all` must know about. They are imported by name when
+# `create_all` runs, so that `core` keeps no import-time dependency on the packages above it.
+MODEL_MODULES: tuple[str, ...] = ("tasks.models", "agent.memory")
+
+
+class DatabaseNotMigrated(Exception):
+    """The database schema is missing or older than this code; the message says what to run."""
+
+
+def normalize_url(url: str) -> URL:
+    """Parse a database URL; PostgreSQL URLs are pointed at the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _is_sqlite_memory(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`.
+
+    SQLite: WAL journal, foreign keys on, usable from several threads, one shared connection
+    for an in-memory database, and the parent folder of a database file created. PostgreSQL
+    (`postgresql://`, `postgres://` or `postgresql+psycopg://`): psycopg 3, pooled, with
+    pre-ping.
+    """
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+
+    memory = _is_sqlite_memory(parsed)
+    if not memory and parsed.database:
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        parsed,
+        echo=echo,
+        connect_args={"check_same_thread": False},
+        # One connection for the whole process, or each connection would see its own,
+        # empty, in-memory database.
+        poolclass=StaticPool if memory else None,
+    )
+    _configure_sqlite(engine, memory=memory)
+    return engine
+
+
+def _sqlite_lower(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
+    # SQLite's own lower() only folds ASCII; PostgreSQL's folds every letter.
+    return value.lower() if isinstance(value, str) else value
+
+
+def _configure_sqlite(engine: Engine, *, memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(  # pyright: ignore[reportUnusedFunction]
+        dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry
+    ) -> None:
+        # The sqlite3 module's own transaction handling neither begins a transaction before a
+        # SAVEPOINT nor before DDL; SQLAlchemy emits BEGIN itself instead (see `_on_begin`).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+        dbapi_connection.create_function("lower", 1, _sqlite_lower, deterministic=True)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:  # pyright: ignore[reportUnusedFunction]
+        # IMMEDIATE takes the write lock up front, so two transactions that read and then
+        # write (such as allocating the next task number) wait for each other instead of
+        # failing with "database is locked" when the second one tries to write.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> Callable[[], Session]:
+    """A factory of sessions on `engine` whose objects stay readable after commit."""
+
+    def factory() -> Session:
+        return Session(engine, expire_on_commit=False)
+
+    return factory
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """The Alembic configuration, built in code (no alembic.ini)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@functools.cache
+def _script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    head = _script_directory().get_current_head()
+    if head is None:
+        raise RuntimeError(f"No migrations found under {MIGRATIONS_DIR}.")
+    return head
+
+
+def upgrade(engine: Engine, *, revision: str = "head") -> None:
+    """Apply the migrations up to `revision` (all of them by default), in one transaction."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at, or None when it was never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _describe(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def ensure_migrated(engine: Engine) -> None:
+    """Raise `DatabaseNotMigrated` unless the database is at the newest migration."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    where = _describe(engine)
+    if current is None:
+        raise DatabaseNotMigrated(
+            f"The database {where} has no TaskPilot tables yet. "
+            f"Run `{UPGRADE_COMMAND}` to create them."
+        )
+    known = {script.revision for script in _script_directory().walk_revisions()}
+    if current not in known:
+        raise DatabaseNotMigrated(
+            f"The database {where} is at migration {current}, which this version of TaskPilot "
+            "does not know; it was probably migrated by a newer version. Upgrade TaskPilot."
+        )
+    raise DatabaseNotMigrated(
+        f"The database {where} is at migration {current}, but this version of TaskPilot needs "
+        f"{head}. Run `{UPGRADE_COMMAND}` to bring it up to date."
+    )
+
+
+def create_all(engine: Engine, *, model_modules: Sequence[str] = MODEL_MODULES) -> None:
+    """Create every table straight from the SQLModel metadata and mark it as migrated.
+
+    Only for throwaway databases, such as the in-memory one each evaluation case gets: it is
+    faster than running the migrations, but a real database must use `upgrade` so that later
+    migrations apply to it.
+    """
+    for module_name in model_modules:
+        importlib.import_module(module_name)
+    with engine.begin() as connection:
+        SQLModel.metadata.create_all(connection)
+        MigrationContext.configure(connection).stamp(_script_directory(), "head")

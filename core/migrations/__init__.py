@@ -1,0 +1,1 @@
+"""Alembic migrations of the TaskPilot database; run them with `taskpilot db upgrade`."""

@@ -1,0 +1,78 @@
+"""Application settings, read from the environment and a `.env` file when asked for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/taskpilot.db"
+
+
+class Settings(BaseSettings):
+    """Every setting TaskPilot reads. Build one with `Settings()`; nothing builds it at import."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    models: str = Field(default="", alias="TASKPILOT_MODELS")
+    prompt_version: str = Field(default="v1", alias="TASKPILOT_PROMPT_VERSION")
+    history_max_messages: int = Field(default=20, alias="TASKPILOT_HISTORY_MAX_MESSAGES", ge=0)
+    max_input_chars: int = Field(default=4000, alias="TASKPILOT_MAX_INPUT_CHARS", ge=1)
+    default_team: str = Field(default="T0DEMO", alias="TASKPILOT_TEAM")
+    default_user: str = Field(default="U0ALICE", alias="TASKPILOT_USER")
+    timezone: str | None = Field(default=None, alias="TASKPILOT_TIMEZONE")
+    seed_demo: bool = Field(default=True, alias="TASKPILOT_SEED_DEMO")
+    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_base_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_BASE_URL")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_format: Literal["json", "console"] = Field(default="console", alias="LOG_FORMAT")
+    sentry_dsn: str | None = Field(default=None, alias="SENTRY_DSN")
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def model_chain(self) -> list[str]:
+        """The fallback chain, in order; `offline` alone when nothing is configured."""
+        names = [name.strip() for name in self.models.split(",") if name.strip()]
+        return names or ["offline"]
+
+    def effective_timezone(self) -> str:
+        """The zone for speakers whose own zone is unknown: the setting, else this machine's."""
+        if self.timezone:
+            return self.timezone
+        try:
+            import tzlocal
+
+            return tzlocal.get_localzone_name() or "UTC"
+        except Exception:  # The machine's zone is a convenience; UTC is a safe answer.
+            return "UTC"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file behind `database_url`, or None for other databases and memory."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        rest = self.database_url[len(prefix) :]
+        if not rest or rest == ":memory:":
+            return None
+        return Path(rest)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings now, from the environment, `.env` and the given overrides."""
+    return Settings.model_validate(overrides) if overrides else Settings()

@@ -1,0 +1,319 @@
+"""Eval results: the models the runner fills in, the summary tables, and the JSON report.
+
+The JSON report (`write_json`, `report_json`) has a stable schema, `taskpilot-eval-report/v1`.
+Fields are only ever added to it; a change to an existing field means a new schema name.
+
+```
+{
+  "schema": "taskpilot-eval-report/v1",
+  "started_at": "2026-11-25T15:00:00+00:00",     # ISO datetimes, UTC
+  "finished_at": "2026-11-25T15:00:04+00:00",
+  "duration_s": 4.2,
+  "datasets": [{"name": "core", "path": "evals/datasets/core.yaml", "cases": 40}],
+  "models": ["offline"],                          # as the runtime reports them
+  "prompt_versions": ["v1"],
+  "repeat": 1,                                    # runs per case and variant
+  "summary": {"runs": 40, "passed": 36, "failed": 4, "pass_rate": 0.9},
+  "categories": [{"category": "create", "runs": 10, "passed": 9, "pass_rate": 0.9}, ...],
+  "variants": [                                   # one per model and prompt version
+    {"model": "offline", "prompt_version": "v1", "runs": 40, "passed": 36, "pass_rate": 0.9,
+     "categories": [{"category": ..., "runs": ..., "passed": ..., "pass_rate": ...}]}
+  ],
+  "cases": [                                      # one per run, in dataset order
+    {"id": "create.basic.001", "dataset": "core", "category": "create",
+     "model": "offline", "prompt_version": "v1", "repeat": 1,   # repeat: 1..K
+     "passed": false,
+     "failures": ["call 1: create_task.title ... similarity 0.62 < 0.8"],
+     "error": null,                               # an exception that ended the run, if any
+     "checks": [{"kind": "call", "passed": false, "reason": "..."}],
+     "calls": {"expected": [{"tool": "create_task", "args": {...}}] | null,
+               "actual": [{"tool": "create_task", "args": {...}, "ok": true}]},
+     "replies": ["Created #1 ..."],               # one per turn that ran
+     "model_requests": 2,
+     "latency_s": 0.031}
+  ]
+}
+```
+
+Pass rates are `passed / runs` (0.0 when there are no runs); `categories` are sorted by name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import BaseModel, Field
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from evals.dataset import ExpectedCall
+from evals.matching import Check
+
+REPORT_SCHEMA: Final = "taskpilot-eval-report/v1"
+FAILURES_SHOWN: Final = 20
+
+
+class CallRecord(BaseModel):
+    """A tool call the model made, as the report shows it."""
+
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict[str, Any])
+    ok: bool = True
+
+
+class CaseResult(BaseModel):
+    """The outcome of one run of one case with one model and prompt version."""
+
+    case_id: str
+    dataset: str
+    category: str
+    model: str
+    prompt_version: str | None
+    repeat: int = 1
+    passed: bool
+    checks: list[Check] = Field(default_factory=list[Check])
+    expected_calls: list[ExpectedCall] | None = None
+    actual_calls: list[CallRecord] = Field(default_factory=list[CallRecord])
+    replies: list[str] = Field(default_factory=list[str])
+    model_requests: int = 0
+    latency_s: float = 0.0
+    error: str | None = None
+
+    @property
+    def failures(self) -> list[str]:
+        """The reasons of the checks that failed, in order."""
+        return [check.reason for check in self.checks if not check.passed]
+
+
+class DatasetInfo(BaseModel):
+    """A dataset the run used."""
+
+    name: str
+    path: str
+    cases: int
+
+
+class Stats(BaseModel):
+    """Runs and passes of a group of results."""
+
+    runs: int
+    passed: int
+
+    @property
+    def pass_rate(self) -> float:
+        """`passed / runs`, or 0.0 without runs."""
+        return self.passed / self.runs if self.runs else 0.0
+
+
+class EvalReport(BaseModel):
+    """Everything one eval run produced."""
+
+    started_at: datetime
+    finished_at: datetime
+    datasets: list[DatasetInfo]
+    repeat: int = 1
+    results: list[CaseResult]
+
+    @property
+    def stats(self) -> Stats:
+        """All runs together."""
+        return stats_of(self.results)
+
+    @property
+    def pass_rate(self) -> float:
+        """The share of runs that passed, over every variant."""
+        return self.stats.pass_rate
+
+    @property
+    def variants(self) -> list[tuple[str, str | None]]:
+        """The (model, prompt version) pairs, in the order they first ran."""
+        seen: dict[tuple[str, str | None], None] = {}
+        for result in self.results:
+            seen.setdefault((result.model, result.prompt_version), None)
+        return list(seen)
+
+    def results_of(self, model: str, prompt_version: str | None) -> list[CaseResult]:
+        """The results of one variant."""
+        return [
+            result
+            for result in self.results
+            if result.model == model and result.prompt_version == prompt_version
+        ]
+
+    @property
+    def failed(self) -> list[CaseResult]:
+        """The runs that failed, in order."""
+        return [result for result in self.results if not result.passed]
+
+
+def stats_of(results: Iterable[CaseResult]) -> Stats:
+    """Count runs and passes."""
+    items = list(results)
+    return Stats(runs=len(items), passed=sum(1 for result in items if result.passed))
+
+
+def by_category(results: Iterable[CaseResult]) -> dict[str, Stats]:
+    """Stats per category, sorted by category name."""
+    groups: dict[str, list[CaseResult]] = {}
+    for result in results:
+        groups.setdefault(result.category, []).append(result)
+    return {category: stats_of(groups[category]) for category in sorted(groups)}
+
+
+# JSON.
+
+
+def _stats_json(stats: Stats) -> dict[str, Any]:
+    return {"runs": stats.runs, "passed": stats.passed, "pass_rate": round(stats.pass_rate, 4)}
+
+
+def _categories_json(results: Iterable[CaseResult]) -> list[dict[str, Any]]:
+    return [
+        {"category": category, **_stats_json(stats)}
+        for category, stats in by_category(results).items()
+    ]
+
+
+def _case_json(result: CaseResult) -> dict[str, Any]:
+    expected = (
+        None
+        if result.expected_calls is None
+        else [call.model_dump(mode="json") for call in result.expected_calls]
+    )
+    return {
+        "id": result.case_id,
+        "dataset": result.dataset,
+        "category": result.category,
+        "model": result.model,
+        "prompt_version": result.prompt_version,
+        "repeat": result.repeat,
+        "passed": result.passed,
+        "failures": result.failures,
+        "error": result.error,
+        "checks": [check.model_dump(mode="json") for check in result.checks],
+        "calls": {
+            "expected": expected,
+            "actual": [call.model_dump(mode="json") for call in result.actual_calls],
+        },
+        "replies": list(result.replies),
+        "model_requests": result.model_requests,
+        "latency_s": round(result.latency_s, 4),
+    }
+
+
+def report_json(report: EvalReport) -> dict[str, Any]:
+    """The report as plain JSON data, in the `taskpilot-eval-report/v1` schema."""
+    stats = report.stats
+    variants = report.variants
+    return {
+        "schema": REPORT_SCHEMA,
+        "started_at": report.started_at.isoformat(),
+        "finished_at": report.finished_at.isoformat(),
+        "duration_s": round((report.finished_at - report.started_at).total_seconds(), 3),
+        "datasets": [info.model_dump(mode="json") for info in report.datasets],
+        "models": list(dict.fromkeys(model for model, _ in variants)),
+        "prompt_versions": list(dict.fromkeys(version for _, version in variants)),
+        "repeat": report.repeat,
+        "summary": {**_stats_json(stats), "failed": stats.runs - stats.passed},
+        "categories": _categories_json(report.results),
+        "variants": [
+            {
+                "model": model,
+                "prompt_version": version,
+                **_stats_json(stats_of(report.results_of(model, version))),
+                "categories": _categories_json(report.results_of(model, version)),
+            }
+            for model, version in variants
+        ],
+        "cases": [_case_json(result) for result in report.results],
+    }
+
+
+def write_json(report: EvalReport, path: str | Path) -> Path:
+    """Write the JSON report (creating the folder) and return where it went."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(report_json(report), indent=2, ensure_ascii=False, default=str)
+    target.write_text(text + "\n", encoding="utf-8")
+    return target
+
+
+# Tables.
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def category_table(
+    results: Sequence[CaseResult], *, title: str | None = None, repeat: int = 1
+) -> Table:
+    """Cases, passes and pass rate per category, with an overall row."""
+    table = Table(title=title, title_justify="left")
+    runs_header = "Runs" if repeat > 1 else "Cases"
+    table.add_column("Category")
+    table.add_column(runs_header, justify="right")
+    table.add_column("Passed", justify="right")
+    table.add_column("Pass rate", justify="right")
+    for category, stats in by_category(results).items():
+        table.add_row(category, str(stats.runs), str(stats.passed), _percent(stats.pass_rate))
+    overall = stats_of(results)
+    table.add_section()
+    table.add_row(
+        "overall",
+        str(overall.runs),
+        str(overall.passed),
+        _percent(overall.pass_rate),
+        style="bold",
+    )
+    return table
+
+
+def _failing_cases(report: EvalReport) -> list[list[CaseResult]]:
+    """The failed runs grouped by case and variant, in the order they ran."""
+    groups: dict[tuple[str, str, str | None], list[CaseResult]] = {}
+    for result in report.failed:
+        key = (result.case_id, result.model, result.prompt_version)
+        groups.setdefault(key, []).append(result)
+    return list(groups.values())
+
+
+def _case_label(runs: Sequence[CaseResult], *, report: EvalReport) -> str:
+    first = runs[0]
+    parts: list[str] = []
+    if len(report.variants) > 1:
+        parts.append(f"{first.model}, prompt {first.prompt_version}")
+    if report.repeat > 1:
+        parts.append(f"failed {len(runs)} of {report.repeat} runs")
+    return f"{first.case_id} ({'; '.join(parts)})" if parts else first.case_id
+
+
+def print_report(
+    report: EvalReport, *, console: Console, max_failures: int = FAILURES_SHOWN
+) -> None:
+    """The category tables (one per model and prompt version), then the failing cases.
+
+    A case that failed in several runs is listed once, with the reasons of its first failure.
+    """
+    for model, version in report.variants:
+        title = f"model {model} · prompt {version or 'default'}"
+        results = report.results_of(model, version)
+        console.print(category_table(results, title=title, repeat=report.repeat))
+    failing = _failing_cases(report)
+    if not failing:
+        return
+    console.print(f"\n[bold]Failing cases ({len(failing)}):[/bold]", highlight=False)
+    for runs in failing[:max_failures]:
+        label = escape(_case_label(runs, report=report))
+        console.print(f"  [red]✗[/red] {label}", highlight=False)
+        for reason in runs[0].failures or ["failed without a reason"]:
+            console.print(f"      {reason}", markup=False, highlight=False, soft_wrap=True)
+    hidden = len(failing) - max_failures
+    if hidden > 0:
+        more = f"  … and {hidden} more failing case{'s' if hidden != 1 else ''}"
+        console.print(f"{more} (the JSON report has them all)", highlight=False)

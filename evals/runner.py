@@ -1,0 +1,386 @@
+"""Runs eval cases through the agent, each against a fresh in-memory database.
+
+For each case the runner seeds the case's people and tasks, sends every turn through
+`agent.runtime.run_turn` exactly as a transport would, reads the team's tasks afterwards and
+checks the expectations with `evals.matching`. An exception in one case fails that case, with
+the error, and the run goes on.
+
+The agent, the task domain and the database are imported when a case runs, not when this
+module is imported, so that loading or linting datasets stays light.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from evals.dataset import Case, Dataset
+from evals.matching import (
+    ActualCall,
+    ActualTask,
+    Check,
+    MatchContext,
+    all_passed,
+    match_case,
+)
+from evals.report import CallRecord, CaseResult, DatasetInfo, EvalReport
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+    from agent.runtime import AgentRuntime
+    from core.settings import Settings
+
+EVAL_SOURCE = "eval"
+
+
+class EvalSetupError(Exception):
+    """The run cannot start (an unknown model or prompt version); the message says why."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Job:
+    case: Case
+    runtime: AgentRuntime
+    repeat: int
+
+
+def _seed(case: Case, session_factory: Callable[[], Session]) -> None:
+    """Put the case's people into the directory and its tasks into the team."""
+    from tasks.dates import ResolvedDue
+    from tasks.directory import UserDirectory
+    from tasks.models import TaskPriority, TaskStatus
+    from tasks.service import TaskService
+
+    zone = case.zone
+    with session_factory() as session, session.begin():
+        directory = UserDirectory(session, team_id=case.team)
+        for user in case.users:
+            directory.upsert(
+                user_id=user.id,
+                handle=user.name,
+                real_name=user.real_name,
+                display_name=user.display_name,
+                tz=case.timezone,
+            )
+        for seed in case.tasks:
+            due: ResolvedDue | None = None
+            if isinstance(seed.due, datetime):
+                due = ResolvedDue(at=seed.due, all_day=False, in_past=seed.due < case.now)
+            elif isinstance(seed.due, date):
+                at = datetime(seed.due.year, seed.due.month, seed.due.day, tzinfo=zone)
+                due = ResolvedDue(at=at, all_day=True, in_past=seed.due < case.now.date())
+            service = TaskService(
+                session, team_id=case.team, actor_id=seed.creator, source=EVAL_SOURCE
+            )
+            service.seed_task(
+                number=seed.id,
+                title=seed.title,
+                description=seed.description,
+                status=TaskStatus(seed.status),
+                priority=TaskPriority(seed.priority),
+                assignee_id=seed.assignee,
+                creator_id=seed.creator,
+                due=due,
+                tags=seed.tags,
+            )
+
+
+def read_tasks(case: Case, session_factory: Callable[[], Session]) -> list[ActualTask]:
+    """The team's tasks after a case, in task-number order, with `due` in the case's zone."""
+    from sqlmodel import col, select
+
+    from tasks.models import Task
+
+    zone = case.zone
+    with session_factory() as session:
+        statement = select(Task).where(Task.team_id == case.team).order_by(col(Task.number))
+        rows = list(session.exec(statement))
+    tasks: list[ActualTask] = []
+    for row in rows:
+        due: date | datetime | None = None
+        if row.due_at is not None:
+            if row.due_all_day:
+                due = row.due_at.astimezone(ZoneInfo(row.due_tz) if row.due_tz else zone).date()
+            else:
+                due = row.due_at.astimezone(zone)
+        tasks.append(
+            ActualTask(
+                id=row.number,
+                title=row.title,
+                description=row.description,
+                status=row.status.value,
+                priority=row.priority.value,
+                assignee=row.assignee_id,
+                creator=row.creator_id,
+                due=due,
+                tags=list(row.tags),
+            )
+        )
+    return tasks
+
+
+@contextmanager
+def _case_database() -> Generator[Engine]:
+    """A fresh in-memory database with every table, dropped afterwards."""
+    from core.db import create_all, make_engine
+
+    engine = make_engine("sqlite://")
+    try:
+        create_all(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _actor_name(case: Case) -> str | None:
+    for user in case.users:
+        if user.id == case.actor:
+            return user.display_name or user.real_name or user.name
+    return None
+
+
+def build_case_runtime(
+    *, model: str | Model, prompt_version: str | None, settings: Settings | None = None
+) -> AgentRuntime:
+    """The agent for one model and prompt version; `EvalSetupError` when it cannot be built."""
+    from agent.runtime import build_runtime
+    from core.settings import Settings
+
+    try:
+        return build_runtime(
+            settings=settings or Settings(), model=model, prompt_version=prompt_version
+        )
+    except ValueError as error:
+        # An unknown model or prompt version, or invalid settings: the message says what to do.
+        raise EvalSetupError(str(error)) from error
+    except Exception as error:
+        # Anything else is a bug, but the person running the evals still gets one clear line.
+        name = model if isinstance(model, str) else model.model_name
+        raise EvalSetupError(
+            f"cannot build the agent for model {name!r}: {type(error).__name__}: {error}"
+        ) from error
+
+
+async def run_case(
+    case: Case,
+    *,
+    model: str | Model,
+    prompt_version: str | None,
+    runtime: AgentRuntime | None = None,
+    settings: Settings | None = None,
+    repeat: int = 1,
+) -> CaseResult:
+    """Run one case and check it. Never raises for a failure inside the case.
+
+    `runtime` reuses an agent already built for `model` and `prompt_version`. The result's
+    `latency_s` is the time the case's turns took, without seeding and checking.
+    """
+    from agent.deps import AgentDeps
+    from agent.runtime import run_turn
+    from core.db import make_session_factory
+
+    latency = 0.0
+    model_name = model if isinstance(model, str) else model.model_name
+    version = prompt_version
+    calls: list[CallRecord] = []
+    replies: list[str] = []
+    requests = 0
+    checks: list[Check] = []
+    error: str | None = None
+    try:
+        runtime = runtime or build_case_runtime(
+            model=model, prompt_version=prompt_version, settings=settings
+        )
+        model_name, version = runtime.model_name, runtime.prompt_version
+        with _case_database() as engine:
+            session_factory = make_session_factory(engine)
+            _seed(case, session_factory)
+            deps = AgentDeps(
+                session_factory=session_factory,
+                team_id=case.team,
+                actor_id=case.actor,
+                now=case.now,
+                source=EVAL_SOURCE,
+                actor_name=_actor_name(case),
+            )
+            for turn in case.turns:
+                started = time.perf_counter()
+                try:
+                    result = await run_turn(
+                        turn, runtime=runtime, deps=deps, conversation_id=f"eval:{case.id}"
+                    )
+                finally:
+                    latency += time.perf_counter() - started
+                replies.append(result.reply)
+                requests += result.usage.requests
+                calls.extend(
+                    CallRecord(tool=record.tool, args=dict(record.args), ok=record.ok)
+                    for record in result.tool_calls
+                    if not record.confirmed_execution
+                )
+            tasks = read_tasks(case, session_factory)
+        actual = [ActualCall(tool=call.tool, args=call.args, ok=call.ok) for call in calls]
+        checks = match_case(case.expect, calls=actual, tasks=tasks, ctx=MatchContext.for_case(case))
+    except Exception as exc:  # One broken case must not stop the run.
+        error = f"{type(exc).__name__}: {exc}"
+        checks.append(Check(kind="error", passed=False, reason=f"error: {error}"))
+    return CaseResult(
+        case_id=case.id,
+        dataset=case.dataset,
+        category=case.category,
+        model=model_name,
+        prompt_version=version,
+        repeat=repeat,
+        passed=error is None and all_passed(checks),
+        checks=checks,
+        expected_calls=case.expect.calls,
+        actual_calls=calls,
+        replies=replies,
+        model_requests=requests,
+        latency_s=latency,
+        error=error,
+    )
+
+
+def run_case_sync(
+    case: Case,
+    *,
+    model: str | Model,
+    prompt_version: str | None,
+    runtime: AgentRuntime | None = None,
+    settings: Settings | None = None,
+) -> CaseResult:
+    """`run_case` for callers without an event loop."""
+    return asyncio.run(
+        run_case(
+            case, model=model, prompt_version=prompt_version, runtime=runtime, settings=settings
+        )
+    )
+
+
+async def _gather(
+    jobs: Sequence[_Job], *, concurrency: int, on_done: Callable[[CaseResult], None]
+) -> list[CaseResult]:
+    """Run the jobs, at most `concurrency` at a time, keeping their order in the results."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(job: _Job) -> CaseResult:
+        async with gate:
+            result = await run_case(
+                job.case,
+                model=job.runtime.model_name,
+                prompt_version=job.runtime.prompt_version,
+                runtime=job.runtime,
+                repeat=job.repeat,
+            )
+        on_done(result)
+        return result
+
+    tasks: list[Awaitable[CaseResult]] = [one(job) for job in jobs]
+    return list(await asyncio.gather(*tasks))
+
+
+def _run_jobs(jobs: Sequence[_Job], *, concurrency: int, progress: bool) -> list[CaseResult]:
+    if not (progress and sys.stdout.isatty()):
+        return asyncio.run(_gather(jobs, concurrency=concurrency, on_done=lambda _: None))
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, transient=True) as bar:
+        task_id = bar.add_task("evals", total=len(jobs), failed=0)
+        failed = 0
+
+        def done(result: CaseResult) -> None:
+            nonlocal failed
+            failed += 0 if result.passed else 1
+            bar.update(task_id, advance=1, failed=failed)
+
+        return asyncio.run(_gather(jobs, concurrency=concurrency, on_done=done))
+
+
+def run_eval(
+    datasets: Sequence[Dataset],
+    *,
+    models: Sequence[str | Model],
+    prompt_versions: Sequence[str | None] = (None,),
+    repeat: int = 1,
+    concurrency: int = 1,
+    progress: bool = True,
+    settings: Settings | None = None,
+) -> EvalReport:
+    """Run every case of every dataset with every model and prompt version, `repeat` times.
+
+    Raises `EvalSetupError` before running anything when a model or prompt version cannot be
+    built. Shows a progress bar when `progress` is on and stdout is a terminal.
+    """
+    if repeat < 1:
+        raise EvalSetupError("repeat must be 1 or more")
+    if concurrency < 1:
+        raise EvalSetupError("concurrency must be 1 or more")
+    started_at = datetime.now(UTC)
+    jobs: list[_Job] = []
+    for model in models:
+        for version in prompt_versions or (None,):
+            runtime = build_case_runtime(model=model, prompt_version=version, settings=settings)
+            jobs.extend(
+                _Job(case=case, runtime=runtime, repeat=index + 1)
+                for dataset in datasets
+                for case in dataset.cases
+                for index in range(repeat)
+            )
+    results = _run_jobs(jobs, concurrency=concurrency, progress=progress)
+    return EvalReport(
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        datasets=[
+            DatasetInfo(name=dataset.name, path=dataset.path, cases=len(dataset.cases))
+            for dataset in datasets
+        ],
+        repeat=repeat,
+        results=results,
+    )
+
+
+def run_dataset(
+    dataset: Dataset,
+    *,
+    model: str | Model,
+    prompt_version: str | None = None,
+    repeat: int = 1,
+    concurrency: int = 1,
+    progress: bool = False,
+    settings: Settings | None = None,
+) -> EvalReport:
+    """Run one dataset with one model and prompt version."""
+    return run_eval(
+        [dataset],
+        models=[model],
+        prompt_versions=[prompt_version],
+        repeat=repeat,
+        concurrency=concurrency,
+        progress=progress,
+        settings=settings,
+    )

@@ -1,0 +1,90 @@
+"""Compact JSON views of a task: the card tools return, and the record the CLI prints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, tzinfo
+from typing import Any
+
+from tasks.dates import due_of
+from tasks.directory import UserDirectory
+from tasks.models import Task
+
+
+def due_text(task: Task, *, tz: tzinfo | None) -> str | None:
+    """`YYYY-MM-DD` for an all-day task (the day it was given for), an ISO datetime with the
+    offset of `tz` otherwise, None without a due date."""
+    due = due_of(task)
+    if due is None:
+        return None
+    if due.all_day:
+        return due.day.isoformat()
+    return due.at.astimezone(tz or UTC).isoformat(timespec="seconds")
+
+
+def task_card(
+    task: Task,
+    *,
+    tz: tzinfo | None,
+    directory: UserDirectory | None = None,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The card of a task, with times in the reader's zone `tz`.
+
+    Keys: id, title, description, status, priority, assignee, assignee_name, creator, due,
+    due_all_day, tags. `assignee_name` comes from `names` when given, else `directory`.
+    """
+    assignee_name: str | None = None
+    if task.assignee_id is not None:
+        if names is not None and task.assignee_id in names:
+            assignee_name = names[task.assignee_id]
+        elif directory is not None:
+            assignee_name = directory.display_name_of(task.assignee_id)
+        else:
+            assignee_name = task.assignee_id
+    return {
+        "id": task.number,
+        "title": task.title,
+        "description": task.description,
+        "status": task.status.value,
+        "priority": task.priority.value,
+        "assignee": task.assignee_id,
+        "assignee_name": assignee_name,
+        "creator": task.creator_id,
+        "due": due_text(task, tz=tz),
+        "due_all_day": task.due_all_day if task.due_at is not None else False,
+        "tags": list(task.tags),
+    }
+
+
+def task_cards(
+    tasks: Sequence[Task], *, tz: tzinfo | None, directory: UserDirectory
+) -> list[dict[str, Any]]:
+    """Cards of many tasks, looking the assignees' names up in one query."""
+    names = directory.names_of(task.assignee_id for task in tasks if task.assignee_id)
+    return [task_card(task, tz=tz, names=names) for task in tasks]
+
+
+def task_record(task: Task, *, tz: tzinfo | None = None) -> dict[str, Any]:
+    """The public JSON of a task (`taskpilot tasks list --json`): id, title, description,
+    status, priority, assignee, creator, due, tags, created_at, updated_at."""
+    return {
+        "id": task.number,
+        "title": task.title,
+        "description": task.description,
+        "status": task.status.value,
+        "priority": task.priority.value,
+        "assignee": task.assignee_id,
+        "creator": task.creator_id,
+        "due": due_text(task, tz=tz if tz is not None else _given_zone(task)),
+        "tags": list(task.tags),
+        "created_at": task.created_at.isoformat(),
+        "updated_at": task.updated_at.isoformat(),
+    }
+
+
+def _given_zone(task: Task) -> tzinfo:
+    due = due_of(task)
+    if due is None:
+        return UTC
+    return due.at.tzinfo or UTC

@@ -1,0 +1,155 @@
+"""SQLModel tables of the task domain.
+
+The migrations in `core/migrations/versions` are written out by hand from these classes; a test
+compares the two, so a change here needs a new migration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Index, Integer, String, Text
+from sqlalchemy import UniqueConstraint as SAUniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from tasks.types import StrEnumType, UTCDateTime
+
+TITLE_MAX_CHARS = 200
+DESCRIPTION_MAX_CHARS = 4000
+TAGS_MAX = 10
+TAG_MAX_CHARS = 40
+
+# Slack ids are short (U02ABCDEF, T0123), but other sources (API keys, evals) may use longer ones.
+ID_CHARS = 64
+
+
+class TaskStatus(StrEnum):
+    """Where a task stands."""
+
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class TaskPriority(StrEnum):
+    """How much a task matters."""
+
+    low = "low"
+    normal = "normal"
+    high = "high"
+    urgent = "urgent"
+
+
+class AuditAction(StrEnum):
+    """What a mutation did."""
+
+    create = "create"
+    update = "update"
+    assign = "assign"
+    delete = "delete"
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def _in_values(column: str, enum_class: type[StrEnum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum_class)
+    return f"{column} IN ({values})"
+
+
+class Task(SQLModel, table=True):
+    """A task; `number` is the per-team id people, tools and JSON contracts see."""
+
+    __tablename__: ClassVar[str] = "tasks"  # pyright: ignore[reportIncompatibleVariableOverride]
+    __table_args__: ClassVar[tuple[Any, ...]] = (
+        SAUniqueConstraint("team_id", "number", name="uq_tasks_team_number"),
+        CheckConstraint("number > 0", name="ck_tasks_number_positive"),
+        CheckConstraint(_in_values("status", TaskStatus), name="ck_tasks_status"),
+        CheckConstraint(_in_values("priority", TaskPriority), name="ck_tasks_priority"),
+        Index("ix_tasks_team_status", "team_id", "status"),
+        Index("ix_tasks_team_assignee", "team_id", "assignee_id"),
+        Index("ix_tasks_team_creator", "team_id", "creator_id"),
+        Index("ix_tasks_team_due", "team_id", "due_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    team_id: str = Field(sa_column=Column(String(ID_CHARS), nullable=False))
+    number: int = Field(sa_column=Column(Integer, nullable=False))
+    title: str = Field(sa_column=Column(String(TITLE_MAX_CHARS), nullable=False))
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: TaskStatus = Field(
+        default=TaskStatus.open,
+        sa_column=Column(StrEnumType(TaskStatus), nullable=False),
+    )
+    priority: TaskPriority = Field(
+        default=TaskPriority.normal,
+        sa_column=Column(StrEnumType(TaskPriority), nullable=False),
+    )
+    assignee_id: str | None = Field(default=None, sa_column=Column(String(ID_CHARS), nullable=True))
+    creator_id: str = Field(sa_column=Column(String(ID_CHARS), nullable=False))
+    due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    due_all_day: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    due_tz: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source_channel: str | None = Field(
+        default=None, sa_column=Column(String(ID_CHARS), nullable=True)
+    )
+    source_thread: str | None = Field(
+        default=None, sa_column=Column(String(ID_CHARS), nullable=True)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class AuditEvent(SQLModel, table=True):
+    """One mutation of a task: who, when, what changed (field -> [old, new])."""
+
+    __tablename__: ClassVar[str] = "audit_events"  # pyright: ignore[reportIncompatibleVariableOverride]
+    __table_args__: ClassVar[tuple[Any, ...]] = (
+        CheckConstraint(_in_values("action", AuditAction), name="ck_audit_events_action"),
+        Index("ix_audit_events_team_task", "team_id", "task_number"),
+        Index("ix_audit_events_team_created", "team_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    team_id: str = Field(sa_column=Column(String(ID_CHARS), nullable=False))
+    task_number: int = Field(sa_column=Column(Integer, nullable=False))
+    actor_id: str = Field(sa_column=Column(String(ID_CHARS), nullable=False))
+    action: AuditAction = Field(sa_column=Column(StrEnumType(AuditAction), nullable=False))
+    changes: dict[str, list[Any]] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    source: str = Field(sa_column=Column(String(32), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class DirectoryUser(SQLModel, table=True):
+    """A person (or bot) of a Slack team, as the workspace directory knows them."""
+
+    __tablename__: ClassVar[str] = "directory_users"  # pyright: ignore[reportIncompatibleVariableOverride]
+    __table_args__: ClassVar[tuple[Any, ...]] = (
+        Index("ix_directory_users_team_handle", "team_id", "handle"),
+    )
+
+    team_id: str = Field(sa_column=Column(String(ID_CHARS), primary_key=True))
+    user_id: str = Field(sa_column=Column(String(ID_CHARS), primary_key=True))
+    handle: str = Field(sa_column=Column(String(80), nullable=False))
+    real_name: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    display_name: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    tz: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    is_bot: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    deleted: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

@@ -1,0 +1,575 @@
+"""`TaskService`: every read and write of tasks, scoped to one team and authorized per actor.
+
+Who may do what (enforced here, never left to the model):
+
+- create, list, read: anyone in the team;
+- update, complete, reopen, reschedule, assign: the creator, the assignee, or anyone while the
+  task is unassigned;
+- delete: the creator only (the caller asks the person to confirm first).
+
+Each mutation writes an `AuditEvent` and flushes; the caller owns the transaction and commits.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, TypeAlias
+
+from sqlalchemy import ColumnElement, and_, case, false, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from tasks.dates import ResolvedDue, due_of, zone_name
+from tasks.directory import UserDirectory
+from tasks.errors import InvalidTaskInput, PermissionDenied, TaskError, TaskNotFound
+from tasks.models import (
+    DESCRIPTION_MAX_CHARS,
+    TAG_MAX_CHARS,
+    TAGS_MAX,
+    TITLE_MAX_CHARS,
+    AuditAction,
+    AuditEvent,
+    Task,
+    TaskPriority,
+    TaskStatus,
+    utcnow,
+)
+
+# How often `create_task` tries another number when a concurrent transaction took the one it
+# picked (only PostgreSQL lets two writers race; SQLite serializes them).
+NUMBER_ATTEMPTS = 8
+OPEN_STATUSES = (TaskStatus.open, TaskStatus.in_progress)
+
+JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
+
+_STATUS_ALIASES = {
+    "todo": TaskStatus.open,
+    "to do": TaskStatus.open,
+    "reopen": TaskStatus.open,
+    "reopened": TaskStatus.open,
+    "in progress": TaskStatus.in_progress,
+    "in-progress": TaskStatus.in_progress,
+    "started": TaskStatus.in_progress,
+    "doing": TaskStatus.in_progress,
+    "complete": TaskStatus.done,
+    "completed": TaskStatus.done,
+    "finished": TaskStatus.done,
+    "closed": TaskStatus.done,
+    "canceled": TaskStatus.cancelled,
+}
+_PRIORITY_ALIASES = {
+    "medium": TaskPriority.normal,
+    "default": TaskPriority.normal,
+    "critical": TaskPriority.urgent,
+    "asap": TaskPriority.urgent,
+}
+
+
+def clean_title(title: str) -> str:
+    """A title without surrounding whitespace, 1 to 200 characters; never truncated."""
+    cleaned = title.strip()
+    if not cleaned:
+        raise InvalidTaskInput("A task needs a title.", field="title")
+    if len(cleaned) > TITLE_MAX_CHARS:
+        raise InvalidTaskInput(
+            f"The title is {len(cleaned)} characters long, but a title can have at most "
+            f"{TITLE_MAX_CHARS}. Shorten it and put the details in the description.",
+            field="title",
+        )
+    return cleaned
+
+
+def clean_description(description: str | None) -> str | None:
+    """A description of at most 4,000 characters; blank means none."""
+    if description is None or not description.strip():
+        return None
+    cleaned = description.strip()
+    if len(cleaned) > DESCRIPTION_MAX_CHARS:
+        raise InvalidTaskInput(
+            f"The description is {len(cleaned)} characters long, but it can have at most "
+            f"{DESCRIPTION_MAX_CHARS}.",
+            field="description",
+        )
+    return cleaned
+
+
+def clean_tags(tags: Iterable[str] | str) -> list[str]:
+    """Tags in lower case without a leading '#', without repeats; at most 10 of 40 characters."""
+    items = tags.replace(",", " ").split() if isinstance(tags, str) else list(tags)
+    cleaned: list[str] = []
+    for item in items:
+        tag = item.strip().lstrip("#").strip().lower()
+        if not tag:
+            continue
+        if len(tag) > TAG_MAX_CHARS:
+            raise InvalidTaskInput(
+                f"The tag '{tag[:20]}…' is {len(tag)} characters long; tags can have at most "
+                f"{TAG_MAX_CHARS}.",
+                field="tags",
+            )
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > TAGS_MAX:
+        raise InvalidTaskInput(
+            f"A task can have at most {TAGS_MAX} tags, not {len(cleaned)}.", field="tags"
+        )
+    return cleaned
+
+
+def coerce_status(value: TaskStatus | str) -> TaskStatus:
+    """A status from its value or a common synonym ("completed", "in progress")."""
+    if isinstance(value, TaskStatus):
+        return value
+    key = value.strip().lower()
+    if key in _STATUS_ALIASES:
+        return _STATUS_ALIASES[key]
+    try:
+        return TaskStatus(key.replace(" ", "_").replace("-", "_"))
+    except ValueError:
+        allowed = ", ".join(status.value for status in TaskStatus)
+        raise InvalidTaskInput(
+            f"'{value}' is not a status; use one of {allowed}.", field="status"
+        ) from None
+
+
+def coerce_priority(value: TaskPriority | str) -> TaskPriority:
+    """A priority from its value or a common synonym ("medium", "critical")."""
+    if isinstance(value, TaskPriority):
+        return value
+    key = value.strip().lower()
+    if key in _PRIORITY_ALIASES:
+        return _PRIORITY_ALIASES[key]
+    try:
+        return TaskPriority(key)
+    except ValueError:
+        allowed = ", ".join(priority.value for priority in TaskPriority)
+        raise InvalidTaskInput(
+            f"'{value}' is not a priority; use one of {allowed}.", field="priority"
+        ) from None
+
+
+def due_value(task: Task) -> str | None:
+    """A task's due date as JSON: `YYYY-MM-DD` when all-day, else ISO with the offset it was
+    given in."""
+    due = due_of(task)
+    if due is None:
+        return None
+    return due.day.isoformat() if due.all_day else due.at.isoformat()
+
+
+def snapshot(task: Task) -> dict[str, JSONValue]:
+    """The audited fields of a task, as JSON values."""
+    return {
+        "title": task.title,
+        "description": task.description,
+        "status": task.status.value,
+        "priority": task.priority.value,
+        "assignee_id": task.assignee_id,
+        "creator_id": task.creator_id,
+        "due": due_value(task),
+        "tags": list(task.tags),
+    }
+
+
+def _is_number_clash(error: IntegrityError) -> bool:
+    text = str(error.orig)
+    return "uq_tasks_team_number" in text or "tasks.team_id, tasks.number" in text
+
+
+def _statuses(
+    value: TaskStatus | str | Iterable[TaskStatus | str] | None,
+) -> list[TaskStatus] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [coerce_status(value)]
+    return [coerce_status(item) for item in value]
+
+
+def _priorities(
+    value: TaskPriority | str | Iterable[TaskPriority | str] | None,
+) -> list[TaskPriority] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [coerce_priority(value)]
+    return [coerce_priority(item) for item in value]
+
+
+class TaskService:
+    """Task operations for `actor_id` in `team_id`; `source` says where the request came from
+    (`slack`, `cli`, `api`, `eval`, ...)."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        team_id: str,
+        actor_id: str,
+        source: str,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.session = session
+        self.team_id = team_id
+        self.actor_id = actor_id
+        self.source = source
+        self._clock = clock
+        self.directory = UserDirectory(session, team_id=team_id)
+
+    # Reading.
+
+    def get_task(self, *, number: int) -> Task:
+        """The team's task #`number`; `TaskNotFound` when there is none."""
+        statement = select(Task).where(Task.team_id == self.team_id, Task.number == number)
+        task = self.session.exec(statement).first()
+        if task is None:
+            raise TaskNotFound(number)
+        return task
+
+    def list_tasks(
+        self,
+        *,
+        assignee_id: str | None = None,
+        creator_id: str | None = None,
+        status: TaskStatus | str | Iterable[TaskStatus | str] | None = None,
+        priority: TaskPriority | str | Iterable[TaskPriority | str] | None = None,
+        due_before: datetime | None = None,
+        due_after: datetime | None = None,
+        query: str | None = None,
+        overdue_at: datetime | None = None,
+        unassigned: bool = False,
+        limit: int | None = 20,
+    ) -> list[Task]:
+        """The team's tasks matching every filter given, due ones first (soonest first), then
+        the newest.
+
+        `status`/`priority` take one value or several (None: any). `due_after` is inclusive
+        and `due_before` exclusive, so `[monday, next monday)` is one week. `query` matches
+        tasks whose title or description contains every word, ignoring case. `overdue_at`
+        keeps open and in-progress tasks due before that instant (an all-day task is overdue
+        once its day is over). `limit=None` returns them all.
+        """
+        if limit is not None and limit < 1:
+            raise InvalidTaskInput("The limit must be at least 1.", field="limit")
+        conditions: list[ColumnElement[bool]] = [col(Task.team_id) == self.team_id]
+        if assignee_id is not None:
+            conditions.append(col(Task.assignee_id) == assignee_id)
+        if unassigned:
+            conditions.append(col(Task.assignee_id).is_(None))
+        if creator_id is not None:
+            conditions.append(col(Task.creator_id) == creator_id)
+        statuses = _statuses(status)
+        if statuses is not None:
+            conditions.append(col(Task.status).in_(statuses) if statuses else false())
+        priorities = _priorities(priority)
+        if priorities is not None:
+            conditions.append(col(Task.priority).in_(priorities) if priorities else false())
+        if due_before is not None:
+            conditions.append(col(Task.due_at) < due_before)
+        if due_after is not None:
+            conditions.append(col(Task.due_at) >= due_after)
+        if overdue_at is not None:
+            conditions.append(col(Task.status).in_(OPEN_STATUSES))
+            conditions.append(
+                or_(
+                    and_(col(Task.due_all_day).is_(False), col(Task.due_at) < overdue_at),
+                    and_(
+                        col(Task.due_all_day).is_(True),
+                        col(Task.due_at) <= overdue_at - timedelta(days=1),
+                    ),
+                )
+            )
+        for word in (query or "").split():
+            needle = word.lower()
+            conditions.append(
+                or_(
+                    func.lower(col(Task.title)).contains(needle, autoescape=True),
+                    func.lower(func.coalesce(col(Task.description), "")).contains(
+                        needle, autoescape=True
+                    ),
+                )
+            )
+        statement = (
+            select(Task)
+            .where(*conditions)
+            .order_by(
+                case((col(Task.due_at).is_(None), 1), else_=0),
+                col(Task.due_at),
+                col(Task.created_at).desc(),
+                col(Task.number).desc(),
+            )
+        )
+        if limit is not None:
+            statement = statement.limit(limit)
+        return list(self.session.exec(statement).all())
+
+    def history(self, *, number: int) -> list[AuditEvent]:
+        """The audit trail of task #`number` (also after it was deleted), oldest first."""
+        statement = (
+            select(AuditEvent)
+            .where(AuditEvent.team_id == self.team_id, AuditEvent.task_number == number)
+            .order_by(col(AuditEvent.created_at), col(AuditEvent.id))
+        )
+        return list(self.session.exec(statement).all())
+
+    # Permissions.
+
+    def can_change(self, task: Task) -> bool:
+        """Whether the actor may update or assign `task`."""
+        return task.assignee_id is None or self.actor_id in (task.creator_id, task.assignee_id)
+
+    def can_delete(self, task: Task) -> bool:
+        """Whether the actor may delete `task`."""
+        return self.actor_id == task.creator_id
+
+    def check_can_change(self, *, number: int) -> Task:
+        """Task #`number` if the actor may change it; else `TaskNotFound` or `PermissionDenied`."""
+        task = self.get_task(number=number)
+        self._require_change(task)
+        return task
+
+    def check_can_delete(self, *, number: int) -> Task:
+        """Task #`number` if the actor may delete it (ask the person to confirm before calling
+        `delete_task`); else `TaskNotFound` or `PermissionDenied`."""
+        task = self.get_task(number=number)
+        if not self.can_delete(task):
+            creator = self.directory.display_name_of(task.creator_id)
+            raise PermissionDenied(
+                f"Only {creator}, who created task #{task.number}, can delete it."
+            )
+        return task
+
+    def _require_change(self, task: Task) -> None:
+        if self.can_change(task):
+            return
+        assert task.assignee_id is not None
+        creator = self.directory.display_name_of(task.creator_id)
+        if task.assignee_id == task.creator_id:
+            who = f"{creator}, who created it and is assigned to it,"
+        else:
+            assignee = self.directory.display_name_of(task.assignee_id)
+            who = f"{creator} (who created it) or {assignee} (who is assigned to it)"
+        raise PermissionDenied(f"Only {who} can change task #{task.number}.")
+
+    # Writing.
+
+    def create_task(
+        self,
+        *,
+        title: str,
+        description: str | None = None,
+        assignee_id: str | None = None,
+        due: ResolvedDue | None = None,
+        priority: TaskPriority | str = TaskPriority.normal,
+        tags: Iterable[str] = (),
+        source_channel: str | None = None,
+        source_thread: str | None = None,
+    ) -> Task:
+        """Create a task with the team's next number; the actor is its creator."""
+        now = self._clock()
+        task = Task(
+            team_id=self.team_id,
+            number=0,
+            title=clean_title(title),
+            description=clean_description(description),
+            priority=coerce_priority(priority),
+            status=TaskStatus.open,
+            assignee_id=self._assignable(assignee_id),
+            creator_id=self.actor_id,
+            tags=clean_tags(tags),
+            source_channel=source_channel,
+            source_thread=source_thread,
+            created_at=now,
+            updated_at=now,
+        )
+        _apply_due(task, due)
+        self._insert_with_next_number(task)
+        self._record(AuditAction.create, task, {k: [None, v] for k, v in snapshot(task).items()})
+        return task
+
+    def seed_task(
+        self,
+        *,
+        number: int,
+        title: str,
+        description: str | None = None,
+        assignee_id: str | None = None,
+        creator_id: str | None = None,
+        status: TaskStatus | str = TaskStatus.open,
+        priority: TaskPriority | str = TaskPriority.normal,
+        due: ResolvedDue | None = None,
+        due_at: datetime | None = None,
+        due_all_day: bool = False,
+        tags: Iterable[str] = (),
+        created_at: datetime | None = None,
+    ) -> Task:
+        """Place a task with a given number (for evaluations and tests).
+
+        Field rules apply as for `create_task`, but people are not checked against the
+        directory and no permission is needed. The creator defaults to the actor. The due date
+        is either `due` or an aware `due_at` (with `due_all_day`, read in `due_at`'s zone).
+        """
+        if number < 1:
+            raise InvalidTaskInput("Task numbers start at 1.", field="number")
+        if due is not None and due_at is not None:
+            raise InvalidTaskInput("Give `due` or `due_at`, not both.", field="due")
+        if due_at is not None:
+            if due_at.tzinfo is None:
+                raise InvalidTaskInput("`due_at` must be an aware datetime.", field="due")
+            due = ResolvedDue(at=due_at, all_day=due_all_day, in_past=False)
+        statement = select(Task.id).where(Task.team_id == self.team_id, Task.number == number)
+        if self.session.exec(statement).first() is not None:
+            raise InvalidTaskInput(f"Task #{number} already exists.", field="number")
+        at = created_at or self._clock()
+        task = Task(
+            team_id=self.team_id,
+            number=number,
+            title=clean_title(title),
+            description=clean_description(description),
+            status=coerce_status(status),
+            priority=coerce_priority(priority),
+            assignee_id=assignee_id or None,
+            creator_id=creator_id or self.actor_id,
+            tags=clean_tags(tags),
+            created_at=at,
+            updated_at=at,
+        )
+        _apply_due(task, due)
+        self.session.add(task)
+        self.session.flush()
+        self._record(AuditAction.create, task, {k: [None, v] for k, v in snapshot(task).items()})
+        return task
+
+    def update_task(
+        self,
+        *,
+        number: int,
+        title: str | None = None,
+        description: str | None = None,
+        due: ResolvedDue | None = None,
+        clear_due: bool = False,
+        priority: TaskPriority | str | None = None,
+        status: TaskStatus | str | None = None,
+        tags: Iterable[str] | None = None,
+    ) -> Task:
+        """Change the given fields of task #`number` (None leaves a field as it is).
+
+        An empty description removes it, `tags=[]` removes every tag and `clear_due=True`
+        removes the due date. Changing nothing is an `InvalidTaskInput`; setting a field to the
+        value it already has is allowed and records nothing.
+        """
+        if all(value is None for value in (title, description, due, priority, status, tags)) and (
+            not clear_due
+        ):
+            raise InvalidTaskInput(
+                "Nothing to change: give a new title, description, due date, priority, status "
+                "or tags."
+            )
+        if due is not None and clear_due:
+            raise InvalidTaskInput("Give a new due date or clear it, not both.", field="due")
+        task = self.check_can_change(number=number)
+        # Every value is checked before any is applied, so a bad one changes nothing.
+        new_title = clean_title(title) if title is not None else task.title
+        new_description = (
+            clean_description(description) if description is not None else task.description
+        )
+        new_priority = coerce_priority(priority) if priority is not None else task.priority
+        new_status = coerce_status(status) if status is not None else task.status
+        new_tags = clean_tags(tags) if tags is not None else list(task.tags)
+        before = snapshot(task)
+        task.title = new_title
+        task.description = new_description
+        task.priority = new_priority
+        task.status = new_status
+        if new_tags != task.tags:
+            task.tags = new_tags
+        if due is not None or clear_due:
+            _apply_due(task, due)
+        after = snapshot(task)
+        changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        if changes:
+            task.updated_at = self._clock()
+            self.session.add(task)
+            self._record(AuditAction.update, task, changes)
+        return task
+
+    def assign_task(self, *, number: int, assignee_id: str | None) -> Task:
+        """Give task #`number` to `assignee_id`, or unassign it with None."""
+        task = self.check_can_change(number=number)
+        new_assignee = self._assignable(assignee_id)
+        if new_assignee == task.assignee_id:
+            return task
+        old_assignee = task.assignee_id
+        task.assignee_id = new_assignee
+        task.updated_at = self._clock()
+        self.session.add(task)
+        self._record(AuditAction.assign, task, {"assignee_id": [old_assignee, new_assignee]})
+        return task
+
+    def delete_task(self, *, number: int) -> Task:
+        """Delete task #`number` for good; returns the deleted task's data."""
+        task = self.check_can_delete(number=number)
+        changes = {key: [value, None] for key, value in snapshot(task).items()}
+        self.session.delete(task)
+        self.session.flush()
+        self._record(AuditAction.delete, task, changes)
+        return task
+
+    # Helpers.
+
+    def _assignable(self, assignee_id: str | None) -> str | None:
+        if assignee_id is None or not assignee_id.strip():
+            return None
+        user = self.directory.require_assignable(assignee_id.strip(), actor_id=self.actor_id)
+        return user.user_id
+
+    def _next_number(self) -> int:
+        # Numbers of deleted tasks stay in the audit trail and are never given out again, so
+        # "#7" in an old Slack thread never comes to mean a different task.
+        live = select(func.max(Task.number)).where(Task.team_id == self.team_id)
+        gone = select(func.max(AuditEvent.task_number)).where(AuditEvent.team_id == self.team_id)
+        highest = max(self.session.exec(live).one() or 0, self.session.exec(gone).one() or 0)
+        return highest + 1
+
+    def _insert_with_next_number(self, task: Task) -> None:
+        for attempt in range(NUMBER_ATTEMPTS):
+            task.number = self._next_number()
+            try:
+                # A savepoint, so that losing the race to a concurrent transaction undoes only
+                # this insert and the caller's transaction goes on.
+                with self.session.begin_nested():
+                    self.session.add(task)
+            except IntegrityError as error:
+                if not _is_number_clash(error):
+                    raise
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311
+                continue
+            return
+        raise TaskError("Too many tasks were being created at the same moment; please try again.")
+
+    def _record(self, action: AuditAction, task: Task, changes: dict[str, list[Any]]) -> None:
+        event = AuditEvent(
+            team_id=self.team_id,
+            task_number=task.number,
+            actor_id=self.actor_id,
+            action=action,
+            changes=changes,
+            source=self.source,
+            created_at=self._clock(),
+        )
+        self.session.add(event)
+        self.session.flush()
+
+
+def _apply_due(task: Task, due: ResolvedDue | None) -> None:
+    if due is None:
+        task.due_at = None
+        task.due_all_day = False
+        task.due_tz = None
+        return
+    task.due_at = due.at
+    task.due_all_day = due.all_day
+    task.due_tz = zone_name(due.at.tzinfo)

@@ -1,0 +1,165 @@
+"""`run_turn` end to end with scripted models: what a person sees and what lands in the database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.agent.support import (
+    OTHER_TEAM,
+    ZONE,
+    Script,
+    SessionFactory,
+    audit_events,
+    call,
+    echo_last_tool_result,
+    runtime_for,
+    say,
+    seed,
+    team_tasks,
+    turn,
+)
+
+
+def test_create_resolves_assignee_and_due_in_the_speakers_zone(sessions: SessionFactory) -> None:
+    script = Script(
+        call("create_task", title="Send the Q3 deck", assignee="bob", due="friday"),
+        say("Created it."),
+    )
+    result = turn(sessions, runtime_for(script), "remind bob to send the Q3 deck by friday")
+
+    assert result.reply == "Created it."
+    assert [(c.tool, c.ok) for c in result.tool_calls] == [("create_task", True)]
+    assert result.model == "scripted" and result.prompt_version == "v1"
+    assert result.usage.requests == 2
+    [task] = team_tasks(sessions)
+    assert task.title == "Send the Q3 deck"
+    assert task.assignee_id == "U0002"
+    assert task.due_at is not None and task.due_all_day
+    assert task.due_at.astimezone(ZONE).date() == date(2026, 11, 27)
+    assert result.cards[0]["id"] == task.number
+    [event] = audit_events(sessions)
+    assert (event.action, event.actor_id, event.source) == ("create", "U0001", "test")
+
+
+def test_wrong_argument_type_goes_back_to_the_model_and_the_retry_succeeds(
+    sessions: SessionFactory,
+) -> None:
+    script = Script(
+        call("create_task", title="Renew the TLS certificate", priority="super-high"),
+        call("create_task", title="Renew the TLS certificate", priority="high"),
+        say("Done."),
+    )
+    result = turn(sessions, runtime_for(script), "renew the tls cert, high prio")
+
+    # The model's second request carried the validation error about the priority.
+    second_request = script.seen[1][-1]
+    assert "priority" in str(second_request)
+    assert "super-high" in (result.tool_calls[0].error or "")
+    assert [c.ok for c in result.tool_calls] == [False, True]
+    [task] = team_tasks(sessions)
+    assert task.priority == "high"
+
+
+def test_missing_title_is_a_retry_not_a_crash(sessions: SessionFactory) -> None:
+    script = Script(call("create_task", assignee="bob"), say("What should the task say?"))
+    result = turn(sessions, runtime_for(script), "give bob a task")
+    assert result.tool_calls[0].ok is False
+    assert result.reply == "What should the task say?"
+    assert team_tasks(sessions) == []
+
+
+@pytest.mark.parametrize("team_of_task", [None, OTHER_TEAM])
+def test_unknown_or_foreign_task_number_reads_the_same(
+    sessions: SessionFactory, team_of_task: str | None
+) -> None:
+    if team_of_task:
+        seed(sessions, number=42, title="Other team's secret", team=team_of_task)
+    script = Script(call("update_task", task_id=42, status="done"), echo_last_tool_result())
+    result = turn(sessions, runtime_for(script), "mark #42 done")
+    assert result.tool_calls[0].ok is False
+    assert "There is no task #42" in result.reply
+    assert "secret" not in result.reply
+    if team_of_task:
+        [task] = team_tasks(sessions, team_of_task)
+        assert task.status == "open"
+
+
+def test_unknown_assignee_comes_back_as_an_error_with_no_task_written(
+    sessions: SessionFactory,
+) -> None:
+    script = Script(call("create_task", title="Fix login", assignee="zed"), echo_last_tool_result())
+    result = turn(sessions, runtime_for(script), "ask zed to fix login")
+    assert result.tool_calls[0].ok is False
+    assert "zed" in (result.tool_calls[0].error or "")
+    assert team_tasks(sessions) == []
+    assert audit_events(sessions) == []
+
+
+def test_delete_asks_first_and_runs_only_after_yes(sessions: SessionFactory) -> None:
+    seed(sessions, number=7, title="Call the bank")
+    script = Script(call("delete_task", task_id=7), say("Deleted #7."))
+    runtime = runtime_for(script)
+
+    asked = turn(sessions, runtime, "delete #7")
+    assert asked.pending_confirmation is not None
+    assert "Call the bank" in asked.reply and "yes" in asked.reply
+    assert [t.number for t in team_tasks(sessions)] == [7]
+
+    confirmed = turn(sessions, runtime, "yes")
+    assert team_tasks(sessions) == []
+    assert [(c.tool, c.ok, c.confirmed_execution) for c in confirmed.tool_calls] == [
+        ("delete_task", True, True)
+    ]
+    assert confirmed.reply == "Deleted #7."
+    assert [e.action for e in audit_events(sessions)][-1] == "delete"
+
+
+@pytest.mark.parametrize("answer", ["no", "add a task to call mom"])
+def test_anything_but_yes_keeps_the_task(sessions: SessionFactory, answer: str) -> None:
+    seed(sessions, number=7, title="Call the bank")
+    script = Script(call("delete_task", task_id=7), say("Okay, kept it."))
+    runtime = runtime_for(script)
+    turn(sessions, runtime, "delete #7")
+    result = turn(sessions, runtime, answer)
+    assert [t.number for t in team_tasks(sessions)] == [7]
+    assert result.pending_confirmation is None
+    # The next "yes" has nothing to confirm any more.
+    script.steps.append(say("Yes to what?"))
+    turn(sessions, runtime, "yes")
+    assert [t.number for t in team_tasks(sessions)] == [7]
+
+
+def test_only_the_creator_may_delete_and_is_not_asked_otherwise(sessions: SessionFactory) -> None:
+    seed(sessions, number=3, title="Bob's own task", creator_id="U0002")
+    script = Script(call("delete_task", task_id=3), echo_last_tool_result())
+    result = turn(sessions, runtime_for(script), "delete #3")
+    assert result.pending_confirmation is None
+    assert result.tool_calls[0].ok is False
+    assert "who created task #3" in result.reply
+    assert [t.number for t in team_tasks(sessions)] == [3]
+
+
+def test_empty_and_huge_messages_never_reach_the_model(sessions: SessionFactory) -> None:
+    script = Script()  # Any model call fails the test.
+    runtime = runtime_for(script, TASKPILOT_MAX_INPUT_CHARS=4000)
+    for text in ("", "   \n\t ", "x" * 20_000):
+        result = turn(sessions, runtime, text)
+        assert result.reply and result.tool_calls == []
+    assert "20,000 characters" in turn(sessions, runtime, "y" * 20_000).reply
+    assert script.seen == []
+
+
+def test_conversations_are_scoped_to_their_team(sessions: SessionFactory) -> None:
+    script = Script(
+        call("create_task", title="Team one task"),
+        say("ok"),
+        say("hello"),
+    )
+    runtime = runtime_for(script)
+    turn(sessions, runtime, "add team one task", conversation="shared-id")
+    turn(sessions, runtime, "hi", conversation="shared-id", team=OTHER_TEAM)
+    # The other team's turn started from an empty history: only its own prompt was sent.
+    sent = script.seen[-1]
+    assert len(sent) == 1

@@ -1,0 +1,37 @@
+"""Settings come from the environment and `.env`, only when asked for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.settings import Settings
+
+
+def test_defaults_serve_a_laptop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATABASE_URL", "TASKPILOT_MODELS", "TASKPILOT_PROMPT_VERSION"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.database_url == "sqlite:///./var/taskpilot.db"
+    assert settings.model_chain == ["offline"]
+    assert settings.prompt_version == "v1"
+
+
+def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TASKPILOT_PROMPT_VERSION=v7\nLOG_LEVEL=debug\n")
+    monkeypatch.setenv("TASKPILOT_MODELS", "openai/gpt-4.1-mini, offline ,")
+    settings = Settings()
+    assert settings.prompt_version == "v7"
+    assert settings.log_level == "DEBUG"
+    assert settings.model_chain == ["openai/gpt-4.1-mini", "offline"]
+
+
+def test_timezone_setting_wins_over_the_machine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TASKPILOT_TIMEZONE", "Asia/Tokyo")
+    assert Settings().effective_timezone() == "Asia/Tokyo"

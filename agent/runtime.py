@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import pydantic_ai
 from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults, RunContext, ToolDenied
 from pydantic_ai.exceptions import AgentRunError, UsageLimitExceeded
 from pydantic_ai.messages import (
@@ -71,6 +72,8 @@ def build_runtime(
 
     Raises `UnknownPromptVersion` or `UnknownModel` with a sentence a person can act on.
     """
+    # TaskPilot owns its terminal output; pydantic-ai's first-run banner would land in it.
+    pydantic_ai.BANNER_ENABLED = False
     version = prompt_version or settings.prompt_version
     template = load_prompt(version)
     chosen = model if model is not None else settings.model_chain[0]

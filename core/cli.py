@@ -7,6 +7,7 @@ import os
 
 import typer
 
+from core.logs import configure_logging
 from core.settings import load_settings
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -54,4 +55,5 @@ def main() -> None:
     """Console-script entry point."""
     # LiteLLM would fetch its price map from the internet at import time without this.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    configure_logging(load_settings())
     build_app()()

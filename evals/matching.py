@@ -12,7 +12,8 @@ The rules, field by field:
   (`tasks.dates.resolve_due` at the case's `now`, in the case's zone). An expectation without a
   time compares the calendar date; one with a time compares the datetime to the minute.
 - `assignee`, `creator`: both sides are resolved to a user id against the case's users
-  (`resolve_user_ref`).
+  (`resolve_user_ref`). An expected reference that names nobody, or several people, is there
+  to test the tool's error; the model must then pass on the same words (`@zed` for `zed`).
 - `task_id`, `id`: whole numbers; 7, "7" and "#7" are the same.
 - `tags`: sets of tags, lowercased, without a leading "#".
 - `limit`: a whole number. `status`, `priority` and anything else: exact equality.
@@ -223,6 +224,10 @@ def _only(matches: Sequence[SeedUser], ref: str) -> str | None:
     return ids[0] if ids else None
 
 
+def _ref_text(ref: str) -> str:
+    return fold(ref.strip().strip(_QUOTES).strip().rstrip(".,;:!?").strip().lstrip("@"))
+
+
 def resolve_user_ref(ref: str, *, users: Sequence[SeedUser], actor_id: str) -> str:
     """The user id a reference names, resolved the way the workspace directory resolves it.
 
@@ -237,7 +242,7 @@ def resolve_user_ref(ref: str, *, users: Sequence[SeedUser], actor_id: str) -> s
     mention = _MENTION.fullmatch(said)
     if mention:
         return mention.group(1).upper()
-    wanted = fold(said.lstrip("@"))
+    wanted = _ref_text(said)
     if wanted in _SELF_WORDS:
         return actor_id
     if not wanted:
@@ -304,8 +309,12 @@ def _compare_user(actual: object, expected: object, *, ctx: MatchContext) -> str
         return f"{actual!r} is not a person reference"
     try:
         want = resolve_user_ref(str(expected), users=ctx.users, actor_id=ctx.actor_id)
-    except UnresolvedUserError as error:
-        return f"the expectation cannot be resolved: {error}"
+    except UnresolvedUserError:
+        # The case expects a reference to nobody (or to several people), so that the tool
+        # answers with an error: the model must pass on the same words.
+        if _ref_text(actual) == _ref_text(str(expected)):
+            return None
+        return f"{actual!r} vs {str(expected)!r} (a name that resolves to no one user)"
     try:
         got = resolve_user_ref(actual, users=ctx.users, actor_id=ctx.actor_id)
     except UnresolvedUserError as error:

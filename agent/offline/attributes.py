@@ -94,10 +94,10 @@ _WEAK_ASSIGNEE = re.compile(
 )
 
 # What may stand between a weak span and the end of the text without making it "inside".
-_GAP = re.compile(
-    r"^(?:[\s,;:.!?\-–—()/&]|and\b|by\b|with\b|on\b|at\b|for\b|due\b|please\b|thanks\b"
-    r"|thank\s+you\b|ok\b|also\b|then\b|too\b|to\b)*$",
-    re.IGNORECASE,
+_GAP_PUNCTUATION = ",;:.!?-–—()/&"
+_GAP_WORDS = frozenset(
+    {"and", "by", "with", "on", "at", "for", "due", "please", "thanks", "thank", "you", "ok"}
+    | {"also", "then", "too", "to"}
 )
 _PUNCTUATION = " \t\n,;:.!?-–—/&|>()[]*"
 # Words that dangle at the end of a title once its attributes are gone ("send the deck by").
@@ -152,7 +152,26 @@ _TRAILING_WORDS = (
     "at a",
     "and it's",
 )
-_LEADING_WORDS = ("to", "that", "about", "and", "so", "then", "also", "please", "pls", "kindly")
+_LEADING_WORDS = (
+    "to",
+    "that",
+    "about",
+    "and",
+    "so",
+    "then",
+    "also",
+    "please",
+    "pls",
+    "kindly",
+    "probably",
+    "maybe",
+    "perhaps",
+    "definitely",
+    "really",
+    "just",
+    "still",
+    "actually",
+)
 _FILLER = re.compile(
     r"(?<![\w'])(?:please|pls|kindly|thanks|thank\s+you|thx|if\s+you\s+can|if\s+possible"
     r"|for\s+me\s+please|real\s+quick|when\s+you\s+can)(?![\w'])",
@@ -172,7 +191,6 @@ class Attributes:
 
     text: str
     due: str | None = None
-    due_after: str | None = None
     priority: str | None = None
     tags: list[str] = field(default_factory=list[str])
     assignee: str | None = None
@@ -182,14 +200,7 @@ class Attributes:
     @property
     def has_any(self) -> bool:
         """Whether any attribute at all was found."""
-        return bool(
-            self.due
-            or self.due_after
-            or self.priority
-            or self.tags
-            or self.assignee
-            or self.description
-        )
+        return bool(self.due or self.priority or self.tags or self.assignee or self.description)
 
 
 @dataclass(frozen=True)
@@ -224,14 +235,8 @@ def extract(
     spans = _without_overlaps(spans)
     taken = [span for span in spans if span.strong]
     pending = [span for span in spans if not span.strong] if weak else []
-    changed = True
-    while changed and pending:
-        changed = False
-        for span in list(pending):
-            if _at_edge(text, span, taken):
-                taken.append(span)
-                pending.remove(span)
-                changed = True
+    if pending:
+        taken.extend(_at_edges(_blank(text, taken), pending))
     for span in sorted(taken, key=lambda s: s.start):
         _apply(attributes, span)
     attributes.text = clean_title(_remove(text, taken))
@@ -240,7 +245,9 @@ def extract(
 
 def clean_title(text: str) -> str:
     """Strip filler, list suffixes and dangling connectors from a title."""
-    text = _FILLER.sub(" ", text)
+    # Collapse first: blanked attributes leave long runs of spaces behind.
+    text = collapse(text)
+    text = collapse(_FILLER.sub(" ", text))
     text = _LIST_SUFFIX.sub("", text)
     text = _LIST_PREFIX.sub("", text)
     text = collapse(text)
@@ -270,6 +277,10 @@ def capitalize(title: str) -> str:
     """Upper-case the first letter of a title unless its first word is mixed case ("iOS")."""
     if not title:
         return title
+    letters = [char for char in title if char.isalpha()]
+    if len(title.split()) >= 2 and letters and all(char.isupper() for char in letters):
+        # A shouted title ("CALL MOM") reads better in sentence case.
+        title = title.lower()
     first = title.split(" ", 1)[0]
     if first[:1].islower() and first[1:] == first[1:].lower():
         return title[:1].upper() + title[1:]
@@ -296,10 +307,12 @@ def priority_word(text: str) -> str | None:
         return PRIORITY_NAMES[cleaned]
     if cleaned in {"urgently", "super urgent", "very urgent", "really urgent"}:
         return "urgent"
-    if cleaned in {"very important", "really important", "higher", "more important"}:
+    if cleaned in {"very important", "really important", "higher", "more important", "more urgent"}:
         return "high"
     if cleaned in {"lower", "less important", "not urgent", "no rush", "not important"}:
         return "low"
+    if cleaned == "less urgent":
+        return "normal"
     if re.fullmatch(r"!{3,}", cleaned):
         return "urgent"
     if cleaned == "!!":
@@ -326,12 +339,11 @@ def _collect(text: str, *, channels: frozenset[str], dates: bool) -> list[_Span]
     spans.extend(_priority_spans(text))
     for match in _WEAK_PRIORITY.finditer(text):
         level = match.group("level").lower()
-        if level in {"high", "low"}:
-            # A bare "high" or "low" is only a priority at the very end ("..., high").
-            if text[match.end() :].strip(" .!?") or not re.search(
-                r"[,;:]\s*$", text[: match.start()]
-            ):
-                continue
+        # A bare "high" or "low" is only a priority at the very end, after a comma ("..., high").
+        if level in {"high", "low"} and (
+            text[match.end() :].strip(" .!?") or not re.search(r"[,;:]\s*$", text[: match.start()])
+        ):
+            continue
         spans.append(
             _Span(match.start(), match.end(), "priority", _WEAK_PRIORITY_VALUES[level], False)
         )
@@ -345,11 +357,12 @@ def _collect(text: str, *, channels: frozenset[str], dates: bool) -> list[_Span]
         if span is not None:
             spans.append(span)
     if dates:
-        for found in find_dates(text):
-            kind = "due_after" if found.is_after else "due"
-            if found.is_after:
-                continue
-            spans.append(_Span(found.start, found.end, kind, found.phrase, found.strong))
+        # "after friday" is no deadline for a new task; it stays in the title.
+        spans.extend(
+            _Span(found.start, found.end, "due", found.phrase, found.strong)
+            for found in find_dates(text)
+            if not found.is_after
+        )
     return spans
 
 
@@ -386,12 +399,16 @@ def _person_span(text: str, match: re.Match[str], *, strong: bool) -> _Span | No
 
 
 def _without_overlaps(spans: list[_Span]) -> list[_Span]:
+    """Keep the most important span where several overlap (tags before people before dates)."""
     rank = {"tags": 0, "tag": 1, "assignee": 2, "unresolved": 2, "due": 3, "priority": 4}
     ordered = sorted(spans, key=lambda s: (rank.get(s.kind, 9), not s.strong, -(s.end - s.start)))
+    occupied: set[int] = set()
     kept: list[_Span] = []
     for span in ordered:
-        if any(span.start < other.end and other.start < span.end for other in kept):
+        cells = range(span.start, span.end)
+        if any(cell in occupied for cell in cells):
             continue
+        occupied.update(cells)
         kept.append(span)
     return sorted(kept, key=lambda s: s.start)
 
@@ -404,11 +421,33 @@ def _blank(text: str, spans: list[_Span]) -> str:
     return "".join(chars)
 
 
-def _at_edge(text: str, span: _Span, taken: list[_Span]) -> bool:
-    blanked = _blank(text, taken)
-    before = blanked[: span.start]
-    after = blanked[span.end :]
-    return bool(_GAP.match(before) or _GAP.match(after))
+def _at_edges(blanked: str, pending: list[_Span]) -> list[_Span]:
+    """The weak spans reachable from either end of the text across gaps and other weak spans."""
+    ordered = sorted(pending, key=lambda s: s.start)
+    chosen: set[int] = set()
+    position = 0
+    for index, span in enumerate(ordered):
+        if span.start < position or not _is_gap(blanked[position : span.start]):
+            break
+        chosen.add(index)
+        position = span.end
+    position = len(blanked)
+    for index in range(len(ordered) - 1, -1, -1):
+        span = ordered[index]
+        if span.end > position or not _is_gap(blanked[span.end : position]):
+            break
+        chosen.add(index)
+        position = span.start
+    return [ordered[index] for index in sorted(chosen)]
+
+
+def _is_gap(text: str) -> bool:
+    """Whether a stretch of text holds only punctuation and connector words."""
+    for token in text.split():
+        word = token.strip(_GAP_PUNCTUATION).lower()
+        if word and word not in _GAP_WORDS:
+            return False
+    return True
 
 
 def _remove(text: str, spans: list[_Span]) -> str:

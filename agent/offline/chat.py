@@ -26,6 +26,11 @@ IDENTITY = (
     "tasks. Say “help” to see examples."
 )
 HOW_ARE_YOU = "All good, thanks! What can I do for you?"
+PRESENT = "I'm here! What can I do for you?"
+ONLY_TASKS = (
+    "I can only delete or change tasks, not accounts, channels or messages. Which task do you "
+    "mean? Give me its number (like #7)."
+)
 OFF_TOPIC = (
     "I can only help with tasks: creating, assigning, updating and listing them. Try “what's on "
     "my plate?” or “add a task to …”."
@@ -38,12 +43,8 @@ UNKNOWN = (
     "certificate by friday”), assign them (“assign #12 to @bob”), update them (“mark #3 done”) "
     "or list them (“what's on my plate?”)."
 )
-WHICH_TASK = (
-    "Which task do you mean? Give me its number (like #12) or a few words of its title."
-)
-WHICH_TASK_AFTER_LIST = (
-    "Which of those tasks do you mean? Give me its number (like #12)."
-)
+WHICH_TASK = "Which task do you mean? Give me its number (like #12) or a few words of its title."
+WHICH_TASK_AFTER_LIST = "Which of those tasks do you mean? Give me its number (like #12)."
 DELETE_ALL = (
     "I can only delete one task at a time, and I'll ask you to confirm each one. Which task "
     "should I delete? Give me its number (like #7)."
@@ -63,9 +64,7 @@ UNASSIGN = (
     "I can't leave a task without an assignee yet, but I can give it to someone else: "
     "“assign #12 to @bob”."
 )
-SHIFT_BY = (
-    "Tell me the new date instead, like “move #3 to next tuesday”, and I'll reschedule it."
-)
+SHIFT_BY = "Tell me the new date instead, like “move #3 to next tuesday”, and I'll reschedule it."
 SINGLE_TASK = (
     "I can't open a single task by number yet. Try “list my tasks” or search by words, like "
     "“find tasks about invoices”."
@@ -76,20 +75,46 @@ TOO_LONG = (
 )
 
 
+_SUGGESTION = re.compile(r"^Do you want me to add “(?P<title>[^”]+)” as a task\?")
+_AGREE = frozenset(
+    {"yes", "y", "yep", "yeah", "yup", "sure", "ok", "okay", "please", "yes please", "do it"}
+    | {"go ahead", "please do", "sounds good", "absolutely", "add it", "yes add it", "sure thing"}
+)
+
+
 def suggest_create(title: str) -> str:
     """The question asked when a bare phrase might be a new task ("buy milk")."""
-    return f"Do you want me to add “{title}” as a task? Say “add {title}” and I will."
+    return f"Do you want me to add “{title}” as a task? Say yes, or “add {title}”."
 
 
-def person_unknown(person: str) -> str:
-    """The question asked when "him", "her" or "someone" stands where a person should."""
-    return f"Who do you mean by “{person}”? Give me a name or @mention."
+def suggested_title(reply: str) -> str | None:
+    """The title a `suggest_create` question offered, if `reply` is one."""
+    match = _SUGGESTION.match(reply)
+    return match.group("title") if match else None
+
+
+def is_agreement(text: str) -> bool:
+    """Whether a message is a plain yes ("yes", "sure", "go ahead 👍")."""
+    return _normalized(text) in _AGREE
 
 
 _PUNCT = re.compile(r"[^\w\s'+]")
 
 _GREETING_WORDS = frozenset(
-    {"hi", "hello", "hey", "hiya", "howdy", "yo", "sup", "heya", "gm", "morning", "hola", "greetings"}
+    {
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "howdy",
+        "yo",
+        "sup",
+        "heya",
+        "gm",
+        "morning",
+        "hola",
+        "greetings",
+    }
 )
 _GREETING_TAILS = frozenset(
     {
@@ -132,7 +157,38 @@ _THANKS = re.compile(
     r"(?:\s+(?:so\s+much|a\s+lot|a\s+bunch|again|mate|man|buddy|bot|taskpilot|you|very\s+much))*\s*)+$"
 )
 _ACKS = frozenset(
-    ["ok", "okay", "k", "kk", "cool", "got", "it", "gotcha", "sounds", "good", "nice", "great", "perfect", "alright", "all", "right", "sure", "fine", "noted", "understood", "lol", "haha", "hahaha", "lmao", "ha", "good", "nice", "one", "wow", "neat"]
+    [
+        "ok",
+        "okay",
+        "k",
+        "kk",
+        "cool",
+        "got",
+        "it",
+        "gotcha",
+        "sounds",
+        "good",
+        "nice",
+        "great",
+        "perfect",
+        "alright",
+        "all",
+        "right",
+        "sure",
+        "fine",
+        "noted",
+        "understood",
+        "lol",
+        "haha",
+        "hahaha",
+        "lmao",
+        "ha",
+        "good",
+        "nice",
+        "one",
+        "wow",
+        "neat",
+    ]
 ) | {"got it", "sounds good", "all right", "nice one"}
 _FAREWELLS = frozenset({"bye", "goodbye", "see ya", "see you", "later", "cya", "good night", "gn"})
 _YES_NO = frozenset(
@@ -142,15 +198,22 @@ _NEVERMIND = frozenset(
     {"nevermind", "never mind", "nvm", "cancel", "forget it", "forget that", "stop", "abort"}
 )
 _HELP = re.compile(
-    r"^(?:help|help me|\?|/help|commands|usage|how does this work|how do (?:i|you) use (?:this|you|it)"
+    r"^(?:help|help me|\?|/help|commands|usage|how does this work"
+    r"|how do (?:i|you) use (?:this|you|it)"
     r"|what can you do|what do you do|what can i do|what can i ask|what are you able to do"
     r"|what are your commands|how (?:do|can) i (?:add|create|use)\b.*|can you help(?: me)?"
     r"|what can you help (?:me )?with|what commands are there|show (?:me )?(?:the )?help"
-    r"|i need help|instructions|examples?|how to use)$"
+    r"|i need help|instructions|examples?|how to use|what(?:'s| is) a task|how do(?:es)? "
+    r"(?:tasks?|this|it|taskpilot) work(?: here)?)$"
+)
+_PRESENCE = re.compile(
+    r"^(?:are you there|you there|anyone there|ping|are you alive|you up|are you awake|hello\?"
+    r"|are you working)$"
 )
 _IDENTITY = re.compile(
-    r"^(?:who|what) (?:are|r) (?:you|u)|^what is taskpilot|^are you (?:a |an )?(?:bot|human|ai|robot"
-    r"|real|person|gpt|chatgpt)|^what(?:'s| is) your name|^who made you|^who built you"
+    r"^(?:who|what) (?:are|r) (?:you|u)|^what is taskpilot"
+    r"|^are you (?:a |an )?(?:bot|human|ai|robot|real|person|gpt|chatgpt)"
+    r"|^what(?:'s| is) your name|^who made you|^who built you"
 )
 _HOW_ARE_YOU = re.compile(r"^(?:how are (?:you|u)|how's it going|how are things|hows it going)")
 _OFF_TOPIC = re.compile(
@@ -170,7 +233,8 @@ def chat_reply(text: str) -> str | None:
     """A reply when the whole message is small talk or a request for help, else None."""
     normalized = _normalized(text)
     if not normalized:
-        return EMPTY if not text.strip() else ACK
+        # Emoji alone read as a reaction; bare punctuation asks for nothing.
+        return ACK if re.search(r"[^\s\W]|[^\x00-\x7f]", text) else EMPTY
     words = normalized.split()
     if normalized in _GREETING_PHRASES or (
         words[0] in _GREETING_WORDS and all(word in _GREETING_TAILS for word in words[1:])
@@ -188,6 +252,8 @@ def chat_reply(text: str) -> str | None:
         return YES_WITHOUT_QUESTION
     if normalized in _NEVERMIND:
         return NEVERMIND
+    if _PRESENCE.match(normalized):
+        return PRESENT
     if _IDENTITY.search(normalized):
         return IDENTITY
     if _HOW_ARE_YOU.search(normalized):

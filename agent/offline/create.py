@@ -17,20 +17,24 @@ import re
 
 from agent.offline import chat
 from agent.offline.actions import Action, ClauseResult, Reply, ReplyKind
-from agent.offline.attributes import Attributes, capitalize, clean_title, extract
+from agent.offline.attributes import Attributes, capitalize, extract, find_priority
 from agent.offline.dates import find_dates
 from agent.offline.lexicon import IMPERATIVE_VERBS, UNRESOLVABLE_PEOPLE
 from agent.offline.plan import TOOL_CREATE
 from agent.offline.slots import leading_person_end, normalize_person
+from agent.offline.text import collapse
 
-_NOUN = r"(?:tasks?|todos?|to-dos?|to\s+dos?|reminders?|items?|tickets?|action\s+items?|cards?|entries|entry|ais?)"
+_NOUN = (
+    r"(?:tasks?|todos?|to-dos?|to\s+dos?|reminders?|items?|tickets?|action\s+items?|cards?"
+    r"|entries|entry|ais?|something|things|thing)"
+)
 _QUANTITY = (
-    r"(?:a|an|another|one|the|new|quick|me\s+a|us\s+a|two|three|four|five|some|these|those"
+    r"(?:a|an|another|one|the|new|quick|me\s+a|us\s+a|two|three|four|five|\d{1,2}|some|these|those"
     r"|the\s+following|following|few|a\s+few|couple(?:\s+of)?|a\s+couple(?:\s+of)?|more"
     r"|multiple|separate|small|little|simple|high[\s-]priority|urgent|low[\s-]priority)"
 )
 _PLURAL_HINT = re.compile(
-    r"\b(?:tasks|todos|to-dos|items|reminders|tickets|these|those|following|two|three|four|five"
+    r"\b(?:tasks|todos|to-dos|items|reminders|tickets|these|those|following|two|three|four|five|\d+"
     r"|few|couple|multiple|separate|entries)\b",
     re.IGNORECASE,
 )
@@ -64,38 +68,72 @@ _NAME_LEAD = re.compile(
 )
 _POLITE = re.compile(
     r"^(?:(?:can|could|would|will)\s+(?:you|ya)\s+(?:please\s+|pls\s+|kindly\s+)?|please\s+|pls\s+"
-    r"|kindly\s+|make\s+sure\s+(?:you\s+|to\s+)?|remember\s+to\s+|don't\s+forget\s+to\s+)+",
+    r"|kindly\s+|(?:i\s+(?:want|need|would\s+like|'d\s+like)\s+you\s+to)\s+"
+    r"|(?:can|could|shall|should)\s+we\s+(?:please\s+)?|let's\s+|lets\s+)+",
     re.IGNORECASE,
 )
 _ASK = re.compile(
-    r"^(?:ask|tell|get|remind|nudge|ping|have|make|let)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+"
-    r"|[A-Za-z][\w'\-]*(?:\s+[A-Z][\w'\-]*)?)\s+(?P<to>to\s+|that\s+|about\s+)?(?P<title>.+)$",
+    r"^(?:ask|tell|get|remind|have|make|let)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+"
+    r"|[A-Za-z][\w'\-]*(?:\s+(?-i:[A-Z])[\w'\-]*)?)\s+(?P<to>to\s+|that\s+|about\s+)?(?P<title>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 _MODAL = re.compile(
-    r"^(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'\-]*(?:\s+[A-Z][\w'\-]*)?)\s+"
+    r"^(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'\-]*(?:\s+(?-i:[A-Z])[\w'\-]*)?)\s+"
     r"(?:needs\s+to|need\s+to|has\s+to|have\s+to|should|must|gotta|got\s+to|has\s+got\s+to"
     r"|have\s+got\s+to|is\s+going\s+to|is\s+gonna|will|is\s+to|ought\s+to|'ll|'s\s+got\s+to"
     r"|'ve\s+got\s+to|'d\s+better|had\s+better|better)\s+(?P<title>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 _SELF_TODO = re.compile(
-    r"^(?:(?:don't|do\s+not|dont)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|need\s+to\s+|gotta\s+"
-    r"|got\s+to\s+|must\s+|remember\s+to\s+|remember\s+|reminder\s+to\s+)(?P<title>.+)$",
+    r"^(?:(?:don't|do\s+not|dont)\s+(?:let\s+me\s+|let\s+us\s+)?forget\s+(?:to\s+|about\s+)?|need\s+to\s+"
+    r"|gotta\s+|got\s+to\s+|must\s+|remember\s+to\s+|remember\s+|reminder\s+to\s+"
+    r"|make\s+sure\s+(?:that\s+)?(?:to\s+|we\s+|i\s+|you\s+|someone\s+)?|have\s+to\s+|should\s+"
+    r"|(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody)\s+(?:please\s+)?)"
+    r"(?P<title>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
-_QUOTED = re.compile(r"[\"“](?P<title>[^\"”]{2,300})[\"”]|(?<![\w])'(?P<single>[^']{2,300})'(?![\w])")
+# Words too vague to make a task of ("do the thing", "fix it").
+_VAGUE = frozenset({"it", "thing", "things", "stuff", "that", "this", "something", "them", "those"})
+_TASK_REFERENCE = re.compile(r"(?<![\w&])#\s?\d+\b|\btask\s*#?\d+\b", re.IGNORECASE)
+_QUOTED = re.compile(
+    r"[\"“](?P<title>[^\"”]{2,300})[\"”]|(?<![\w])'(?P<single>[^']{2,300})'(?![\w])"
+)
 _CONNECTOR = re.compile(
-    r"^(?:to|that\s+says|saying|called|named|titled|about|re|regarding|for|:|-|–|—)(?![\w'])\s*",
+    r"^(?:(?:to|that\s+says|saying|called|named|titled|about|re|regarding|for)(?![\w'])|[:\-–—])\s*",
     re.IGNORECASE,
 )
-_ITEM_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+|&\s+)?|\s+and\s+|\s+&\s+|\s+plus\s+)\s*", re.IGNORECASE)
+_ITEM_SPLIT = re.compile(
+    r"\s*(?:,\s*(?:and\s+|&\s+)?|\s+and\s+|\s+&\s+|\s+plus\s+)\s*", re.IGNORECASE
+)
 _NOT_A_CREATE_TAIL = re.compile(
     r"\b(?:to|on|for)\s+(?:#\s?\d+|task\s*#?\d+)\s*[.!?]*$", re.IGNORECASE
 )
 _NOT_PEOPLE = frozenset(
-    {"we", "us", "you", "they", "he", "she", "someone", "somebody", "everyone", "everybody", "team",
-     "it", "this", "that", "there", "what", "who", "which", "why", "how", "where", "when", "one"}
+    {
+        "we",
+        "us",
+        "you",
+        "they",
+        "he",
+        "she",
+        "someone",
+        "somebody",
+        "everyone",
+        "everybody",
+        "team",
+        "it",
+        "this",
+        "that",
+        "there",
+        "what",
+        "who",
+        "which",
+        "why",
+        "how",
+        "where",
+        "when",
+        "one",
+    }
 )
 
 
@@ -106,7 +144,16 @@ def strip_polite(clause: str) -> str:
 
 def parse_create(clause: str, *, channels: frozenset[str]) -> ClauseResult:
     """Read a clause as a request to create one or more tasks."""
-    for parser in (_parse_remind, _parse_todo_prefix, _parse_header, _parse_set_reminder):
+    for parser in (
+        _parse_list_header,
+        _parse_on_my_list,
+        _parse_remind,
+        _parse_priority_prefix,
+        _parse_todo_prefix,
+        _parse_another,
+        _parse_header,
+        _parse_set_reminder,
+    ):
         result = parser(clause, channels)
         if result is not None:
             return result
@@ -115,7 +162,7 @@ def parse_create(clause: str, *, channels: frozenset[str]) -> ClauseResult:
 
 def parse_delegation(clause: str, *, channels: frozenset[str]) -> ClauseResult:
     """Read "<@U02> please X", "ask bob to X", "bob needs to X" or "I need to X" as a create."""
-    for parser in (_parse_mention_lead, _parse_ask, _parse_modal, _parse_self_todo):
+    for parser in (_parse_mention_lead, _parse_self_todo, _parse_ask, _parse_modal):
         result = parser(clause, channels)
         if result is not None:
             return result
@@ -132,16 +179,92 @@ def parse_bare(clause: str, *, channels: frozenset[str], require_attribute: bool
     if not text:
         return None
     first = text.split()[0].lower()
-    if require_attribute and first not in IMPERATIVE_VERBS:
+    if require_attribute and (first not in IMPERATIVE_VERBS or _TASK_REFERENCE.search(text)):
+        # "change #4 priority to high" names an existing task: not a new one.
         return None
     attributes = extract(text, channels=channels)
     if require_attribute and not (
         attributes.due or attributes.assignee or attributes.priority or attributes.tags
     ):
-        if attributes.text and first in IMPERATIVE_VERBS and len(attributes.text.split()) >= 2:
+        words = attributes.text.lower().split()
+        vague = any(word in _VAGUE for word in words)
+        if attributes.text and first in IMPERATIVE_VERBS and len(words) >= 2 and not vague:
             return Reply(chat.suggest_create(attributes.text), ReplyKind.CLARIFY)
         return None
     return _actions_for([attributes], person=None, colon=False)
+
+
+_LIST_HEADER = re.compile(
+    r"^(?:(?:add|create|make|new|log|put\s+in)\s+(?:these|the\s+following|following|them\s+all"
+    r"|all\s+of\s+these|this\s+list|a\s+few|some|multiple|several)(?:\s+(?:tasks|todos|to-dos|items"
+    r"|things|reminders))?(?:\s+(?:please|pls))?\s*[:\-]?|(?:my\s+)?(?:todos?|to-dos?|to\s+dos?|tasks"
+    r"|todo\s+list|to-do\s+list|new\s+tasks|action\s+items|checklist)"
+    r"(?:\s+(?:for\s+(?:today|tomorrow|this\s+week)))?\s*:)\s*$",
+    re.IGNORECASE,
+)
+_PRIORITY_PREFIX = re.compile(
+    r"^(?P<level>urgent|asap|important|critical|high[\s-]priority|low[\s-]priority|p[0-3]|hi\s+pri"
+    r"|top\s+priority|fyi|low\s+prio|high\s+prio)\s*(?:[:!\-–—]|!!+)\s*(?P<title>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_PRIORITY_VERB = re.compile(
+    r"^(?P<level>urgent|asap|important|critical|p[0-3])\s+(?P<title>.+)$", re.IGNORECASE | re.DOTALL
+)
+_ANOTHER = re.compile(
+    r"^(?:add\s+|create\s+|make\s+)?(?:another(?:\s+one)?|one\s+more|also\s+one|one|a\s+second\s+one)"
+    r"(?:\s+(?:task|todo|to-do|reminder))?(?:\s+for\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|me|[A-Za-z]+))?"
+    r"\s*(?:\bto\b|:|-|\bthat\s+says\b|\bsaying\b|\babout\b)\s*(?P<title>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _parse_list_header(clause: str, channels: frozenset[str]) -> ClauseResult:
+    """ "add these:" or "todo:" with the tasks on the following lines."""
+    if _LIST_HEADER.match(clause.strip()):
+        return [Action(TOOL_CREATE, {}, list_header=True)]
+    return None
+
+
+_ON_MY_LIST = re.compile(
+    r"^(?:put|add|throw|stick|pop|get)\s+(?P<title>.+?)\s+(?:on|to|onto|in)\s+(?:my|the|our)\s+"
+    r"(?:to-?\s?do\s+|task\s+)?(?:list|todos?|to-dos?|tasks|plate|backlog|board|radar)(?![\w'])(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _parse_on_my_list(clause: str, channels: frozenset[str]) -> ClauseResult:
+    """ "put 'renew passport' on my list for next month"."""
+    match = _ON_MY_LIST.match(clause)
+    if match is None or match.group("rest").strip().startswith(":"):
+        # "add 3 things to my list: eggs, bread" is a header with its items after the colon.
+        return None
+    text = f"{match.group('title')} {match.group('rest')}"
+    return _actions_for(_extract_title(text, channels), person=None, colon=False)
+
+
+def _parse_priority_prefix(clause: str, channels: frozenset[str]) -> ClauseResult:
+    """ "URGENT: rotate the leaked key" (or "urgent fix the login page") is a task."""
+    match = _PRIORITY_PREFIX.match(clause) or _PRIORITY_VERB.match(clause)
+    if match is None or (
+        match.re is _PRIORITY_VERB
+        and match.group("title").split()[0].lower() not in IMPERATIVE_VERBS
+    ):
+        return None
+    level = find_priority(match.group("level"))
+    attributes = _extract_title(match.group("title"), channels)
+    if level is not None:
+        for found in attributes:
+            found.priority = found.priority or level
+    return _actions_for(attributes, person=None, colon=False)
+
+
+def _parse_another(clause: str, channels: frozenset[str]) -> ClauseResult:
+    """ "and one to update the DNS records", "another for bob: X" after a first task."""
+    match = _ANOTHER.match(clause)
+    if match is None:
+        return None
+    person = normalize_person(match.group("person")) if match.group("person") else None
+    return _actions_for(_extract_title(match.group("title"), channels), person=person, colon=False)
 
 
 def _parse_remind(clause: str, channels: frozenset[str]) -> ClauseResult:
@@ -154,7 +277,11 @@ def _parse_remind(clause: str, channels: frozenset[str]) -> ClauseResult:
     person: str | None = None
     lowered = rest.lower()
     first_word = lowered.split()[0]
-    if first_word in UNRESOLVABLE_PEOPLE or first_word in _NOT_PEOPLE or first_word in {"all", "the"}:
+    if (
+        first_word in UNRESOLVABLE_PEOPLE
+        or first_word in _NOT_PEOPLE
+        or first_word in {"all", "the"}
+    ):
         rest = rest[len(first_word) :].strip()
         if first_word == "the" and rest.lower().startswith("team"):
             rest = rest[4:].strip()
@@ -185,7 +312,7 @@ def _parse_remind(clause: str, channels: frozenset[str]) -> ClauseResult:
     attributes = _extract_title(rest, channels)
     if due_before and attributes[0].due is None:
         attributes[0].due = due_before
-    return _actions_for(attributes, person=person, colon=True)
+    return _actions_for(attributes, person=person, colon=False)
 
 
 def _parse_set_reminder(clause: str, channels: frozenset[str]) -> ClauseResult:
@@ -208,7 +335,11 @@ def _parse_todo_prefix(clause: str, channels: frozenset[str]) -> ClauseResult:
     if kind in {"task", "reminder", "ai", "memo", "nts"} and not separator:
         return None
     title = match.group("title")
-    if kind in {"todo", "to do", "to-do"} and not separator and re.match(r"^(?:list|lists)\b", title, re.I):
+    if (
+        kind in {"todo", "to do", "to-do"}
+        and not separator
+        and re.match(r"^(?:list|lists)\b", title, re.I)
+    ):
         return None
     person = normalize_person(match.group("person")) if match.group("person") else None
     return _actions_for(_extract_title(title, channels), person=person, colon=True)
@@ -223,6 +354,11 @@ def _parse_header(clause: str, channels: frozenset[str]) -> ClauseResult:
     quantity = match.group("quantity") or ""
     if noun is None and verb not in _BARE_HEADER_VERBS:
         return None
+    if verb in {"open", "start", "raise"} and not re.search(
+        r"\b(?:a|an|new|another)\b", quantity, re.I
+    ):
+        # "open items" asks to see tasks; "open a ticket" makes one.
+        return None
     rest = clause[match.end() :]
     if noun is None:
         # Without a noun, words like "a" belong to the title ("add a gift for mom").
@@ -230,13 +366,20 @@ def _parse_header(clause: str, channels: frozenset[str]) -> ClauseResult:
         quantity = ""
     if noun is None and verb == "new" and not rest.strip().startswith((":", "-")):
         return None
-    if noun is None and re.match(r"^\s*(?:a\s+)?(?:note|comment|tag|label|description)s?\b", rest, re.I):
+    if noun is None and re.match(
+        r"^\s*(?:a\s+)?(?:note|comment|tag|label|description)s?\b", rest, re.I
+    ):
         return None
     if _NOT_A_CREATE_TAIL.search(rest):
         return None
+    if noun is None and re.match(
+        r"^\s*(?:to|in|on)\s+(?:#\s?\d|task\s*\d|it\b|that\b)", rest, re.I
+    ):
+        # "add to #14's notes: ..." changes a task; it is not a new one.
+        return None
     person: str | None = None
     person_match = re.match(
-        r"^\s*(?:for|to)\s+(?P<p><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'\-]*(?:\s+[A-Z][\w'\-]*)?)"
+        r"^\s*for\s+(?P<p><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'\-]*(?:\s+(?-i:[A-Z])[\w'\-]*)?)"
         r"(?=\s*(?:[:\-–—,]|\bto\b|\bthat\b|\babout\b|\bsaying\b|\bcalled\b|\bre\b|$))",
         rest,
         re.IGNORECASE,
@@ -247,6 +390,16 @@ def _parse_header(clause: str, channels: frozenset[str]) -> ClauseResult:
             person = candidate
             rest = rest[person_match.end() :]
     plural = bool(_PLURAL_HINT.search(f"{quantity} {noun or ''}"))
+    if noun is not None and not person:
+        # "tasks for the launch: a, b and c": the words before the colon are context.
+        context = re.match(
+            r"^\s*(?:(?:for|about|re|regarding|on)\s+[^:]{1,60}|(?:to|on)\s+(?:my|the|our)\s+[^:]{1,30})"
+            r":\s*(?=\S)",
+            rest,
+        )
+        if context:
+            rest = ":" + rest[context.end() :]
+    header_priority = find_priority(quantity) if quantity else None
     stripped = rest.strip()
     colon = stripped.startswith((":", "-", "–", "—")) or bool(_QUOTED.match(stripped))
     if noun is not None:
@@ -258,7 +411,12 @@ def _parse_header(clause: str, channels: frozenset[str]) -> ClauseResult:
             return [Action(TOOL_CREATE, {}, list_header=True)]
         return Reply(chat.WHAT_TITLE, ReplyKind.CLARIFY)
     split_items = plural or noun is None
-    attributes = _extract_title(stripped, channels, split_items=split_items)
+    attributes = _extract_title(
+        stripped, channels, split_items=split_items, listed=plural and colon
+    )
+    if header_priority:
+        for found in attributes:
+            found.priority = found.priority or header_priority
     return _actions_for(attributes, person=person, colon=colon)
 
 
@@ -282,9 +440,11 @@ def _parse_ask(clause: str, channels: frozenset[str]) -> ClauseResult:
         return None
     verb = clause.split()[0].lower()
     raw_person = match.group("person")
-    if raw_person.lower() in _NOT_PEOPLE or raw_person.lower() in {"me", "myself"} and verb in {"tell", "let"}:
+    if raw_person.lower() in _NOT_PEOPLE or (
+        raw_person.lower() in {"me", "myself"} and verb in {"tell", "let"}
+    ):
         return None
-    if verb in {"ask", "tell", "get", "nudge", "ping"} and not match.group("to"):
+    if verb in {"ask", "tell", "get"} and not match.group("to"):
         return None
     if verb in {"make", "let"} and match.group("to"):
         return None
@@ -324,25 +484,32 @@ def _parse_self_todo(clause: str, channels: frozenset[str]) -> ClauseResult:
 
 
 def _extract_title(
-    text: str, channels: frozenset[str], *, split_items: bool = False
+    text: str, channels: frozenset[str], *, split_items: bool = False, listed: bool = False
 ) -> list[Attributes]:
     """Attributes for each task in `text`: usually one, several for "add A and B"."""
     quoted = _QUOTED.search(text)
-    if quoted:
+    if quoted and not text[: quoted.start()].strip(" :-–—") and len(_QUOTED.findall(text)) == 1:
+        # A quoted title is taken as written; only what follows the quotes is read for details.
         title = (quoted.group("title") or quoted.group("single") or "").strip()
-        outside = f"{text[: quoted.start()]} {text[quoted.end() :]}"
-        attributes = extract(outside, channels=channels)
-        attributes.text = clean_title(title)
+        attributes = extract(text[quoted.end() :], channels=channels)
+        attributes.text = collapse(title)
         return [attributes]
     if split_items:
-        items = _split_items(text)
+        items = _split_items(text, listed=listed)
         if len(items) > 1:
             return [extract(item, channels=channels) for item in items]
     return [extract(text, channels=channels)]
 
 
-def _split_items(text: str) -> list[str]:
-    """Split "buy milk and call mom" into separate tasks when each part starts with a verb."""
+def _split_items(text: str, *, listed: bool = False) -> list[str]:
+    """Split "buy milk and call mom" into separate tasks when each part starts with a verb.
+
+    After "add three tasks:", commas always separate tasks ("eggs, bread, milk").
+    """
+    if listed:
+        comma_parts = [part.strip() for part in re.split(r"\s*[,;]\s*", text) if part.strip()]
+        if len(comma_parts) > 1:
+            return [piece for part in comma_parts for piece in _split_items(part)]
     parts = [part for part in _ITEM_SPLIT.split(text) if part.strip()]
     if len(parts) < 2:
         return [text]

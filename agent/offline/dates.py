@@ -82,6 +82,8 @@ _SHORT_DAYS = re.compile(
 )
 _SHORT_DAY_NAMES = {"sat": "saturday", "sun": "sunday", "wed": "wednesday"}
 
+_RECURRING = re.compile(r"\b(?:every|each|on\s+all)\s+$", re.IGNORECASE)
+
 STRONG_PREFIXES = frozenset(
     {"by", "before", "until", "till", "til", "no later than", "deadline", "deadline is"}
 )
@@ -118,6 +120,9 @@ def find_dates(text: str) -> list[DateSpan]:
     """Every when-phrase in `text`, left to right, without overlaps."""
     spans: list[DateSpan] = []
     for match in _PATTERN.finditer(text):
+        if _RECURRING.search(text[max(0, match.start() - 12) : match.start()]):
+            # "every monday" repeats; it is no deadline, so it stays in the title.
+            continue
         phrase = _canonical(match)
         if phrase is None:
             continue
@@ -201,7 +206,11 @@ def _canonical_day(text: str) -> str | None:
     lowered = " ".join(text.lower().split())
     ordinal_day = re.fullmatch(r"the (\d{1,2})(?:st|nd|rd|th)", lowered)
     if ordinal_day:
-        return f"the {_ordinal(int(ordinal_day.group(1)))}" if 1 <= int(ordinal_day.group(1)) <= 31 else None
+        return (
+            f"the {_ordinal(int(ordinal_day.group(1)))}"
+            if 1 <= int(ordinal_day.group(1)) <= 31
+            else None
+        )
     lowered = re.sub(r"^the ", "", lowered)
     if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}.*", lowered):
         return _canonical_iso(lowered)
@@ -316,7 +325,9 @@ def _canonical_period(text: str) -> str | None:
 
 
 def _ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
     return f"{number}{suffix}"
 
 

@@ -23,7 +23,7 @@ import re
 from agent.offline.actions import Action, ClauseResult
 from agent.offline.attributes import find_priority
 from agent.offline.dates import find_dates
-from agent.offline.lexicon import NAME_STOPWORDS, NUMBER_WORDS
+from agent.offline.lexicon import IMPERATIVE_VERBS, NAME_STOPWORDS, NUMBER_WORDS, STATUS_WORDS
 from agent.offline.plan import TOOL_LIST
 from agent.offline.slots import person_slot, title_ref
 
@@ -32,7 +32,14 @@ _ASK = re.compile(
     r"|\s+am|\s+else|\s+tasks|\s+about)?|which|show|list|display|give\s+me|get\s+me|get|find"
     r"|search|look\s+up|lookup|pull\s+up|bring\s+up|see|view|check|tell\s+me|any|anything"
     r"|are\s+there|is\s+there|do\s+i|does|did|have\s+i|how\s+many|how\s+much|where|who|whose"
-    r"|my|bob's|all|open|overdue|urgent|remaining|pending|outstanding|what's|whats|wat|status)\b",
+    r"|how's|how\s+is|how\s+does|how\s+do|what's|whats|wat|status)\b",
+    re.IGNORECASE,
+)
+# A short phrase of filters is a query too: "overdue", "my open stuff", "urgent ones".
+_FILTER_PHRASE = re.compile(
+    r"^(?:my|all|open|overdue|late|urgent|remaining|pending|outstanding|completed|done|high"
+    r"|low|important)(?:\s+(?:open|overdue|urgent|remaining|pending|stuff|things|ones|items"
+    r"|priority|high[\s-]priority|done|completed|tasks|todos|work))*\s*[?!.]*$",
     re.IGNORECASE,
 )
 _DOMAIN = re.compile(
@@ -41,7 +48,7 @@ _DOMAIN = re.compile(
     r"|open|done|finished|completed|closed|cancel(?:l)?ed|in\s+progress|priority|urgent"
     r"|important|stuff|things|anything|everything|created|made|opened|added|my\s+day"
     r"|have\s+(?:today|tomorrow|this\s+week)|on\s+(?:my|his|her)|up\s+next|next\s+up|doing"
-    r"|reminders?|deadlines?|busy|finish|complete|close|assign|assigned|give|gave|create"
+    r"|reminders?|deadlines?|busy|p[0-4]s|my\s+week|my\s+day|need\s+to\s+do|have\s+to\s+do|to\s+do|finish|complete|close|assign|assigned|give|gave|create"
     r"|hand|handed|delegate|delegated)\b",
     re.IGNORECASE,
 )
@@ -51,7 +58,12 @@ _OVERDUE = re.compile(
     re.IGNORECASE,
 )
 _STATUS = (
-    (re.compile(r"\b(?:in[\s-]progress|started|wip|ongoing|underway|being\s+worked\s+on)\b", re.I), "in_progress"),
+    (
+        re.compile(
+            r"\b(?:in[\s-]progress|started|wip|ongoing|underway|being\s+worked\s+on)\b", re.I
+        ),
+        "in_progress",
+    ),
     (
         re.compile(
             r"\b(?:done|finished|finish|completed|complete|closed|close|resolved|shipped"
@@ -61,7 +73,7 @@ _STATUS = (
         "done",
     ),
     (re.compile(r"\b(?:cancel(?:l)?ed|dropped|abandoned|scrapped)\b", re.I), "cancelled"),
-    (re.compile(r"\b(?:open|not\s+started|unstarted|to\s+do)\b", re.I), "open"),
+    (re.compile(r"\b(?:open|not\s+started|unstarted)\b", re.I), "open"),
 )
 _CREATOR_ME = re.compile(
     r"\b(?:(?:that\s+|which\s+)?i\s+(?:created|made|added|opened|wrote|filed|logged|set\s+up"
@@ -71,7 +83,7 @@ _CREATOR_ME = re.compile(
 )
 _CREATOR_OTHER = re.compile(
     r"\b(?:(?:created|made|added|opened|filed|assigned|requested)\s+by|from)\s+"
-    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)",
+    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+(?-i:[A-Z])[\w'.\-]*)?)",
     re.IGNORECASE,
 )
 _CREATOR_SUBJECT = re.compile(
@@ -81,22 +93,23 @@ _CREATOR_SUBJECT = re.compile(
 )
 _ASSIGNED_TO = re.compile(
     r"\b(?:assigned\s+to|for|to|owned\s+by|belonging\s+to|given\s+to|handed\s+to|on)\s+"
-    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)",
+    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+(?-i:[A-Z])[\w'.\-]*)?)",
     re.IGNORECASE,
 )
 _POSSESSIVE = re.compile(
-    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|\b[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)(?:'s|')\s+"
+    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|\b[A-Za-z][\w.\-]*(?:\s+(?-i:[A-Z])[\w.\-]*)?)(?:'s|')\s+"
     r"(?:(?:open|current|overdue|urgent|pending|remaining|outstanding|done|finished|completed|high"
     r"[\s-]priority|\w+)\s+)?"
     r"(?:tasks?|todos?|to-?dos?|plate|list|stuff|work|queue|backlog|items?|tickets?|agenda|things|load)",
     re.IGNORECASE,
 )
 _ON_PLATE = re.compile(
-    r"\bon\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w.\-]*)(?:'s|')\s+(?:plate|list|desk|radar)",
+    r"\bon\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w.\-]*?)(?:'s|'|(?<=[^su])s)?\s+"
+    r"(?:plate|list|desk|radar)",
     re.IGNORECASE,
 )
 _WORKING = re.compile(
-    r"\b(?:is|does|has|are|'s)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)"
+    r"\b(?:is|does|has|are|'s|did|was|will|should|can)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w.\-]*(?:\s+(?-i:[A-Z])[\w.\-]*)?)"
     r"\s+(?:working\s+on|doing|got|have|busy\s+with|up\s+to|on\s+the\s+hook\s+for|responsible\s+for"
     r"|assigned|handling|supposed\s+to|need\s+to|owe|finish(?:ed)?|complete(?:d)?|close(?:d)?|get\s+done)",
     re.IGNORECASE,
@@ -124,25 +137,66 @@ _QUERY = (
         r"[\"']?(?P<query>[^\"'?!.]+?)[\"']?\s*(?:tasks?|todos?|items?|ones?)?\s*[?!.]*$",
         re.IGNORECASE,
     ),
-    re.compile(r"\btagged\s+(?:with\s+|as\s+)?#?(?P<query>[\w\-]+)", re.IGNORECASE),
+    re.compile(
+        r"\b(?:the|our|all\s+the)\s+(?P<query>[\w\-]+(?:\s+[\w\-]+){0,2}?)\s+(?:tasks|todos|items)\b",
+        re.IGNORECASE,
+    ),
+)
+_TAG_QUERY = (
+    re.compile(
+        r"\b(?:tagged|labell?ed|with\s+(?:the\s+)?(?:tag|label))\s+(?:with\s+|as\s+)?#?(?P<query>[\w\-]+)",
+        re.IGNORECASE,
+    ),
     re.compile(r"(?<![\w&#/<])#(?P<query>[A-Za-z][\w\-]*)"),
 )
 _LIMIT = re.compile(
     r"\b(?:top|first|last|next|latest|only|just|up\s+to|limit(?:\s+to)?|max)\s+(?P<n>\d{1,3}|"
-    + "|".join(word for word in NUMBER_WORDS if " " not in word and word not in {"a", "an", "couple", "few"})
-    + r")\b|\b(?P<n2>\d{1,3})\s+(?:(?:most\s+)?(?:urgent|important|recent|open|overdue|oldest|newest)\s+)?(?:tasks|todos|items|things)\b",
+    + "|".join(
+        word
+        for word in NUMBER_WORDS
+        if " " not in word and word not in {"a", "an", "couple", "few"}
+    )
+    + r")\b|\b(?P<n2>\d{1,3})\s+(?:(?:most\s+)?(?:urgent|important|recent|open|overdue|oldest"
+    r"|newest)\s+)?(?:tasks|todos|items|things)\b",
     re.IGNORECASE,
 )
 _QUERY_STOP = frozenset(
     NAME_STOPWORDS
+    | set(STATUS_WORDS)
     | {
+        "team",
+        "everyone",
+        "others",
+        "people",
+        "anyone",
+        "us",
+        "completed",
+        "finished",
+        "overdue",
+        "late",
+        "pending",
+        "remaining",
+        "outstanding",
+        "current",
+        "assigned",
+        "unassigned",
+        "new",
+        "old",
+        "oldest",
+        "newest",
+        "recent",
+        "important",
+        "critical",
+        "p0",
+        "p1",
+        "p2",
+        "p3",
         "me",
         "my",
         "mine",
         "i",
         "you",
         "them",
-        "us",
         "we",
         "this",
         "week",
@@ -150,7 +204,6 @@ _QUERY_STOP = frozenset(
         "tomorrow",
         "now",
         "priority",
-        "overdue",
         "tasks",
         "task",
         "todos",
@@ -172,6 +225,22 @@ _QUERY_STOP = frozenset(
 )
 _NON_PEOPLE = frozenset(
     {
+        "how",
+        "where",
+        "when",
+        "why",
+        "whose",
+        "that's",
+        "it's",
+        "there's",
+        "here's",
+        "others",
+        "other",
+        "people",
+        "someone",
+        "anyone",
+        "everybody",
+        "nobody",
         "me",
         "the",
         "a",
@@ -219,13 +288,28 @@ _NON_PEOPLE = frozenset(
 _TASK_PLURAL = re.compile(r"\b(?:tasks|todos|to-dos|todo\s+list|tickets|items)\b", re.IGNORECASE)
 
 
+_SEARCH = re.compile(
+    r"^(?:search\s+for|look\s+for|search|find|look\s+up|lookup)\b(?!\s+(?:out|a\s+way|time))"
+    r"(?:\s+(?:me\s+)?(?:tasks?|todos?)?\s*(?:for|about|on|with)\b)?",
+    re.IGNORECASE,
+)
+
+
 def looks_like_list(clause: str) -> bool:
     """Whether a clause asks to see tasks (a question or "show ..." about tasks)."""
     stripped = clause.strip()
     if not stripped:
         return False
+    if _SEARCH.match(stripped):
+        return True
     asks = bool(_ASK.match(stripped)) or stripped.endswith("?")
     if asks and _DOMAIN.search(stripped):
+        return True
+    if _FILTER_PHRASE.match(stripped) and (
+        stripped.endswith("?")
+        or re.search(r"\b(?:stuff|things|ones|items|tasks|todos|work)\b", stripped, re.IGNORECASE)
+        or stripped.lower().strip(" ?!.") in {"overdue", "late", "pending", "outstanding"}
+    ):
         return True
     # A noun phrase about tasks is a query too: "high priority tasks", "tasks about invoices".
     return bool(_TASK_PLURAL.search(stripped)) and len(stripped.split()) <= 12
@@ -236,8 +320,15 @@ def parse_list(clause: str) -> ClauseResult:
     if not looks_like_list(clause):
         return None
     text = " ".join(clause.strip().split())
+    # "show me", "give me", "tell me" ask for something; they do not mean "my tasks".
+    text = re.sub(
+        r"\b(show|give|tell|get|send|find|let|remind|list)\s+me\b", r"\1", text, flags=re.I
+    )
+    text = re.sub(r"\b[pP]([0-4])s\b", r"p\1 tasks", text)
+    text = re.sub(r"\bmy\s+(day|week)\b", r"my tasks this \1", text, flags=re.IGNORECASE)
     args: dict[str, object] = {}
-    _people(text, args)
+    searched = _SEARCH.match(text)
+    _people(text[searched.end() :] if searched else text, args)
     _status(text, args)
     priority = find_priority(re.sub(r"\bmost\s+urgent\b", "", text, flags=re.IGNORECASE))
     if priority is not None:
@@ -260,32 +351,35 @@ def _person(raw: str) -> str | None:
     first = lowered.split()[0] if lowered.split() else ""
     if first in _NON_PEOPLE or first in NAME_STOPWORDS or first in _QUERY_STOP:
         return None
+    if first in IMPERATIVE_VERBS or (first.endswith("ing") and len(first) > 5):
+        return None
     words = raw.split()
     if len(words) == 2 and (words[1].lower() in NAME_STOPWORDS or not words[1][:1].isupper()):
         raw = words[0]
     return person_slot(raw)
 
 
+_GAVE_TO = re.compile(
+    r"\b(?:assigned|assign|gave|give|handed|hand|delegated|delegate|asked|ask)\s+(?:to\s+)?"
+    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+(?-i:[A-Z])[\w'.\-]*)?)",
+    re.IGNORECASE,
+)
+
+
 def _people(text: str, args: dict[str, object]) -> None:
-    if _CREATOR_ME.search(text):
-        args["creator"] = "me"
-        gave = re.search(
-            r"\b(?:assigned|gave|handed|delegated|asked)\s+(?:to\s+)?(?P<person><@[UW][A-Z0-9]+>"
-            r"|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+[A-Z][\w'.\-]*)?)",
-            text,
-            re.IGNORECASE,
-        )
+    creator: str | None = "me" if _CREATOR_ME.search(text) else None
+    if creator is None:
+        found = _CREATOR_OTHER.search(text) or _CREATOR_SUBJECT.search(text)
+        creator = _person(found.group("person")) if found else None
+    if creator is not None:
+        args["creator"] = creator
+        # "what did I assign to bob": the creator gave the tasks to someone.
+        gave = _GAVE_TO.search(text)
         if gave:
             person = _person(gave.group("person"))
-            if person is not None and person != "me":
+            if person is not None and person != creator:
                 args["assignee"] = person
         return
-    creator = _CREATOR_OTHER.search(text) or _CREATOR_SUBJECT.search(text)
-    if creator:
-        person = _person(creator.group("person"))
-        if person is not None:
-            args["creator"] = person
-            return
     for pattern in (_POSSESSIVE, _ON_PLATE, _WORKING, _SUBJECT_PERSON, _ASSIGNED_TO):
         for match in pattern.finditer(text):
             raw = match.group("person")
@@ -339,12 +433,22 @@ _QUERY_TRAILING = re.compile(
 
 
 def _query(text: str, args: dict[str, object]) -> None:
+    for pattern in _TAG_QUERY:
+        match = pattern.search(text)
+        if match:
+            args["query"] = match.group("query").lower()
+            return
     for pattern in _QUERY:
         for match in pattern.finditer(text):
             query = _clean_query(match.group("query"))
             if query is None:
                 continue
-            if pattern is _QUERY[0] and _is_person_word(query) and "assignee" in args:
+            if (
+                pattern is _QUERY[0]
+                and match.group(0).lower().lstrip().startswith(("for ", "to ", "on "))
+                and _is_person_word(query)
+                and "assignee" in args
+            ):
                 continue
             args["query"] = query
             return
@@ -352,6 +456,10 @@ def _query(text: str, args: dict[str, object]) -> None:
 
 def _clean_query(raw: str) -> str | None:
     query = raw.strip()
+    # "high priority tasks for bob": what comes before the noun is a filter, not words to find.
+    noun = re.search(r"\b(?:tasks?|todos?|to-dos?|items?)\b", query, re.IGNORECASE)
+    if noun is not None:
+        query = query[: noun.start()].strip()
     previous = None
     while previous != query:
         previous = query
@@ -362,6 +470,8 @@ def _clean_query(raw: str) -> str | None:
     if ref is None:
         return None
     words = ref.text.split()
+    if words[-1] in {"plate", "list", "desk", "radar", "agenda", "schedule", "calendar", "queue"}:
+        return None
     if all(word in _QUERY_STOP for word in words):
         return None
     if len(words) > 6:

@@ -42,6 +42,7 @@ from agent.offline.plan import (
     TOOL_ASSIGN,
     TOOL_CREATE,
     TOOL_DELETE,
+    TOOL_LIST,
     TOOL_UPDATE,
     ConversationContext,
     ParseResult,
@@ -51,6 +52,7 @@ from agent.offline.plan import (
 from agent.offline.slots import Pronoun
 from agent.offline.text import clean_text, fix_typos
 from agent.offline.update import parse_update
+from agent.offline.values import as_list
 
 __all__ = ["MAX_MESSAGE_CHARS", "parse_message"]
 
@@ -78,8 +80,8 @@ _INTERJECTION = re.compile(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|k|so|oh|um+|uh+|er+|btw|also|and|then|plus|actually|wait"
     r"|hmm+|alright|right|great|cool|thanks|thank\s+you|no|nope|sorry|oops|ah|ahh|well|quick"
     r"|quick\s+one|one\s+more\s+thing|one\s+more|another\s+one|oh\s+and|and\s+also|taskpilot"
-    r"|@taskpilot|bot|instead|correction|update|sure|yes|yeah|yep|good\s+morning|morning"
-    r"|lol|ugh|hey\s+there|hi\s+there|dear\s+taskpilot|fyi)(?![\w'])[\s,!.:;-]*)+",
+    r"|@taskpilot|bot|instead|sure|yes|yeah|yep|good\s+morning|morning"
+    r"|lol|ugh|hey\s+there|hi\s+there|dear\s+taskpilot|fyi|update:|correction:)(?![\w'])[\s,!.:;-]*)+",
     re.IGNORECASE,
 )
 _TRAILING_CHATTER = re.compile(
@@ -142,21 +144,55 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
 
 
 def _segments(message: str) -> list[str]:
-    """Lines, semicolon parts and sentences, with list bullets removed."""
+    """Lines, semicolon parts and sentences, with list bullets removed; quotes stay whole."""
     segments: list[str] = []
     for line in message.split("\n"):
         line = _BULLET.sub("", line).strip()
         if not line:
             continue
-        for part in line.split(";"):
-            segments.extend(_sentences(part.strip()))
-    return [segment for segment in segments if segment]
+        for part in _split_outside_quotes(line, ";"):
+            for sentence in _sentences(part.strip()):
+                segments.extend(_split_outside_quotes(sentence, _AFTERTHOUGHT))
+    return [segment.strip() for segment in segments if segment.strip()]
+
+
+# ", we're not doing it" or ", it was a duplicate": a remark after a command is its own clause.
+_AFTERTHOUGHT = re.compile(
+    r",\s+(?=(?:we|we're|we've|i'm|i've|it's|it\s+was|it\s+is|that's|that\s+was|they|they're"
+    r"|since|because|cause|as\s+it|as\s+we|so\s+that|turns\s+out|not\s+needed|no\s+longer"
+    r"|which\s+is|thanks|thank\s+you|ty|thx|cheers)\b)",
+    re.IGNORECASE,
+)
+_QUOTE_SPAN = re.compile(r"\"[^\"]*\"|(?<![\w])'[^']*'(?![\w])")
+
+
+def _split_outside_quotes(text: str, separator: str | re.Pattern[str]) -> list[str]:
+    """Split on a separator, except inside quotes ("add 'DROP TABLE tasks; --'")."""
+    protected = list(text)
+    for quote in _QUOTE_SPAN.finditer(text):
+        for index in range(quote.start(), quote.end()):
+            protected[index] = "\0"
+    masked = "".join(protected)
+    if isinstance(separator, str):
+        cuts = [(m.start(), m.end()) for m in re.finditer(re.escape(separator), masked)]
+    else:
+        cuts = [(m.start(), m.end()) for m in separator.finditer(masked)]
+    pieces: list[str] = []
+    start = 0
+    for cut_start, cut_end in cuts:
+        pieces.append(text[start:cut_start])
+        start = cut_end
+    pieces.append(text[start:])
+    return [piece for piece in pieces if piece.strip()]
 
 
 def _sentences(text: str) -> list[str]:
     pieces: list[str] = []
     start = 0
+    quotes = [(m.start(), m.end()) for m in _QUOTE_SPAN.finditer(text)]
     for match in _SENTENCE.finditer(text):
+        if any(q_start < match.start() < q_end for q_start, q_end in quotes):
+            continue
         before = text[start : match.start()]
         if _ABBREVIATION.search(before):
             continue
@@ -227,7 +263,12 @@ def _starts_command(atom: str, channels: frozenset[str], *, colon_create: bool) 
 
 
 def _parse_clause(
-    clause: str, channels: frozenset[str], *, list_mode: bool, strict: bool = False
+    clause: str,
+    channels: frozenset[str],
+    *,
+    list_mode: bool,
+    strict: bool = False,
+    addressed: bool = False,
 ) -> ClauseResult:
     """Read one clause; see the module docstring for the order of the readings."""
     original = clause.strip()
@@ -242,6 +283,9 @@ def _parse_clause(
     reply = chat.chat_reply(text)
     if reply is not None:
         return Reply(reply, ReplyKind.CHAT)
+    command = None if addressed else _addressed_command(text, channels)
+    if command is not None:
+        return command
     if _SINGLE_TASK_QUESTION.match(text):
         return Reply(chat.SINGLE_TASK, ReplyKind.CLARIFY)
     for reader in (
@@ -275,6 +319,50 @@ def _strip_trailing_chatter(text: str) -> str:
         previous = text
         text = _TRAILING_CHATTER.sub("", text).strip()
     return text
+
+
+# One or more mentions opening a message ("<@U02> <@U03> can you ..."); the first one counts.
+_ADDRESS = re.compile(
+    r"^(?P<person><@[UW][A-Z0-9]+>|@[\w][\w.\-]*)"
+    r"(?:\s*[,:]?\s+(?:<@[UW][A-Z0-9]+>|@[\w][\w.\-]*))*\s*[,:]?\s+(?P<rest>\S.*)$",
+    re.DOTALL,
+)
+
+
+def _addressed_command(text: str, channels: frozenset[str]) -> ClauseResult:
+    """A message that opens with a mention and goes on with a full command.
+
+    "<@UBOT> add a task to ..." addresses the bot: the command is read without the mention.
+    "<@U02> can you take #5" asks that person to take the task, so "me" becomes them. A
+    mention followed by plain work ("<@U02> please review the PR") is left to the create reader,
+    which makes it a task for that person.
+    """
+    match = _ADDRESS.match(text)
+    if match is None:
+        return None
+    rest = strip_polite(match.group("rest"))
+    result = _parse_clause(rest, channels, list_mode=False, strict=True, addressed=True)
+    if not isinstance(result, list) or not result:
+        return None
+    person = match.group("person")
+    if any(action.tool == TOOL_CREATE and _is_bare_title(rest) for action in result):
+        return None
+    speaks_to_them = bool(re.search(r"\b(?:you|your|yours)\b", rest, re.IGNORECASE))
+    addressed: list[Action] = []
+    for action in result:
+        if action.tool == TOOL_ASSIGN and action.args.get("assignee") == "me":
+            # "<@U02> can you take #5": "take" means the person addressed.
+            action = replace(action, args={**action.args, "assignee": person})
+        elif action.tool == TOOL_LIST and speaks_to_them and "assignee" not in action.args:
+            # "@bob what's on your plate" asks about bob's tasks.
+            action = replace(action, args={**action.args, "assignee": person})
+        addressed.append(action)
+    return addressed
+
+
+def _is_bare_title(text: str) -> bool:
+    """Whether a create came from plain work words rather than a create command."""
+    return parse_create(text, channels=frozenset()) is None
 
 
 def _parse_modifier(text: str, channels: frozenset[str]) -> ClauseResult:
@@ -358,10 +446,9 @@ def _merge_into_previous(action: Action, state: _State) -> bool:
         if "status" in changes:
             return False
         for key, value in changes.items():
-            if key == "tags" and isinstance(value, list):
-                existing = merged.get("tags")
-                combined = list(existing) if isinstance(existing, list) else []  # pyright: ignore[reportUnknownArgumentType]
-                combined.extend(tag for tag in value if tag not in combined)  # pyright: ignore[reportUnknownVariableType]
+            if key == "tags":
+                combined = [str(tag) for tag in as_list(merged.get("tags"))]
+                combined.extend(str(tag) for tag in as_list(value) if str(tag) not in combined)
                 merged["tags"] = combined
             else:
                 merged[key] = value
@@ -382,6 +469,8 @@ def _finish(state: _State, context: ConversationContext) -> ParseResult:
     clarify = next((r for r in state.replies if r.kind is ReplyKind.CLARIFY), None)
     if clarify is not None:
         return ParseResult(calls=(), reply=clarify.text)
+    if not state.actions and state.list_mode:
+        return ParseResult(calls=(), reply=chat.WHAT_TITLE)
     if not state.actions:
         reply = next((r for r in state.replies if r.kind is ReplyKind.CHAT), None)
         if reply is None:

@@ -17,6 +17,7 @@ from agent.offline.lexicon import (
     ME_WORDS,
     NAME_STOPWORDS,
     PRONOUN_TARGETS,
+    STATUS_WORDS,
     UNRESOLVABLE_PEOPLE,
 )
 from agent.offline.plan import TitleRef
@@ -48,6 +49,12 @@ _TASK_WORDS = re.compile(
 )
 
 
+# Words that stand where a name could, but name a priority or a state ("#14: done").
+_NOT_NAMES = frozenset(
+    {"urgent", "high", "low", "normal", "medium", "asap", "critical", "blocked", "later", "tbd"}
+)
+
+
 class Pronoun(Enum):
     """A target that points at the task the conversation is about ("it", "that one")."""
 
@@ -73,7 +80,7 @@ def normalize_person(text: str) -> str | None:
     lowered = cleaned.lower()
     if lowered in ME_WORDS:
         return "me"
-    if lowered in UNRESOLVABLE_PEOPLE:
+    if lowered in UNRESOLVABLE_PEOPLE or lowered in _NOT_NAMES or lowered in STATUS_WORDS:
         return None
     if _MENTION.fullmatch(cleaned) or _HANDLE.fullmatch(cleaned):
         return cleaned
@@ -85,15 +92,6 @@ def normalize_person(text: str) -> str | None:
     if any(word.lower() in NAME_STOPWORDS for word in words):
         return None
     return cleaned
-
-
-def leading_person(text: str) -> tuple[str, str] | None:
-    """The person a text starts with, and the rest ("bob by friday" -> ("bob", "by friday"))."""
-    found = leading_person_end(text)
-    if found is None:
-        return None
-    person, end = found
-    return person, text[end:].strip()
 
 
 def leading_person_end(text: str) -> tuple[str, int] | None:
@@ -174,3 +172,49 @@ def title_ref(text: str) -> TitleRef | None:
     if any(word in {"everything", "all", "every", "everyone"} for word in words):
         return None
     return TitleRef(" ".join(words))
+
+
+# What every command that names a task shares: words for "all of them" (never acted on), the
+# words that make title words a task ("the bank task"), and reading the task slot itself.
+BULK = re.compile(
+    r"^(?:all|everything|every\s+(?:single\s+)?(?:task|todo|one)|each\s+(?:task|one)"
+    r"|all\s+(?:of\s+)?(?:the\s+|my\s+|our\s+|these\s+|those\s+)?(?:\w+\s+)?(?:tasks|todos|to-dos|items|ones|of\s+them)"
+    r"|them\s+all|all\s+of\s+them|the\s+(?:whole|entire)\s+(?:list|thing|board|backlog)"
+    r"|my\s+(?:whole\s+|entire\s+)?(?:list|board|backlog)|the\s+lot|both|them)"
+    r"(?:\s+(?:tasks|todos))?(?:\s+(?:please|pls|now))?$",
+    re.IGNORECASE,
+)
+"""Everything at once ("all my tasks", "them all"): the parser asks instead of acting."""
+DETERMINERS = re.compile(r"^(?:the|my|our|that|this|your)\s+", re.IGNORECASE)
+TASKISH = re.compile(r"\b(?:task|todo|to-do|item|ticket|reminder)\b", re.IGNORECASE)
+HAS_NUMBER = re.compile(r"#\s?\d|\btask\s*\d", re.IGNORECASE)
+_SEVERAL = re.compile(
+    r"^(?:tasks?\s+)?#?\s?\d{1,7}(?:\s*(?:,|and|&|\+)\s*(?:and\s+)?#?\s?\d{1,7})+$", re.IGNORECASE
+)
+
+
+def several_numbers(text: str) -> list[int]:
+    """ "#5 and #6" or "3, 4 and 7" as task numbers; empty when the text is anything else."""
+    if not _SEVERAL.match(text.strip()):
+        return []
+    return [int(number) for number in re.findall(r"\d+", text)]
+
+
+def task_target(text: str, *, loose_ok: bool, empty_is_it: bool = False) -> TargetMatch | None:
+    """A command's task slot: a number, "it", or title words (those only with `loose_ok` or a
+    "task" noun). An empty slot means "it" when `empty_is_it`."""
+    cleaned = text.strip().strip(" .,:;!?")
+    cleaned = re.sub(r"^(?:on|with|for|about)\s+", "", cleaned, flags=re.IGNORECASE)
+    if not cleaned:
+        return TargetMatch(Pronoun.IT, True) if empty_is_it else None
+    match = parse_target(cleaned)
+    if match is None:
+        return None
+    if isinstance(match.target, TitleRef):
+        if HAS_NUMBER.search(cleaned) or re.search(r"\d+\s*$", cleaned):
+            return None
+        explicit = bool(TASKISH.search(cleaned)) or cleaned.startswith(("'", '"'))
+        if not explicit and not loose_ok:
+            return None
+        return TargetMatch(match.target, explicit)
+    return match

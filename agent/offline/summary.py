@@ -5,11 +5,24 @@ pydantic-ai.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import cast
 
 from agent.offline.plan import TOOL_ASSIGN, TOOL_CREATE, TOOL_DELETE, TOOL_LIST, TOOL_UPDATE
+from agent.offline.values import Json, as_list, as_mapping
+
+__all__ = [
+    "Json",
+    "ambiguous",
+    "as_list",
+    "as_mapping",
+    "describe_filters",
+    "describe_list",
+    "describe_result",
+    "format_due",
+    "not_found",
+    "task_cards",
+    "task_line",
+]
 
 _MAX_LISTED = 20
 _STATUS_LABELS = {
@@ -18,22 +31,6 @@ _STATUS_LABELS = {
     "done": "done",
     "cancelled": "cancelled",
 }
-
-Json = Mapping[str, object]
-
-
-def as_mapping(value: object) -> Json | None:
-    """`value` as a string-keyed mapping, or None when it is not one."""
-    if isinstance(value, Mapping):
-        return cast(Json, value)
-    return None
-
-
-def as_list(value: object) -> list[object]:
-    """`value` as a list, or an empty list when it is not one."""
-    if isinstance(value, list | tuple):
-        return list(cast(Sequence[object], value))
-    return []
 
 
 def task_cards(result: Json) -> list[Json]:
@@ -126,6 +123,8 @@ def describe_updated(card: Json, args: Json) -> str:
         return f"Moved {label} to {changes[0][4:]}."
     if len(changes) == 1 and changes[0].startswith("renamed to"):
         return f"Renamed #{card.get('id')} to “{card.get('title')}”."
+    if len(changes) == 1 and changes[0].endswith(" priority"):
+        return f"Set {label} to {changes[0]}."
     if len(changes) == 1 and changes[0] == "note added":
         return f"Added the note to {label}."
     if not changes:
@@ -156,13 +155,43 @@ def task_line(card: Json) -> str:
     return " – ".join(parts)
 
 
-def describe_list(result: Json) -> str:
+def describe_filters(args: Json) -> str:
+    """A list's filters in words: "overdue urgent tasks assigned to you about “invoices”"."""
+    words: list[str] = []
+    if args.get("due_before") == "now":
+        words.append("overdue")
+    status = args.get("status")
+    if isinstance(status, str):
+        words.append(_STATUS_LABELS.get(status, status))
+    priority = args.get("priority")
+    if isinstance(priority, str):
+        words.append(f"{priority}-priority")
+    words.append("tasks")
+    assignee = args.get("assignee")
+    if isinstance(assignee, str):
+        words.append("assigned to you" if assignee == "me" else f"assigned to {assignee}")
+    creator = args.get("creator")
+    if isinstance(creator, str):
+        words.append("created by you" if creator == "me" else f"created by {creator}")
+    due_before = args.get("due_before")
+    if isinstance(due_before, str) and due_before != "now":
+        words.append(f"due by {due_before}")
+    due_after = args.get("due_after")
+    if isinstance(due_after, str):
+        words.append(f"due after {due_after}")
+    query = args.get("query")
+    if isinstance(query, str):
+        words.append(f"matching “{query}”")
+    return " ".join(words)
+
+
+def describe_list(result: Json, args: Json | None = None) -> str:
     """The reply for a list result: a count and one line per task."""
     cards = task_cards(result)
     count = result.get("count")
     total = count if isinstance(count, int) else len(cards)
     if not cards:
-        return "No tasks match that."
+        return f"No {describe_filters(args or {})}."
     noun = "task" if total == 1 else "tasks"
     lines = [f"Found {total} {noun}:"]
     lines.extend(task_line(card) for card in cards[:_MAX_LISTED])
@@ -189,7 +218,12 @@ def describe_candidates(candidates: list[object]) -> str | None:
                 labels.append(str(name or handle or candidate.get("id")))
     if not labels:
         return None
-    return "Did you mean " + ", ".join(labels[:-1]) + (" or " if len(labels) > 1 else "") + f"{labels[-1]}?"
+    return (
+        "Did you mean "
+        + ", ".join(labels[:-1])
+        + (" or " if len(labels) > 1 else "")
+        + f"{labels[-1]}?"
+    )
 
 
 _FAILED_ACTION = {
@@ -207,7 +241,8 @@ def describe_failure(tool: str, error: str, candidates: list[object]) -> str:
     if not text.endswith((".", "?", "!")):
         text += "."
     suggestion = describe_candidates(candidates)
-    if suggestion:
+    # The tool's sentence may already offer the candidates; say them only once.
+    if suggestion and "did you mean" not in text.lower():
         text += f" {suggestion}"
     return text
 
@@ -224,7 +259,7 @@ def describe_result(tool: str, args: Json, result: Json) -> str:
     card = as_mapping(result.get("task"))
     deleted = as_mapping(result.get("deleted"))
     if tool == TOOL_LIST or "tasks" in result:
-        return describe_list(result)
+        return describe_list(result, args)
     if deleted is not None:
         return f"Deleted {_label(deleted)}." + suffix
     if card is None:

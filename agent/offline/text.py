@@ -36,6 +36,8 @@ _EMOJI = re.compile(
 _CHECK_MARKS = re.compile("[\u2705\u2714\u2611]")
 _FORMAT_MARK = re.compile(r"(?<![\w*_~])[*_~]+(?=\S)|(?<=\S)[*_~]+(?![\w*_~])")
 _CODE_FENCE = re.compile(r"```|`")
+# Slack strikethrough marks words the writer took back: "~old~ new task" drops "old".
+_STRUCK = re.compile(r"(?<![\w~])~[^~\n]{1,200}~(?![\w~])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 _SMART = str.maketrans(
     {
@@ -97,6 +99,7 @@ def clean_text(raw: str) -> CleanText:
     text = _CHECK_MARKS.sub(" done ", text)
     text = _EMOJI.sub(" ", text)
     text = _CODE_FENCE.sub("", text)
+    text = _STRUCK.sub(" ", text)
     text = _FORMAT_MARK.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n")]
     return CleanText(text="\n".join(line for line in lines if line), channels=frozenset(channels))
@@ -114,6 +117,12 @@ _TYPO_PATTERN = _build_typo_pattern()
 def fix_typos(text: str) -> str:
     """Rewrite the misspellings and shorthands in `lexicon.TYPOS` ("tmrw" -> "tomorrow")."""
     return _TYPO_PATTERN.sub(lambda m: TYPOS[m.group(0).lower()], text)
+
+
+def verb_pattern(verbs: tuple[str, ...] | list[str]) -> str:
+    """An alternation of verbs for a regex, longest first, any spacing between words."""
+    ordered = sorted(set(verbs), key=len, reverse=True)
+    return "|".join(re.escape(verb).replace(r"\ ", r"\s+") for verb in ordered)
 
 
 def collapse(text: str) -> str:

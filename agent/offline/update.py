@@ -15,23 +15,24 @@ from dataclasses import dataclass, field
 
 from agent.offline import chat
 from agent.offline.actions import Action, ClauseResult, Reply, ReplyKind
+from agent.offline.assign import parse_assignment
 from agent.offline.attributes import priority_word
 from agent.offline.dates import find_dates
+from agent.offline.delete import parse_delete
+from agent.offline.edits import parse_edit
 from agent.offline.lexicon import STATUS_WORDS
-from agent.offline.plan import TOOL_ASSIGN, TOOL_DELETE, TOOL_UPDATE, TitleRef
-from agent.offline.slots import Pronoun, Target, TargetMatch, parse_target, person_slot
-
-_BULK = re.compile(
-    r"^(?:all|everything|every\s+(?:single\s+)?(?:task|todo|one)|each\s+(?:task|one)"
-    r"|all\s+(?:of\s+)?(?:the\s+|my\s+|our\s+|these\s+|those\s+)?(?:\w+\s+)?(?:tasks|todos|to-dos|items|ones|of\s+them)"
-    r"|them\s+all|all\s+of\s+them|the\s+(?:whole|entire)\s+(?:list|thing|board|backlog)"
-    r"|my\s+(?:whole\s+|entire\s+)?(?:list|board|backlog)|the\s+lot|both|them)"
-    r"(?:\s+(?:tasks|todos))?(?:\s+(?:please|pls|now))?$",
-    re.IGNORECASE,
+from agent.offline.plan import TOOL_ASSIGN, TOOL_UPDATE
+from agent.offline.slots import (
+    BULK,
+    DETERMINERS,
+    HAS_NUMBER,
+    Target,
+    person_slot,
+    several_numbers,
+    task_target,
 )
-_DETERMINERS = re.compile(r"^(?:the|my|our|that|this|your)\s+", re.IGNORECASE)
-_TASKISH = re.compile(r"\b(?:task|todo|to-do|item|ticket|reminder)\b", re.IGNORECASE)
-_HAS_NUMBER = re.compile(r"#\s?\d|\btask\s*\d", re.IGNORECASE)
+from agent.offline.text import verb_pattern
+
 _SHIFT_BY = re.compile(
     r"\b(?:by|back|out|forward)\s+(?:a|an|one|two|three|a\s+couple\s+of|a\s+few|\d+)\s+"
     r"(?:more\s+)?(?:days?|weeks?|hours?|months?)\b",
@@ -110,6 +111,11 @@ _REOPEN_VERBS = (
     "un-cancel",
     "bring back",
     "unarchive",
+    "un-done",
+    "undone",
+    "mark undone",
+    "un-finish",
+    "unfinish",
 )
 _START_VERBS = (
     "start",
@@ -122,6 +128,12 @@ _START_VERBS = (
     "kicked off",
     "working on",
     "work on",
+    "begin work on",
+    "begin working on",
+    "start work on",
+    "start working on",
+    "started working on",
+    "started work on",
     "now working on",
     "currently working on",
     "tackling",
@@ -154,6 +166,11 @@ _CANCEL_VERBS = (
     "don't need",
     "dont need",
     "no longer need",
+    "not doing",
+    "we're not doing",
+    "we are not doing",
+    "i'm not doing",
+    "not going to do",
 )
 _ASSIGN_VERBS = (
     "assign",
@@ -210,22 +227,6 @@ _GENERIC_VERBS = (
     "downgrade",
     "upgrade",
 )
-_DELETE_VERBS = (
-    "delete",
-    "remove",
-    "trash",
-    "erase",
-    "nuke",
-    "del",
-    "rm",
-    "destroy",
-    "purge",
-    "discard",
-    "get rid of",
-    "throw away",
-    "throw out",
-    "bin",
-)
 _RESCHEDULE_VERBS = frozenset(
     {
         "move",
@@ -264,33 +265,80 @@ _IMPLIED: dict[str, dict[str, object]] = {
 }
 
 
-def _verb_pattern(verbs: tuple[str, ...] | list[str]) -> str:
-    ordered = sorted(set(verbs), key=len, reverse=True)
-    return "|".join(re.escape(verb).replace(r"\ ", r"\s+") for verb in ordered)
-
-
 _SUBJECT = (
     r"(?:(?:i|we)(?:'ve|'m|\s+am|\s+have|\s+just|\s+already|\s+finally|\s+are|'re)*\s+"
     r"|just\s+|(?:all\s+)?(?:now\s+)?)?"
 )
+_ALL_VERBS = [
+    *_DONE_VERBS,
+    *_REOPEN_VERBS,
+    *_START_VERBS,
+    *_CANCEL_VERBS,
+    *_ASSIGN_VERBS,
+    *_GENERIC_VERBS,
+]
 _VERB = re.compile(
-    rf"^{_SUBJECT}(?P<verb>{_verb_pattern([*_DONE_VERBS, *_REOPEN_VERBS, *_START_VERBS, *_CANCEL_VERBS, *_ASSIGN_VERBS, *_GENERIC_VERBS])})(?![\w'])\s*",
+    rf"^{_SUBJECT}(?P<verb>{verb_pattern(_ALL_VERBS)})(?![\w'])\s*",
     re.IGNORECASE,
 )
-_DELETE = re.compile(
-    rf"^(?:(?:please|pls|just|go\s+ahead\s+and|permanently)\s+)*(?P<verb>{_verb_pattern(_DELETE_VERBS)})(?![\w'])\s*(?P<rest>.*)$",
+_LINKING_AFTER = re.compile(
+    r"\s*(?:is|are|was|'s|has\s+been|have\s+been|is\s+now|should\s+be|needs\s+to\s+be|can\s+be"
+    r"|got|gets|is\s+all|are\s+all|is\s+finally|goes|go|will\s+be|must\s+be)\b",
     re.IGNORECASE,
 )
-_LINKING = re.compile(
-    r"\s+(?:is|are|was|'s|has\s+been|have\s+been|is\s+now|now|should\s+be|needs\s+to\s+be"
-    r"|can\s+be|got|gets|is\s+all|are\s+all|is\s+finally|goes|go)$",
-    re.IGNORECASE,
+# Words left hanging between a target and the changes peeled off after it ("#3 to", "it is").
+_DANGLING_WORDS = frozenset(
+    [
+        "to",
+        "as",
+        "into",
+        "in",
+        "for",
+        "till",
+        "until",
+        "by",
+        "on",
+        "->",
+        "=>",
+        "due",
+        "with",
+        "at",
+        "from",
+        "is",
+        "are",
+        "up",
+        "back",
+        "out",
+        "over",
+        "be",
+        "and",
+        "then",
+        "should",
+        "must",
+        "will",
+        "can",
+        "now",
+        "all",
+        "been",
+        "has",
+        "have",
+        "was",
+        "needs",
+    ]
 )
-_DANGLING = re.compile(
-    r"(?:\s+(?:to|as|into|in|for|till|until|by|on|->|=>|due|with|at|from|is|are|up|back|out"
-    r"|over|be|and|then)|\s*[,:;=\-]|\s*->|\s*=>)+$",
-    re.IGNORECASE,
-)
+_DANGLING_PUNCTUATION = " ,:;=-"
+
+
+def strip_dangling(text: str) -> str:
+    """Drop connector words and punctuation from the end of a target ("#3 to" -> "#3")."""
+    words = text.rstrip(_DANGLING_PUNCTUATION).split(" ")
+    while words and (
+        words[-1].lower() in _DANGLING_WORDS or not words[-1].strip(_DANGLING_PUNCTUATION)
+    ):
+        words.pop()
+        if words:
+            words[-1] = words[-1].rstrip(_DANGLING_PUNCTUATION)
+    return " ".join(words).strip()
 
 
 @dataclass
@@ -306,251 +354,14 @@ class _Changes:
 
 def parse_update(clause: str) -> ClauseResult:
     """Read a clause as an update, an assignment or a deletion of an existing task."""
-    for parser in (_parse_delete, _parse_description, _parse_rename, _parse_tags):
+    for parser in (parse_delete, parse_edit, parse_assignment):
         result = parser(clause)
         if result is not None:
             return result
     return _parse_change(clause)
 
 
-def _parse_delete(clause: str) -> ClauseResult:
-    match = _DELETE.match(clause)
-    if match is None:
-        trailing = re.match(
-            r"^(?P<rest>.+?)\s+(?:can|should|must)\s+be\s+(?:deleted|removed|trashed)\b.*$",
-            clause,
-            re.IGNORECASE,
-        )
-        if trailing is None:
-            return None
-        rest = trailing.group("rest")
-    else:
-        rest = match.group("rest")
-    rest = re.sub(
-        r"\s+(?:please|pls|now|for\s+good|permanently|entirely|completely|thanks)$", "", rest.strip(), flags=re.I
-    ).strip(" .!?")
-    if not rest:
-        return Reply(chat.WHICH_TASK, ReplyKind.CLARIFY)
-    if _BULK.match(rest) or re.match(r"^(?:all|every)\b", rest, re.IGNORECASE):
-        return Reply(chat.DELETE_ALL, ReplyKind.CLARIFY)
-    if re.search(r"\bfrom\b", rest, re.IGNORECASE):
-        if re.search(r"\b(?:assignee|owner|me|him|her|bob|assigned)\b|@", rest, re.IGNORECASE):
-            return Reply(chat.UNASSIGN, ReplyKind.CLARIFY)
-        return None
-    if find_dates(rest):
-        return None
-    target = _target(rest, loose_ok=True)
-    if target is None:
-        return None
-    return [Action(TOOL_DELETE, {"task_id": target.target})]
-
-
-_DESCRIPTION_PATTERNS = (
-    re.compile(
-        r"^(?:add|append|put|attach|leave|write|drop)\s+(?:a\s+|the\s+|this\s+|some\s+|an?\s+extra\s+)?"
-        r"(?:note|notes|comment|description|details|context|info)\s+(?:to|on|for|in)\s+(?P<target>.+?)"
-        r"\s*(?::|\bsaying\b|\bthat\s+says\b|\bthat\b|\s-\s|–|,)\s*(?P<value>.+)$",
-        re.IGNORECASE | re.DOTALL,
-    ),
-    re.compile(
-        r"^(?:add|append)\s+(?:to\s+)?(?:the\s+)?(?:description|notes)\s+(?:of|on|for)\s+(?P<target>.+?)"
-        r"\s*:\s*(?P<value>.+)$",
-        re.IGNORECASE | re.DOTALL,
-    ),
-    re.compile(
-        r"^(?:set|update|change|make|edit|replace)\s+(?:the\s+)?(?:description|desc|notes?|details)"
-        r"\s+(?:of|on|for)\s+(?P<target>.+?)\s*(?:\bto\b|\bas\b|:|\bwith\b)\s*(?P<value>.+)$",
-        re.IGNORECASE | re.DOTALL,
-    ),
-    re.compile(
-        r"^describe\s+(?P<target>.+?)\s*(?:\bas\b|:)\s*(?P<value>.+)$",
-        re.IGNORECASE | re.DOTALL,
-    ),
-    re.compile(
-        r"^(?P<target>#\s?\d+|task\s*#?\d+|it|that|this)\s*(?:'s)?\s*[:,-]?\s*"
-        r"(?:note|notes|description|desc|details|comment)\s*:\s*(?P<value>.+)$",
-        re.IGNORECASE | re.DOTALL,
-    ),
-    re.compile(
-        r"^(?:note|notes|comment)\s+(?:on|for|to)\s+(?P<target>.+?)\s*:\s*(?P<value>.+)$",
-        re.IGNORECASE | re.DOTALL,
-    ),
-    re.compile(
-        r"^(?:add|put|write)\s+[\"'](?P<value>.+)[\"']\s+(?:to|in|on)\s+(?:the\s+)?"
-        r"(?:description|notes?)\s+(?:of|on|for)\s+(?P<target>.+)$",
-        re.IGNORECASE | re.DOTALL,
-    ),
-    re.compile(
-        r"^(?:add|leave|put)\s+(?:a\s+)?(?:note|comment|description)(?P<target>)\s*(?::|\bsaying\b"
-        r"|\bthat\s+says\b)\s*(?P<value>.+)$",
-        re.IGNORECASE | re.DOTALL,
-    ),
-)
-
-
-def _parse_description(clause: str) -> ClauseResult:
-    for pattern in _DESCRIPTION_PATTERNS:
-        match = pattern.match(clause)
-        if match is None:
-            continue
-        target = _target(match.group("target"), loose_ok=True, empty_is_it=True)
-        value = match.group("value").strip().strip("\"'").strip()
-        if target is None or not value:
-            continue
-        return [Action(TOOL_UPDATE, {"task_id": target.target, "description": value})]
-    return None
-
-
-_RENAME_PATTERNS = (
-    re.compile(
-        r"^(?:rename|retitle|re-title|re-name)\s+(?P<target>.*?)\s*(?:\bto\b|\bas\b|\binto\b|:|->)\s*(?P<value>.+)$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"^(?:change|update|set|edit|fix)\s+(?:the\s+)?(?:title|name|wording|text)\s+(?:of|on|for)\s+"
-        r"(?P<target>.+?)\s*(?:\bto\b|\bas\b|:)\s*(?P<value>.+)$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"^(?:change|update|set|edit)\s+(?P<target>.+?)(?:'s|s')\s+(?:title|name)\s*(?:\bto\b|\bas\b|:)\s*(?P<value>.+)$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"^(?P<target>.+?)\s+should\s+(?:be\s+)?(?:called|named|titled|say|read)\s+(?P<value>.+)$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"^(?:change|update|set|edit)\s+(?:the\s+|its\s+)?(?P<target>)(?:title|name)\s*(?:\bto\b|:)\s*(?P<value>.+)$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"^(?:call|name|title)\s+(?P<target>it|that|this|this\s+one|that\s+one)\s+(?P<value>.+)$",
-        re.IGNORECASE,
-    ),
-)
-
-
-def _parse_rename(clause: str) -> ClauseResult:
-    for pattern in _RENAME_PATTERNS:
-        match = pattern.match(clause)
-        if match is None:
-            continue
-        target = _target(match.group("target"), loose_ok=True, empty_is_it=True)
-        value = match.group("value").strip().strip(" .!").strip().strip("\"'").strip()
-        if target is None or not value:
-            continue
-        return [Action(TOOL_UPDATE, {"task_id": target.target, "title": value})]
-    return None
-
-
-_TAG_PATTERNS = (
-    re.compile(
-        r"^(?:tag|label)\s+(?P<target>.+?)\s+(?:with|as|:)\s*(?P<value>.+)$", re.IGNORECASE
-    ),
-    re.compile(
-        r"^(?:tag|label)\s+(?P<target>#\s?\d+|task\s*#?\d+|it|that|this)\s+(?P<value>.+)$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"^(?:add|put)\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+(?P<value>.+?)\s+(?:to|on)\s+(?P<target>.+)$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"^(?:add|put)\s+(?P<value>#[A-Za-z][\w\-]*(?:[\s,]+(?:and\s+)?#[A-Za-z][\w\-]*)*)\s+(?:to|on)\s+(?P<target>.+)$",
-        re.IGNORECASE,
-    ),
-)
-
-
-def _parse_tags(clause: str) -> ClauseResult:
-    for pattern in _TAG_PATTERNS:
-        match = pattern.match(clause)
-        if match is None:
-            continue
-        target = _target(match.group("target"), loose_ok=True, empty_is_it=True)
-        tags = [
-            tag.strip().lstrip("#").strip()
-            for tag in re.split(r"\s*(?:,|\band\b|&|\s)\s*", match.group("value").strip(" .!"))
-            if tag.strip().lstrip("#").strip()
-        ]
-        if target is None or not tags or len(tags) > 10:
-            continue
-        return [Action(TOOL_UPDATE, {"task_id": target.target, "tags": tags})]
-    return None
-
-
-_TAKE = re.compile(
-    r"^(?P<person>.+?)\s+(?:should|can|will|could|would|is\s+going\s+to|is\s+gonna|gonna|'ll|is|'s"
-    r"|wants\s+to|is\s+happy\s+to|has\s+to|needs\s+to|must)\s+(?:take|handle|own|grab|pick\s+up|take\s+over"
-    r"|do|cover|look\s+at|work\s+on|be\s+on|deal\s+with|taking|handling|owning|doing|picking\s+up)\s+(?P<target>.+)$",
-    re.IGNORECASE,
-)
-_SELF_TAKE = re.compile(
-    r"^(?:i'll|i\s+will|i\s+can|i'm\s+going\s+to|i'm\s+gonna|let\s+me|i\s+want\s+to|i'd\s+like\s+to"
-    r"|i\s+am\s+going\s+to|i)\s+(?:take|handle|own|grab|pick\s+up|do|take\s+over|cover|claim)\s+(?P<target>.+)$",
-    re.IGNORECASE,
-)
-_CLAIM = re.compile(
-    r"^(?:take|grab|claim|pick\s+up|take\s+over)\s+(?P<target>.+)$", re.IGNORECASE
-)
-_PUT_ON = re.compile(
-    r"^(?:put|assign|add|get)\s+(?P<person>.+?)\s+(?:on|to)\s+(?P<target>#\s?\d+|task\s*#?\d+|the\s+.+\s+task)$",
-    re.IGNORECASE,
-)
-_GIVE_PERSON_TASK = re.compile(
-    r"^(?:give|hand|send|pass)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|me|[A-Za-z]+)\s+"
-    r"(?P<target>#\s?\d+|task\s*#?\d+|the\s+.+\s+task|it|that|this)$",
-    re.IGNORECASE,
-)
-_OWNER = re.compile(
-    r"^(?:make|set)\s+(?P<person>.+?)\s+(?:the\s+|as\s+(?:the\s+)?)?(?:owner|assignee)\s+(?:of|for|on)\s+(?P<target>.+)$",
-    re.IGNORECASE,
-)
-_NUMBER_TO_PERSON = re.compile(
-    r"^(?P<target>#\s?\d+|task\s*#?\d+|it|that|this(?:\s+one)?)\s*(?:->|=>|:|goes\s+to|is\s+for|for|to)\s*(?P<person>.+)$",
-    re.IGNORECASE,
-)
-_UNASSIGN = re.compile(r"^(?:un-?assign|unassign)\b", re.IGNORECASE)
-
-
-def _parse_assign_forms(clause: str) -> ClauseResult:
-    if _UNASSIGN.match(clause):
-        return Reply(chat.UNASSIGN, ReplyKind.CLARIFY)
-    for pattern, person_group in (
-        (_PUT_ON, "person"),
-        (_GIVE_PERSON_TASK, "person"),
-        (_OWNER, "person"),
-        (_TAKE, "person"),
-    ):
-        match = pattern.match(clause)
-        if match is None:
-            continue
-        target = _target(match.group("target"), loose_ok=False)
-        person = person_slot(match.group(person_group))
-        if target is not None and person is not None:
-            return [Action(TOOL_ASSIGN, {"task_id": target.target, "assignee": person})]
-    for pattern in (_SELF_TAKE, _CLAIM):
-        match = pattern.match(clause)
-        if match is None:
-            continue
-        target = _target(match.group("target"), loose_ok=False)
-        if target is not None:
-            return [Action(TOOL_ASSIGN, {"task_id": target.target, "assignee": "me"})]
-    match = _NUMBER_TO_PERSON.match(clause)
-    if match:
-        person_text = match.group("person")
-        if not find_dates(person_text) and priority_word(person_text) is None:
-            person = person_slot(person_text)
-            target = _target(match.group("target"), loose_ok=False)
-            if person is not None and target is not None:
-                return [Action(TOOL_ASSIGN, {"task_id": target.target, "assignee": person})]
-    return None
-
-
 def _parse_change(clause: str) -> ClauseResult:
-    assigned = _parse_assign_forms(clause)
-    if assigned is not None:
-        return assigned
     verb_match = _VERB.match(clause)
     if verb_match:
         verb = " ".join(verb_match.group("verb").lower().split())
@@ -560,24 +371,31 @@ def _parse_change(clause: str) -> ClauseResult:
 
 
 def _verb_change(verb: str, rest: str) -> ClauseResult:
-    rest = re.sub(r"\s+(?:please|pls|now|thanks|for\s+me|today\s+please)$", "", rest.strip(), flags=re.I)
-    rest = rest.strip(" .!")
+    rest = re.sub(
+        r"\s+(?:please|pls|now|thanks|for\s+me|today\s+please)$", "", rest.strip(), flags=re.I
+    )
+    rest = re.sub(r"\s+(?:anymore|any\s+more|after\s+all)$", "", rest.strip(" .!?"), flags=re.I)
     assign_capable = verb in _ASSIGN_VERBS
     if _SHIFT_BY.search(rest) and verb in _RESCHEDULE_VERBS:
-        target = _target(_SHIFT_BY.split(rest)[0], loose_ok=True, empty_is_it=True)
+        target = task_target(_SHIFT_BY.split(rest)[0], loose_ok=True, empty_is_it=True)
         if target is not None:
             return Reply(chat.SHIFT_BY, ReplyKind.CLARIFY)
     changes, target_text = _peel(rest, assign_capable=assign_capable)
-    if verb in {"check off", "tick off", "cross off", "knock out"}:
-        target_text = re.sub(r"\s+off$", "", target_text)
-    if re.fullmatch(r"(?:check|tick|cross)\s+(?P<t>.+)\s+off", f"{verb} {rest}", re.IGNORECASE):
-        return None
-    if _BULK.match(target_text):
+    if verb in _CANCEL_VERBS and set(changes.fields) == {"due"} and changes.assignee is None:
+        # "we're not doing it this year" says when it is off, not a new due date.
+        changes.fields.clear()
+    if BULK.match(target_text):
         return Reply(chat.BULK_UPDATE, ReplyKind.CLARIFY)
-    loose_ok = verb in _PAST_DONE_VERBS or verb in _REOPEN_VERBS or bool(
-        _DETERMINERS.match(target_text)
+    numbers = several_numbers(target_text)
+    if numbers and not changes.empty():
+        return [action for number in numbers for action in _actions(number, changes)]
+    if numbers and verb in _IMPLIED:
+        changes.fields.update(_IMPLIED[verb])
+        return [action for number in numbers for action in _actions(number, changes)]
+    loose_ok = (
+        verb in _PAST_DONE_VERBS or verb in _REOPEN_VERBS or bool(DETERMINERS.match(target_text))
     )
-    target = _target(target_text, loose_ok=loose_ok, empty_is_it=True)
+    target = task_target(target_text, loose_ok=loose_ok, empty_is_it=True)
     if target is None:
         return None
     if not target.explicit and changes.empty() and verb not in _IMPLIED:
@@ -591,33 +409,40 @@ def _verb_change(verb: str, rest: str) -> ClauseResult:
                 return Reply(chat.WHEN, ReplyKind.CLARIFY)
             return Reply(chat.WHAT_CHANGE, ReplyKind.CLARIFY) if target.explicit else None
         changes.fields.update(implied)
-    elif verb in {"lower", "deprioritize", "deprioritise", "downgrade"} and "priority" in changes.fields:
-        pass
     return _actions(target.target, changes)
 
 
 def _subject_change(clause: str) -> ClauseResult:
     text = clause.strip().strip(" .!")
-    text = re.sub(r"\s+(?:now|already|yet|finally|at\s+last|please|pls|thanks)$", "", text, flags=re.I)
-    negated = re.search(r"\b(?:isn't|is\s+not|wasn't|was\s+not|aren't|not\s+yet)\s+(?:done|finished|complete|completed)\b", text, re.I)
+    text = re.sub(
+        r"\s+(?:now|already|yet|finally|at\s+last|please|pls|thanks)$", "", text, flags=re.I
+    )
+    negated = re.search(
+        r"\b(?:isn't|is\s+not|wasn't|was\s+not|aren't|not\s+yet|not)\s+(?:actually\s+|really\s+"
+        r"|quite\s+|yet\s+|fully\s+)?(?:done|finished|complete|completed|closed)\b",
+        text,
+        re.IGNORECASE,
+    )
     if negated:
         target_text = text[: negated.start()].strip()
-        target = _target(target_text, loose_ok=bool(_DETERMINERS.match(target_text)))
+        target = task_target(target_text, loose_ok=bool(DETERMINERS.match(target_text)))
         if target is None:
             return None
         return [Action(TOOL_UPDATE, {"task_id": target.target, "status": "open"})]
     changes, target_text = _peel(text, assign_capable=False)
     if changes.empty():
         return None
-    linked = _LINKING.search(target_text)
-    if linked:
-        target_text = target_text[: linked.start()]
-    elif target_text.lower().endswith("'s"):
+    # The peel drops a dangling "is"; look at what followed the target in the original text.
+    linked = (
+        _LINKING_AFTER.match(text[len(target_text) :]) if text.startswith(target_text) else None
+    )
+    if target_text.lower().endswith("'s"):
         target_text = target_text[:-2]
-    if _BULK.match(target_text.strip()):
+        linked = linked or _LINKING_AFTER.match(" is")
+    if BULK.match(target_text.strip()):
         return Reply(chat.BULK_UPDATE, ReplyKind.CLARIFY)
-    loose_ok = bool(linked) and bool(_DETERMINERS.match(target_text.strip()))
-    target = _target(target_text, loose_ok=loose_ok, empty_is_it=False)
+    loose_ok = bool(linked) and bool(DETERMINERS.match(target_text.strip()))
+    target = task_target(target_text, loose_ok=loose_ok, empty_is_it=False)
     if target is None:
         return None
     return _actions(target.target, changes)
@@ -637,14 +462,27 @@ _STATUS_TAIL = re.compile(
     + "|".join(
         re.escape(word).replace(r"\ ", r"\s+")
         for word in sorted(STATUS_WORDS, key=len, reverse=True)
-        if word not in {"cancel", "todo", "to do", "to-do", "open", "started", "doing", "sorted", "handled", "sent"}
+        if word
+        not in {
+            "cancel",
+            "todo",
+            "to do",
+            "to-do",
+            "open",
+            "started",
+            "doing",
+            "sorted",
+            "handled",
+            "sent",
+        }
     )
     + r"|open|opened)$",
     re.IGNORECASE,
 )
 _PRIORITY_TAIL = re.compile(
-    r"(?:^|\s)(?:(?:as|to|a|an|up\s+to|down\s+to|back\s+to)\s+)*(?:a\s+)?(?P<priority>"
-    r"(?:(?:super|very|really)\s+)?(?:urgent|critical|high|low|normal|medium|top|highest|lowest)"
+    r"(?:^|\s)(?:(?:as|to|a|an|up\s+to|down\s+to|back\s+to)\s+){0,3}(?:a\s+)?(?P<priority>"
+    r"(?:less|more|not)\s+(?:urgent|important)|(?:higher|lower)\s+priority"
+    r"|(?:(?:super|very|really)\s+)?(?:urgent|critical|high|low|normal|medium|top|highest|lowest)"
     r"(?:[\s-]*(?:priority|prio|pri))?|p[0-4]|asap|important|not\s+urgent|no\s+rush|!{2,}"
     r"|(?:priority|prio)\s*:?\s*(?:urgent|critical|high|low|normal|medium|p[0-4]|[0-4]))$",
     re.IGNORECASE,
@@ -666,8 +504,7 @@ def _peel(text: str, *, assign_capable: bool) -> tuple[_Changes, str]:
         if peeled is None:
             break
         remaining = peeled
-    remaining = _DANGLING.sub("", remaining).strip()
-    return changes, remaining
+    return changes, strip_dangling(remaining)
 
 
 def _peel_one(text: str, changes: _Changes, *, assign_capable: bool) -> str | None:
@@ -675,10 +512,10 @@ def _peel_one(text: str, changes: _Changes, *, assign_capable: bool) -> str | No
     if not lowered:
         return None
     status = _STATUS_TAIL.search(text)
-    if status and "status" not in changes.fields:
+    if status:
         word = " ".join(status.group("status").lower().split())
         value = STATUS_WORDS.get(word, "open" if word in {"open", "opened"} else None)
-        if value is not None:
+        if value is not None and changes.fields.get("status", value) == value:
             changes.fields["status"] = value
             return text[: status.start()]
     priority = _PRIORITY_TAIL.search(text)
@@ -694,7 +531,11 @@ def _peel_one(text: str, changes: _Changes, *, assign_capable: bool) -> str | No
             changes.fields["due"] = last.phrase
             return text[: last.start]
     hashtags = re.search(r"(?:\s#[A-Za-z][\w\-]*)+$", text)
-    if hashtags and "tags" not in changes.fields and not _HAS_NUMBER.fullmatch(hashtags.group(0).strip()):
+    if (
+        hashtags
+        and "tags" not in changes.fields
+        and not HAS_NUMBER.fullmatch(hashtags.group(0).strip())
+    ):
         changes.fields["tags"] = [tag.lstrip("#") for tag in hashtags.group(0).split()]
         return text[: hashtags.start()]
     if assign_capable and changes.assignee is None:
@@ -705,21 +546,3 @@ def _peel_one(text: str, changes: _Changes, *, assign_capable: bool) -> str | No
                 changes.assignee = found
                 return text[: person.start()]
     return None
-
-
-def _target(text: str, *, loose_ok: bool, empty_is_it: bool = False) -> TargetMatch | None:
-    cleaned = text.strip().strip(" .,:;!?")
-    cleaned = re.sub(r"^(?:on|with|for|about)\s+", "", cleaned, flags=re.IGNORECASE)
-    if not cleaned:
-        return TargetMatch(Pronoun.IT, True) if empty_is_it else None
-    match = parse_target(cleaned)
-    if match is None:
-        return None
-    if isinstance(match.target, TitleRef):
-        if _HAS_NUMBER.search(cleaned) or re.search(r"\d+\s*$", cleaned):
-            return None
-        explicit = bool(_TASKISH.search(cleaned)) or cleaned.startswith(("'", '"'))
-        if not explicit and not loose_ok:
-            return None
-        return TargetMatch(match.target, explicit)
-    return match

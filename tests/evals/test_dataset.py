@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 from datetime import date, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ import pydantic_ai.models
 import pytest
 
 from evals.dataset import (
+    TOOLS,
     DatasetError,
     LintIssue,
     lint_dataset,
@@ -517,3 +519,18 @@ def test_case_ids_must_be_unique_across_files(tmp_path: Path) -> None:
 def test_an_empty_directory_is_an_issue(tmp_path: Path) -> None:
     (issue,) = lint_datasets([tmp_path])
     assert issue.reason == "the directory holds no *.yaml or *.yml files"
+
+
+def test_the_tool_contract_matches_the_tools_the_model_sees() -> None:
+    from tools.task_tools import TASK_TOOLS
+
+    assert [tool.__name__ for tool in TASK_TOOLS] == list(TOOLS)
+    for tool in TASK_TOOLS:
+        # The first parameter is the run context, which the model never sees.
+        params = list(inspect.signature(tool).parameters.values())[1:]
+        spec = TOOLS[tool.__name__]
+        required = tuple(param.name for param in params if param.default is param.empty)
+        defaults = {
+            param.name: param.default for param in params if param.default is not param.empty
+        }
+        assert (required, defaults) == (spec.required, dict(spec.defaults)), tool.__name__

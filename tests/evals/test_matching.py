@@ -194,6 +194,11 @@ PASSING_CALLS: list[tuple[str, dict[str, object], list[ActualCall]]] = [
         [call("assign_task", task_id=7, assignee="me")],
     ),
     (
+        "assignee that names nobody, passed on as said",
+        one_call("assign_task", task_id=4, assignee={"any_of": ["zed"]}),
+        [call("assign_task", task_id=4, assignee="@Zed")],
+    ),
+    (
         "task id as '#7'",
         one_call("update_task", task_id=7, status="done"),
         [call("update_task", task_id="#7", status="done")],
@@ -401,6 +406,12 @@ FAILING_CALLS: list[tuple[str, dict[str, object], list[ActualCall], str]] = [
         one_call("create_task", title="send deck", assignee="U0002"),
         [call("create_task", title="send deck", assignee="robert")],
         "'robert' names none of the case's users; expected U0002",
+    ),
+    (
+        "assignee that names nobody, replaced by somebody",
+        one_call("assign_task", task_id=4, assignee="zed"),
+        [call("assign_task", task_id=4, assignee="bob")],
+        "assign_task.assignee 'bob' vs 'zed' (a name that resolves to no one user)",
     ),
     (
         "wrong task id",

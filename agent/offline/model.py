@@ -1,0 +1,439 @@
+"""The offline parser as a pydantic-ai `FunctionModel` named "offline".
+
+Every model request in a turn lands in `respond`, which works as a small state machine over the
+turn's *plan*, the calls `parse_message` planned for the person's prompt:
+
+1. A new user prompt: parse it. With no calls, the parser's reply is the answer. Otherwise the
+   first step of the plan goes out.
+2. Tool results: parse the same prompt again (the parser is deterministic, and the context is
+   rebuilt from the same history) and take the next step. A step is one tool call; a call that
+   names its task by words (`TitleRef`) takes two: `list_tasks(query=...)` first, then the real
+   call once exactly one task matched. No match or several matches skip the call and are
+   reported in the final answer.
+3. When the plan is done: the final answer, a plain-English summary of every result of the turn
+   ("Created #12 “Send the Q3 deck” for Bob Ortiz, due Fri Nov 27."). A tool's `ModelRetry`
+   arrives as a `ToolReturnPart` with `outcome="retried"`, a declined deletion with
+   `outcome="denied"`; both are reported, never retried.
+
+Calls go out one per response, in the order the person gave them. That keeps task numbers and
+the order of changes to one task deterministic, and never runs two writes at once.
+
+The conversation context ("it" = the last task touched) comes from the task ids in earlier tool
+results. Tool call ids are `offline-<n>-call-<i>` and `offline-<n>-lookup-<i>`, where `n` is the
+length of the history when the call was made (unique within a conversation) and `i` the step of
+the plan.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    ToolCallPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from agent.offline import chat, summary
+from agent.offline.parser import parse_message
+from agent.offline.plan import (
+    TOOL_LIST,
+    ConversationContext,
+    PlannedCall,
+    TitleRef,
+)
+
+__all__ = ["MAX_STEPS", "OFFLINE_MODEL_NAME", "build_offline_model", "respond"]
+
+logger = logging.getLogger(__name__)
+
+OFFLINE_MODEL_NAME = "offline"
+MAX_STEPS = 6
+"""Calls planned for one message beyond this many are left for the person to send again, so a
+turn stays within the agent's request budget (a title lookup costs a second request)."""
+
+_ID = re.compile(r"^offline-(?P<n>\d+)-(?P<kind>call|lookup)-(?P<step>\d+)$")
+_SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+_NO_TOOLS = "I can't change tasks here, so I didn't do anything."
+
+
+def build_offline_model() -> FunctionModel:
+    """The offline model: a `FunctionModel` around `respond`, named "offline"."""
+    return FunctionModel(respond, model_name=OFFLINE_MODEL_NAME)
+
+
+def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    """Answer one model request; see the module docstring. Never raises."""
+    try:
+        return _respond(messages, info)
+    except Exception:  # The model must answer even if a bug hides in here; nothing has changed.
+        logger.exception("offline model failed")
+        return _text(_SORRY)
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """Where the current turn starts and what the person said in it."""
+
+    prompt: str | None
+    start: int
+    """Index of the request holding the prompt (0 when no prompt is found)."""
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A call this model made in the current turn: which plan step, and whether a lookup."""
+
+    part: ToolCallPart
+    step: int
+    lookup: bool
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """The words a title lookup searches for, and the status it searches in."""
+
+    ref: TitleRef
+    status: str | None
+
+    def args(self) -> dict[str, object]:
+        args: dict[str, object] = {"query": self.ref.text}
+        if self.status is not None:
+            args["status"] = self.status
+        return args
+
+
+@dataclass(frozen=True)
+class _Resolution:
+    """How a title lookup came out: a task number, or the sentence to say instead."""
+
+    task_id: int | None
+    message: str | None
+
+
+def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    if not messages or not isinstance(messages[-1], ModelRequest):
+        return _text(chat.UNKNOWN)
+    turn = _find_turn(messages)
+    tools = {tool.name for tool in info.function_tools}
+    new_prompt = any(isinstance(part, UserPromptPart) for part in messages[-1].parts)
+    if turn.prompt is None:
+        return _text(_final_reply(messages, turn, plan=[]))
+    context = _context(messages[: turn.start + 1])
+    parsed = parse_message(_effective_prompt(messages, turn), context=context)
+    if new_prompt and not parsed.calls:
+        return _text(parsed.reply or chat.UNKNOWN)
+    plan = list(parsed.calls[:MAX_STEPS])
+    if new_prompt and not any(call.tool in tools for call in plan):
+        return _text(_NO_TOOLS)
+    window = messages[turn.start :]
+    if _foreign_calls(window):
+        # Another model (earlier in a fallback chain) already acted in this turn: report what
+        # happened rather than run the plan a second time.
+        return _text(_final_reply(messages, turn, plan=[]))
+    step = _next_step(plan, window, tools, n=len(messages))
+    if step is not None:
+        return ModelResponse(parts=[step])
+    reply = _final_reply(messages, turn, plan=plan)
+    if len(parsed.calls) > MAX_STEPS:
+        reply += (
+            f"\nThat was a lot at once, so I stopped after {MAX_STEPS} changes; "
+            "send the rest in another message."
+        )
+    return _text(reply)
+
+
+def _effective_prompt(messages: Sequence[ModelMessage], turn: _Turn) -> str:
+    """The prompt to plan from: "yes" to "Do you want me to add “X” as a task?" means "add X"."""
+    prompt = turn.prompt or ""
+    if not chat.is_agreement(prompt):
+        return prompt
+    for message in reversed(messages[: turn.start]):
+        if isinstance(message, ModelResponse):
+            text = "".join(part.content for part in message.parts if isinstance(part, TextPart))
+            title = chat.suggested_title(text)
+            return f"add a task: {title}" if title else prompt
+    return prompt
+
+
+def _next_step(
+    plan: Sequence[PlannedCall], window: Sequence[ModelMessage], tools: set[str], *, n: int
+) -> ToolCallPart | None:
+    """The next tool call of the plan, or None when the plan is done."""
+    steps = _steps(window)
+    lookups = _lookup_results(steps, window)
+    index = 0
+    if steps:
+        last = steps[-1]
+        index = last.step + 1
+        if last.lookup:
+            call = plan[last.step] if last.step < len(plan) else None
+            resolved = _resolved(call, lookups) if call is not None else None
+            if call is not None and resolved is not None and resolved.task_id is not None:
+                args = {**call.args, "task_id": resolved.task_id}
+                return ToolCallPart(call.tool, _json_args(args), f"offline-{n}-call-{last.step}")
+    while index < len(plan):
+        call = plan[index]
+        if call.tool not in tools:
+            index += 1
+            continue
+        ref = call.title_ref
+        if ref is None:
+            return ToolCallPart(call.tool, _json_args(call.args), f"offline-{n}-call-{index}")
+        known = _resolved(call, lookups)
+        if known is not None and known.task_id is not None:
+            # The same words were looked up earlier in this turn: reuse the answer.
+            args = {**call.args, "task_id": known.task_id}
+            return ToolCallPart(call.tool, _json_args(args), f"offline-{n}-call-{index}")
+        if known is None and TOOL_LIST in tools:
+            lookup = _lookup_for(call)
+            return ToolCallPart(TOOL_LIST, lookup.args(), f"offline-{n}-lookup-{index}")
+        index += 1
+    return None
+
+
+def _lookup_for(call: PlannedCall) -> _Lookup:
+    ref = call.title_ref
+    assert ref is not None
+    # Reopening looks among finished tasks, which a plain list leaves out.
+    status = "done" if call.args.get("status") == "open" else None
+    return _Lookup(ref, status)
+
+
+def _resolved(call: PlannedCall, lookups: dict[_Lookup, summary.Json | None]) -> _Resolution | None:
+    """How the lookup for a call's title words came out, or None when it was not made yet."""
+    if call.title_ref is None:
+        return None
+    lookup = _lookup_for(call)
+    if lookup not in lookups:
+        return None
+    return _resolve(lookup, lookups[lookup])
+
+
+def _json_args(args: dict[str, object]) -> dict[str, object]:
+    """Arguments as plain JSON values: a `TitleRef` never leaves this module."""
+    return {key: value for key, value in args.items() if not isinstance(value, TitleRef)}
+
+
+def _result(part: ToolReturnPart) -> summary.Json | None:
+    """A tool result as a JSON object, also when a history stored it as a JSON string."""
+    content = part.content
+    if isinstance(content, str) and content.lstrip().startswith("{"):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            return None
+    return summary.as_mapping(content)
+
+
+def _text(content: str) -> ModelResponse:
+    return ModelResponse(parts=[TextPart(content)])
+
+
+def _prompt_text(part: UserPromptPart) -> str:
+    if isinstance(part.content, str):
+        return part.content
+    return " ".join(item for item in part.content if isinstance(item, str))
+
+
+def _find_turn(messages: Sequence[ModelMessage]) -> _Turn:
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if not isinstance(message, ModelRequest):
+            continue
+        for part in message.parts:
+            if isinstance(part, UserPromptPart):
+                return _Turn(prompt=_prompt_text(part), start=index)
+    return _Turn(prompt=None, start=max(len(messages) - 1, 0))
+
+
+def _foreign_calls(window: Sequence[ModelMessage]) -> bool:
+    """Whether the turn holds tool calls this model did not make."""
+    return any(
+        isinstance(part, ToolCallPart) and _ID.match(part.tool_call_id) is None
+        for message in window
+        if isinstance(message, ModelResponse)
+        for part in message.parts
+    )
+
+
+def _steps(window: Sequence[ModelMessage]) -> list[_Step]:
+    """This model's calls in the turn, in order, with the plan step each belongs to."""
+    steps: list[_Step] = []
+    for message in window:
+        if not isinstance(message, ModelResponse):
+            continue
+        for part in message.parts:
+            if not isinstance(part, ToolCallPart):
+                continue
+            match = _ID.match(part.tool_call_id)
+            if match is None:
+                continue
+            steps.append(_Step(part, int(match.group("step")), match.group("kind") == "lookup"))
+    return steps
+
+
+def _context(messages: Sequence[ModelMessage]) -> ConversationContext:
+    """Task ids from earlier tool results, most recent first, skipping deleted tasks."""
+    recent: list[int] = []
+    deleted: set[int] = set()
+    last_listed: int | None = None
+    for message in reversed(messages):
+        if not isinstance(message, ModelRequest):
+            continue
+        for part in reversed(message.parts):
+            if not isinstance(part, ToolReturnPart) or "-lookup-" in part.tool_call_id:
+                continue
+            result = _result(part)
+            if result is None or not result.get("ok"):
+                continue
+            gone = summary.as_mapping(result.get("deleted"))
+            gone_id = gone.get("id") if gone is not None else None
+            if isinstance(gone_id, int):
+                deleted.add(gone_id)
+            ids = _ids(result)
+            if last_listed is None and ids:
+                last_listed = len(ids) if "tasks" in result else 0
+            recent.extend(task_id for task_id in ids if task_id not in recent)
+    ordered = tuple(task_id for task_id in recent if task_id not in deleted)
+    return ConversationContext(recent_task_ids=ordered, last_listed_count=last_listed or 0)
+
+
+def _ids(result: summary.Json) -> list[int]:
+    card = summary.as_mapping(result.get("task"))
+    cards = [card] if card is not None else summary.task_cards(result)
+    return [value for value in (c.get("id") for c in cards) if isinstance(value, int)]
+
+
+def _returns(messages: Sequence[ModelMessage]) -> dict[str, ToolReturnPart]:
+    found: dict[str, ToolReturnPart] = {}
+    for message in messages:
+        if isinstance(message, ModelRequest):
+            for part in message.parts:
+                if isinstance(part, ToolReturnPart):
+                    found[part.tool_call_id] = part
+    return found
+
+
+def _lookup_results(
+    steps: Sequence[_Step], window: Sequence[ModelMessage]
+) -> dict[_Lookup, summary.Json | None]:
+    """What each title lookup of the turn returned, keyed by its words and status."""
+    returns = _returns(window)
+    results: dict[_Lookup, summary.Json | None] = {}
+    for step in steps:
+        if not step.lookup:
+            continue
+        args = step.part.args_as_dict()
+        query = args.get("query")
+        status = args.get("status")
+        if not isinstance(query, str):
+            continue
+        returned = returns.get(step.part.tool_call_id)
+        if returned is None:
+            continue
+        key = _Lookup(TitleRef(query), status if isinstance(status, str) else None)
+        results[key] = _result(returned) if returned.outcome == "success" else None
+    return results
+
+
+def _resolve(lookup: _Lookup, result: summary.Json | None) -> _Resolution:
+    if result is None or not result.get("ok"):
+        error = result.get("error") if result is not None else None
+        return _Resolution(None, str(error) if error else summary.not_found(lookup.ref.text))
+    cards = summary.task_cards(result)
+    if len(cards) > 1:
+        cards = _best_matches(lookup.ref.text, cards)
+    if not cards:
+        return _Resolution(None, summary.not_found(lookup.ref.text))
+    if len(cards) > 1:
+        return _Resolution(None, summary.ambiguous(lookup.ref.text, cards))
+    task_id = cards[0].get("id")
+    if not isinstance(task_id, int):
+        return _Resolution(None, summary.not_found(lookup.ref.text))
+    return _Resolution(task_id, None)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _best_matches(text: str, cards: list[summary.Json]) -> list[summary.Json]:
+    """Narrow several hits: an exact title wins, then titles holding every word as a word."""
+    wanted = _WORD.findall(text.lower())
+    exact = [card for card in cards if _WORD.findall(str(card.get("title", "")).lower()) == wanted]
+    if len(exact) == 1:
+        return exact
+    whole_words = [
+        card
+        for card in cards
+        if set(wanted) <= set(_WORD.findall(str(card.get("title", "")).lower()))
+    ]
+    if len(whole_words) == 1:
+        return whole_words
+    return cards
+
+
+def _final_reply(messages: list[ModelMessage], turn: _Turn, *, plan: Sequence[PlannedCall]) -> str:
+    """Summarize every result of the turn, in the order the calls were made."""
+    window = messages[turn.start :]
+    returns = _returns(window)
+    steps = _steps(window)
+    lookups = _lookup_results(steps, window)
+    called = {step.step for step in steps if not step.lookup}
+    lines: list[str] = []
+    for step in steps:
+        returned = returns.get(step.part.tool_call_id)
+        if step.lookup:
+            call = plan[step.step] if step.step < len(plan) else None
+            resolution = _resolved(call, lookups) if call is not None else None
+            message = resolution.message if resolution is not None else None
+            if message and step.step not in called and message not in lines:
+                lines.append(message)
+            continue
+        if returned is not None:
+            lines.append(_describe_return(step.part, returned))
+    if not steps:
+        # Calls made by another model, or results whose calls fell out of a trimmed history.
+        calls = {
+            part.tool_call_id: part
+            for message in window
+            if isinstance(message, ModelResponse)
+            for part in message.parts
+            if isinstance(part, ToolCallPart)
+        }
+        for call_id, returned in returns.items():
+            call = calls.get(call_id)
+            lines.append(_describe_return(call, returned) if call else _describe_orphan(returned))
+    return "\n".join(line for line in lines if line) or "Done."
+
+
+def _describe_return(call: ToolCallPart, returned: ToolReturnPart) -> str:
+    args = call.args_as_dict()
+    if returned.outcome == "denied":
+        if call.tool_name == "delete_task":
+            return f"Okay, I didn't delete #{args.get('task_id')}."
+        return f"Okay, I didn't do that: {returned.content}"
+    if returned.outcome in {"retried", "failed"}:
+        return summary.describe_failure(call.tool_name, str(returned.content), [])
+    result = _result(returned)
+    if result is None:
+        return str(returned.content)
+    return summary.describe_result(call.tool_name, args, result)
+
+
+def _describe_orphan(returned: ToolReturnPart) -> str:
+    if returned.outcome in {"retried", "failed"}:
+        return summary.describe_failure(returned.tool_name, str(returned.content), [])
+    result = _result(returned)
+    if result is None:
+        return str(returned.content)
+    return summary.describe_result(returned.tool_name, {}, result)

@@ -1,0 +1,66 @@
+"""Conversation memory survives between turns, stays bounded and never splits a tool call."""
+
+from __future__ import annotations
+
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    ToolCallPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
+
+from agent.memory import load_conversation, save_conversation, trim_history
+from tests.agent.support import TEAM, SessionFactory
+
+
+def exchange(n: int, *, with_tool: bool = False) -> list[ModelMessage]:
+    messages: list[ModelMessage] = [ModelRequest(parts=[UserPromptPart(f"message {n}")])]
+    if with_tool:
+        call_id = f"call-{n}"
+        messages.append(ModelResponse(parts=[ToolCallPart("list_tasks", {}, tool_call_id=call_id)]))
+        messages.append(
+            ModelRequest(parts=[ToolReturnPart("list_tasks", {"ok": True}, tool_call_id=call_id)])
+        )
+    messages.append(ModelResponse(parts=[TextPart(f"reply {n}")]))
+    return messages
+
+
+def test_trim_keeps_the_newest_whole_exchanges() -> None:
+    history = exchange(1, with_tool=True) + exchange(2) + exchange(3, with_tool=True)
+    kept = trim_history(history, max_messages=5)
+    first = kept[0]
+    assert isinstance(first, ModelRequest)
+    assert isinstance(first.parts[0], UserPromptPart)
+    # Exchange 3 (four messages) fits; adding exchange 2 would make six.
+    assert kept == history[6:]
+    assert all(len(trim_history(history, max_messages=m)) <= m for m in range(10))
+
+
+def test_a_single_exchange_longer_than_the_bound_is_dropped_rather_than_cut() -> None:
+    assert trim_history(exchange(1, with_tool=True), max_messages=2) == []
+
+
+def test_history_round_trips_through_the_database(sessions: SessionFactory) -> None:
+    history = exchange(1, with_tool=True)
+    with sessions() as session, session.begin():
+        save_conversation(
+            session,
+            team_id=TEAM,
+            conversation_id="c1",
+            messages=history,
+            pending=[],
+            max_messages=20,
+        )
+    with sessions() as session:
+        state = load_conversation(session, team_id=TEAM, conversation_id="c1")
+        other = load_conversation(session, team_id="T0OTHER", conversation_id="c1")
+    assert len(state.messages) == 4
+    assert isinstance(state.messages[2], ModelRequest)
+    part = state.messages[2].parts[0]
+    assert isinstance(part, ToolReturnPart)
+    assert part.content == {"ok": True}
+    assert other.messages == []
+    assert other.pending == []

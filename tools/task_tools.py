@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic_ai import ApprovalRequired, ModelRetry, RunContext
+from pydantic_ai import ApprovalRequired, ModelRetry, RunContext, Tool
 from sqlmodel import Session
 
 from tasks.cards import task_card, task_cards
@@ -295,5 +295,13 @@ def delete_task(ctx: RunContext[ToolDeps], task_id: int | str) -> ToolResult:
     return {"ok": True, "deleted": summary}
 
 
-TASK_TOOLS = (create_task, update_task, assign_task, list_tasks, delete_task)
+# Calls of one response run one at a time, in the order the model gave them: task numbers
+# follow that order, and one database connection is never shared between threads.
+TASK_TOOLS: tuple[Tool[ToolDeps], ...] = (
+    Tool(create_task, sequential=True),
+    Tool(update_task, sequential=True),
+    Tool(assign_task, sequential=True),
+    Tool(list_tasks, sequential=True),
+    Tool(delete_task, sequential=True),
+)
 """The tools in the order the model sees them."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 
 from tests.agent.support import (
     OTHER_TEAM,
@@ -163,3 +164,16 @@ def test_conversations_are_scoped_to_their_team(sessions: SessionFactory) -> Non
     # The other team's turn started from an empty history: only its own prompt was sent.
     sent = script.seen[-1]
     assert len(sent) == 1
+
+
+def test_parallel_calls_in_one_response_run_in_order(sessions: SessionFactory) -> None:
+    titles = ["Buy milk", "Call mom", "Book flights", "Pay rent"]
+
+    def all_at_once(messages: list[ModelMessage]) -> ModelResponse:
+        del messages
+        return ModelResponse(parts=[ToolCallPart("create_task", {"title": t}) for t in titles])
+
+    script = Script(all_at_once, say("Added four tasks."))
+    result = turn(sessions, runtime_for(script), "add buy milk; call mom; book flights; pay rent")
+    assert [c.ok for c in result.tool_calls] == [True] * 4
+    assert [(t.number, t.title) for t in team_tasks(sessions)] == list(enumerate(titles, start=1))

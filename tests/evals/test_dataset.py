@@ -524,13 +524,13 @@ def test_an_empty_directory_is_an_issue(tmp_path: Path) -> None:
 def test_the_tool_contract_matches_the_tools_the_model_sees() -> None:
     from tools.task_tools import TASK_TOOLS
 
-    assert [tool.__name__ for tool in TASK_TOOLS] == list(TOOLS)
+    assert [tool.name for tool in TASK_TOOLS] == list(TOOLS)
     for tool in TASK_TOOLS:
         # The first parameter is the run context, which the model never sees.
-        params = list(inspect.signature(tool).parameters.values())[1:]
-        spec = TOOLS[tool.__name__]
+        params = list(inspect.signature(tool.function).parameters.values())[1:]
+        spec = TOOLS[tool.name]
         required = tuple(param.name for param in params if param.default is param.empty)
         defaults = {
             param.name: param.default for param in params if param.default is not param.empty
         }
-        assert (required, defaults) == (spec.required, dict(spec.defaults)), tool.__name__
+        assert (required, defaults) == (spec.required, dict(spec.defaults)), tool.name

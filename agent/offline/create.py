@@ -85,7 +85,9 @@ _MODAL = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _SELF_TODO = re.compile(
-    r"^(?:(?:don't|do\s+not|dont)\s+(?:let\s+me\s+|let\s+us\s+)?forget\s+(?:to\s+|about\s+)?|need\s+to\s+"
+    r"^(?:(?:we\s+|i\s+)?need\s+(?:someone|somebody|a\s+volunteer)\s+to\s+"
+    r"|(?:someone|somebody)\s+(?:needs\s+to|should|has\s+to|must)\s+"
+    r"|(?:don't|do\s+not|dont)\s+(?:let\s+me\s+|let\s+us\s+)?forget\s+(?:to\s+|about\s+)?|need\s+to\s+"
     r"|gotta\s+|got\s+to\s+|must\s+|remember\s+to\s+|remember\s+|reminder\s+to\s+"
     r"|make\s+sure\s+(?:that\s+)?(?:to\s+|we\s+|i\s+|you\s+|someone\s+)?|have\s+to\s+|should\s+"
     r"|(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody)\s+(?:please\s+)?)"

@@ -137,10 +137,75 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
     whole = chat.chat_reply(message)
     if whole is not None:
         return ParseResult(calls=(), reply=whole)
+    result = _parse_message_text(message, cleaned.channels, context)
+    if not _worth_retrying(result):
+        return result
+    # People often add a reason or an aside to a command ("reopen #11, the fix didn't work",
+    # "cancel 14 because the trip is off", "#12 isn't important any more, make it low"). When
+    # the whole message reads as nothing, read it again without the aside.
+    for variant, variant_context in _without_asides(message, context):
+        retried = _parse_message_text(variant, cleaned.channels, variant_context)
+        if retried.calls:
+            return retried
+    return result
+
+
+def _parse_message_text(
+    message: str, channels: frozenset[str], context: ConversationContext
+) -> ParseResult:
     state = _State()
     for segment in _segments(message):
-        _parse_segment(segment, state, cleaned.channels)
+        _parse_segment(segment, state, channels)
     return _finish(state, context)
+
+
+_RETRY_WITHOUT_ASIDES = frozenset({chat.UNKNOWN, chat.WHICH_TASK})
+
+
+def _worth_retrying(result: ParseResult) -> bool:
+    """Nothing understood, or a task looked up by words that are really a reason."""
+    if not result.calls:
+        return result.reply in _RETRY_WITHOUT_ASIDES
+    return any(
+        isinstance(ref := call.args.get("task_id"), TitleRef) and _REASON.search(f" {ref.text}")
+        for call in result.calls
+    )
+
+
+# A reason joined by a conjunction: everything from it to the end is the aside.
+_REASON = re.compile(
+    r"\s*[,;-]?\s+(?:because|since|cause|cuz|bc|as\s+(?:the|it|we|i|he|she|they)|so\s+that"
+    r"|now\s+that|given\s+that)\b.*$",
+    re.IGNORECASE | re.DOTALL,
+)
+# An aside after a comma, a dash or a colon that closes the message.
+_TRAILING_ASIDE = re.compile(r"\s*(?:,|\s-+|\s–|\s—|:)\s+[^,–—:]*$", re.DOTALL)
+_TASK_NUMBER = re.compile(r"(?:#|\btask\s+#?)(\d{1,6})\b", re.IGNORECASE)
+
+
+def _without_asides(
+    message: str, context: ConversationContext
+) -> list[tuple[str, ConversationContext]]:
+    """Readings of a message without its aside, most likely first, each with its context."""
+    variants: list[tuple[str, ConversationContext]] = []
+    without_reason = _REASON.sub("", message).strip()
+    if without_reason and without_reason != message.strip():
+        variants.append((without_reason, context))
+    trailing = _TRAILING_ASIDE.sub("", without_reason or message).strip()
+    if trailing and trailing not in {message.strip(), without_reason}:
+        variants.append((trailing, context))
+    # A leading aside that names the task, then the command about "it":
+    # "#12 isn't that important anymore, make it low".
+    head, separator, tail = message.partition(",")
+    numbers = _TASK_NUMBER.findall(head)
+    if separator and tail.strip() and len(set(numbers)) == 1:
+        pointed = replace(
+            context,
+            recent_task_ids=(int(numbers[0]), *context.recent_task_ids),
+            last_listed_count=0,
+        )
+        variants.append((tail.strip(), pointed))
+    return variants
 
 
 def _segments(message: str) -> list[str]:

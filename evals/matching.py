@@ -26,7 +26,6 @@ The rules, field by field:
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,16 +47,20 @@ from evals.dataset import (
     localize,
     parse_when,
 )
+from tasks.directory import (
+    MENTION,
+    SELF_WORDS,
+    SLACK_ID,
+    clean_reference,
+    fold,
+    match_people,
+)
+from tasks.models import DirectoryUser
 
 SIMILARITY_THRESHOLD: Final = 0.8
 ARTICLES: Final = frozenset({"a", "an", "the"})
 # Apostrophes join a word ("don't" -> "dont"); every other punctuation mark splits words.
 _APOSTROPHES: Final = frozenset("'`\u2018\u2019\u02bc")
-_MENTION: Final = re.compile(r"<@([A-Za-z0-9]+)(?:\|[^>]*)?>")
-_SLACK_ID: Final = re.compile(r"[UW][A-Z0-9]{2,}", re.IGNORECASE)
-_SELF_WORDS: Final = frozenset({"me", "myself", "i", "self", "yours truly"})
-_SEPARATORS: Final = re.compile(r"[._\-]+")
-_QUOTES: Final = "\"'\u201c\u201d\u2018\u2019"
 
 CheckKind = Literal["call", "no_calls", "state", "absent", "task_count", "error"]
 
@@ -194,38 +197,19 @@ class UnresolvedUserError(ValueError):
     """A person reference that names nobody, or several people, among the case's users."""
 
 
-def fold(text: str) -> str:
-    """Case-, accent- and spacing-insensitive form of a name, as the directory compares."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(stripped.casefold().split())
-
-
-def _exact_keys(user: SeedUser) -> set[str]:
-    handle = fold(user.name)
-    keys = {fold(user.id), handle, _SEPARATORS.sub(" ", handle).strip()}
-    keys.update(fold(name) for name in (user.display_name, user.real_name) if name)
-    keys.discard("")
-    return keys
-
-
-def _first_names(user: SeedUser) -> set[str]:
-    names = {fold(name).split()[0] for name in (user.display_name, user.real_name) if name}
-    handle_parts = _SEPARATORS.sub(" ", fold(user.name)).split()
-    if handle_parts:
-        names.add(handle_parts[0])
-    return names
-
-
-def _only(matches: Sequence[SeedUser], ref: str) -> str | None:
-    ids = sorted({user.id for user in matches})
-    if len(ids) > 1:
-        raise UnresolvedUserError(f"{ref!r} is ambiguous ({', '.join(ids)})")
-    return ids[0] if ids else None
-
-
 def _ref_text(ref: str) -> str:
-    return fold(ref.strip().strip(_QUOTES).strip().rstrip(".,;:!?").strip().lstrip("@"))
+    return fold(clean_reference(ref).lstrip("@"))
+
+
+def _as_directory_user(user: SeedUser) -> DirectoryUser:
+    # A transient row, never saved: the directory's own matching then decides.
+    return DirectoryUser(
+        team_id="eval",
+        user_id=user.id,
+        handle=user.name,
+        real_name=user.real_name,
+        display_name=user.display_name,
+    )
 
 
 def resolve_user_ref(ref: str, *, users: Sequence[SeedUser], actor_id: str) -> str:
@@ -238,20 +222,21 @@ def resolve_user_ref(ref: str, *, users: Sequence[SeedUser], actor_id: str) -> s
     the users stays as it is, so it can still equal an expected id. Raises
     `UnresolvedUserError` when the reference names nobody, or several people at one step.
     """
-    said = ref.strip().strip(_QUOTES).strip().rstrip(".,;:!?").strip()
-    mention = _MENTION.fullmatch(said)
+    said = clean_reference(ref)
+    mention = MENTION.fullmatch(said)
     if mention:
         return mention.group(1).upper()
-    wanted = _ref_text(said)
-    if wanted in _SELF_WORDS:
+    wanted = fold(said.lstrip("@"))
+    if wanted in SELF_WORDS:
         return actor_id
     if not wanted:
         raise UnresolvedUserError(f"{ref!r} names nobody")
-    for keys in (_exact_keys, _first_names):
-        found = _only([user for user in users if wanted in keys(user)], ref)
-        if found is not None:
-            return found
-    if _SLACK_ID.fullmatch(said):
+    ids = sorted({user.user_id for user in match_people(said, map(_as_directory_user, users))})
+    if len(ids) > 1:
+        raise UnresolvedUserError(f"{ref!r} is ambiguous ({', '.join(ids)})")
+    if ids:
+        return ids[0]
+    if SLACK_ID.fullmatch(said):
         return said.upper()
     raise UnresolvedUserError(f"{ref!r} names none of the case's users")
 

@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 from tasks.errors import AmbiguousUser, InvalidTaskInput, UnknownUser, UserCandidate
 from tasks.models import DirectoryUser, utcnow
 
-_MENTION = re.compile(r"^<@([A-Za-z0-9]+)(?:\|[^>]*)?>$")
-_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$", re.IGNORECASE)
-_SELF_WORDS = frozenset({"me", "myself", "i", "self", "yours truly"})
+MENTION = re.compile(r"^<@([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$", re.IGNORECASE)
+SELF_WORDS = frozenset({"me", "myself", "i", "self", "yours truly"})
 _SEPARATORS = re.compile(r"[._\-]+")
 _MAX_CANDIDATES = 5
 _FUZZY_CUTOFF = 60.0
@@ -61,6 +61,27 @@ def _first_names(user: DirectoryUser) -> set[str]:
     if handle_parts:
         names.add(handle_parts[0])
     return names
+
+
+def clean_reference(ref: str) -> str:
+    """A person reference without surrounding quotes, spaces and closing punctuation."""
+    return ref.strip().strip("\"'“”‘’").strip().rstrip(".,;:!?").strip()
+
+
+def match_people(said: str, users: Iterable[DirectoryUser]) -> list[DirectoryUser]:
+    """The active people a name names, at the first step that names anyone.
+
+    First exact keys (a Slack id, the handle with or without `@`, the display or real name),
+    then first names (of the display or real name, or the handle's first part). Case, accents
+    and extra spaces do not matter. Several matches mean the name is ambiguous. This is pure,
+    so that the evals resolve names exactly as the tools do.
+    """
+    wanted = fold(said.lstrip("@"))
+    active = [user for user in users if _is_active(user)]
+    exact = [user for user in active if wanted in _exact_keys(user)]
+    if exact:
+        return exact
+    return [user for user in active if wanted in _first_names(user)]
 
 
 def _is_active(user: DirectoryUser) -> bool:
@@ -177,30 +198,26 @@ class UserDirectory:
         Raises `UnknownUser` (with close matches as candidates) or `AmbiguousUser` (with every
         match); it never guesses between people.
         """
-        said = ref.strip().strip("\"'“”‘’").strip().rstrip(".,;:!?").strip()
+        said = clean_reference(ref)
         if not said:
             raise UnknownUser("Say who: a name, an @handle or a Slack mention.")
-        mention = _MENTION.match(said)
+        mention = MENTION.match(said)
         if mention is not None:
             return self._by_id(mention.group(1), said=said, actor_id=actor_id)
         wanted = fold(said.lstrip("@"))
-        if wanted in _SELF_WORDS:
+        if wanted in SELF_WORDS:
             return self._actor(actor_id)
-        if _SLACK_ID.match(said) and self.get(said) is not None:
+        if SLACK_ID.match(said) and self.get(said) is not None:
             return self._by_id(said, said=said, actor_id=actor_id)
 
         users = self.list_users()
-        active = [user for user in users if _is_active(user)]
-        exact = [user for user in active if wanted in _exact_keys(user)]
-        if exact:
-            return self._one(exact, said=said)
+        matches = match_people(said, users)
+        if matches:
+            return self._one(matches, said=said)
         inactive = [user for user in users if not _is_active(user) and wanted in _exact_keys(user)]
-        first_name = [user for user in active if wanted in _first_names(user)]
-        if first_name:
-            return self._one(first_name, said=said)
         if inactive:
             raise UnknownUser(_inactive_reason(inactive[0]))
-        close = self._close_matches(wanted, active)
+        close = self._close_matches(wanted, [user for user in users if _is_active(user)])
         if close:
             raise UnknownUser(
                 f"I don't know anyone called '{said}' in this workspace. "

@@ -5,20 +5,21 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from agent.models import OFFLINE, UnknownModel
-from agent.result import TurnResult
-from agent.runtime import AgentRuntime, build_runtime, run_turn_sync
-from agent.speaker import deps_for_speaker
 from core.cli_support import fail, open_database
 from core.settings import Settings, load_settings
-from prompts.loader import UnknownPromptVersion
-from tasks.demo import seed_demo_team
+
+if TYPE_CHECKING:
+    from agent.result import TurnResult
+    from agent.runtime import AgentRuntime
+
+# The agent, pydantic-ai and the database load when `chat` runs, not when the CLI starts, so
+# that `taskpilot --help` and the other commands stay quick.
 
 _HELP = """Type what you need in plain words, for example:
   remind bob to send the Q3 deck by friday
@@ -28,9 +29,13 @@ Commands: /help, /quit."""
 
 
 def _runtime(settings: Settings, model: str | None, prompt: str | None) -> AgentRuntime:
+    from agent.models import UnknownModel
+    from agent.runtime import PromptTemplateError, build_runtime
+    from prompts.loader import UnknownPromptVersion
+
     try:
         return build_runtime(settings=settings, model=model, prompt_version=prompt)
-    except (UnknownModel, UnknownPromptVersion) as error:
+    except (UnknownModel, UnknownPromptVersion, PromptTemplateError) as error:
         raise fail(str(error)) from error
 
 
@@ -81,6 +86,11 @@ def chat(
     ] = None,
 ) -> None:
     """Talk to the TaskPilot agent in the terminal."""
+    from agent.models import OFFLINE
+    from agent.runtime import run_turn_sync
+    from agent.speaker import deps_for_speaker
+    from tasks.demo import seed_demo_team
+
     settings = load_settings()
     team_id = team or settings.default_team
     user_id = user or settings.default_user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -58,6 +59,23 @@ class AgentRuntime:
     settings: Settings
 
 
+_PLACEHOLDERS = frozenset({"today", "weekday", "timezone", "actor"})
+
+
+class PromptTemplateError(ValueError):
+    """A prompt file uses a placeholder the agent does not fill."""
+
+
+def _check_placeholders(template: str, version: str) -> None:
+    used = {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+    unknown = sorted(used - _PLACEHOLDERS)
+    if unknown:
+        raise PromptTemplateError(
+            f"Prompt {version} uses placeholders the agent does not fill: {', '.join(unknown)}. "
+            f"Known ones: {', '.join(sorted(_PLACEHOLDERS))}; write literal braces as {{{{ }}}}."
+        )
+
+
 def _render_instructions(template: str, deps: AgentDeps) -> str:
     now = deps.now
     return template.format(
@@ -76,12 +94,14 @@ def build_runtime(
 ) -> AgentRuntime:
     """Build the agent for a model (a name or a pydantic-ai model) and a prompt version.
 
-    Raises `UnknownPromptVersion` or `UnknownModel` with a sentence a person can act on.
+    Raises `UnknownPromptVersion`, `PromptTemplateError` or `UnknownModel` with a sentence a
+    person can act on.
     """
     # TaskPilot owns its terminal output; pydantic-ai's first-run banner would land in it.
     pydantic_ai.BANNER_ENABLED = False
     version = prompt_version or settings.prompt_version
     template = load_prompt(version)
+    _check_placeholders(template, version)
     chosen = model if model is not None else settings.model_chain[0]
     resolved, model_name = resolve_model(chosen)
 
@@ -248,7 +268,9 @@ async def run_turn(
     except AgentRunError:
         logger.exception("agent run failed", extra={"conversation": conversation_id})
         return _plain_reply(
-            runtime, "Sorry, I couldn't work that out. Nothing was changed; please rephrase."
+            runtime,
+            "Sorry, I couldn't finish that. Anything already changed is kept; ask me "
+            "“what's on my plate?” to see where things stand, then rephrase the rest.",
         )
 
     new_messages = result.new_messages()

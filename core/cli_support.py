@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from sqlmodel import Session
 
-from core.db import DatabaseNotMigrated, ensure_migrated, make_engine, make_session_factory
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def fail(message: str, *, code: int = 2) -> typer.Exit:
@@ -20,6 +22,9 @@ def fail(message: str, *, code: int = 2) -> typer.Exit:
 
 def open_database(settings: Settings) -> Callable[[], Session]:
     """Sessions on the configured database, refusing one that has not been migrated."""
+    # Imported here so that `taskpilot --help` does not load SQLAlchemy and Alembic.
+    from core.db import DatabaseNotMigrated, ensure_migrated, make_engine, make_session_factory
+
     engine = make_engine(settings.database_url)
     try:
         ensure_migrated(engine)

@@ -14,8 +14,6 @@ import typer
 from rich.console import Console
 
 from evals.dataset import LintIssue, read_datasets
-from evals.report import print_report, write_json
-from evals.runner import EvalSetupError, run_eval
 
 EXIT_BELOW_BAR: Final = 1
 EXIT_USAGE: Final = 2
@@ -95,6 +93,8 @@ def run(
         raise typer.Exit(EXIT_USAGE)
 
     from core.settings import Settings
+    from evals.report import print_report, write_json
+    from evals.runner import EvalSetupError, run_eval
 
     try:
         settings = Settings()

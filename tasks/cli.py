@@ -15,10 +15,10 @@ from rich.table import Table
 
 from core.cli_support import fail, open_database
 from core.settings import load_settings
-from tasks.cards import task_record
-from tasks.directory import UserDirectory
-from tasks.models import TaskStatus
-from tasks.service import TaskService
+from tasks.enums import TaskStatus
+
+# The domain modules load SQLAlchemy; commands import them when they run, so that
+# `taskpilot --help` stays quick.
 
 app = typer.Typer(help="Read the task list.", no_args_is_help=True)
 users_app = typer.Typer(
@@ -35,9 +35,12 @@ def list_command(
     ] = None,
 ) -> None:
     """Every task of a team, all statuses unless --status is given."""
+    from tasks.cards import task_record
+    from tasks.service import TaskService
+
     settings = load_settings()
     team_id = team or settings.default_team
-    with open_database(load_settings())() as session:
+    with open_database(settings)() as session:
         service = TaskService(session, team_id=team_id, actor_id="cli", source="cli")
         tasks = service.list_tasks(status=status or None, limit=None)
         rows = [task_record(task) for task in sorted(tasks, key=lambda t: t.number)]
@@ -61,6 +64,8 @@ def list_command(
 
 
 def _add_users(team_id: str, users: Iterable[dict[str, str]]) -> int:
+    from tasks.directory import UserDirectory
+
     count = 0
     with open_database(load_settings())() as session, session.begin():
         directory = UserDirectory(session, team_id=team_id)
@@ -143,8 +148,11 @@ def users_list(
     team: Annotated[str | None, typer.Option("--team", help="Slack team id.")] = None,
 ) -> None:
     """The people TaskPilot knows in a team."""
-    team_id = team or load_settings().default_team
-    with open_database(load_settings())() as session:
+    from tasks.directory import UserDirectory
+
+    settings = load_settings()
+    team_id = team or settings.default_team
+    with open_database(settings)() as session:
         users = UserDirectory(session, team_id=team_id).list_users()
     table = Table(title=f"People of {team_id}", header_style="bold")
     for column in ("Id", "Handle", "Name", "Time zone"):

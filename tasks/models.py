@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Index, Integer, S
 from sqlalchemy import UniqueConstraint as SAUniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from tasks.enums import TaskPriority, TaskStatus
 from tasks.types import StrEnumType, UTCDateTime
 
 TITLE_MAX_CHARS = 200
@@ -23,24 +24,6 @@ TAG_MAX_CHARS = 40
 
 # Slack ids are short (U02ABCDEF, T0123), but other sources (API keys, evals) may use longer ones.
 ID_CHARS = 64
-
-
-class TaskStatus(StrEnum):
-    """Where a task stands."""
-
-    open = "open"
-    in_progress = "in_progress"
-    done = "done"
-    cancelled = "cancelled"
-
-
-class TaskPriority(StrEnum):
-    """How much a task matters."""
-
-    low = "low"
-    normal = "normal"
-    high = "high"
-    urgent = "urgent"
 
 
 class AuditAction(StrEnum):

@@ -177,3 +177,24 @@ def test_parallel_calls_in_one_response_run_in_order(sessions: SessionFactory) -
     result = turn(sessions, runtime_for(script), "add buy milk; call mom; book flights; pay rent")
     assert [c.ok for c in result.tool_calls] == [True] * 4
     assert [(t.number, t.title) for t in team_tasks(sessions)] == list(enumerate(titles, start=1))
+
+
+def test_a_prompt_with_an_unknown_placeholder_fails_at_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import agent.runtime
+
+    monkeypatch.setattr(agent.runtime, "load_prompt", lambda version: "Hi {user_name}, {today}")
+    with pytest.raises(agent.runtime.PromptTemplateError, match="user_name"):
+        runtime_for(Script())
+
+
+def test_a_failing_model_gets_an_apology_not_a_traceback(sessions: SessionFactory) -> None:
+    def broken(messages: list[ModelMessage]) -> ModelResponse:
+        del messages
+        return ModelResponse(parts=[ToolCallPart("no_such_tool", {"x": 1})])
+
+    script = Script(broken, broken, broken, broken)
+    result = turn(sessions, runtime_for(script), "do something")
+    assert "couldn't finish" in result.reply
+    assert team_tasks(sessions) == []

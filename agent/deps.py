@@ -13,3 +13,6 @@ class AgentDeps(ToolDeps):
 
     # The name the prompt uses for the speaker; the directory's display name when known.
     actor_name: str | None = None
+    # The workspace's people as the prompt lists them ("bob (Bob Ortiz)"); `run_turn` fills
+    # it from the directory for each turn.
+    people: tuple[str, ...] = ()

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import pydantic_ai
@@ -26,6 +26,7 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models import Model
 from pydantic_ai.usage import UsageLimits
+from sqlmodel import Session
 
 from agent.confirmation import Answer, classify_answer
 from agent.deps import AgentDeps
@@ -34,6 +35,7 @@ from agent.models import resolve_model
 from agent.result import PendingConfirmation, ToolCallRecord, TurnResult, TurnUsage
 from core.settings import Settings
 from prompts.loader import load_prompt
+from tasks.directory import UserDirectory
 from tools.task_tools import TASK_TOOLS
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,10 @@ class AgentRuntime:
     settings: Settings
 
 
-_PLACEHOLDERS = frozenset({"today", "weekday", "timezone", "actor"})
+_PLACEHOLDERS = frozenset({"today", "weekday", "timezone", "actor", "people"})
+# A prompt lists the workspace's people only while that stays short; the tools resolve any
+# name either way.
+MAX_PEOPLE_IN_PROMPT = 40
 
 
 class PromptTemplateError(ValueError):
@@ -83,6 +88,16 @@ def _render_instructions(template: str, deps: AgentDeps) -> str:
         weekday=now.strftime("%A"),
         timezone=str(now.tzinfo),
         actor=f"{deps.actor_name} ({deps.actor_id})" if deps.actor_name else deps.actor_id,
+        people=", ".join(deps.people) if deps.people else "(not listed; pass names as written)",
+    )
+
+
+def _people(session: Session, team_id: str) -> tuple[str, ...]:
+    users = UserDirectory(session, team_id=team_id).list_users(active_only=True)
+    if len(users) > MAX_PEOPLE_IN_PROMPT:
+        return ()
+    return tuple(
+        f"{user.handle} ({user.real_name})" if user.real_name else user.handle for user in users
     )
 
 
@@ -226,6 +241,7 @@ async def run_turn(
 
     with deps.session_factory() as session:
         state = load_conversation(session, team_id=deps.team_id, conversation_id=conversation_id)
+        deps = replace(deps, people=_people(session, deps.team_id))
 
     prompt: str | None = message
     deferred: DeferredToolResults | None = None

@@ -13,7 +13,7 @@ from agent.offline.actions import Action, ClauseResult, Reply, ReplyKind
 from agent.offline.attributes import priority_word
 from agent.offline.dates import find_dates
 from agent.offline.plan import TOOL_ASSIGN
-from agent.offline.slots import person_slot, task_target
+from agent.offline.slots import person_slot, several_numbers, task_target
 
 _TAKE = re.compile(
     r"^(?P<person>.+?)\s+(?:should|can|will|could|would|is\s+going\s+to|is\s+gonna|gonna|'ll|is|'s"
@@ -27,6 +27,13 @@ _LET_TAKE = re.compile(
     r"\s+(?P<target>.+)$",
     re.IGNORECASE,
 )
+# "can carol take over 8 and 9?": a question asking someone to take tasks.
+_ASK_TAKE = re.compile(
+    r"^(?:can|could|would|will)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'\-]*)\s+"
+    r"(?:please\s+)?(?:take\s+over|take|handle|own|grab|pick\s+up|cover|look\s+at|work\s+on"
+    r"|deal\s+with)\s+(?P<target>.+?)\s*\??$",
+    re.IGNORECASE,
+)
 _SELF_TAKE = re.compile(
     r"^(?:i'll|i\s+will|i\s+can|i'm\s+going\s+to|i'm\s+gonna|let\s+me|i\s+want\s+to|i'd\s+like\s+to"
     r"|i\s+am\s+going\s+to|i)\s+(?:take|handle|own|grab|pick\s+up|do|take\s+over|cover|claim)\s+(?P<target>.+)$",
@@ -34,7 +41,8 @@ _SELF_TAKE = re.compile(
 )
 _CLAIM = re.compile(r"^(?:take|grab|claim|pick\s+up|take\s+over)\s+(?P<target>.+)$", re.IGNORECASE)
 _PUT_ON = re.compile(
-    r"^(?:put|assign|add|get)\s+(?P<person>.+?)\s+(?:on|to)\s+(?P<target>#\s?\d+|task\s*#?\d+|the\s+.+\s+task)$",
+    r"^(?:put|assign|add|get)\s+(?P<person>.+?)\s+(?:on|to)\s+(?P<target>#\s?\d+|task\s*#?\d+"
+    r"|the\s+.+\s+(?:task|thing|ticket|item|one))$",
     re.IGNORECASE,
 )
 _GIVE_PERSON_TASK = re.compile(
@@ -62,13 +70,19 @@ def parse_assignment(clause: str) -> ClauseResult:
         (_GIVE_PERSON_TASK, "person"),
         (_OWNER, "person"),
         (_LET_TAKE, "person"),
+        (_ASK_TAKE, "person"),
         (_TAKE, "person"),
     ):
         match = pattern.match(clause)
         if match is None:
             continue
-        target = task_target(match.group("target"), loose_ok=False)
+        numbers = several_numbers(match.group("target"))
         person = person_slot(match.group(person_group))
+        if numbers and person is not None and person != "you":
+            # "can carol take over 8 and 9?": one assignment per task.
+            return [Action(TOOL_ASSIGN, {"task_id": n, "assignee": person}) for n in numbers]
+        # "put bob on the vpn thing": the pattern itself says the words name a task.
+        target = task_target(match.group("target"), loose_ok=pattern is _PUT_ON)
         if target is not None and person is not None:
             return [Action(TOOL_ASSIGN, {"task_id": target.target, "assignee": person})]
     for pattern in (_SELF_TAKE, _CLAIM):

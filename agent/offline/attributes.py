@@ -40,7 +40,8 @@ _STRONG_PRIORITY = (
 _LOW_PRIORITY = re.compile(
     r"(?<![\w-])(?:not\s+urgent|no\s+rush|not\s+a\s+priority|low[\s-]key|no\s+hurry"
     r"|whenever\s+(?:you\s+(?:can|get\s+(?:a\s+)?(?:chance|time|a\s+sec))|possible)"
-    r"|when\s+you\s+(?:get|have)\s+(?:a\s+)?(?:chance|sec|minute|moment|time)"
+    r"|whenever\s+(?:someone|somebody|anyone|anybody|we|you|people)\s+(?:has|have|gets?|finds?)"
+    r"\s+(?:(?:a|the|some|any)\s+)?(?:chance|time|sec|second|minute|moment|cycles|bandwidth)"
     r"|nice\s+to\s+have|someday|some\s+day|eventually|low\s+effort)(?![\w-])",
     re.IGNORECASE,
 )
@@ -174,7 +175,9 @@ _LEADING_WORDS = (
 )
 _FILLER = re.compile(
     r"(?<![\w'])(?:please|pls|kindly|thanks|thank\s+you|thx|if\s+you\s+can|if\s+possible"
-    r"|for\s+me\s+please|real\s+quick|when\s+you\s+can)(?![\w'])",
+    r"|for\s+me\s+please|real\s+quick|when\s+you\s+can"
+    # "when you get a sec" is politeness, not a priority.
+    r"|when\s+you\s+(?:get|have)\s+(?:a\s+)?(?:chance|sec|second|minute|moment|min|time))(?![\w'])",
     re.IGNORECASE,
 )
 _LIST_SUFFIX = re.compile(

@@ -261,9 +261,25 @@ def chat_reply(text: str) -> str | None:
     return None
 
 
+# A question to the people in the channel, not to the bot: "anyone know if the office is open?".
+_TO_OTHERS = re.compile(
+    r"^(?:(?:does|did|has|is)\s+)?(?:any\s*one|anybody|every\s*one|everybody|somebody|someone"
+    r"|y'?all|you\s+guys|guys)\s+(?:know|knows|seen|see|heard|hear|remember|around|here|free"
+    r"|going|coming|up\s+for|want|wanna|else|got\s+a\s+(?:sec|minute)|have\s+a\s+(?:sec|minute)"
+    r"|tried|using|familiar)\b"
+)
+
+
 def off_topic_reply(text: str) -> str | None:
     """A reply for requests outside tasks (weather, jokes, trivia), else None."""
     normalized = _normalized(text)
     if _OFF_TOPIC.search(normalized):
+        return OFF_TOPIC
+    return None
+
+
+def to_others_reply(text: str) -> str | None:
+    """A reply for a question meant for the people in the channel, else None."""
+    if _TO_OTHERS.match(_normalized(text)):
         return OFF_TOPIC
     return None

@@ -40,6 +40,7 @@ _PLURAL_HINT = re.compile(
 )
 _HEADER = re.compile(
     rf"^(?P<verb>add|create|make|new|log|open|put\s+in|put|set\s+up|jot\s+down|note\s+down|write\s+down"
+    rf"|(?:i|we)\s+need|need"
     rf"|track|capture|record|file|schedule|queue\s+up|stick|start|raise|enter|insert|throw\s+in)"
     rf"(?![\w'])\s*(?P<quantity>(?:{_QUANTITY}\s+)*)(?P<noun>{_NOUN}(?![\w'])(?:\s+(?:item|list))?)?",
     re.IGNORECASE,
@@ -67,7 +68,8 @@ _NAME_LEAD = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _POLITE = re.compile(
-    r"^(?:(?:can|could|would|will)\s+(?:you|ya)\s+(?:please\s+|pls\s+|kindly\s+)?|please\s+|pls\s+"
+    r"^(?:(?:can|could|would|will)\s+(?:you|ya)\s+(?:(?:please|pls|kindly|maybe|possibly|perhaps|just"
+    r"|quickly)\s+)*|please\s+|pls\s+"
     r"|kindly\s+|(?:i\s+(?:want|need|would\s+like|'d\s+like)\s+you\s+to)\s+"
     r"|(?:can|could|shall|should)\s+we\s+(?:please\s+)?|let's\s+|lets\s+)+",
     re.IGNORECASE,
@@ -139,6 +141,12 @@ _NOT_PEOPLE = frozenset(
 )
 
 
+def without_priority_prefix(clause: str) -> str:
+    """A clause without a leading "high pri -" or "URGENT:" ("urgent: fix X" -> "fix X")."""
+    match = _PRIORITY_PREFIX.match(clause.strip())
+    return match.group("title") if match else clause
+
+
 def strip_polite(clause: str) -> str:
     """Drop "can you", "please" and the like from the start of a clause."""
     return _POLITE.sub("", clause).strip()
@@ -181,7 +189,12 @@ def parse_bare(clause: str, *, channels: frozenset[str], require_attribute: bool
     if not text:
         return None
     first = text.split()[0].lower()
-    if require_attribute and (first not in IMPERATIVE_VERBS or _TASK_REFERENCE.search(text)):
+    if require_attribute and (
+        first not in IMPERATIVE_VERBS
+        or _TASK_REFERENCE.search(text)
+        or re.match(r"^\S+\s+\d{1,6}\s*(?:[,;.]|$)", text)
+    ):
+        # "close 9, merged it this morning" names task 9 by its bare number.
         # "change #4 priority to high" names an existing task: not a new one.
         return None
     attributes = extract(text, channels=channels)
@@ -228,7 +241,8 @@ def _parse_list_header(clause: str, channels: frozenset[str]) -> ClauseResult:
 
 
 _ON_MY_LIST = re.compile(
-    r"^(?:put|add|throw|stick|pop|get)\s+(?P<title>.+?)\s+(?:on|to|onto|in)\s+(?:my|the|our)\s+"
+    r"^(?:put|add|throw|stick|pop|get)\s+(?P<title>.+?)\s+(?:on|to|onto|in)\s+"
+    r"(?:my|the|our|(?P<owner><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w\-]*)(?:'s|'))\s+"
     r"(?:to-?\s?do\s+|task\s+)?(?:list|todos?|to-dos?|tasks|plate|backlog|board|radar)(?![\w'])(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -241,7 +255,14 @@ def _parse_on_my_list(clause: str, channels: frozenset[str]) -> ClauseResult:
         # "add 3 things to my list: eggs, bread" is a header with its items after the colon.
         return None
     text = f"{match.group('title')} {match.group('rest')}"
-    return _actions_for(_extract_title(text, channels), person=None, colon=False)
+    person: str | None = None
+    if match.group("owner"):
+        # "put 'renew the domains' on erin's list" is a task for erin.
+        owner = match.group("owner")
+        person = normalize_person(owner)
+        if person is None or owner.lower() in _NOT_PEOPLE:
+            return None
+    return _actions_for(_extract_title(text, channels), person=person, colon=False)
 
 
 def _parse_priority_prefix(clause: str, channels: frozenset[str]) -> ClauseResult:
@@ -253,11 +274,26 @@ def _parse_priority_prefix(clause: str, channels: frozenset[str]) -> ClauseResul
     ):
         return None
     level = find_priority(match.group("level"))
+    inner = parse_create(match.group("title"), channels=channels)
+    if isinstance(inner, list) and inner and match.re is _PRIORITY_PREFIX:
+        # "urgent - need a task to rotate the keys": the rest is a create of its own.
+        return [_with_priority(action, level) for action in inner]
     attributes = _extract_title(match.group("title"), channels)
     if level is not None:
         for found in attributes:
             found.priority = found.priority or level
     return _actions_for(attributes, person=None, colon=False)
+
+
+def _with_priority(action: Action, level: str | None) -> Action:
+    if level is None or action.tool != TOOL_CREATE or "priority" in action.args:
+        return action
+    return Action(
+        action.tool,
+        {**action.args, "priority": level},
+        colon_title=action.colon_title,
+        list_header=action.list_header,
+    )
 
 
 def _parse_another(clause: str, channels: frozenset[str]) -> ClauseResult:
@@ -355,6 +391,11 @@ def _parse_header(clause: str, channels: frozenset[str]) -> ClauseResult:
     noun = match.group("noun")
     quantity = match.group("quantity") or ""
     if noun is None and verb not in _BARE_HEADER_VERBS:
+        return None
+    if verb.endswith("need") and not re.match(
+        r"(?:tasks?|todos?|to-dos?|reminders?|tickets?|action\s+items?|cards?)\b", noun or "", re.I
+    ):
+        # "need a task to X" makes one; "we need something to eat" does not.
         return None
     if verb in {"open", "start", "raise"} and not re.search(
         r"\b(?:a|an|new|another)\b", quantity, re.I
@@ -496,11 +537,61 @@ def _extract_title(
         attributes = extract(text[quoted.end() :], channels=channels)
         attributes.text = collapse(title)
         return [attributes]
+    several = _several_quoted(text, channels)
+    if several:
+        return several
     if split_items:
         items = _split_items(text, listed=listed)
         if len(items) > 1:
-            return [extract(item, channels=channels) for item in items]
-    return [extract(text, channels=channels)]
+            return [_split_aside(extract(item, channels=channels)) for item in items]
+    return [_split_aside(extract(text, channels=channels))]
+
+
+_QUOTED_LIST = re.compile(
+    r"^\s*(?P<items>(?:[\"“][^\"”]{2,300}[\"”]|'[^']{2,300}')(?:\s*(?:,|and|&|\+)\s*(?:and\s+)?"
+    r"(?:[\"“][^\"”]{2,300}[\"”]|'[^']{2,300}'))+)(?P<rest>(?:[\s,]+(?:both|all|each)?[^\"“']*)?)$",
+    re.IGNORECASE,
+)
+
+
+def _several_quoted(text: str, channels: frozenset[str]) -> list[Attributes]:
+    """ "'book flights' and 'renew passport', both for me by friday": one task per quote."""
+    match = _QUOTED_LIST.match(text)
+    if match is None:
+        return []
+    titles = [
+        (found.group("title") or found.group("single") or "").strip()
+        for found in _QUOTED.finditer(match.group("items"))
+    ]
+    rest = re.sub(r"^[\s,]*(?:both|all|each)?\b", "", match.group("rest"), flags=re.IGNORECASE)
+    found_all: list[Attributes] = []
+    for title in titles:
+        attributes = extract(rest, channels=channels)
+        attributes.text = collapse(title)
+        found_all.append(attributes)
+    return found_all if len(found_all) > 1 else []
+
+
+# A remark after the title: ", it's been broken for a week", " - they need it for the demo".
+_ASIDE = re.compile(
+    r"\s*(?:,|;|\s-+|\s–|\s—)\s+(?P<aside>(?:it|it's|its|they|they're|they've|we|we're|we've"
+    r"|i'm|i've|this|that's|there's|which|since|because|cause|cuz|coz|as\s+it|as\s+we|so\s+that"
+    r"|otherwise|apparently|turns\s+out|still)(?![\w'])[^,;]*)$",
+    re.IGNORECASE,
+)
+_ASIDE_CHATTER = re.compile(r"[\s,.!]+(?:lol|lmao|haha|ugh|sigh|fyi)[\s.!]*$", re.IGNORECASE)
+
+
+def _split_aside(found: Attributes) -> Attributes:
+    """Move a trailing remark out of the title into the description."""
+    match = _ASIDE.search(found.text)
+    if match is None or len(found.text[: match.start()].split()) < 2:
+        return found
+    aside = _ASIDE_CHATTER.sub("", match.group("aside")).strip(" .!")
+    found.text = found.text[: match.start()].strip(" ,;-")
+    if aside and not found.description:
+        found.description = aside
+    return found
 
 
 def _split_items(text: str, *, listed: bool = False) -> list[str]:

@@ -31,6 +31,8 @@ _DAY = (
     r"(?:"
     r"\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?(?:z|[+-]\d{2}:?\d{2})?)?"
     r"|(?<![\w/.])(?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9])(?:/(?:\d{4}|\d{2}))?(?![\w/])"
+    # Day first when the day cannot be a month: "15/12".
+    r"|(?<![\w/.])(?!24/7(?![\w/]))(?:3[01]|[12]\d)/(?:1[0-2]|0?[1-9])(?:/(?:\d{4}|\d{2}))?(?![\w/])"
     rf"|{_MONTH}\s+{_DAYNUM}(?:(?:,\s*|\s+){_YEAR})?"
     rf"|(?:the\s+)?{_DAYNUM}\s+(?:of\s+)?{_MONTH}(?:(?:,\s*|\s+){_YEAR})?"
     r"|(?:the\s+)?day\s+after\s+tomorrow"
@@ -216,7 +218,11 @@ def _canonical_day(text: str) -> str | None:
         return _canonical_iso(lowered)
     numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?", lowered)
     if numeric:
-        return _month_day(int(numeric.group(1)), int(numeric.group(2)), numeric.group(3))
+        first, second = int(numeric.group(1)), int(numeric.group(2))
+        if first > 12 >= second:
+            # "15/12" can only be day/month; "3/4" stays month/day.
+            first, second = second, first
+        return _month_day(first, second, numeric.group(3))
     if lowered in {"today", "tomorrow", "tonight"}:
         return lowered
     if lowered == "day after tomorrow":

@@ -130,6 +130,12 @@ _TAG_PATTERNS = (
         r"^(?:tag|label)\s+(?P<target>#\s?\d+|task\s*#?\d+|it|that|this)\s+(?P<value>.+)$",
         re.IGNORECASE,
     ),
+    # "tag 13 #security #q1": a bare number is the task when hashtags follow it.
+    re.compile(
+        r"^(?:tag|label)\s+(?P<target>\d{1,7})\s+(?P<value>#[A-Za-z][\w\-]*(?:[\s,]+(?:and\s+)?"
+        r"#[A-Za-z][\w\-]*)*)\s*$",
+        re.IGNORECASE,
+    ),
     re.compile(
         r"^(?:add|put)\s+(?:the\s+|a\s+)?(?:tags?|labels?)\s+(?P<value>.+?)\s+(?:to|on)\s+(?P<target>.+)$",
         re.IGNORECASE,

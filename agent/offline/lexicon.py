@@ -129,6 +129,7 @@ TYPOS: dict[str, str] = {
     "ovedue": "overdue",
     "overdo": "overdue",
     "u": "you",
+    "rn": "right now",
     "ur": "your",
     "r": "are",
     "im": "i'm",

@@ -32,7 +32,8 @@ _ASK = re.compile(
     r"|\s+am|\s+else|\s+tasks|\s+about)?|which|show|list|display|give\s+me|get\s+me|get|find"
     r"|search|look\s+up|lookup|pull\s+up|bring\s+up|see|view|check|tell\s+me|any|anything"
     r"|are\s+there|is\s+there|do\s+i|does|did|have\s+i|how\s+many|how\s+much|where|who|whose"
-    r"|how's|how\s+is|how\s+does|how\s+do|what's|whats|wat|status)\b",
+    r"|how's|how\s+is|how\s+does|how\s+do|what's|whats|wat|status"
+    r"|(?:top|first|next|latest)\s+\d{1,3})\b",
     re.IGNORECASE,
 )
 # A short phrase of filters is a query too: "overdue", "my open stuff", "urgent ones".
@@ -49,7 +50,7 @@ _DOMAIN = re.compile(
     r"|important|stuff|things|anything|everything|created|made|opened|added|my\s+day"
     r"|have\s+(?:today|tomorrow|this\s+week)|on\s+(?:my|his|her)|up\s+next|next\s+up|doing"
     r"|reminders?|deadlines?|busy|p[0-4]s|my\s+week|my\s+day|need\s+to\s+do|have\s+to\s+do|to\s+do|finish|complete|close|assign|assigned|give|gave|create"
-    r"|hand|handed|delegate|delegated)\b",
+    r"|hand|handed|delegate|delegated|ask(?:ed)?\s+me\s+to|want(?:ed)?\s+me\s+to)\b",
     re.IGNORECASE,
 )
 _OVERDUE = re.compile(
@@ -88,7 +89,8 @@ _CREATOR_OTHER = re.compile(
 )
 _CREATOR_SUBJECT = re.compile(
     r"\b(?:did|has|have)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*)\s+"
-    r"(?:create|make|add|open|file|assign|give|hand|created|made|added|assigned)\b",
+    r"(?:create|make|add|open|file|assign|give|hand|created|made|added|assigned"
+    r"|ask|asked|want|wanted|request|requested)\b",
     re.IGNORECASE,
 )
 _ASSIGNED_TO = re.compile(
@@ -112,6 +114,12 @@ _WORKING = re.compile(
     r"\b(?:is|does|has|are|'s|did|was|will|should|can)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w.\-]*(?:\s+(?-i:[A-Z])[\w.\-]*)?)"
     r"\s+(?:working\s+on|doing|got|have|busy\s+with|up\s+to|on\s+the\s+hook\s+for|responsible\s+for"
     r"|assigned|handling|supposed\s+to|need\s+to|owe|finish(?:ed)?|complete(?:d)?|close(?:d)?|get\s+done)",
+    re.IGNORECASE,
+)
+# "everything <@U03> has", "what bob has on": the person holds the tasks.
+_HOLDS = re.compile(
+    r"\b(?:everything|anything|what|stuff|things|all)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+"
+    r"|[A-Za-z][\w.\-]*)\s+(?:has|have|owns|is\s+holding|has\s+got|got)\b",
     re.IGNORECASE,
 )
 _SUBJECT_PERSON = re.compile(
@@ -360,7 +368,8 @@ def _person(raw: str) -> str | None:
 
 
 _GAVE_TO = re.compile(
-    r"\b(?:assigned|assign|gave|give|handed|hand|delegated|delegate|asked|ask)\s+(?:to\s+)?"
+    r"\b(?:assigned|assign|gave|give|handed|hand|delegated|delegate|asked|ask|want|wanted)"
+    r"\s+(?:to\s+)?"
     r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+(?-i:[A-Z])[\w'.\-]*)?)",
     re.IGNORECASE,
 )
@@ -380,7 +389,7 @@ def _people(text: str, args: dict[str, object]) -> None:
             if person is not None and person != creator:
                 args["assignee"] = person
         return
-    for pattern in (_POSSESSIVE, _ON_PLATE, _WORKING, _SUBJECT_PERSON, _ASSIGNED_TO):
+    for pattern in (_POSSESSIVE, _ON_PLATE, _WORKING, _HOLDS, _SUBJECT_PERSON, _ASSIGNED_TO):
         for match in pattern.finditer(text):
             raw = match.group("person")
             if pattern is _POSSESSIVE and raw.lower() in {"what", "who", "today", "week", "let"}:

@@ -30,7 +30,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic_ai.messages import (
     ModelMessage,
@@ -128,7 +128,9 @@ def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     new_prompt = any(isinstance(part, UserPromptPart) for part in messages[-1].parts)
     if turn.prompt is None:
         return _text(_final_reply(messages, turn, plan=[]))
-    context = _context(messages[: turn.start + 1])
+    context = replace(
+        _context(messages[: turn.start + 1]), people=people_from_instructions(info.instructions)
+    )
     parsed = parse_message(_effective_prompt(messages, turn), context=context)
     if new_prompt and not parsed.calls:
         return _text(parsed.reply or chat.UNKNOWN)
@@ -280,6 +282,30 @@ def _steps(window: Sequence[ModelMessage]) -> list[_Step]:
                 continue
             steps.append(_Step(part, int(match.group("step")), match.group("kind") == "lookup"))
     return steps
+
+
+_PEOPLE_LINE = re.compile(r"^People in this workspace:\s*(?P<people>.+)$", re.MULTILINE)
+_PERSON = re.compile(r"^\s*(?P<handle>[^()]+?)\s*(?:\((?P<name>[^()]*)\))?\s*$")
+
+
+def people_from_instructions(instructions: str | None) -> frozenset[str]:
+    """The people the prompt lists, as lowercase handles and names ("bob", "bob ortiz").
+
+    The prompt has a line "People in this workspace: bob (Bob Ortiz), carol (Carol Diaz)";
+    the offline model reads it as an LLM would, so it can tell "for carol" from "for friday".
+    """
+    match = _PEOPLE_LINE.search(instructions or "")
+    if match is None:
+        return frozenset()
+    people: set[str] = set()
+    for entry in match.group("people").split(","):
+        person = _PERSON.match(entry)
+        if person is None or person.group("handle").startswith("(not listed"):
+            continue
+        people.add(person.group("handle").strip().lower())
+        if person.group("name"):
+            people.add(person.group("name").strip().lower())
+    return frozenset(people)
 
 
 def _context(messages: Sequence[ModelMessage]) -> ConversationContext:

@@ -36,7 +36,13 @@ from dataclasses import dataclass, field, replace
 from agent.offline import chat
 from agent.offline.actions import Action, ClauseResult, Reply, ReplyKind
 from agent.offline.attributes import extract
-from agent.offline.create import parse_bare, parse_create, parse_delegation, strip_polite
+from agent.offline.create import (
+    parse_bare,
+    parse_create,
+    parse_delegation,
+    strip_polite,
+    without_priority_prefix,
+)
 from agent.offline.listing import looks_like_list, parse_list
 from agent.offline.plan import (
     TOOL_ASSIGN,
@@ -78,7 +84,7 @@ _SOFT_SPLIT = re.compile(
 )
 _INTERJECTION = re.compile(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|k|so|oh|um+|uh+|er+|btw|also|and|then|plus|actually|wait"
-    r"|hmm+|alright|right|great|cool|thanks|thank\s+you|no|nope|sorry|oops|ah|ahh|well|quick"
+    r"|hmm+|alright|right|great|cool|thanks|thank\s+you|no(?!\s+(?:rush|hurry|pressure)\b)|nope|sorry|oops|ah|ahh|well|quick"
     r"|quick\s+one|one\s+more\s+thing|one\s+more|another\s+one|oh\s+and|and\s+also|taskpilot"
     r"|@taskpilot|bot|instead|sure|yes|yeah|yep|good\s+morning|morning"
     r"|lol|ugh|hey\s+there|hi\s+there|dear\s+taskpilot|fyi|update:|correction:)(?![\w'])[\s,!.:;-]*)+",
@@ -92,7 +98,7 @@ _TRAILING_CHATTER = re.compile(
 _MODIFIER_NOISE = re.compile(
     r"\b(?:instead|actually|rather|as\s+well|too|also|make\s+it|make\s+that|set\s+it\s+to|set\s+it"
     r"|change\s+it\s+to|it's|it\s+is|it\s+should\s+be|should\s+be|oh|and|no|wait|sorry|let's\s+say"
-    r"|lets\s+say|say|better|please|pls|just|then|now)\b",
+    r"|lets\s+say|say|better|please|pls|just|then|now|really|though|tho|at\s+all)\b",
     re.IGNORECASE,
 )
 _CHECK_OFF = re.compile(r"^(check|tick|cross|knock)\s+(.+?)\s+off$", re.IGNORECASE)
@@ -143,20 +149,68 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
     # People often add a reason or an aside to a command ("reopen #11, the fix didn't work",
     # "cancel 14 because the trip is off", "#12 isn't important any more, make it low"). When
     # the whole message reads as nothing, read it again without the aside.
-    for variant, variant_context in _without_asides(message, context):
+    for variant, variant_context, numbered_only in _without_asides(message, context):
         retried = _parse_message_text(variant, cleaned.channels, variant_context)
-        if retried.calls:
+        if retried.calls and (not numbered_only or _all_numbered(retried)):
             return retried
     return result
+
+
+def _all_numbered(result: ParseResult) -> bool:
+    """Whether every call names its task by number (a change, not a create or a lookup)."""
+    return all(isinstance(call.args.get("task_id"), int) for call in result.calls)
 
 
 def _parse_message_text(
     message: str, channels: frozenset[str], context: ConversationContext
 ) -> ParseResult:
     state = _State()
-    for segment in _segments(message):
+    for segment, afterthought in _segments(message):
+        if afterthought and state.actions and _is_remark(segment, channels):
+            # "cancel 16, we're not doing the migration anymore": the reason names no new task.
+            # After a new task, the remark describes it ("..., they raised the price again").
+            last = state.actions[-1]
+            if last.tool == TOOL_CREATE and not last.list_header and "description" not in last.args:
+                remark = segment.strip(" .!")
+                state.actions[-1] = replace(last, args={**last.args, "description": remark})
+            continue
+        if _add_notes(segment, state):
+            continue
         _parse_segment(segment, state, channels)
     return _finish(state, context)
+
+
+_NOTES = re.compile(
+    r"^(?:notes?|details?|description|desc|context|more\s+info|info|background)\s*[:\-–—]\s*"
+    r"(?P<value>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _add_notes(segment: str, state: _State) -> bool:
+    """ "add a task to X. notes: Y": the notes describe the task just created."""
+    match = _NOTES.match(segment.strip())
+    if match is None or not state.actions:
+        return False
+    last = state.actions[-1]
+    if last.tool != TOOL_CREATE or last.list_header or "description" in last.args:
+        return False
+    value = match.group("value").strip()
+    state.actions[-1] = replace(last, args={**last.args, "description": value})
+    return True
+
+
+def _is_remark(segment: str, channels: frozenset[str]) -> bool:
+    """Whether a clause after ", we're ..." reads as a create or a change to a task by title."""
+    result = _parse_clause(segment, channels, list_mode=False, strict=True)
+    if result is None:
+        return True
+    if not isinstance(result, list):
+        return False
+    return bool(result) and all(
+        action.tool in {TOOL_CREATE, TOOL_LIST} or isinstance(action.args.get("task_id"), TitleRef)
+        for action in result
+    )
 
 
 _RETRY_WITHOUT_ASIDES = frozenset({chat.UNKNOWN, chat.WHICH_TASK})
@@ -165,9 +219,17 @@ _RETRY_WITHOUT_ASIDES = frozenset({chat.UNKNOWN, chat.WHICH_TASK})
 def _worth_retrying(result: ParseResult) -> bool:
     """Nothing understood, or a task looked up by words that are really a reason."""
     if not result.calls:
-        return result.reply in _RETRY_WITHOUT_ASIDES
+        # "push 6 to monday, still waiting on the vendor" first reads as a possible new task.
+        reply = result.reply or ""
+        return reply in _RETRY_WITHOUT_ASIDES or chat.suggested_title(reply) is not None
+    # Title words with a comma ("11, qa found another bug") hold an aside, not a title.
     return any(
-        isinstance(ref := call.args.get("task_id"), TitleRef) and _REASON.search(f" {ref.text}")
+        isinstance(ref := call.args.get("task_id"), TitleRef)
+        and (
+            _REASON.search(f" {ref.text}")
+            or "," in ref.text
+            or re.search(r"(?<![\w#])\d+(?![\w])", ref.text) is not None
+        )
         for call in result.calls
     )
 
@@ -185,15 +247,18 @@ _TASK_NUMBER = re.compile(r"(?:#|\btask\s+#?)(\d{1,6})\b", re.IGNORECASE)
 
 def _without_asides(
     message: str, context: ConversationContext
-) -> list[tuple[str, ConversationContext]]:
-    """Readings of a message without its aside, most likely first, each with its context."""
-    variants: list[tuple[str, ConversationContext]] = []
+) -> list[tuple[str, ConversationContext, bool]]:
+    """Readings of a message without its aside, most likely first, each with its context.
+
+    The flag says the reading only counts when every call names its task by number.
+    """
+    variants: list[tuple[str, ConversationContext, bool]] = []
     without_reason = _REASON.sub("", message).strip()
     if without_reason and without_reason != message.strip():
-        variants.append((without_reason, context))
+        variants.append((without_reason, context, False))
     trailing = _TRAILING_ASIDE.sub("", without_reason or message).strip()
     if trailing and trailing not in {message.strip(), without_reason}:
-        variants.append((trailing, context))
+        variants.append((trailing, context, False))
     # A leading aside that names the task, then the command about "it":
     # "#12 isn't that important anymore, make it low".
     head, separator, tail = message.partition(",")
@@ -204,21 +269,28 @@ def _without_asides(
             recent_task_ids=(int(numbers[0]), *context.recent_task_ids),
             last_listed_count=0,
         )
-        variants.append((tail.strip(), pointed))
+        variants.append((tail.strip(), pointed, False))
+    elif separator and tail.strip() and len(head.split()) <= 8:
+        # A leading remark, then the command: "bob's out sick, can carol take over 8 and 9?".
+        variants.append((tail.strip(), context, True))
     return variants
 
 
-def _segments(message: str) -> list[str]:
-    """Lines, semicolon parts and sentences, with list bullets removed; quotes stay whole."""
-    segments: list[str] = []
+def _segments(message: str) -> list[tuple[str, bool]]:
+    """Lines, semicolon parts and sentences, with list bullets removed; quotes stay whole.
+
+    Each segment comes with whether it is a remark after a comma (", we're not doing it").
+    """
+    segments: list[tuple[str, bool]] = []
     for line in message.split("\n"):
         line = _BULLET.sub("", line).strip()
         if not line:
             continue
         for part in _split_outside_quotes(line, ";"):
             for sentence in _sentences(part.strip()):
-                segments.extend(_split_outside_quotes(sentence, _AFTERTHOUGHT))
-    return [segment.strip() for segment in segments if segment.strip()]
+                pieces = _split_outside_quotes(sentence, _AFTERTHOUGHT)
+                segments.extend((piece, index > 0) for index, piece in enumerate(pieces))
+    return [(segment.strip(), flag) for segment, flag in segments if segment.strip()]
 
 
 # ", we're not doing it" or ", it was a duplicate": a remark after a command is its own clause.
@@ -351,6 +423,9 @@ def _parse_clause(
     command = None if addressed else _addressed_command(text, channels)
     if command is not None:
         return command
+    others = chat.to_others_reply(text)
+    if others is not None:
+        return Reply(others, ReplyKind.CHAT)
     if _SINGLE_TASK_QUESTION.match(text):
         return Reply(chat.SINGLE_TASK, ReplyKind.CLARIFY)
     for reader in (
@@ -427,7 +502,8 @@ def _addressed_command(text: str, channels: frozenset[str]) -> ClauseResult:
 
 def _is_bare_title(text: str) -> bool:
     """Whether a create came from plain work words rather than a create command."""
-    return parse_create(text, channels=frozenset()) is None
+    # "<@U04> high pri - patch the hosts" gives that person a task, like "<@U04> patch the hosts".
+    return parse_create(without_priority_prefix(text), channels=frozenset()) is None
 
 
 def _parse_modifier(text: str, channels: frozenset[str]) -> ClauseResult:

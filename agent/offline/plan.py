@@ -59,6 +59,9 @@ class ConversationContext:
 
     recent_task_ids: tuple[int, ...] = ()
     last_listed_count: int = 0
+    # The workspace's people, as the prompt lists them: handles and names, lowercased
+    # ("bob", "bob ortiz"). Empty when the prompt does not list them.
+    people: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

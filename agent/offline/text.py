@@ -33,6 +33,13 @@ _EMOJI = re.compile(
     "\ufe0e\ufe0f\u200d\u20e3"
     "]"
 )
+_EMOJI_BETWEEN = re.compile(
+    r"(?<=[\w.!?,])[ \t]+["
+    "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
+    "][\ufe0f\u200d]?[ \t]+(?=(?:it|it's|its|they|they're|we|we're|i|i'm|this|that's|there's|need"
+    r"|needs|pls|please|can|could|also|btw|so|still)\b)",
+    re.IGNORECASE,
+)
 _CHECK_MARKS = re.compile("[\u2705\u2714\u2611]")
 _FORMAT_MARK = re.compile(r"(?<![\w*_~])[*_~]+(?=\S)|(?<=\S)[*_~]+(?![\w*_~])")
 _CODE_FENCE = re.compile(r"```|`")
@@ -97,6 +104,8 @@ def clean_text(raw: str) -> CleanText:
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = _EMOJI_CODE.sub(emoji_code, text)
     text = _CHECK_MARKS.sub(" done ", text)
+    # An emoji between words often ends a thought ("fix the coffee machine ☕ it's broken").
+    text = _EMOJI_BETWEEN.sub(" - ", text)
     text = _EMOJI.sub(" ", text)
     text = _CODE_FENCE.sub("", text)
     text = _STRUCK.sub(" ", text)

@@ -417,6 +417,13 @@ def _subject_change(clause: str) -> ClauseResult:
     text = re.sub(
         r"\s+(?:now|already|yet|finally|at\s+last|please|pls|thanks)$", "", text, flags=re.I
     )
+    # "#10 is actually urgent": an adverb after the linking verb changes nothing.
+    text = re.sub(
+        r"\b(is|are|'s|should\s+be)\s+(?:actually|really|definitely|officially|now|also)\s+",
+        r"\1 ",
+        text,
+        flags=re.I,
+    )
     negated = re.search(
         r"\b(?:isn't|is\s+not|wasn't|was\s+not|aren't|not\s+yet|not)\s+(?:actually\s+|really\s+"
         r"|quite\s+|yet\s+|fully\s+)?(?:done|finished|complete|completed|closed)\b",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolCallPart
 
 from tests.agent.support import (
     OTHER_TEAM,
@@ -198,3 +198,16 @@ def test_a_failing_model_gets_an_apology_not_a_traceback(sessions: SessionFactor
     result = turn(sessions, runtime_for(script), "do something")
     assert "couldn't finish" in result.reply
     assert team_tasks(sessions) == []
+
+
+def test_the_prompt_lists_the_workspace_people(sessions: SessionFactory) -> None:
+    script = Script(say("hello"))
+    turn(sessions, runtime_for(script), "hi")
+    first_request = script.seen[0][0]
+    assert isinstance(first_request, ModelRequest)
+    assert first_request.instructions is not None
+    assert (
+        "People in this workspace: alice (Alice Chen), bob (Bob Ortiz), carol (Carol Diaz)"
+        in first_request.instructions
+    )
+    assert "Wednesday" in first_request.instructions

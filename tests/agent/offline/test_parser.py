@@ -638,3 +638,223 @@ def test_a_reason_or_aside_does_not_hide_the_command(text: str, expected: list[C
 @pytest.mark.parametrize("text", ["what is love, baby dont hurt me", "hmm, not sure"])
 def test_an_aside_alone_is_still_not_a_command(text: str) -> None:
     assert parse(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "move 4 to friday, the client asked for more time",
+            [("update_task", {"task_id": 4, "due": "friday"})],
+        ),
+        (
+            "close 9, merged the fix this morning",
+            [("update_task", {"task_id": 9, "status": "done"})],
+        ),
+        (
+            "lower the priority on 5 to low, nobody is asking for it",
+            [("update_task", {"task_id": 5, "priority": "low"})],
+        ),
+        (
+            "#3 is really high now, sales keeps asking",
+            [("update_task", {"task_id": 3, "priority": "high"})],
+        ),
+        (
+            "drop 21, we're not doing the rebrand after all",
+            [("update_task", {"task_id": 21, "status": "cancelled"})],
+        ),
+    ],
+)
+def test_a_trailing_remark_after_a_change_is_ignored(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "can dave take over 4 and 5?",
+            [
+                ("assign_task", {"task_id": 4, "assignee": "dave"}),
+                ("assign_task", {"task_id": 5, "assignee": "dave"}),
+            ],
+        ),
+        (
+            "erin is on vacation, could bob handle 12?",
+            [("assign_task", {"task_id": 12, "assignee": "bob"})],
+        ),
+        (
+            "put erin on the billing thing",
+            [("assign_task", {"task_id": TitleRef("billing"), "assignee": "erin"})],
+        ),
+        (
+            "label 8 #frontend #a11y",
+            [("update_task", {"task_id": 8, "tags": ["frontend", "a11y"]})],
+        ),
+    ],
+)
+def test_assignments_and_tags_in_everyday_words(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected
+
+
+def test_a_leading_remark_never_turns_into_a_new_task() -> None:
+    assert parse("bob's out today, fix the login page") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "add a task to fix the printer - it jams every morning",
+            [("create_task", {"title": "Fix the printer", "description": "it jams every morning"})],
+        ),
+        (
+            "todo: renew the car insurance by friday, they raised the price again",
+            [
+                (
+                    "create_task",
+                    {
+                        "title": "Renew the car insurance",
+                        "description": "they raised the price again",
+                        "due": "friday",
+                    },
+                )
+            ],
+        ),
+        (
+            "create a task to water the plants 🌱 they're looking sad",
+            [("create_task", {"title": "Water the plants", "description": "they're looking sad"})],
+        ),
+        (
+            "add a task to update the wiki. details: the onboarding page is stale",
+            [
+                (
+                    "create_task",
+                    {"title": "Update the wiki", "description": "the onboarding page is stale"},
+                )
+            ],
+        ),
+    ],
+)
+def test_a_remark_about_a_new_task_becomes_its_description(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "todo for <@U0005>: check the backups when you get a chance",
+            [("create_task", {"title": "Check the backups", "assignee": "<@U0005>"})],
+        ),
+        (
+            "add a task to sort the cables, whenever somebody has a minute",
+            [("create_task", {"title": "Sort the cables", "priority": "low"})],
+        ),
+        (
+            "add a task to book the team lunch. no hurry",
+            [("create_task", {"title": "Book the team lunch", "priority": "low"})],
+        ),
+        (
+            "could you maybe create a task to clean the fridge",
+            [("create_task", {"title": "Clean the fridge"})],
+        ),
+    ],
+)
+def test_politeness_and_filler_around_a_create(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "critical: we need a ticket to fix the payment webhook",
+            [("create_task", {"title": "Fix the payment webhook", "priority": "urgent"})],
+        ),
+        (
+            "<@U0002> urgent - restart the build agents",
+            [
+                (
+                    "create_task",
+                    {
+                        "title": "Restart the build agents",
+                        "assignee": "<@U0002>",
+                        "priority": "urgent",
+                    },
+                )
+            ],
+        ),
+        (
+            "add 'order new badges' to dave's list",
+            [("create_task", {"title": "Order new badges", "assignee": "dave"})],
+        ),
+        ("i need something to drink", []),
+    ],
+)
+def test_creates_with_a_priority_lead_or_an_owner(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "add task pay the invoice by 28/11",
+            [("create_task", {"title": "Pay the invoice", "due": "november 28"})],
+        ),
+        ("move #2 to 13/1", [("update_task", {"task_id": 2, "due": "january 13"})]),
+        ("add task plan the 24/7 rota", [("create_task", {"title": "Plan the 24/7 rota"})]),
+    ],
+)
+def test_day_first_numeric_dates_when_unambiguous(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what's on bob's plate rn?", [("list_tasks", {"assignee": "bob"})]),
+        ("first 3 things on my plate", [("list_tasks", {"assignee": "me", "limit": 3})]),
+        ("list everything @dave has", [("list_tasks", {"assignee": "@dave"})]),
+        ("what did erin ask me to review", [("list_tasks", {"creator": "erin", "assignee": "me"})]),
+    ],
+)
+def test_list_requests_in_everyday_words(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does anyone know where the spare monitors are?",
+        "anybody around for lunch today?",
+        "someone know if the wifi is down on 4?",
+    ],
+)
+def test_questions_for_the_channel_are_not_commands(text: str) -> None:
+    assert parse(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "add 'call the insurer' and 'cancel the gym', both due friday",
+            [
+                ("create_task", {"title": "Call the insurer", "due": "friday"}),
+                ("create_task", {"title": "Cancel the gym", "due": "friday"}),
+            ],
+        ),
+        (
+            'add "buy milk", "call mom" and "pay rent"',
+            [
+                ("create_task", {"title": "Buy milk"}),
+                ("create_task", {"title": "Call mom"}),
+                ("create_task", {"title": "Pay rent"}),
+            ],
+        ),
+    ],
+)
+def test_several_quoted_titles_are_several_tasks(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected

@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # LiteLLM would fetch its price map from the internet at import time without this.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: help install run migrate test lint typecheck unit evals format clean
+.PHONY: help install run migrate test lint typecheck unit evals eval-report format clean
 
 help:
 	@echo "make run    install into .venv, migrate the database, start 'taskpilot chat'"
@@ -36,6 +36,14 @@ unit: install
 evals: install
 	$(UV) run --frozen taskpilot eval run --dataset evals/datasets --model offline \
 		--min-pass-rate 0.9 --json-out reports/evals-offline.json
+
+# Every dataset, including the held-out and blind ones, reported without a bar.
+eval-report: install
+	@for set in evals/datasets/core.yaml evals/holdout/*.yaml; do \
+		name=$$(basename $$set .yaml); \
+		$(UV) run --frozen taskpilot eval run --dataset $$set --model offline --no-progress \
+			--json-out reports/evals-$$name-offline.json | grep -E "overall|written"; \
+	done
 
 test: lint typecheck unit evals
 

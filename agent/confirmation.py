@@ -5,53 +5,36 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-_YES = {
-    "y",
-    "yes",
-    "yeah",
-    "yep",
-    "yup",
-    "sure",
-    "ok",
-    "okay",
-    "confirm",
-    "confirmed",
-    "do it",
-    "go ahead",
-    "yes please",
-    "yes delete it",
-    "delete it",
-    "please do",
-    "absolutely",
-    "correct",
-    "affirmative",
-    "👍",
-    "✅",
-    "si",
-    "oui",
-    "ja",
-}
-_NO = {
-    "n",
-    "no",
-    "nope",
-    "nah",
-    "cancel",
-    "stop",
-    "don't",
-    "dont",
-    "do not",
-    "keep it",
-    "no thanks",
-    "never mind",
-    "nevermind",
-    "abort",
-    "no don't",
-    "👎",
-    "❌",
-    "wait",
-}
-_STRIP = re.compile(r"[^\w\s'✅❌👍👎]+")
+# An answer is a yes when every word is a yes word or harmless filler, and at least one word
+# says yes outright; likewise for no. Anything else ("yes but delete #8 instead") is a new
+# request, and the pending call is dropped.
+_YES = frozenset(
+    {
+        "y", "yes", "yeah", "yea", "ya", "yep", "yup", "sure", "ok", "okay", "k", "kk",
+        "confirm", "confirmed", "absolutely", "correct", "affirmative", "definitely", "ahead",
+        "delete", "remove", "proceed", "do", "👍", "✅", "si", "oui", "ja",
+    }
+)  # fmt: skip
+_YES_FILLER = frozenset(
+    {
+        "go", "do", "it", "that", "this", "one", "them", "please", "pls", "plz", "thanks", "thx",
+        "ty", "thing", "just", "right", "for", "sure", "yes", "is", "fine", "lol", "!",
+    }
+)  # fmt: skip
+_NO = frozenset(
+    {
+        "n", "no", "nope", "nah", "cancel", "stop", "don't", "dont", "abort", "wait", "keep",
+        "nevermind", "nvm", "never", "not", "hold", "👎", "❌",
+    }
+)  # fmt: skip
+_NO_FILLER = frozenset(
+    {
+        "it", "that", "this", "one", "them", "actually", "please", "pls", "thanks", "thx", "do",
+        "not", "mind", "oops", "sorry", "i", "changed", "my", "delete", "remove", "hold", "on",
+        "sec", "a", "second", "don't", "dont", "thank", "you", "no",
+    }
+)  # fmt: skip
+_WORD = re.compile(r"[\w']+|[👍✅👎❌]")
 
 
 class Answer(StrEnum):
@@ -64,9 +47,11 @@ class Answer(StrEnum):
 
 def classify_answer(text: str) -> Answer:
     """An explicit yes or no; anything else is a new request, and the pending call is dropped."""
-    cleaned = " ".join(_STRIP.sub(" ", text.lower()).split())
-    if cleaned in _YES:
+    words = set(_WORD.findall(text.lower().replace("’", "'")))
+    if not words:
+        return Answer.other
+    if words & _NO:
+        return Answer.no if words <= _NO | _NO_FILLER else Answer.other
+    if words & _YES and words <= _YES | _YES_FILLER:
         return Answer.yes
-    if cleaned in _NO:
-        return Answer.no
     return Answer.other

@@ -14,14 +14,30 @@ def test_explicit_yes_confirms(text: str) -> None:
     assert classify_answer(text) is Answer.yes
 
 
-@pytest.mark.parametrize("text", ["no", "No.", "nope", "cancel", "keep it", "never mind", "wait"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no", "No.", "nope", "cancel", "keep it", "never mind", "wait", "no wait, keep it",
+        "nah actually keep it", "don't delete it", "oops no", "hold on",
+    ],
+)  # fmt: skip
 def test_explicit_no_declines(text: str) -> None:
     assert classify_answer(text) is Answer.no
 
 
 @pytest.mark.parametrize(
     "text",
-    ["yes but delete #8 instead", "maybe", "add a task to call mom", "what?", "", "yesterday"],
+    [
+        "yes but delete #8 instead",
+        "maybe",
+        "add a task to call mom",
+        "what?",
+        "",
+        "yesterday",
+        "delete #9 too",
+        "no, delete #8 instead",
+        "ok and add a task to call mom",
+    ],
 )
 def test_anything_else_is_not_a_confirmation(text: str) -> None:
     assert classify_answer(text) is Answer.other

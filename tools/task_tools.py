@@ -51,6 +51,13 @@ def _card(session: Session, deps: ToolDeps, task: Task) -> dict[str, Any]:
     )
 
 
+def _task_result(card: dict[str, Any], due: ResolvedDue | None) -> ToolResult:
+    result: ToolResult = {"ok": True, "task": card}
+    if due is not None and due.in_past:
+        result["warning"] = "The due date is in the past."
+    return result
+
+
 def _task_number(task_id: int | str) -> int:
     """Accept 7, "7" and "#7"; anything else is the model's mistake to correct."""
     if isinstance(task_id, int):
@@ -125,10 +132,7 @@ def create_task(
             card = _card(session, deps, task)
     except TaskError as error:
         return _failure(error)
-    result: ToolResult = {"ok": True, "task": card}
-    if resolved is not None and resolved.in_past:
-        result["warning"] = "The due date is in the past."
-    return result
+    return _task_result(card, resolved)
 
 
 def update_task(
@@ -158,7 +162,6 @@ def update_task(
     """
     deps = ctx.deps
     number = _task_number(task_id)
-    resolved: ResolvedDue | None = None
     try:
         with _transaction(deps) as session:
             resolved = _resolve_due(deps, due) if due else None
@@ -174,10 +177,7 @@ def update_task(
             card = _card(session, deps, task)
     except TaskError as error:
         return _failure(error)
-    result: ToolResult = {"ok": True, "task": card}
-    if resolved is not None and resolved.in_past:
-        result["warning"] = "The new due date is in the past."
-    return result
+    return _task_result(card, resolved)
 
 
 def assign_task(ctx: RunContext[ToolDeps], task_id: int | str, assignee: str) -> ToolResult:

@@ -1,7 +1,8 @@
 """Clauses that hand a task to someone in words other than "assign #3 to bob".
 
-"bob should take #5", "let carol handle #2", "i'll take #9", "put carol on #10", "#6 -> dave",
-"give bob task #4". The general "assign/give/move X to Y" shape is read by `update`.
+"bob should take #5", "let carol handle #2", "i'll take #9", "put carol on #10", "put bob on the S3
+cleanup" (a listed person), "#6 -> dave", "17 → @erin", "give bob task #4". The general
+"assign/give/move X to Y" shape is read by `update`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from agent.offline import chat
 from agent.offline.actions import Action, ClauseResult, Reply, ReplyKind
 from agent.offline.attributes import priority_word
 from agent.offline.dates import find_dates
+from agent.offline.people import PERSON_WORDS, leading_known_person
 from agent.offline.plan import TOOL_ASSIGN
 from agent.offline.slots import person_slot, several_numbers, task_target
 
@@ -58,6 +60,13 @@ _NUMBER_TO_PERSON = re.compile(
     r"^(?P<target>#\s?\d+|task\s*#?\d+|it|that|this(?:\s+one)?)\s*(?:->|=>|:|goes\s+to|is\s+for|for|to)\s*(?P<person>.+)$",
     re.IGNORECASE,
 )
+# "17 → @erin": a bare number needs an arrow to read as a task.
+_BARE_NUMBER_ARROW = re.compile(r"^(?P<target>\d{1,6})\s*(?:->|=>|→)\s*(?P<person>\S.*)$")
+# "put bob on the S3 cleanup": with a known person, any task words after "on the" name a task.
+_PUT_PERSON_ON = re.compile(
+    rf"^(?:put|get|add|throw)\s+(?P<person>{PERSON_WORDS})\s+on\s+(?P<target>the\s+\S.*?)\s*[?.!]*$",
+    re.IGNORECASE,
+)
 _UNASSIGN = re.compile(r"^(?:un-?assign|unassign)\b", re.IGNORECASE)
 
 
@@ -92,7 +101,15 @@ def parse_assignment(clause: str) -> ClauseResult:
         target = task_target(match.group("target"), loose_ok=False)
         if target is not None:
             return [Action(TOOL_ASSIGN, {"task_id": target.target, "assignee": "me"})]
-    match = _NUMBER_TO_PERSON.match(clause)
+    put_on = _PUT_PERSON_ON.match(clause)
+    if put_on is not None:
+        named = leading_known_person(put_on.group("person"))
+        if named is not None and named == put_on.group("person"):
+            person = person_slot(named)
+            target = task_target(put_on.group("target"), loose_ok=True)
+            if person is not None and target is not None:
+                return [Action(TOOL_ASSIGN, {"task_id": target.target, "assignee": person})]
+    match = _NUMBER_TO_PERSON.match(clause) or _BARE_NUMBER_ARROW.match(clause)
     if match:
         person_text = match.group("person")
         if not find_dates(person_text) and priority_word(person_text) is None:

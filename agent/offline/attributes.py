@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from agent.offline.dates import expand_short_days, find_dates
 from agent.offline.lexicon import PRIORITY_NAMES
-from agent.offline.slots import leading_person_end
+from agent.offline.people import known_person, leading_known_person
+from agent.offline.slots import leading_person_end, normalize_person
 from agent.offline.text import collapse
 
 _PRIO_LEVEL = (
@@ -26,7 +27,10 @@ _PRIO_LEVEL = (
 _STRONG_PRIORITY = (
     re.compile(
         rf"(?<![\w-])(?:(?:with|at|as)\s+)?(?:a\s+)?(?P<level>{_PRIO_LEVEL})[\s-]*"
-        r"(?:priority|pri|importance)(?![\w-])",
+        r"(?:priority|pri|importance)(?![\w-])"
+        # "normal priority is fine", "low pri works": the approval belongs to the priority.
+        r"(?:\s+(?:is|'s|should\s+be|would\s+be)\s+(?:fine|ok|okay|good|enough|plenty)"
+        r"|\s+(?:works|will\s+do|should\s+do))?(?![\w-])",
         re.IGNORECASE,
     ),
     re.compile(
@@ -88,6 +92,14 @@ _STRONG_ASSIGNEE = (
         r"(?:^|(?<=[\s,;]))for\s+(?P<person><@[UW][A-Z0-9]+>|@[\w][\w.\-]*|me|myself)(?![\w@>])",
         re.IGNORECASE,
     ),
+)
+# "..., @dave is on it", "... - carol will handle it": the person named owns the new task.
+_ON_IT = re.compile(
+    r"[,;(\-–—]\s*(?P<person><@[UW][A-Z0-9]+>|@[\w][\w.\-]*[\w]|[A-Za-z][\w.\-]*(?:\s+[A-Za-z][\w.\-]*)?)"
+    r"(?:\s+is|'s|\s+will|'ll|\s+can|\s+has)\s+(?:on\s+it|got\s+(?:it|this)|handl(?:e|ing)\s+(?:it|this)"
+    r"|tak(?:e|ing)\s+(?:it|this)|own(?:s|ing)?\s+(?:it|this)|cover(?:ing)?\s+(?:it|this)"
+    r"|do(?:ing)?\s+(?:it|this))(?=\s*(?:[,;.!?)]|$))",
+    re.IGNORECASE,
 )
 _WEAK_ASSIGNEE = re.compile(
     r"(?:^|(?<=[\s,;]))(?:cc\s+)?(?P<person><@[UW][A-Z0-9]+>|@[\w][\w.\-]*)(?![\w@>.\-])",
@@ -176,6 +188,10 @@ _LEADING_WORDS = (
 _FILLER = re.compile(
     r"(?<![\w'])(?:please|pls|kindly|thanks|thank\s+you|thx|if\s+you\s+can|if\s+possible"
     r"|for\s+me\s+please|real\s+quick|when\s+you\s+can"
+    # "before I forget", "so I don't forget": the person's memory, not part of the work.
+    r"|(?:before\s+i\s+forget(?:\s+(?:about\s+)?it)?|so\s+i\s+(?:don't|dont|do\s+not|won't)"
+    r"\s+forget|or\s+i'll\s+forget|while\s+i\s+(?:remember|think\s+of\s+it))"
+    r"(?=\s*(?:[,.;:!?)]|$)|\s+(?:lol|haha|pls|please|thanks|thx|due|by)\b)"
     # "when you get a sec" is politeness, not a priority.
     r"|when\s+you\s+(?:get|have)\s+(?:a\s+)?(?:chance|sec|second|minute|moment|min|time))(?![\w'])",
     re.IGNORECASE,
@@ -221,11 +237,13 @@ def extract(
     channels: frozenset[str] = frozenset(),
     weak: bool = True,
     dates: bool = True,
+    plain_for: bool = False,
 ) -> Attributes:
     """Split `text` into a title and attributes; see the module docstring.
 
-    `weak=False` keeps weak spans in the text (used when the text is a quoted title), and
-    `dates=False` leaves when-phrases alone.
+    `weak=False` keeps weak spans in the text (used when the text is a quoted title),
+    `dates=False` leaves when-phrases alone, and `plain_for` lets a plain "... for dave" at the
+    end name the assignee of a new task (see `_known_person_spans`).
     """
     text = expand_short_days(text)
     description: str | None = None
@@ -234,7 +252,7 @@ def extract(
         description = _clean_description(described.group("value"))
         text = text[: described.start()]
     attributes = Attributes(text="", description=description)
-    spans = _collect(text, channels=channels, dates=dates)
+    spans = _collect(text, channels=channels, dates=dates, plain_for=plain_for)
     spans = _without_overlaps(spans)
     taken = [span for span in spans if span.strong]
     pending = [span for span in spans if not span.strong] if weak else []
@@ -323,7 +341,7 @@ def priority_word(text: str) -> str | None:
     return None
 
 
-def _collect(text: str, *, channels: frozenset[str], dates: bool) -> list[_Span]:
+def _collect(text: str, *, channels: frozenset[str], dates: bool, plain_for: bool) -> list[_Span]:
     spans: list[_Span] = []
     tag_phrase = _TAG_PHRASE.search(text)
     if tag_phrase:
@@ -332,8 +350,15 @@ def _collect(text: str, *, channels: frozenset[str], dates: bool) -> list[_Span]
             for tag in re.split(r"\s*(?:,|\band\b|&)\s*", tag_phrase.group("tags"))
             if tag.strip().lstrip("#")
         ]
+        end = tag_phrase.end()
+        # "tag #backend, high": a priority word after the tags is the priority, not a tag.
+        if len(tags) > 1 and priority_word(tags[-1]) is not None:
+            last = re.search(r"[,&]\s*#?[\w\-]+\s*[.!]?$|\band\s+#?[\w\-]+\s*[.!]?$", text)
+            if last is not None and last.start() > tag_phrase.start("tags"):
+                tags = tags[:-1]
+                end = last.start()
         if tags:
-            spans.append(_Span(tag_phrase.start(), tag_phrase.end(), "tags", ",".join(tags), True))
+            spans.append(_Span(tag_phrase.start(), end, "tags", ",".join(tags), True))
     for match in _HASHTAG.finditer(text):
         tag = match.group("tag")
         if tag.lower() in channels:
@@ -355,10 +380,16 @@ def _collect(text: str, *, channels: frozenset[str], dates: bool) -> list[_Span]
             span = _person_span(text, match, strong=True)
             if span is not None:
                 spans.append(span)
+    for match in _ON_IT.finditer(text):
+        person = match.group("person")
+        found = leading_person_end(person) if known_person(person) else None
+        if found is not None:
+            spans.append(_Span(match.start(), match.end(), "assignee", found[0], True))
     for match in _WEAK_ASSIGNEE.finditer(text):
         span = _person_span(text, match, strong=False)
         if span is not None:
             spans.append(span)
+    spans.extend(_known_person_spans(text, plain_for=plain_for))
     if dates:
         # "after friday" is no deadline for a new task; it stays in the title.
         spans.extend(
@@ -388,6 +419,87 @@ def _priority_spans(text: str) -> list[_Span]:
         value = "urgent" if len(match.group(0)) >= 3 else "high"
         spans.append(_Span(match.start(), match.end(), "priority", value, True))
     return sorted(spans, key=lambda s: (s.start, -(s.end - s.start)))
+
+
+# A listed person named in plain words: "X for dave", "X (carol)", "X, assign carol".
+_KNOWN_PERSON_LEAD = re.compile(
+    r"(?:(?<=[\s,;(])|^)(?:(?:and\s+)?(?:re)?assign(?:ed)?(?:\s+(?:it|this|that))?(?:\s+to)?\s+"
+    r"|for\s+|\(\s*(?:for\s+|assign(?:ed)?\s+(?:to\s+)?)?)",
+    re.IGNORECASE,
+)
+_PERSON_END = re.compile(r"\s*(?:[,;:.!?)\-–—]|$)")
+
+
+# "X, for dave", "X - it's for erin", "(for carol)": the "for" plainly names the assignee.
+_MARKED_FOR = re.compile(
+    r"(?:[,;(\-–—]|\b(?:it's|its|it\s+is|this\s+is|that's|that\s+is|this's)|^)\s*$", re.IGNORECASE
+)
+# Work done for someone rather than by them: "buy a birthday card for dave".
+_BENEFICIARY_VERBS = frozenset(
+    {
+        "buy",
+        "get",
+        "order",
+        "bake",
+        "make",
+        "pick",
+        "grab",
+        "book",
+        "send",
+        "bring",
+        "print",
+        "wrap",
+        "find",
+        "reserve",
+        "plan",
+        "organize",
+        "organise",
+        "throw",
+        "arrange",
+        "cook",
+        "prepare",
+        "prep",
+        "sign",
+        "write",
+        "draft",
+        "host",
+        "schedule",
+    }
+)
+
+
+def _known_person_spans(text: str, *, plain_for: bool) -> list[_Span]:
+    """Strong spans for a listed person after "for", "assign" or in parentheses.
+
+    Only a mention, an @handle or a person the prompt listed counts (see `people`), and the name
+    must close its phrase ("for dave, due friday", "(carol)"), so "a task for bob to X" and "notes
+    for dave's review" are left to the other readers.
+    """
+    spans: list[_Span] = []
+    for match in _KNOWN_PERSON_LEAD.finditer(text):
+        person = leading_known_person(text[match.end() :])
+        if person is None:
+            continue
+        if match.group(0).lower().startswith("for") and not _MARKED_FOR.search(
+            text[: match.start()]
+        ):
+            # A plain "... for dave" may name who the work is for ("buy a card for dave"):
+            # only a create reads it as the assignee, and not after a verb of buying or making.
+            first = text.split()[0].lower() if text.split() else ""
+            if not plain_for or first in _BENEFICIARY_VERBS:
+                continue
+        end = match.end() + len(text[match.end() :]) - len(text[match.end() :].lstrip())
+        end += len(person)
+        closing = _PERSON_END.match(text, end)
+        if closing is None:
+            continue
+        if match.group(0).startswith("("):
+            if not text[end:].lstrip().startswith(")"):
+                continue
+            end = text.index(")", end) + 1
+        value = normalize_person(person) or person
+        spans.append(_Span(match.start(), end, "assignee", value, True))
+    return spans
 
 
 def _person_span(text: str, match: re.Match[str], *, strong: bool) -> _Span | None:

@@ -19,7 +19,8 @@ from agent.offline import chat
 from agent.offline.actions import Action, ClauseResult, Reply, ReplyKind
 from agent.offline.attributes import Attributes, capitalize, extract, find_priority
 from agent.offline.dates import find_dates
-from agent.offline.lexicon import IMPERATIVE_VERBS, UNRESOLVABLE_PEOPLE
+from agent.offline.lexicon import IMPERATIVE_VERBS, NAME_STOPWORDS, UNRESOLVABLE_PEOPLE
+from agent.offline.people import PERSON_WORDS, leading_known_person
 from agent.offline.plan import TOOL_CREATE
 from agent.offline.slots import leading_person_end, normalize_person
 from agent.offline.text import collapse
@@ -39,7 +40,8 @@ _PLURAL_HINT = re.compile(
     re.IGNORECASE,
 )
 _HEADER = re.compile(
-    rf"^(?P<verb>add|create|make|new|log|open|put\s+in|put|set\s+up|jot\s+down|note\s+down|write\s+down"
+    # "ad a tsk to ...": "ad" is "add" only before "a task".
+    rf"^(?P<verb>add|ad(?=\s+(?:a|an|another|new)\s+(?:tasks?|todos?|reminders?)\b)|create|make|new|log|open|put\s+in|put|set\s+up|jot\s+down|note\s+down|write\s+down"
     rf"|(?:i|we)\s+need|need"
     rf"|track|capture|record|file|schedule|queue\s+up|stick|start|raise|enter|insert|throw\s+in)"
     rf"(?![\w'])\s*(?P<quantity>(?:{_QUANTITY}\s+)*)(?P<noun>{_NOUN}(?![\w'])(?:\s+(?:item|list))?)?",
@@ -172,7 +174,13 @@ def parse_create(clause: str, *, channels: frozenset[str]) -> ClauseResult:
 
 def parse_delegation(clause: str, *, channels: frozenset[str]) -> ClauseResult:
     """Read "<@U02> please X", "ask bob to X", "bob needs to X" or "I need to X" as a create."""
-    for parser in (_parse_mention_lead, _parse_self_todo, _parse_ask, _parse_modal):
+    for parser in (
+        _parse_mention_lead,
+        _parse_self_todo,
+        _parse_ask,
+        _parse_modal,
+        _parse_person_to,
+    ):
         result = parser(clause, channels)
         if result is not None:
             return result
@@ -275,6 +283,9 @@ def _parse_priority_prefix(clause: str, channels: frozenset[str]) -> ClauseResul
         return None
     level = find_priority(match.group("level"))
     inner = parse_create(match.group("title"), channels=channels)
+    if inner is None and match.re is _PRIORITY_PREFIX:
+        # "URGENT: dave to expand the db volume" is a delegation with a priority.
+        inner = parse_delegation(match.group("title"), channels=channels)
     if isinstance(inner, list) and inner and match.re is _PRIORITY_PREFIX:
         # "urgent - need a task to rotate the keys": the rest is a create of its own.
         return [_with_priority(action, level) for action in inner]
@@ -519,6 +530,32 @@ def _parse_modal(clause: str, channels: frozenset[str]) -> ClauseResult:
     return _actions_for(_extract_title(title, channels), person=person, colon=False)
 
 
+_PERSON_TO = re.compile(rf"^(?P<person>{PERSON_WORDS})\s+to\s+(?P<title>.+)$", re.DOTALL)
+
+
+def _parse_person_to(clause: str, channels: frozenset[str]) -> ClauseResult:
+    """ "dave to expand the prod db volume": a listed person, "to" and work is their task."""
+    match = _PERSON_TO.match(clause)
+    if match is None:
+        return None
+    person = leading_known_person(match.group("person"))
+    if person is None or person != match.group("person"):
+        return None
+    title = match.group("title").strip()
+    first = title.split()[0]
+    if first.lower() not in IMPERATIVE_VERBS and (
+        not first.isalpha() or first.lower() in NAME_STOPWORDS or first.lower() in _NOT_VERBS
+    ):
+        return None
+    return _actions_for(_extract_title(title, channels), person=person, colon=False)
+
+
+# Words after "dave to ..." that show it is no instruction ("dave to the rescue", "bob to me").
+_NOT_VERBS = frozenset(
+    {"me", "him", "her", "them", "us", "you", "my", "his", "their", "our", "your", "this", "all"}
+)
+
+
 def _parse_self_todo(clause: str, channels: frozenset[str]) -> ClauseResult:
     match = _SELF_TODO.match(clause)
     if match is None:
@@ -534,7 +571,7 @@ def _extract_title(
     if quoted and not text[: quoted.start()].strip(" :-–—") and len(_QUOTED.findall(text)) == 1:
         # A quoted title is taken as written; only what follows the quotes is read for details.
         title = (quoted.group("title") or quoted.group("single") or "").strip()
-        attributes = extract(text[quoted.end() :], channels=channels)
+        attributes = extract(text[quoted.end() :], channels=channels, plain_for=True)
         attributes.text = collapse(title)
         return [attributes]
     several = _several_quoted(text, channels)
@@ -543,8 +580,10 @@ def _extract_title(
     if split_items:
         items = _split_items(text, listed=listed)
         if len(items) > 1:
-            return [_split_aside(extract(item, channels=channels)) for item in items]
-    return [_split_aside(extract(text, channels=channels))]
+            return [
+                _split_aside(extract(item, channels=channels, plain_for=True)) for item in items
+            ]
+    return [_split_aside(extract(text, channels=channels, plain_for=True))]
 
 
 _QUOTED_LIST = re.compile(
@@ -576,7 +615,10 @@ def _several_quoted(text: str, channels: frozenset[str]) -> list[Attributes]:
 _ASIDE = re.compile(
     r"\s*(?:,|;|\s-+|\s–|\s—)\s+(?P<aside>(?:it|it's|its|they|they're|they've|we|we're|we've"
     r"|i'm|i've|this|that's|there's|which|since|because|cause|cuz|coz|as\s+it|as\s+we|so\s+that"
-    r"|otherwise|apparently|turns\s+out|still)(?![\w'])[^,;]*)$",
+    r"|otherwise|apparently|turns\s+out|still"
+    # "..., disk is at 91%": a short subject and "is" is a remark about the work.
+    r"|(?:the\s+|our\s+|my\s+)?[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?\s+(?:is|are|was|were|keeps)(?=\s))"
+    r"(?![\w'])[^,;]*)$",
     re.IGNORECASE,
 )
 _ASIDE_CHATTER = re.compile(r"[\s,.!]+(?:lol|lmao|haha|ugh|sigh|fyi)[\s.!]*$", re.IGNORECASE)

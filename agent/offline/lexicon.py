@@ -121,6 +121,8 @@ TYPOS: dict[str, str] = {
     "craete": "create",
     "crete": "create",
     "udpate": "update",
+    "reveiw": "review",
+    "reivew": "review",
     "upadte": "update",
     "updte": "update",
     "resched": "reschedule",

@@ -24,6 +24,7 @@ from agent.offline.actions import Action, ClauseResult
 from agent.offline.attributes import find_priority
 from agent.offline.dates import find_dates
 from agent.offline.lexicon import IMPERATIVE_VERBS, NAME_STOPWORDS, NUMBER_WORDS, STATUS_WORDS
+from agent.offline.people import PERSON_WORDS, known_person
 from agent.offline.plan import TOOL_LIST
 from agent.offline.slots import person_slot, title_ref
 
@@ -49,7 +50,7 @@ _DOMAIN = re.compile(
     r"|open|done|finished|completed|closed|cancel(?:l)?ed|in\s+progress|priority|urgent"
     r"|important|stuff|things|anything|everything|created|made|opened|added|my\s+day"
     r"|have\s+(?:today|tomorrow|this\s+week)|on\s+(?:my|his|her)|up\s+next|next\s+up|doing"
-    r"|reminders?|deadlines?|busy|p[0-4]s|my\s+week|my\s+day|need\s+to\s+do|have\s+to\s+do|to\s+do|finish|complete|close|assign|assigned|give|gave|create"
+    r"|on\s+the\s+hook|responsible\s+for|in\s+charge\s+of|reminders?|deadlines?|busy|p[0-4]s|my\s+week|my\s+day|need\s+to\s+do|have\s+to\s+do|to\s+do|finish|complete|close|assign|assigned|give|gave|create"
     r"|hand|handed|delegate|delegated|ask(?:ed)?\s+me\s+to|want(?:ed)?\s+me\s+to)\b",
     re.IGNORECASE,
 )
@@ -94,7 +95,8 @@ _CREATOR_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _ASSIGNED_TO = re.compile(
-    r"\b(?:assigned\s+to|for|to|owned\s+by|belonging\s+to|given\s+to|handed\s+to|on)\s+"
+    r"\b(?:assigned\s+to|for|to|owned\s+by|belonging\s+to|given\s+to|handed\s+to|on"
+    r"|(?:sitting|stuck|parked|lying|left)\s+with)\s+"
     r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*(?:\s+(?-i:[A-Z])[\w'.\-]*)?)",
     re.IGNORECASE,
 )
@@ -289,6 +291,7 @@ _NON_PEOPLE = frozenset(
         "any",
         "let",
         "show",
+        "right",
     }
 )
 
@@ -303,12 +306,30 @@ _SEARCH = re.compile(
 )
 
 
+# "what does bob have?", "what's erin got on her plate": what a person holds is their tasks.
+_HOLDS_QUESTION = re.compile(
+    r"^what(?:'s|s|\s+is|\s+does|\s+do|\s+has|\s+have)\s+(?P<person>"
+    + PERSON_WORDS
+    + r")\s+(?:got|have|has|own|owns)(?:\s+(?:left|going\s+on|open|now|today|this\s+week|atm"
+    r"|on\s+(?:his|her|their|my)\s+(?:plate|list|desk)))*\s*[?!.]*$",
+    re.IGNORECASE,
+)
+
+
+def _holds_question(text: str) -> bool:
+    match = _HOLDS_QUESTION.match(text)
+    if match is None:
+        return False
+    person = match.group("person")
+    return person.lower() == "i" or known_person(person)
+
+
 def looks_like_list(clause: str) -> bool:
     """Whether a clause asks to see tasks (a question or "show ..." about tasks)."""
     stripped = clause.strip()
     if not stripped:
         return False
-    if _SEARCH.match(stripped):
+    if _SEARCH.match(stripped) or _holds_question(stripped):
         return True
     asks = bool(_ASK.match(stripped)) or stripped.endswith("?")
     if asks and _DOMAIN.search(stripped):
@@ -333,6 +354,13 @@ def parse_list(clause: str) -> ClauseResult:
         r"\b(show|give|tell|get|send|find|let|remind|list)\s+me\b", r"\1", text, flags=re.I
     )
     text = re.sub(r"\b[pP]([0-4])s\b", r"p\1 tasks", text)
+    # "what am I on the hook for", "what is carol in charge of": what someone holds.
+    text = re.sub(
+        r"\b(?:on\s+the\s+hook\s+for|responsible\s+for|in\s+charge\s+of)(?=\s*(?:[?!.]|right\s+now|now|$))",
+        "working on",
+        text,
+        flags=re.IGNORECASE,
+    )
     text = re.sub(r"\bmy\s+(day|week)\b", r"my tasks this \1", text, flags=re.IGNORECASE)
     args: dict[str, object] = {}
     searched = _SEARCH.match(text)
@@ -394,6 +422,11 @@ def _people(text: str, args: dict[str, object]) -> None:
             raw = match.group("person")
             if pattern is _POSSESSIVE and raw.lower() in {"what", "who", "today", "week", "let"}:
                 continue
+            if pattern is _ON_PLATE and re.match(
+                r"on\s+(?:his|her|their|my|our|your)\b", match.group(0), re.IGNORECASE
+            ):
+                # "on his plate" names nobody; the person is elsewhere in the question.
+                continue
             person = _person(raw)
             if person is not None:
                 args["assignee"] = person
@@ -402,7 +435,17 @@ def _people(text: str, args: dict[str, object]) -> None:
         args["assignee"] = "me"
 
 
+# "what did bob want me to finish": work someone asked for is work not yet done.
+_ASKED_TO_FINISH = re.compile(
+    r"\b(?:want|wants|wanted|ask|asks|asked|need|needs|needed|expect|expects|expected)\s+"
+    r"(?:me|us|him|her|them|<@[UW][A-Z0-9]+>|@[\w.\-]+)\s+to\s+(?:finish|complete|close|get\s+done"
+    r"|wrap\s+up)\b",
+    re.IGNORECASE,
+)
+
+
 def _status(text: str, args: dict[str, object]) -> None:
+    text = _ASKED_TO_FINISH.sub(" ", text)
     for pattern, status in _STATUS:
         if pattern.search(text):
             if status == "open" and re.search(r"\bopened\s+by\b", text, re.IGNORECASE):
@@ -436,7 +479,8 @@ def _dates(text: str, args: dict[str, object]) -> None:
 
 _QUERY_TRAILING = re.compile(
     r"\s+(?:tasks?|todos?|items?|ones?|stuff|things|please|pls|for\s+me|again|right\s+now|now"
-    r"|assigned\s+to\s+\S+|this\s+week|today|tomorrow)$",
+    r"|assigned\s+to\s+\S+|this\s+week|today|tomorrow|somewhere|anywhere|already|yet|at\s+all"
+    r"|in\s+(?:here|there|the\s+system|the\s+tracker))$",
     re.IGNORECASE,
 )
 
@@ -454,7 +498,7 @@ def _query(text: str, args: dict[str, object]) -> None:
                 continue
             if (
                 pattern is _QUERY[0]
-                and match.group(0).lower().lstrip().startswith(("for ", "to ", "on "))
+                and match.group(0).lower().lstrip().startswith(("for ", "to ", "on ", "with "))
                 and _is_person_word(query)
                 and "assignee" in args
             ):
@@ -466,7 +510,7 @@ def _query(text: str, args: dict[str, object]) -> None:
 def _clean_query(raw: str) -> str | None:
     query = raw.strip()
     # "high priority tasks for bob": what comes before the noun is a filter, not words to find.
-    noun = re.search(r"\b(?:tasks?|todos?|to-dos?|items?)\b", query, re.IGNORECASE)
+    noun = re.search(r"\b(?:tasks?|todos?|to-dos?|items?|tickets?)\b", query, re.IGNORECASE)
     if noun is not None:
         query = query[: noun.start()].strip()
     previous = None

@@ -142,7 +142,8 @@ def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         # Another model (earlier in a fallback chain) already acted in this turn: report what
         # happened rather than run the plan a second time.
         return _text(_final_reply(messages, turn, plan=[]))
-    step = _next_step(plan, window, tools, n=len(messages))
+    listed = _listed_before(messages[: turn.start])
+    step = _next_step(plan, window, tools, n=len(messages), listed=listed)
     if step is not None:
         return ModelResponse(parts=[step])
     reply = _final_reply(messages, turn, plan=plan)
@@ -168,7 +169,12 @@ def _effective_prompt(messages: Sequence[ModelMessage], turn: _Turn) -> str:
 
 
 def _next_step(
-    plan: Sequence[PlannedCall], window: Sequence[ModelMessage], tools: set[str], *, n: int
+    plan: Sequence[PlannedCall],
+    window: Sequence[ModelMessage],
+    tools: set[str],
+    *,
+    n: int,
+    listed: Sequence[summary.Json] = (),
 ) -> ToolCallPart | None:
     """The next tool call of the plan, or None when the plan is done."""
     steps = _steps(window)
@@ -196,11 +202,48 @@ def _next_step(
             # The same words were looked up earlier in this turn: reuse the answer.
             args = {**call.args, "task_id": known.task_id}
             return ToolCallPart(call.tool, _json_args(args), f"offline-{n}-call-{index}")
+        shown = _among_listed(ref.text, listed) if known is None else None
+        if shown is not None:
+            # Right after a list, "the catering one" is the listed task with that word.
+            args = {**call.args, "task_id": shown}
+            return ToolCallPart(call.tool, _json_args(args), f"offline-{n}-call-{index}")
         if known is None and TOOL_LIST in tools:
             lookup = _lookup_for(call)
             return ToolCallPart(TOOL_LIST, lookup.args(), f"offline-{n}-lookup-{index}")
         index += 1
     return None
+
+
+def _listed_before(messages: Sequence[ModelMessage]) -> list[summary.Json]:
+    """The tasks the last result before this turn listed, when that result was a list."""
+    for message in reversed(messages):
+        if not isinstance(message, ModelRequest):
+            continue
+        for part in reversed(message.parts):
+            if not isinstance(part, ToolReturnPart) or "-lookup-" in part.tool_call_id:
+                continue
+            result = _result(part)
+            if result is None or not result.get("ok"):
+                continue
+            return summary.task_cards(result) if "tasks" in result else []
+    return []
+
+
+def _among_listed(text: str, listed: Sequence[summary.Json]) -> int | None:
+    """The one listed task whose title holds every word of `text` (as a word start), if any."""
+    wanted = _WORD.findall(text.lower())
+    if not wanted or not listed:
+        return None
+    hits = [
+        card
+        for card in listed
+        if all(
+            any(word.startswith(want) for word in _WORD.findall(str(card.get("title", "")).lower()))
+            for want in wanted
+        )
+    ]
+    task_id = hits[0].get("id") if len(hits) == 1 else None
+    return task_id if isinstance(task_id, int) else None
 
 
 def _lookup_for(call: PlannedCall) -> _Lookup:

@@ -44,6 +44,7 @@ from agent.offline.create import (
     without_priority_prefix,
 )
 from agent.offline.listing import looks_like_list, parse_list
+from agent.offline.people import using_people
 from agent.offline.plan import (
     TOOL_ASSIGN,
     TOOL_CREATE,
@@ -86,7 +87,7 @@ _INTERJECTION = re.compile(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|k|so|oh|um+|uh+|er+|btw|also|and|then|plus|actually|wait"
     r"|hmm+|alright|right|great|cool|thanks|thank\s+you|no(?!\s+(?:rush|hurry|pressure)\b)|nope|sorry|oops|ah|ahh|well|quick"
     r"|quick\s+one|one\s+more\s+thing|one\s+more|another\s+one|oh\s+and|and\s+also|taskpilot"
-    r"|@taskpilot|bot|instead|sure|yes|yeah|yep|good\s+morning|morning"
+    r"|@taskpilot|bot|taskbot|@taskbot|task\s+bot|task\s+pilot|instead|sure|yes|yeah|yep|good\s+morning|morning"
     r"|lol|ugh|hey\s+there|hi\s+there|dear\s+taskpilot|fyi|update:|correction:)(?![\w'])[\s,!.:;-]*)+",
     re.IGNORECASE,
 )
@@ -100,6 +101,16 @@ _MODIFIER_NOISE = re.compile(
     r"|change\s+it\s+to|it's|it\s+is|it\s+should\s+be|should\s+be|oh|and|no|wait|sorry|let's\s+say"
     r"|lets\s+say|say|better|please|pls|just|then|now|really|though|tho|at\s+all)\b",
     re.IGNORECASE,
+)
+_DEADLINE_REMARK = re.compile(
+    r"^(?:(?:it|this|that|this\s+one)?\s*(?:needs|has|must|should|'s\s+got|has\s+got)\s+(?:to\s+)?be"
+    r"\s+(?:done|finished|completed|ready|shipped|sorted|wrapped\s+up)"
+    # "need it by dec 4", "we'd like this done before friday", "needed by monday".
+    r"|(?:i|we)?\s*(?:need|want|'d\s+like|would\s+like)\s+(?:it|this|that|them|these)"
+    r"(?:\s+(?:done|finished|completed|ready|back|in|sorted|wrapped\s+up|shipped))?"
+    r"|(?:it's|it\s+is|it|this\s+is|that's)?\s*needed)"
+    r"\s+(?P<rest>(?:by|before|on|for|no\s+later\s+than)\b\S*.*)$",
+    re.IGNORECASE | re.DOTALL,
 )
 _CHECK_OFF = re.compile(r"^(check|tick|cross|knock)\s+(.+?)\s+off$", re.IGNORECASE)
 _SINGLE_TASK_QUESTION = re.compile(
@@ -125,7 +136,8 @@ def parse_message(text: str, *, context: ConversationContext) -> ParseResult:
     Never raises: an internal error becomes a reply asking the person to rephrase.
     """
     try:
-        return _parse(text, context)
+        with using_people(context.people):
+            return _parse(text, context)
     except Exception:  # A parser bug must not take the turn down; the person can rephrase.
         logger.exception("offline parser failed")
         return ParseResult(calls=(), reply=chat.UNKNOWN)
@@ -243,6 +255,9 @@ _REASON = re.compile(
 # An aside after a comma, a dash or a colon that closes the message.
 _TRAILING_ASIDE = re.compile(r"\s*(?:,|\s-+|\s–|\s—|:)\s+[^,–—:]*$", re.DOTALL)
 _TASK_NUMBER = re.compile(r"(?:#|\btask\s+#?)(\d{1,6})\b", re.IGNORECASE)
+_LEADING_NUMBER_SUBJECT = re.compile(
+    r"^\s*(\d{1,6})\s+(?:is|was|has|had|keeps|still|isn't|wasn't|'s|needs|got)\b", re.IGNORECASE
+)
 
 
 def _without_asides(
@@ -263,6 +278,9 @@ def _without_asides(
     # "#12 isn't that important anymore, make it low".
     head, separator, tail = message.partition(",")
     numbers = _TASK_NUMBER.findall(head)
+    if not numbers and (lead := _LEADING_NUMBER_SUBJECT.match(head)):
+        # "19 is blocking the release, make it urgent": a bare number as the subject.
+        numbers = [lead.group(1)]
     if separator and tail.strip() and len(set(numbers)) == 1:
         pointed = replace(
             context,
@@ -342,6 +360,8 @@ def _sentences(text: str) -> list[str]:
 def _parse_segment(segment: str, state: _State, channels: frozenset[str]) -> None:
     """Parse one segment, splitting it on "and"/"then" only where a new command starts."""
     pieces = _soft_split(segment, channels)
+    if len(pieces) > 1 and _reads_whole(segment, pieces[0], channels):
+        pieces = [segment]
     previous_colon = bool(state.actions) and state.actions[-1].colon_title
     for index, piece in enumerate(pieces):
         result = _parse_clause(piece, channels, list_mode=state.list_mode)
@@ -349,6 +369,22 @@ def _parse_segment(segment: str, state: _State, channels: frozenset[str]) -> Non
             _append_to_title(state, piece)
             continue
         _record(result, state)
+
+
+def _reads_whole(segment: str, first: str, channels: frozenset[str]) -> bool:
+    """Whether a segment is one change to numbered tasks whose first piece means nothing alone.
+
+    "#4 and #5 are both done" and "take 14 off my plate and give it to bob" read as a whole.
+    """
+    alone = _parse_clause(first, channels, list_mode=False, strict=True)
+    if isinstance(alone, list) and any(action.tool != TOOL_LIST for action in alone):
+        return False
+    whole = _parse_clause(segment, channels, list_mode=False, strict=True)
+    return (
+        isinstance(whole, list)
+        and bool(whole)
+        and all(isinstance(action.args.get("task_id"), int) for action in whole)
+    )
 
 
 def _soft_split(segment: str, channels: frozenset[str]) -> list[str]:
@@ -428,6 +464,12 @@ def _parse_clause(
         return Reply(others, ReplyKind.CHAT)
     if _SINGLE_TASK_QUESTION.match(text):
         return Reply(chat.SINGLE_TASK, ReplyKind.CLARIFY)
+    deadline = _DEADLINE_REMARK.match(text)
+    if deadline is not None:
+        # "needs to be done by thursday 2pm" after a new task gives it a deadline.
+        refined = _parse_modifier(deadline.group("rest"), channels)
+        if refined is not None:
+            return refined
     for reader in (
         lambda: parse_create(text, channels=channels),
         lambda: parse_update(text),
@@ -527,9 +569,19 @@ def _parse_modifier(text: str, channels: frozenset[str]) -> ClauseResult:
     if fields:
         actions.append(Action(TOOL_UPDATE, {"task_id": Pronoun.IT, **fields}))
     if attributes.assignee:
-        actions.append(
-            Action(TOOL_ASSIGN, {"task_id": Pronoun.IT, "assignee": attributes.assignee})
-        )
+        assign = Action(TOOL_ASSIGN, {"task_id": Pronoun.IT, "assignee": attributes.assignee})
+        # "it's for erin, due friday": the changes go out in the order they were said.
+        lowered = text.lower()
+        person_at = lowered.find(attributes.assignee.lower())
+        others_at = [
+            at
+            for value in (attributes.due, attributes.priority)
+            if value and (at := lowered.find(value.lower())) >= 0
+        ]
+        if person_at >= 0 and others_at and person_at < min(others_at):
+            actions.insert(0, assign)
+        else:
+            actions.append(assign)
     return actions or None
 
 
@@ -600,6 +652,11 @@ def _merge_into_previous(action: Action, state: _State) -> bool:
         return False
     if action.tool == TOOL_UPDATE and previous.tool == TOOL_UPDATE:
         merged = {**previous.args, **{k: v for k, v in action.args.items() if k != "task_id"}}
+        if "tags" in previous.args and "tags" in action.args:
+            # "tag 27 with #sales and #enablement": the second tag adds to the first.
+            combined = [str(tag) for tag in as_list(previous.args["tags"])]
+            combined.extend(str(t) for t in as_list(action.args["tags"]) if str(t) not in combined)
+            merged["tags"] = combined
         state.actions[-1] = replace(previous, args=merged)
         return True
     state.actions.append(replace(action, args={**action.args, "task_id": previous_id}))

@@ -155,6 +155,24 @@ def parse_target(text: str) -> TargetMatch | None:
     return TargetMatch(ref, explicit)
 
 
+# Shorthand in a lookup matches no title word ("dentist appt" vs "Dentist appointment"): the
+# lookup searches for the word it stands for.
+_LOOKUP_ABBREVIATIONS = {
+    "appt": "appointment",
+    "appts": "appointment",
+    "mtg": "meeting",
+    "mtgs": "meeting",
+    "mgmt": "management",
+    "msg": "message",
+    "docs": "doc",
+    "prez": "presentation",
+    "pres": "presentation",
+    "eng": "engineering",
+    "reqs": "requirement",
+    "certs": "cert",
+}
+
+
 def title_ref(text: str) -> TitleRef | None:
     """Words of a title as a lookup: lower case, without articles or the word "task"."""
     cleaned = text.strip().strip(".,;:!?\"'()").strip()
@@ -164,7 +182,7 @@ def title_ref(text: str) -> TitleRef | None:
         previous = cleaned
         cleaned = _REF_LEADING.sub("", cleaned)
         cleaned = _REF_TRAILING.sub("", cleaned).strip().strip("\"'")
-    words = cleaned.lower().split()
+    words = [_LOOKUP_ABBREVIATIONS.get(word, word) for word in cleaned.lower().split()]
     if not words or len(words) > 8:
         return None
     if all(word in NAME_STOPWORDS or word in PRONOUN_TARGETS for word in words):

@@ -48,6 +48,8 @@ _DONE_VERBS = (
     "closed",
     "close out",
     "closed out",
+    "closing",
+    "closing out",
     "resolve",
     "resolved",
     "check off",
@@ -99,6 +101,8 @@ _REOPEN_VERBS = (
     "reopen",
     "re-open",
     "re open",
+    "reopening",
+    "re-opening",
     "reopened",
     "unclose",
     "uncomplete",
@@ -143,6 +147,8 @@ _CANCEL_VERBS = (
     "cancel",
     "cancelled",
     "canceled",
+    "cancelling",
+    "canceling",
     "drop",
     "dropped",
     "scrap",
@@ -352,8 +358,56 @@ class _Changes:
         return not self.fields and self.assignee is None
 
 
+# Ways of saying "give X to Y" that the readers below know in their plain form.
+_REPHRASINGS = (
+    # "hand 12 off to bob", "pass #3 over to carol" -> "hand 12 to bob".
+    (
+        re.compile(
+            r"^(?P<verb>hand|pass|palm|shift|move)\s+(?P<target>.+?)\s+(?:off|over)\s+to\s+", re.I
+        ),
+        r"\g<verb> \g<target> to ",
+    ),
+    # "take 14 off my plate and give it to bob" -> "give 14 to bob".
+    (
+        re.compile(
+            r"^(?:take|get|move)\s+(?P<target>.+?)\s+off\s+(?:my|his|her|their|your)\s+"
+            r"(?:plate|list|desk|hands)\s*,?\s*(?:and\s+)?(?P<verb>give|hand|pass|assign|move)"
+            r"\s+(?:it|that|them)\s+(?:over\s+)?to\s+",
+            re.I,
+        ),
+        r"\g<verb> \g<target> to ",
+    ),
+    # "reassign task 9 from bob to dave" -> "reassign task 9 to dave".
+    (
+        re.compile(
+            r"^(?P<head>(?:re)?assign|move|give|hand|transfer|switch)\s+(?P<target>.+?)\s+from\s+"
+            r"(?:<@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'\-]*(?:\s+[A-Za-z][\w'\-]*)?|me)\s+"
+            r"(?=(?:over\s+)?to\s)",
+            re.I,
+        ),
+        r"\g<head> \g<target> ",
+    ),
+    # "... going forward", "... from now on": no part of the change.
+    (
+        re.compile(
+            r"\s*,?\s+(?:going\s+forward|moving\s+forward|from\s+now\s+on|for\s+now"
+            r"|from\s+here\s+on(?:\s+out)?)\s*[.!]*$",
+            re.I,
+        ),
+        "",
+    ),
+)
+
+
+def _rephrase(clause: str) -> str:
+    for pattern, replacement in _REPHRASINGS:
+        clause = pattern.sub(replacement, clause, count=1)
+    return clause
+
+
 def parse_update(clause: str) -> ClauseResult:
     """Read a clause as an update, an assignment or a deletion of an existing task."""
+    clause = _rephrase(clause)
     for parser in (parse_delete, parse_edit, parse_assignment):
         result = parser(clause)
         if result is not None:
@@ -419,7 +473,7 @@ def _subject_change(clause: str) -> ClauseResult:
     )
     # "#10 is actually urgent": an adverb after the linking verb changes nothing.
     text = re.sub(
-        r"\b(is|are|'s|should\s+be)\s+(?:actually|really|definitely|officially|now|also)\s+",
+        r"\b(is|are|'s|should\s+be)\s+(?:actually|really|definitely|officially|now|also|both|all)\s+",
         r"\1 ",
         text,
         flags=re.I,
@@ -448,6 +502,10 @@ def _subject_change(clause: str) -> ClauseResult:
         linked = linked or _LINKING_AFTER.match(" is")
     if BULK.match(target_text.strip()):
         return Reply(chat.BULK_UPDATE, ReplyKind.CLARIFY)
+    numbers = several_numbers(target_text)
+    if numbers and linked:
+        # "#4 and #5 are both done": one change per task.
+        return [action for number in numbers for action in _actions(number, changes)]
     loose_ok = bool(linked) and bool(DETERMINERS.match(target_text.strip()))
     target = task_target(target_text, loose_ok=loose_ok, empty_is_it=False)
     if target is None:
@@ -501,6 +559,11 @@ _PERSON_TAIL = re.compile(
 _CONNECTOR_TAIL = re.compile(r"(?:\s*,|\s+and|\s+&|\s+plus|\s+also)\s*$", re.IGNORECASE)
 
 
+_DEADLINE_MODAL = re.compile(
+    r"\s+(?:needs|need|has|have|must|should|'s\s+got|has\s+got|got)\s+(?:to\s+)?be\s*$", re.I
+)
+
+
 def _peel(text: str, *, assign_capable: bool) -> tuple[_Changes, str]:
     """Take changes off the end of `text`; return them and what is left (the target)."""
     changes = _Changes()
@@ -519,6 +582,11 @@ def _peel_one(text: str, changes: _Changes, *, assign_capable: bool) -> str | No
     if not lowered:
         return None
     status = _STATUS_TAIL.search(text)
+    if status and "due" in changes.fields:
+        # "#4 needs to be done by friday": a deadline, not a change of status.
+        modal = _DEADLINE_MODAL.search(text[: status.start()])
+        if modal is not None:
+            return text[: modal.start()]
     if status:
         word = " ".join(status.group("status").lower().split())
         value = STATUS_WORDS.get(word, "open" if word in {"open", "opened"} else None)

@@ -453,3 +453,28 @@ def test_calls_of_another_model_are_reported_not_repeated() -> None:
     response = respond(messages, info)
     assert [part.part_kind for part in response.parts] == ["text"]
     assert response.text == "Created #4 “Buy milk”."
+
+
+def test_a_task_named_right_after_a_list_is_the_listed_one(board: Board) -> None:
+    board.add("Book the offsite venue", assignee="U01", assignee_name="Alice Chen")
+    board.add("Sort out offsite catering", assignee="U01", assignee_name="Alice Chen")
+    board.add("Renew the catering contract", assignee="U01", assignee_name="Alice Chen")
+    agent = build_agent(board)
+    listed = run(agent, "show me the tasks about the offsite")
+    follow_up = run(agent, "mark the catering one done", history=listed.all_messages())
+    # Two tasks mention catering, but only one was just listed: no second lookup.
+    assert tool_calls(follow_up.new_messages()) == [
+        ("update_task", {"task_id": 2, "status": "done"})
+    ]
+
+
+def test_words_matching_no_listed_task_are_looked_up(board: Board) -> None:
+    board.add("Book the offsite venue", assignee="U01", assignee_name="Alice Chen")
+    board.add("Renew the zoom licenses", assignee="U01", assignee_name="Alice Chen")
+    agent = build_agent(board)
+    listed = run(agent, "show me the tasks about the offsite")
+    follow_up = run(agent, "mark the zoom task done", history=listed.all_messages())
+    assert tool_calls(follow_up.new_messages()) == [
+        ("list_tasks", {"query": "zoom"}),
+        ("update_task", {"task_id": 2, "status": "done"}),
+    ]

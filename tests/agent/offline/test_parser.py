@@ -858,3 +858,399 @@ def test_questions_for_the_channel_are_not_commands(text: str) -> None:
 )
 def test_several_quoted_titles_are_several_tasks(text: str, expected: list[Call]) -> None:
     assert parse(text) == expected
+
+
+TEAM = ConversationContext(
+    people=frozenset(
+        {"alice", "alice chen", "bob", "bob ortiz", "carol", "carol diaz", "dave", "dave kim"}
+    )
+)
+TEAM_AFTER_TASK_7 = ConversationContext(recent_task_ids=(7,), people=TEAM.people)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "add a task to patch the vpn boxes for dave, due friday",
+            [
+                (
+                    "create_task",
+                    {"title": "Patch the vpn boxes", "assignee": "dave", "due": "friday"},
+                )
+            ],
+        ),
+        (
+            "new task: rotate the api keys (carol)",
+            [("create_task", {"title": "Rotate the api keys", "assignee": "carol"})],
+        ),
+        (
+            "todo: clean up the flaky tests, assign bob, high",
+            [
+                (
+                    "create_task",
+                    {"title": "Clean up the flaky tests", "assignee": "bob", "priority": "high"},
+                )
+            ],
+        ),
+        (
+            "add task: fix the login page - it's for Alice",
+            [("create_task", {"title": "Fix the login page", "assignee": "Alice"})],
+        ),
+    ],
+)
+def test_a_listed_person_in_plain_words_is_the_assignee(text: str, expected: list[Call]) -> None:
+    assert parse(text, TEAM) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "add a task to patch the vpn boxes for dave, due friday",
+        "new task: rotate the api keys (carol)",
+    ],
+)
+def test_plain_names_need_the_workspace_people(text: str) -> None:
+    assert all("assignee" not in args for _, args in parse(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("new todo: buy a birthday card for dave", "Buy a birthday card for dave"),
+        ("add a task to order flowers for carol", "Order flowers for carol"),
+        ("add a task for the budget review for dave's team", "The budget review for dave's team"),
+    ],
+)
+def test_work_done_for_someone_keeps_the_name_in_the_title(text: str, title: str) -> None:
+    assert parse(text, TEAM) == [("create_task", {"title": title})]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "erin to review the pricing page copy by friday",
+            [],
+        ),
+        (
+            "carol to look into the flaky login test",
+            [("create_task", {"title": "Look into the flaky login test", "assignee": "carol"})],
+        ),
+        (
+            "URGENT: bob to renew the wildcard cert",
+            [
+                (
+                    "create_task",
+                    {"title": "Renew the wildcard cert", "assignee": "bob", "priority": "urgent"},
+                )
+            ],
+        ),
+    ],
+)
+def test_person_to_do_something_is_their_task(text: str, expected: list[Call]) -> None:
+    # erin is not among the workspace people here: no task is guessed for her.
+    assert parse(text, TEAM) == expected
+
+
+def test_a_person_to_something_else_is_no_task() -> None:
+    assert parse("bob to the rescue", TEAM) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tag #frontend, urgent", {"tags": ["frontend"], "priority": "urgent"}),
+        ("tagged ci and qa", {"tags": ["ci", "qa"]}),
+    ],
+)
+def test_a_priority_after_the_tags_is_no_tag(text: str, expected: dict[str, object]) -> None:
+    assert parse(f"add a task to fix the css, {text}") == [
+        ("create_task", {"title": "Fix the css", **expected})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("can you hand 12 off to carol?", [("assign_task", {"task_id": 12, "assignee": "carol"})]),
+        ("pass #3 over to @dave", [("assign_task", {"task_id": 3, "assignee": "@dave"})]),
+        (
+            "move task 4 from alice to Bob Ortiz",
+            [("assign_task", {"task_id": 4, "assignee": "Bob Ortiz"})],
+        ),
+        (
+            "get #6 off my plate and hand it to carol",
+            [("assign_task", {"task_id": 6, "assignee": "carol"})],
+        ),
+        ("@bob should own #9 from now on", [("assign_task", {"task_id": 9, "assignee": "@bob"})]),
+    ],
+)
+def test_handing_a_task_over_in_other_words(text: str, expected: list[Call]) -> None:
+    assert parse(text, TEAM) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [("#2 and #9 are all finished", [2, 9]), ("3 and 4 are both done", [3, 4])],
+)
+def test_several_numbered_tasks_done_at_once(text: str, numbers: list[int]) -> None:
+    assert parse(text) == [("update_task", {"task_id": n, "status": "done"}) for n in numbers]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what does carol have?", {"assignee": "carol"}),
+        ("what's dave got on his plate", {"assignee": "dave"}),
+        ("what does Bob Ortiz have", {"assignee": "Bob Ortiz"}),
+        ("what did carol ask me to complete", {"creator": "carol", "assignee": "me"}),
+    ],
+)
+def test_what_a_person_has_lists_their_tasks(text: str, expected: dict[str, object]) -> None:
+    assert parse(text, TEAM) == [("list_tasks", expected)]
+
+
+def test_what_an_unknown_word_has_is_no_list() -> None:
+    assert parse("what does the api have", TEAM) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "it's for carol, due monday",
+            [
+                ("assign_task", {"task_id": 7, "assignee": "carol"}),
+                ("update_task", {"task_id": 7, "due": "monday"}),
+            ],
+        ),
+        ("oh and it's for dave", [("assign_task", {"task_id": 7, "assignee": "dave"})]),
+    ],
+)
+def test_it_is_for_a_person_assigns_the_last_task(text: str, expected: list[Call]) -> None:
+    assert parse(text, TEAM_AFTER_TASK_7) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "add a task to renew the domain. it has to be ready by friday",
+            [("create_task", {"title": "Renew the domain", "due": "friday"})],
+        ),
+        (
+            "todo: send the invoices. needs to be done by tomorrow 3pm",
+            [("create_task", {"title": "Send the invoices", "due": "tomorrow 3pm"})],
+        ),
+    ],
+)
+def test_a_deadline_sentence_after_a_new_task(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected
+
+
+def test_shorthand_in_a_lookup_searches_for_the_full_word() -> None:
+    assert parse("move the team mtg task to friday") == [
+        ("update_task", {"task_id": TitleRef("team meeting"), "due": "friday"})
+    ]
+
+
+def test_misspelt_add_a_task() -> None:
+    assert parse("ad a task to reveiw the budget") == [
+        ("create_task", {"title": "Review the budget"})
+    ]
+
+
+TEAM_WITH_DOTTED = ConversationContext(people=TEAM.people | {"frank.li", "frank li"})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what's frank working on?", {"assignee": "frank"}),
+        ("any open tasks stuck with frank?", {"assignee": "frank", "status": "open"}),
+    ],
+)
+def test_the_first_part_of_a_dotted_handle_is_a_first_name(
+    text: str, expected: dict[str, object]
+) -> None:
+    assert parse(text, TEAM_WITH_DOTTED) == [("list_tasks", expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("anything sitting with carol?", {"assignee": "carol"}),
+        ("any high priority tickets parked with dave?", {"assignee": "dave", "priority": "high"}),
+        ("what's bob on the hook for?", {"assignee": "bob"}),
+        ("what am I responsible for right now", {"assignee": "me"}),
+        ("what is carol in charge of?", {"assignee": "carol"}),
+    ],
+)
+def test_what_someone_holds_in_other_words(text: str, expected: dict[str, object]) -> None:
+    assert parse(text, TEAM) == [("list_tasks", expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("is there a task about the offsite anywhere?", "offsite"),
+        ("do we have a task for the vendor audit already?", "vendor audit"),
+        ("any tickets about the vpn?", "vpn"),
+    ],
+)
+def test_searching_filler_is_not_part_of_the_query(text: str, query: str) -> None:
+    assert parse(text) == [("list_tasks", {"query": query})]
+
+
+@pytest.mark.parametrize(
+    ("text", "tags"),
+    [
+        ("label 5 as #infra and #ops", ["infra", "ops"]),
+        ("tag #4 with #a, #b and #c", ["a", "b", "c"]),
+    ],
+)
+def test_several_hashtags_joined_by_and_all_count(text: str, tags: list[str]) -> None:
+    number = 5 if "5" in text else 4
+    assert parse(text) == [("update_task", {"task_id": number, "tags": tags})]
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("add a task to call the landlord while I remember", "Call the landlord"),
+        ("remind me to water the plants before I forget about it", "Water the plants"),
+        ("todo: renew my passport so I don't forget", "Renew my passport"),
+    ],
+)
+def test_memory_filler_is_not_part_of_the_title(text: str, title: str) -> None:
+    assert [args["title"] for _, args in parse(text)] == [title]
+
+
+def test_a_memory_phrase_inside_a_title_stays() -> None:
+    assert parse("add a task to print the before i forget list") == [
+        ("create_task", {"title": "Print the before i forget list"})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("add a task to clean the fridge, low priority works", "low"),
+        ("new task: update the wiki, medium pri should be fine", "normal"),
+        ("add a task to sort the mail, normal priority is fine", "normal"),
+    ],
+)
+def test_an_approving_word_after_the_priority_is_not_title(text: str, priority: str) -> None:
+    result = parse(text)
+    assert len(result) == 1
+    assert result[0][1]["priority"] == priority
+    assert "fine" not in str(result[0][1]["title"]) and "works" not in str(result[0][1]["title"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hey taskbot, add a task to buy milk", "taskbot add a task to buy milk"],
+)
+def test_the_bot_called_by_a_nickname(text: str) -> None:
+    assert parse(text) == [("create_task", {"title": "Buy milk"})]
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("add a task to renew the certs. we need this done before friday", "friday"),
+        ("new task: draft the press release. needed by monday", "monday"),
+        ("add a task to book the venue. need it by dec 4", "december 4"),
+    ],
+)
+def test_a_deadline_in_a_later_sentence_belongs_to_the_new_task(text: str, due: str) -> None:
+    result = parse(text)
+    assert len(result) == 1
+    assert result[0][0] == "create_task"
+    assert result[0][1]["due"] == due
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 keeps slipping, push it to next friday", {"task_id": 12, "due": "next friday"}),
+        ("3 is blocked, reopen it", {"task_id": 3, "status": "open"}),
+    ],
+)
+def test_a_bare_number_opening_a_remark_names_the_task(
+    text: str, expected: dict[str, object]
+) -> None:
+    assert parse(text) == [("update_task", expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("#4 came back, reopening it", {"task_id": 4, "status": "open"}),
+        ("task 6 is obsolete, cancelling", {"task_id": 6, "status": "cancelled"}),
+        ("reopening 5", {"task_id": 5, "status": "open"}),
+        ("closing #12, it shipped", {"task_id": 12, "status": "done"}),
+    ],
+)
+def test_a_status_change_as_a_gerund(text: str, expected: dict[str, object]) -> None:
+    assert parse(text) == [("update_task", expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("#4 has to be finished by thursday", {"task_id": 4, "due": "thursday"}),
+        ("#4 should be done by monday", {"task_id": 4, "due": "monday"}),
+        (
+            "the vendor audit needs to be done by friday",
+            {"task_id": TitleRef("vendor audit"), "due": "friday"},
+        ),
+    ],
+)
+def test_needs_to_be_done_by_is_a_deadline_not_done(text: str, expected: dict[str, object]) -> None:
+    assert parse(text) == [("update_task", expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("17 -> @erin", {"task_id": 17, "assignee": "@erin"}),
+        ("4 → bob", {"task_id": 4, "assignee": "bob"}),
+        ("put frank on the vpn rollout", {"task_id": TitleRef("vpn rollout"), "assignee": "frank"}),
+        (
+            "can you put @dave on the onboarding deck",
+            {"task_id": TitleRef("onboarding deck"), "assignee": "@dave"},
+        ),
+    ],
+)
+def test_handing_over_with_an_arrow_or_put_on(text: str, expected: dict[str, object]) -> None:
+    assert parse(text, TEAM_WITH_DOTTED) == [("assign_task", expected)]
+
+
+def test_put_something_on_a_thing_is_no_assignment() -> None:
+    assert all(tool != "assign_task" for tool, _ in parse("put the milk on the shelf", TEAM))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "add a task to fix the printer, bob's on it",
+            {"title": "Fix the printer", "assignee": "bob"},
+        ),
+        (
+            "todo: renew the domain - carol will handle it",
+            {"title": "Renew the domain", "assignee": "carol"},
+        ),
+        ("new task: order swag, @dave is on it", {"title": "Order swag", "assignee": "@dave"}),
+    ],
+)
+def test_someone_on_it_owns_the_new_task(text: str, expected: dict[str, object]) -> None:
+    assert parse(text, TEAM) == [("create_task", expected)]
+
+
+def test_an_unknown_someone_on_it_stays_in_the_title() -> None:
+    assert parse("add a task to fix the sink, the plumber will handle it", TEAM) == [
+        ("create_task", {"title": "Fix the sink, the plumber will handle it"})
+    ]

@@ -49,7 +49,7 @@ _PUT_ON = re.compile(
 )
 _GIVE_PERSON_TASK = re.compile(
     r"^(?:give|hand|send|pass)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|me|[A-Za-z]+)\s+"
-    r"(?P<target>#\s?\d+|task\s*#?\d+|the\s+.+\s+task|it|that|this)$",
+    r"(?P<target>#\s?\d+|task\s*#?\d+|the\s+.+\s+task|it|that|this)(?:\s+(?:too|as\s+well))?$",
     re.IGNORECASE,
 )
 _OWNER = re.compile(

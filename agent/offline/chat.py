@@ -53,6 +53,13 @@ BULK_UPDATE = (
     "I can only change one task at a time. Which task do you mean? Give me its number (like #12)."
 )
 WHO = "Who should I assign it to? Give me a name or @mention."
+
+
+def who_is(pronoun: str) -> str:
+    """The question when "her" or "him" points at nobody named earlier in the conversation."""
+    return f"Who do you mean by “{pronoun}”? Give me a name or @mention."
+
+
 WHAT_TITLE = "What should the task say? For example “add a task to renew the TLS certificate”."
 WHAT_REMINDER = "What should I remind you about? For example “remind me to call the bank tomorrow”."
 WHEN = "When should it be due? For example “next tuesday” or “2026-12-01”."

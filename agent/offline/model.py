@@ -8,8 +8,9 @@ turn's *plan*, the calls `parse_message` planned for the person's prompt:
 2. Tool results: parse the same prompt again (the parser is deterministic, and the context is
    rebuilt from the same history) and take the next step. A step is one tool call; a call that
    names its task by words (`TitleRef`) takes two: `list_tasks(query=...)` first, then the real
-   call once exactly one task matched. No match or several matches skip the call and are
-   reported in the final answer.
+   call once exactly one task matched. When the lookup matched nothing at all, one more lookup
+   goes out with looser words (no filler, word stems: "zoom renewal" -> "zoom renew"). No match
+   or several matches skip the call and are reported in the final answer.
 3. When the plan is done: the final answer, a plain-English summary of every result of the turn
    ("Created #12 “Send the Q3 deck” for Bob Ortiz, due Fri Nov 27."). A tool's `ModelRetry`
    arrives as a `ToolReturnPart` with `outcome="retried"`, a declined deletion with
@@ -19,7 +20,9 @@ Calls go out one per response, in the order the person gave them. That keeps tas
 the order of changes to one task deterministic, and never runs two writes at once.
 
 The conversation context ("it" = the last task touched) comes from the task ids in earlier tool
-results. Tool call ids are `offline-<n>-call-<i>` and `offline-<n>-lookup-<i>`, where `n` is the
+results; "her" / "him" mean the last assignee an earlier call named.
+
+Tool call ids are `offline-<n>-call-<i>` and `offline-<n>-lookup-<i>`, where `n` is the
 length of the history when the call was made (unique within a conversation) and `i` the step of
 the plan.
 """
@@ -44,6 +47,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.offline import chat, summary
+from agent.offline.lexicon import ME_WORDS
 from agent.offline.parser import parse_message
 from agent.offline.plan import (
     TOOL_LIST,
@@ -189,6 +193,10 @@ def _next_step(
             if call is not None and resolved is not None and resolved.task_id is not None:
                 args = {**call.args, "task_id": resolved.task_id}
                 return ToolCallPart(call.tool, _json_args(args), f"offline-{n}-call-{last.step}")
+            retry = _retry_lookup(call, lookups) if call is not None else None
+            if retry is not None and retry not in lookups:
+                # Nothing matched "zoom renewal": look once more for "zoom renew".
+                return ToolCallPart(TOOL_LIST, retry.args(), f"offline-{n}-lookup-{last.step}")
     while index < len(plan):
         call = plan[index]
         if call.tool not in tools:
@@ -261,7 +269,58 @@ def _resolved(call: PlannedCall, lookups: dict[_Lookup, summary.Json | None]) ->
     lookup = _lookup_for(call)
     if lookup not in lookups:
         return None
-    return _resolve(lookup, lookups[lookup])
+    first = _resolve(lookup, lookups[lookup])
+    retry = _retry_lookup(call, lookups)
+    if retry is None or retry not in lookups:
+        return first
+    second = _resolve(retry, lookups[retry])
+    if second.task_id is None and _found_nothing(lookups[retry]):
+        return first
+    return second
+
+
+def _found_nothing(result: summary.Json | None) -> bool:
+    """Whether a lookup worked and matched no task at all."""
+    return result is not None and bool(result.get("ok")) and not summary.task_cards(result)
+
+
+def _retry_lookup(call: PlannedCall, lookups: dict[_Lookup, summary.Json | None]) -> _Lookup | None:
+    """The one looser lookup to try when a call's title words matched no task, if any."""
+    lookup = _lookup_for(call)
+    if lookup not in lookups or not _found_nothing(lookups[lookup]):
+        return None
+    looser = looser_query(lookup.ref.text)
+    if looser is None:
+        return None
+    return _Lookup(TitleRef(looser), lookup.status)
+
+
+_FILLER = frozenset(
+    {"the", "a", "an", "my", "our", "your", "this", "that", "one", "thing", "stuff", "task", "for"}
+    | {"to", "of", "on", "in", "with", "and", "about", "ticket", "item", "todo"}
+)
+_SUFFIX = re.compile(r"(?:ing|ed|al|es|s|up)$")
+
+
+def looser_query(text: str) -> str | None:
+    """Title words loosened for a second lookup: no filler, word stems ("renewal" -> "renew").
+
+    When that changes nothing, the longest word alone. None when there is nothing looser.
+    """
+    words = _WORD.findall(text.lower())
+    content = [word for word in words if word not in _FILLER] or words
+    stems = [_stem(word) for word in content]
+    looser = " ".join(dict.fromkeys(stems))
+    if looser and looser != " ".join(words):
+        return looser
+    if len(stems) > 1:
+        return max(stems, key=len)
+    return None
+
+
+def _stem(word: str) -> str:
+    stem = _SUFFIX.sub("", word)
+    return stem if len(stem) >= 4 else word
 
 
 def _json_args(args: dict[str, object]) -> dict[str, object]:
@@ -374,7 +433,29 @@ def _context(messages: Sequence[ModelMessage]) -> ConversationContext:
                 last_listed = len(ids) if "tasks" in result else 0
             recent.extend(task_id for task_id in ids if task_id not in recent)
     ordered = tuple(task_id for task_id in recent if task_id not in deleted)
-    return ConversationContext(recent_task_ids=ordered, last_listed_count=last_listed or 0)
+    return ConversationContext(
+        recent_task_ids=ordered,
+        last_listed_count=last_listed or 0,
+        recent_people=_recent_people(messages),
+    )
+
+
+def _recent_people(messages: Sequence[ModelMessage]) -> tuple[str, ...]:
+    """The assignees earlier tool calls named, most recent first ("her" means the first)."""
+    people: list[str] = []
+    for message in reversed(messages):
+        if not isinstance(message, ModelResponse):
+            continue
+        for part in reversed(message.parts):
+            if not isinstance(part, ToolCallPart):
+                continue
+            assignee = part.args_as_dict().get("assignee")
+            if not isinstance(assignee, str) or not assignee.strip():
+                continue
+            if assignee.strip().lower() in ME_WORDS or assignee in people:
+                continue
+            people.append(assignee)
+    return tuple(people)
 
 
 def _ids(result: summary.Json) -> list[int]:

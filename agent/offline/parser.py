@@ -3,13 +3,17 @@
 It is deterministic and pure Python: no model, no network, no pydantic-ai. The steps are
 
 1. clean the Slack text (mentions, links, emoji, typos such as "tmrw");
-2. answer small talk and help requests as a whole ("hi", "thanks!", "what can you do?");
+2. answer small talk and help requests as a whole ("hi", "thanks!", "what can you do?"), then
+   rewrite shapes the readers do not know (`reshape`: "add these: A / B", "pencil in X for
+   thursday", "turn this into a task" over a quoted line) and read "give her #3" with the person
+   named last in the conversation (`ConversationContext.recent_people`), or ask who;
 3. split the message into clauses: lines, sentences and semicolons always; "and", "then" and
    "also" only when what follows reads as a command of its own ("... and assign it to bob");
 4. read each clause as a create, an update / assign / delete, a list query, a delegation
    ("bob needs to ..."), or a bare modifier ("actually, due monday");
 5. merge follow-ups into the call they refine ("create X and assign it to bob" is one create) and
-   resolve "it" / "that" against the message and then the conversation.
+   resolve "it" / "that" against the message and then the conversation. A closing ", both due
+   friday" / ", all high priority" is given to every task the rest of the message creates.
 
 Conventions worth knowing (the eval dataset follows them):
 
@@ -56,6 +60,7 @@ from agent.offline.plan import (
     PlannedCall,
     TitleRef,
 )
+from agent.offline.reshape import reshape
 from agent.offline.slots import Pronoun
 from agent.offline.text import clean_text, fix_typos
 from agent.offline.update import parse_update
@@ -86,7 +91,7 @@ _SOFT_SPLIT = re.compile(
 _INTERJECTION = re.compile(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|k|so|oh|um+|uh+|er+|btw|also|and|then|plus|actually|wait"
     r"|hmm+|alright|right|great|cool|thanks|thank\s+you|no(?!\s+(?:rush|hurry|pressure)\b)|nope|sorry|oops|ah|ahh|well|quick"
-    r"|quick\s+one|one\s+more\s+thing|one\s+more|another\s+one|oh\s+and|and\s+also|taskpilot"
+    r"|quick\s+one|one\s+more\s+thing|one\s+more(?!\s+for\b)|another\s+one(?!\s+for\b)|oh\s+and|and\s+also|taskpilot"
     r"|@taskpilot|bot|taskbot|@taskbot|task\s+bot|task\s+pilot|instead|sure|yes|yeah|yep|good\s+morning|morning"
     r"|lol|ugh|hey\s+there|hi\s+there|dear\s+taskpilot|fyi|update:|correction:)(?![\w'])[\s,!.:;-]*)+",
     re.IGNORECASE,
@@ -155,6 +160,12 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
     whole = chat.chat_reply(message)
     if whole is not None:
         return ParseResult(calls=(), reply=whole)
+    message = reshape(message)
+    pronoun = _PERSON_PRONOUN.search(message)
+    if pronoun is not None:
+        meant = _with_recent_person(message, pronoun, cleaned.channels, context)
+        if meant is not None:
+            return meant
     result = _parse_message_text(message, cleaned.channels, context)
     if not _worth_retrying(result):
         return result
@@ -168,14 +179,54 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
     return result
 
 
+# "give her #3 too", "assign #4 to him", "put her on the S3 cleanup": a pronoun as the assignee.
+_PERSON_PRONOUN = re.compile(
+    r"\b(?:give|hand|pass|throw|send)\s+(?P<give>her|him)(?=\s+(?:#\s?\d|task\s*#?\d|\d{1,6}\b"
+    r"|it\b|that\b|this\b|these\b|those\b|both\b|the\s))"
+    r"|\b(?:assign|reassign|give|hand|pass|move|send|transfer)\s+(?:#\s?\d{1,6}|task\s*#?\d{1,6}"
+    r"|\d{1,6}|it|that|this(?:\s+one)?|the\s+[\w\s-]{1,60}?\s+(?:task|one))\s+to\s+(?P<to>her|him)"
+    r"(?=\s*(?:too|as\s+well|also|instead)?\s*[.!?]*$)"
+    r"|\b(?:put|get)\s+(?P<on>her|him)\s+on\s",
+    re.IGNORECASE,
+)
+
+
+def _with_recent_person(
+    message: str, pronoun: re.Match[str], channels: frozenset[str], context: ConversationContext
+) -> ParseResult | None:
+    """Read "her" / "him" as the person named last in the conversation, or ask who."""
+    group = next(name for name in ("give", "to", "on") if pronoun.group(name) is not None)
+    if not context.recent_people:
+        plain = _parse_message_text(message, channels, context)
+        if plain.calls:
+            return None
+        return ParseResult(calls=(), reply=chat.who_is(pronoun.group(group).lower()))
+    person = context.recent_people[0]
+    start, end = pronoun.span(group)
+    result = _parse_message_text(f"{message[:start]}{person}{message[end:]}", channels, context)
+    if any(
+        call.tool == TOOL_ASSIGN and call.args.get("assignee") == person for call in result.calls
+    ):
+        return result
+    return None
+
+
 def _all_numbered(result: ParseResult) -> bool:
     """Whether every call names its task by number (a change, not a create or a lookup)."""
     return all(isinstance(call.args.get("task_id"), int) for call in result.calls)
 
 
 def _parse_message_text(
-    message: str, channels: frozenset[str], context: ConversationContext
+    message: str, channels: frozenset[str], context: ConversationContext, *, shared_ok: bool = True
 ) -> ParseResult:
+    shared = _shared_tail(message, channels) if shared_ok else None
+    if shared is not None:
+        head, changes = shared
+        result = _parse_message_text(head, channels, context, shared_ok=False)
+        if result.calls and all(call.tool == TOOL_CREATE for call in result.calls):
+            # "a task for bob to X and one for erin to Y, both due friday": every task gets it.
+            calls = tuple(replace(call, args={**call.args, **changes}) for call in result.calls)
+            return ParseResult(calls=calls, reply=None)
     state = _State()
     for segment, afterthought in _segments(message):
         if afterthought and state.actions and _is_remark(segment, channels):
@@ -190,6 +241,32 @@ def _parse_message_text(
             continue
         _parse_segment(segment, state, channels)
     return _finish(state, context)
+
+
+# ", both due friday" / "; all high priority": attributes shared by every task of the message.
+_SHARED = re.compile(
+    r"(?:[,;]\s*|\s+)(?:and\s+)?(?:both|all|each)(?:\s+of\s+(?:them|these|those))?"
+    r"(?:\s+(?:are|should\s+be))?\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def _shared_tail(message: str, channels: frozenset[str]) -> tuple[str, dict[str, object]] | None:
+    """The message without a closing ", both due friday", and the changes that tail makes."""
+    if "\n" in message.strip():
+        return None
+    matches = list(_SHARED.finditer(message))
+    if not matches:
+        return None
+    last = matches[-1]
+    head, tail = message[: last.start()].strip(), message[last.end() :].strip()
+    modifier = _parse_modifier(tail.rstrip(" .!"), channels) if tail else None
+    if not head or not isinstance(modifier, list):
+        return None
+    changes: dict[str, object] = {}
+    for action in modifier:
+        changes.update({key: value for key, value in action.args.items() if key != "task_id"})
+    return (head, changes) if changes else None
 
 
 _NOTES = re.compile(
@@ -315,7 +392,9 @@ def _segments(message: str) -> list[tuple[str, bool]]:
 _AFTERTHOUGHT = re.compile(
     r",\s+(?=(?:we|we're|we've|i'm|i've|it's|it\s+was|it\s+is|that's|that\s+was|they|they're"
     r"|since|because|cause|as\s+it|as\s+we|so\s+that|turns\s+out|not\s+needed|no\s+longer"
-    r"|which\s+is|thanks|thank\s+you|ty|thx|cheers)\b)",
+    r"|which\s+is|thanks|thank\s+you|ty|thx|cheers)\b)"
+    # "shipped the onboarding emails 🎉 you can close that one": the emoji left a dash or nothing.
+    r"|\s+(?:-+\s+)?(?=you\s+can\s+(?:close|mark|tick|check|cross)\s+(?:it|that|this)\b)",
     re.IGNORECASE,
 )
 _QUOTE_SPAN = re.compile(r"\"[^\"]*\"|(?<![\w])'[^']*'(?![\w])")

@@ -54,7 +54,8 @@ class ConversationContext:
     `recent_task_ids` holds the tasks created, updated or listed in this conversation, most recent
     first; "it" and "that" mean the first of them. `last_listed_count` is how many tasks the most
     recent list showed when a list came last (zero otherwise): after a list of several tasks "it"
-    is ambiguous and the parser asks which one is meant.
+    is ambiguous and the parser asks which one is meant. `recent_people` is who "her" and "him"
+    mean when they stand for an assignee.
     """
 
     recent_task_ids: tuple[int, ...] = ()
@@ -62,6 +63,9 @@ class ConversationContext:
     # The workspace's people, as the prompt lists them: handles and names, lowercased
     # ("bob", "bob ortiz"). Empty when the prompt does not list them.
     people: frozenset[str] = frozenset()
+    # The people named as assignees earlier in the conversation, most recent first ("carol",
+    # "<@U03>"): "give her #3 too" means the first of them.
+    recent_people: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -273,7 +273,7 @@ _IMPLIED: dict[str, dict[str, object]] = {
 
 _SUBJECT = (
     r"(?:(?:i|we)(?:'ve|'m|\s+am|\s+have|\s+just|\s+already|\s+finally|\s+are|'re)*\s+"
-    r"|just\s+|(?:all\s+)?(?:now\s+)?)?"
+    r"|(?:just|finally|at\s+last)\s+|(?:all\s+)?(?:now\s+)?)?"
 )
 _ALL_VERBS = [
     *_DONE_VERBS,
@@ -428,7 +428,9 @@ def _verb_change(verb: str, rest: str) -> ClauseResult:
     rest = re.sub(
         r"\s+(?:please|pls|now|thanks|for\s+me|today\s+please)$", "", rest.strip(), flags=re.I
     )
-    rest = re.sub(r"\s+(?:anymore|any\s+more|after\s+all)$", "", rest.strip(" .!?"), flags=re.I)
+    rest = re.sub(
+        r"\s+(?:anymore|any\s+more|after\s+all|too|as\s+well)$", "", rest.strip(" .!?"), flags=re.I
+    )
     assign_capable = verb in _ASSIGN_VERBS
     if _SHIFT_BY.search(rest) and verb in _RESCHEDULE_VERBS:
         target = task_target(_SHIFT_BY.split(rest)[0], loose_ok=True, empty_is_it=True)

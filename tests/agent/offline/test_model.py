@@ -478,3 +478,53 @@ def test_words_matching_no_listed_task_are_looked_up(board: Board) -> None:
         ("list_tasks", {"query": "zoom"}),
         ("update_task", {"task_id": 2, "status": "done"}),
     ]
+
+
+def test_lookup_with_no_match_retries_once_with_looser_words(board: Board) -> None:
+    board.add("Renew the Zoom subscription")
+    board.add("Update the SOC2 evidence folder")
+    result = run(build_agent(board), "finally finished the zoom renewal")
+    assert tool_calls(result.new_messages()) == [
+        ("list_tasks", {"query": "zoom renewal"}),
+        ("list_tasks", {"query": "zoom renew"}),
+        ("update_task", {"task_id": 1, "status": "done"}),
+    ]
+    assert board.tasks[0]["status"] == "done"
+
+
+def test_looser_lookup_that_still_finds_nothing_reports_the_first_words(board: Board) -> None:
+    board.add("Call the bank")
+    result = run(build_agent(board), "give the printer cleanup task to bob")
+    assert tool_calls(result.new_messages()) == [
+        ("list_tasks", {"query": "printer cleanup"}),
+        ("list_tasks", {"query": "printer clean"}),
+    ]
+    assert result.output == "I couldn't find a task matching 'printer cleanup'."
+
+
+def test_lookup_that_finds_a_task_is_not_retried(board: Board) -> None:
+    board.add("Clean up unused S3 buckets")
+    result = run(build_agent(board), "give the S3 buckets task to bob")
+    assert tool_calls(result.new_messages()) == [
+        ("list_tasks", {"query": "s3 buckets"}),
+        ("assign_task", {"task_id": 1, "assignee": "bob"}),
+    ]
+
+
+def test_her_means_the_person_named_in_an_earlier_call(board: Board) -> None:
+    board.add("Review the hiring rubric", assignee="U03", assignee_name="Carol Diaz")
+    board.add("Draft the Q1 OKRs")
+    agent = build_agent(board)
+    first = run(agent, "what's on carol's plate?")
+    second = run(agent, "ok give her #2 too", history=first.all_messages())
+    assert tool_calls(second.new_messages()) == [
+        ("assign_task", {"task_id": 2, "assignee": "carol"})
+    ]
+    assert board.tasks[1]["assignee"] == "U03"
+
+
+def test_her_with_nobody_named_earlier_asks_who(board: Board) -> None:
+    board.add("Draft the Q1 OKRs")
+    result = run(build_agent(board), "give her #1")
+    assert tool_calls(result.new_messages()) == []
+    assert isinstance(result.output, str) and "“her”" in result.output

@@ -1254,3 +1254,178 @@ def test_an_unknown_someone_on_it_stays_in_the_title() -> None:
     assert parse("add a task to fix the sink, the plumber will handle it", TEAM) == [
         ("create_task", {"title": "Fix the sink, the plumber will handle it"})
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        (
+            "add these pls: book flights to Austin / reserve the hotel / register for DevConf",
+            ["Book flights to Austin", "Reserve the hotel", "Register for DevConf"],
+        ),
+        (
+            "todo: call the bank, email the landlord, renew the passport",
+            ["Call the bank", "Email the landlord", "Renew the passport"],
+        ),
+        (
+            "add these tasks: Q3 deck review / budget sign-off",
+            ["Q3 deck review", "Budget sign-off"],
+        ),
+    ],
+)
+def test_colon_list_on_one_line_is_several_tasks(text: str, titles: list[str]) -> None:
+    assert parse(text) == [("create_task", {"title": title}) for title in titles]
+
+
+def test_colon_list_of_things_to_buy_stays_one_task() -> None:
+    assert parse("todo: buy eggs, milk, bread") == [
+        ("create_task", {"title": "Buy eggs, milk, bread"})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "create a task for bob to update the runbook and another one for carol to test the "
+            "failover, both due friday",
+            [
+                (
+                    "create_task",
+                    {"title": "Update the runbook", "assignee": "bob", "due": "friday"},
+                ),
+                (
+                    "create_task",
+                    {"title": "Test the failover", "assignee": "carol", "due": "friday"},
+                ),
+            ],
+        ),
+        (
+            "add tasks to call the bank and email the landlord, all high priority",
+            [
+                ("create_task", {"title": "Call the bank", "priority": "high"}),
+                ("create_task", {"title": "Email the landlord", "priority": "high"}),
+            ],
+        ),
+        (
+            "add a task for dave to patch the vpn and one for alice to rotate the keys, "
+            "both urgent",
+            [
+                (
+                    "create_task",
+                    {"title": "Patch the vpn", "assignee": "dave", "priority": "urgent"},
+                ),
+                (
+                    "create_task",
+                    {"title": "Rotate the keys", "assignee": "alice", "priority": "urgent"},
+                ),
+            ],
+        ),
+    ],
+)
+def test_shared_trailing_attributes_apply_to_every_task(text: str, expected: list[Call]) -> None:
+    assert parse(text, TEAM) == expected
+
+
+def test_all_inside_a_title_is_no_shared_attribute() -> None:
+    assert parse("add a task to invite all hands to the offsite") == [
+        ("create_task", {"title": "Invite all hands to the offsite"})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "put 'publish the holiday promo email' down for next monday",
+            [("create_task", {"title": "Publish the holiday promo email", "due": "next monday"})],
+        ),
+        (
+            "pencil in the budget review for thursday",
+            [("create_task", {"title": "The budget review", "due": "thursday"})],
+        ),
+        (
+            "pencil in a call with the vendor on friday 3pm",
+            [("create_task", {"title": "A call with the vendor", "due": "friday 3pm"})],
+        ),
+    ],
+)
+def test_put_down_and_pencil_in_create_a_task(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected
+
+
+def test_put_a_numbered_task_down_for_a_day_is_no_new_task() -> None:
+    assert all(tool != "create_task" for tool, _ in parse("put #4 down for monday"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "turn this into a task for carol 👇\n> Update the Zendesk macro for shipping delays",
+            [
+                (
+                    "create_task",
+                    {"title": "Update the Zendesk macro for shipping delays", "assignee": "carol"},
+                )
+            ],
+        ),
+        (
+            "add this as a task pls:\n> Can someone update the SSO docs before the Okta migration?",
+            [("create_task", {"title": "Update the SSO docs before the Okta migration"})],
+        ),
+        ("make this a task:\nrenew the domain", [("create_task", {"title": "Renew the domain"})]),
+    ],
+)
+def test_this_as_a_task_takes_the_quoted_line_as_title(text: str, expected: list[Call]) -> None:
+    assert parse(text, TEAM) == expected
+
+
+def test_this_as_a_task_with_nothing_after_makes_no_task() -> None:
+    assert parse("turn this into a task for carol") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("finally finished the zoom renewal 🎉", "zoom renewal"),
+        ("finally shipped the onboarding emails 🎉 you can close that one", "onboarding emails"),
+        ("just wrapped up the vendor audit, you can close it", "vendor audit"),
+    ],
+)
+def test_past_tense_about_a_task_marks_it_done(text: str, words: str) -> None:
+    assert parse(text) == [("update_task", {"task_id": TitleRef(words), "status": "done"})]
+
+
+def test_past_tense_without_a_task_makes_no_call() -> None:
+    assert parse("finally finished for today 🎉") == []
+
+
+RECENT_CAROL = ConversationContext(recent_people=("carol",), people=TEAM.people)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ok give her #3 too", [("assign_task", {"task_id": 3, "assignee": "carol"})]),
+        ("assign #4 to her as well", [("assign_task", {"task_id": 4, "assignee": "carol"})]),
+        (
+            "give him the SSL task",
+            [("assign_task", {"task_id": TitleRef("ssl"), "assignee": "carol"})],
+        ),
+    ],
+)
+def test_her_and_him_mean_the_person_named_last(text: str, expected: list[Call]) -> None:
+    assert parse(text, RECENT_CAROL) == expected
+
+
+def test_her_with_nobody_named_earlier_asks_who() -> None:
+    result = parse_message("give her #3", context=TEAM)
+    assert result.calls == ()
+    assert result.reply is not None and "“her”" in result.reply
+
+
+def test_her_as_a_possessive_is_no_assignee() -> None:
+    assert all(
+        call[1].get("assignee") != "carol" for call in parse("send the deck to her", RECENT_CAROL)
+    )

@@ -180,6 +180,7 @@ def parse_delegation(clause: str, *, channels: frozenset[str]) -> ClauseResult:
         _parse_ask,
         _parse_modal,
         _parse_person_to,
+        _parse_known_lead,
     ):
         result = parser(clause, channels)
         if result is not None:
@@ -548,6 +549,111 @@ def _parse_person_to(clause: str, channels: frozenset[str]) -> ClauseResult:
     ):
         return None
     return _actions_for(_extract_title(title, channels), person=person, colon=False)
+
+
+_KNOWN_LEAD_GAP = re.compile(r"^\s*(?P<sep>[\u2014\u2013:]|-{1,2}(?=\s))?\s*")
+_KNOWN_LEAD_POLITE = re.compile(r"^(?:please|pls|plz|kindly)\b", re.IGNORECASE)
+
+
+def _parse_known_lead(clause: str, channels: frozenset[str]) -> ClauseResult:
+    """ "gus — rotate the db creds", "frank pls set up alerting": a listed person, then work.
+
+    The person must open the message in plain words and be followed by a dash or colon, or by
+    "please"; the work must start with a verb ("frank pls" alone, "gus — nice work" are no task).
+    """
+    person = leading_known_person(clause)
+    if person is None or person.startswith(("<@", "@")):
+        return None
+    rest = clause.lstrip()[len(person) :]
+    gap = _KNOWN_LEAD_GAP.match(rest)
+    if gap is None:
+        return None
+    rest = rest[gap.end() :]
+    if not gap.group("sep") and not _KNOWN_LEAD_POLITE.match(rest):
+        return None
+    rest = strip_polite(rest)
+    words = rest.split()
+    if len(words) < 2 or not _reads_as_verb(words[0].lower()):
+        return None
+    return _actions_for(_extract_title(rest, channels), person=person, colon=False)
+
+
+def _reads_as_verb(word: str) -> bool:
+    """Whether a word opening "gus — <word> ..." can be an instruction rather than a remark."""
+    if word in IMPERATIVE_VERBS:
+        return True
+    if not word.isalpha() or word in NAME_STOPWORDS or word in _NOT_VERBS or word in _REMARK_WORDS:
+        return False
+    # "gus — deployed it", "bob: looks good", "dave - testing now" report; they ask nothing.
+    return not word.endswith(("ed", "ing")) and not (word.endswith("s") and not word.endswith("ss"))
+
+
+_REMARK_WORDS = frozenset(
+    {
+        "nice",
+        "great",
+        "good",
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "awesome",
+        "cool",
+        "welcome",
+        "congrats",
+        "hi",
+        "hey",
+        "hello",
+        "sorry",
+        "ok",
+        "okay",
+        "yes",
+        "no",
+        "yeah",
+        "yep",
+        "nope",
+        "lol",
+        "sure",
+        "any",
+        "how",
+        "what",
+        "why",
+        "when",
+        "where",
+        "who",
+        "which",
+        "did",
+        "do",
+        "does",
+        "is",
+        "are",
+        "was",
+        "were",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "have",
+        "has",
+        "had",
+        "just",
+        "also",
+        "not",
+        "never",
+        "maybe",
+        "well",
+        "done",
+        "fyi",
+        "btw",
+        "quick",
+        "question",
+        "same",
+        "agreed",
+        "exactly",
+        "totally",
+    }
+)
 
 
 # Words after "dave to ..." that show it is no instruction ("dave to the rescue", "bob to me").

@@ -80,7 +80,8 @@ _STATUS = (
 _CREATOR_ME = re.compile(
     r"\b(?:(?:that\s+|which\s+)?i\s+(?:created|made|added|opened|wrote|filed|logged|set\s+up"
     r"|assigned|gave|handed|delegated|asked|put)|(?:created|made|added|opened|filed|assigned)"
-    r"\s+by\s+me|from\s+me|i've\s+(?:created|assigned|added|given)|my\s+requests)\b",
+    r"\s+by\s+me|from\s+me|i(?:'ve|\s+have)\s+(?:created|assigned|added|given|made|opened|filed)"
+    r"|my\s+requests)\b",
     re.IGNORECASE,
 )
 _CREATOR_OTHER = re.compile(
@@ -121,7 +122,8 @@ _WORKING = re.compile(
 # "everything <@U03> has", "what bob has on": the person holds the tasks.
 _HOLDS = re.compile(
     r"\b(?:everything|anything|what|stuff|things|all)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+"
-    r"|[A-Za-z][\w.\-]*)\s+(?:has|have|owns|is\s+holding|has\s+got|got)\b",
+    r"|[A-Za-z][\w.\-]*)\s+(?:has|have|owns|is\s+holding|has\s+got|got|finished|completed"
+    r"|closed|wrapped\s+up|did|has\s+done|has\s+finished)\b",
     re.IGNORECASE,
 )
 _SUBJECT_PERSON = re.compile(
@@ -166,8 +168,9 @@ _LIMIT = re.compile(
         for word in NUMBER_WORDS
         if " " not in word and word not in {"a", "an", "couple", "few"}
     )
-    + r")\b|\b(?P<n2>\d{1,3})\s+(?:(?:most\s+)?(?:urgent|important|recent|open|overdue|oldest"
-    r"|newest)\s+)?(?:tasks|todos|items|things)\b",
+    + r")\b|\b(?P<n2>\d{1,3})\s+(?:(?:most|urgent|important|recent|open|overdue|oldest|newest"
+    r"|latest|high|low|medium|priority|prio|done|finished|completed)[\s-]+){0,4}"
+    r"(?:tasks|todos|items|things|ones)\b",
     re.IGNORECASE,
 )
 _QUERY_STOP = frozenset(
@@ -316,8 +319,17 @@ _HOLDS_QUESTION = re.compile(
 )
 
 
+# "stuff erin has", "everything bob finished": a bare phrase about what a listed person holds.
+_HOLDS_PHRASE = re.compile(
+    r"^(?:(?:list|show)\s+)?(?:everything|stuff|all\s+(?:the\s+)?stuff|all\s+the\s+things)\s+"
+    r"(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w.\-]*)\s+(?:has|have|owns|has\s+got|got"
+    r"|finished|completed|closed|did)(?:\s+(?:left|open|now|atm|so\s+far))*\s*[?!.]*$",
+    re.IGNORECASE,
+)
+
+
 def _holds_question(text: str) -> bool:
-    match = _HOLDS_QUESTION.match(text)
+    match = _HOLDS_QUESTION.match(text) or _HOLDS_PHRASE.match(text)
     if match is None:
         return False
     person = match.group("person")
@@ -370,8 +382,9 @@ def parse_list(clause: str) -> ClauseResult:
     if priority is not None:
         args["priority"] = priority
     _dates(text, args)
-    _query(text, args)
     limit = _LIMIT.search(text)
+    # "the top 5 urgent tasks": the count is no search words.
+    _query(f"{text[: limit.start()]}{text[limit.end() :]}" if limit else text, args)
     if limit:
         raw = (limit.group("n") or limit.group("n2") or "").lower()
         value = int(raw) if raw.isdigit() else NUMBER_WORDS.get(raw)

@@ -163,11 +163,28 @@ def _effective_prompt(messages: Sequence[ModelMessage], turn: _Turn) -> str:
     """The prompt to plan from: "yes" to "Do you want me to add “X” as a task?" means "add X"."""
     prompt = turn.prompt or ""
     if not chat.is_agreement(prompt):
-        return prompt
+        return _title_after_asking(messages, turn, prompt)
     for message in reversed(messages[: turn.start]):
         if isinstance(message, ModelResponse):
             text = "".join(part.content for part in message.parts if isinstance(part, TextPart))
             title = chat.suggested_title(text)
+            return f"add a task: {title}" if title else prompt
+    return prompt
+
+
+def _title_after_asking(messages: Sequence[ModelMessage], turn: _Turn, prompt: str) -> str:
+    """ "can you add a task" -> "What should the task say?" -> "update the pricing page": add it.
+
+    Only a reply the parser would itself offer as a title ("Do you want me to add “X” as a
+    task?") is taken; a command, a question or "never mind" is read as it stands.
+    """
+    for message in reversed(messages[: turn.start]):
+        if isinstance(message, ModelResponse):
+            text = "".join(part.content for part in message.parts if isinstance(part, TextPart))
+            if text.strip() != chat.WHAT_TITLE:
+                return prompt
+            alone = parse_message(prompt, context=ConversationContext())
+            title = None if alone.calls else chat.suggested_title(alone.reply or "")
             return f"add a task: {title}" if title else prompt
     return prompt
 

@@ -239,8 +239,67 @@ def _parse_message_text(
             continue
         if _add_notes(segment, state):
             continue
+        if _add_task_remark(segment, state, channels):
+            continue
         _parse_segment(segment, state, channels)
     return _finish(state, context)
+
+
+# A sentence about the task just created: "it's for the board meeting", "the current one is
+# way too long", optionally closing with what to set ("... so mark it high").
+_TASK_REMARK = re.compile(
+    r"^(?:it's|it\s+is|its|this\s+is|that's|that\s+is|they're|they\s+are"
+    r"|the\s+(?:current|old|existing|last|previous|present)\s+(?:one|version|copy|draft)s?"
+    r"|(?:since|because|cause|cuz|coz|bc)\b)\s*(?P<remark>.*?)"
+    r"(?:[,;]?\s*\b(?:so|and)\s+(?:please\s+|pls\s+)?(?P<change>(?:mark|make|set|flag)\s+it\s+\S.*))?$",
+    re.IGNORECASE | re.DOTALL,
+)
+_REMARK_CHATTER = re.compile(r"[\s,;.!]*\b(?:lol|haha+|lmao|tbh|fwiw|imo)\b[\s,;.!]*$", re.I)
+
+
+def _add_task_remark(segment: str, state: _State, channels: frozenset[str]) -> bool:
+    """ "need a task to X. it's for the board meeting so mark it high": no second task.
+
+    The remark describes the task just created (unless it has a description); a closing "so
+    mark it high" changes it. A sentence that reads as a command of its own is no remark.
+    """
+    if not state.actions:
+        return False
+    last = state.actions[-1]
+    if last.tool != TOOL_CREATE or last.list_header:
+        return False
+    stripped = segment.strip()
+    match = _TASK_REMARK.match(stripped)
+    if match is None or not match.group("remark").strip(" ,.;!?"):
+        return False
+    alone = _parse_clause(stripped, channels, list_mode=False, strict=True)
+    if isinstance(alone, list) and any(action.tool != TOOL_CREATE for action in alone):
+        return False
+    changes: dict[str, object] = {}
+    change = match.group("change")
+    if change:
+        value = re.sub(r"^\w+\s+it\s+(?:as\s+|to\s+)?", "", change, flags=re.IGNORECASE)
+        value = value.strip(" .!")
+        modifier = _parse_modifier(value, channels)
+        if modifier is None and re.fullmatch(r"(?:low|medium|normal|high|urgent)", value, re.I):
+            # "so mark it high": a bare level is the priority.
+            modifier = _parse_modifier(f"{value} priority", channels)
+        if not isinstance(modifier, list) or not modifier:
+            return False
+        for action in modifier:
+            changes.update({k: v for k, v in action.args.items() if k != "task_id"})
+        if not changes:
+            return False
+        remark = stripped[: match.start("change")]
+        remark = re.sub(r"[,;]?\s*\b(?:so|and)\s*$", "", remark, flags=re.IGNORECASE)
+    else:
+        remark = stripped
+    remark = _REMARK_CHATTER.sub("", remark).strip(" ,;.!")
+    args = {**last.args, **changes}
+    if remark and "description" not in args:
+        args["description"] = remark
+    state.actions[-1] = replace(last, args=args)
+    return True
 
 
 # ", both due friday" / "; all high priority": attributes shared by every task of the message.
@@ -447,7 +506,17 @@ def _parse_segment(segment: str, state: _State, channels: frozenset[str]) -> Non
         if index == 0 and previous_colon and _continues_title(result):
             _append_to_title(state, piece)
             continue
+        if state.actions and state.actions[-1].tool == TOOL_LIST and _BARE_LIST.match(piece):
+            # "which tasks did I create? pls list": the request again, not a second query.
+            continue
         _record(result, state)
+
+
+_BARE_LIST = re.compile(
+    r"^\s*(?:(?:pls|plz|please|can\s+you|could\s+you|just)\s+)*(?:list|show)"
+    r"(?:\s+(?:them|it|those|all|em|'em|please|pls|plz|me))*\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 
 
 def _reads_whole(segment: str, first: str, channels: frozenset[str]) -> bool:

@@ -68,8 +68,33 @@ def reshape(message: str) -> str:
     if quoted is not None:
         return quoted
     lines = message.split("\n")
-    reshaped = [_colon_list(line) or _pencil_in(line) or line for line in lines]
+    reshaped = [
+        _colon_list(line) or _pencil_in(line) or _add_it_after(line) or line for line in lines
+    ]
     return "\n".join(reshaped)
+
+
+# "quarterly access review, due in two weeks - can you add it?": the title comes first.
+_ADD_IT_AFTER = re.compile(
+    r"^(?P<title>[^\n]{3,300}?)\s*(?:[,;.!]|\s-+)\s*(?:(?:can|could|would|will)\s+(?:you|ya)\s+"
+    r"|(?:please|pls|plz)\s+)*(?:add|create|log|track)\s+(?:it|that|this)(?:\s+(?:as\s+a\s+"
+    r"(?:task|todo)|for\s+me|please|pls|plz))*\s*[?!.]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _add_it_after(line: str) -> str | None:
+    match = _ADD_IT_AFTER.match(line.strip())
+    if match is None:
+        return None
+    title = match.group("title").strip()
+    words = title.split()
+    if len(words) < 2 or re.search(r"\b(?:it|that|this|task\s+\d+)\b|#\d", title, re.I):
+        return None
+    # Work ("renew the domain by friday") or a thing with a deadline, not "the demo went well".
+    if words[0].lower() not in IMPERATIVE_VERBS and not re.search(r"\bdue\b", title, re.I):
+        return None
+    return f"add a task: {title}"
 
 
 def _colon_list(line: str) -> str | None:

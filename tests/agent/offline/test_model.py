@@ -528,3 +528,27 @@ def test_her_with_nobody_named_earlier_asks_who(board: Board) -> None:
     result = run(build_agent(board), "give her #1")
     assert tool_calls(result.new_messages()) == []
     assert isinstance(result.output, str) and "“her”" in result.output
+
+
+@pytest.mark.parametrize(
+    ("title_turn", "expected"),
+    [
+        ("update the pricing page copy", "Update the pricing page copy"),
+        ("book flights", "Book flights"),
+    ],
+)
+def test_the_answer_to_what_should_the_task_say_is_the_title(
+    board: Board, title_turn: str, expected: str
+) -> None:
+    agent = build_agent(board)
+    asked = run(agent, "can you add a task")
+    assert tool_calls(asked.new_messages()) == []
+    answered = run(agent, title_turn, history=asked.all_messages())
+    assert tool_calls(answered.new_messages()) == [("create_task", {"title": expected})]
+
+
+def test_never_mind_after_what_should_the_task_say_adds_nothing(board: Board) -> None:
+    agent = build_agent(board)
+    asked = run(agent, "can you add a task")
+    answered = run(agent, "never mind", history=asked.all_messages())
+    assert tool_calls(answered.new_messages()) == []

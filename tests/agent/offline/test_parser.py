@@ -1429,3 +1429,158 @@ def test_her_as_a_possessive_is_no_assignee() -> None:
     assert all(
         call[1].get("assignee") != "carol" for call in parse("send the deck to her", RECENT_CAROL)
     )
+
+
+TEAM5 = ConversationContext(
+    people=TEAM.people | {"erin", "erin park", "frank.li", "frank li", "gus", "gustavo reyes"}
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "gustavo pls rotate the prod db creds",
+            [("create_task", {"title": "Rotate the prod db creds", "assignee": "gustavo"})],
+        ),
+        (
+            "frank - set up alerting for the payments queue asap",
+            [
+                (
+                    "create_task",
+                    {
+                        "title": "Set up alerting for the payments queue",
+                        "assignee": "frank",
+                        "priority": "urgent",
+                    },
+                )
+            ],
+        ),
+        (
+            "gus: migrate the staging db by friday",
+            [
+                (
+                    "create_task",
+                    {"title": "Migrate the staging db", "assignee": "gus", "due": "friday"},
+                )
+            ],
+        ),
+    ],
+)
+def test_a_listed_person_then_work_is_their_task(text: str, expected: list[Call]) -> None:
+    assert parse(text, TEAM5) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["gus — nice work on the deploy", "frank pls", "gus - deployed the fix", "bob: looks good"],
+)
+def test_a_listed_person_then_a_remark_is_no_task(text: str) -> None:
+    assert parse(text, TEAM5) == []
+
+
+def test_a_person_then_work_needs_the_workspace_people() -> None:
+    assert parse("gustavo pls rotate the prod db creds") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "add a task to renew the domain. it's for the marketing site so make it urgent",
+            {
+                "title": "Renew the domain",
+                "priority": "urgent",
+                "description": "it's for the marketing site",
+            },
+        ),
+        (
+            "need a task to write the launch post. this is for the big release, so mark it high",
+            {
+                "title": "Write the launch post",
+                "priority": "high",
+                "description": "this is for the big release",
+            },
+        ),
+        (
+            "add a task to rewrite the welcome email. the current one is way too long lol",
+            {
+                "title": "Rewrite the welcome email",
+                "description": "the current one is way too long",
+            },
+        ),
+    ],
+)
+def test_a_remark_after_a_new_task_describes_it(text: str, expected: dict[str, object]) -> None:
+    assert parse(text) == [("create_task", expected)]
+
+
+def test_a_command_after_a_new_task_is_no_remark() -> None:
+    assert parse("add a task to call the bank. it's done, mark #4 done") != [
+        ("create_task", {"title": "Call the bank", "description": "done, mark #4 done"})
+    ]
+    assert parse("add a task to call the bank. also add a task to email the landlord") == [
+        ("create_task", {"title": "Call the bank"}),
+        ("create_task", {"title": "Email the landlord"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("give me the 5 latest high priority tasks", {"priority": "high", "limit": 5}),
+        ("what are the 10 newest open items", {"status": "open", "limit": 10}),
+        ("show me the top 3 urgent tasks", {"priority": "urgent", "limit": 3}),
+    ],
+)
+def test_a_count_before_the_tasks_is_a_limit(text: str, expected: dict[str, object]) -> None:
+    assert parse(text) == [("list_tasks", expected)]
+
+
+def test_a_number_in_a_title_is_no_limit() -> None:
+    assert parse("show tasks about the 5 star reviews") == [
+        ("list_tasks", {"query": "5 star reviews"})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("which tasks i have created? pls list", {"creator": "me"}),
+        ("tasks I've made", {"creator": "me"}),
+        ("list everything erin finished", {"assignee": "erin", "status": "done"}),
+        ("stuff erin has", {"assignee": "erin"}),
+    ],
+)
+def test_who_made_or_holds_the_tasks(text: str, expected: dict[str, object]) -> None:
+    assert parse(text, TEAM5) == [("list_tasks", expected)]
+
+
+def test_stuff_someone_unknown_has_is_no_list() -> None:
+    assert parse("stuff we has", TEAM5) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "quarterly access review, due in two weeks - can you add it?",
+            {"title": "Quarterly access review", "due": "in 2 weeks"},
+        ),
+        (
+            "renew the domain by friday - add it please",
+            {"title": "Renew the domain", "due": "friday"},
+        ),
+        (
+            "book the venue for the offsite. can you add that as a task?",
+            {"title": "Book the venue for the offsite"},
+        ),
+    ],
+)
+def test_work_then_add_it_is_a_create(text: str, expected: dict[str, object]) -> None:
+    assert parse(text) == [("create_task", expected)]
+
+
+@pytest.mark.parametrize("text", ["the demo went well, can you add it?", "fix #4 - can you add it"])
+def test_a_remark_then_add_it_is_no_create(text: str) -> None:
+    assert all(tool != "create_task" for tool, _ in parse(text))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from pydantic_ai.messages import (
@@ -241,6 +241,12 @@ def _next_step(
 
 def _listed_before(messages: Sequence[ModelMessage]) -> list[summary.Json]:
     """The tasks the last result before this turn listed, when that result was a list."""
+    last = next(_earlier_results(messages), None)
+    return summary.task_cards(last) if last is not None and "tasks" in last else []
+
+
+def _earlier_results(messages: Sequence[ModelMessage]) -> Iterator[summary.Json]:
+    """The successful results of the person's tool calls (not lookups), newest first."""
     for message in reversed(messages):
         if not isinstance(message, ModelRequest):
             continue
@@ -248,10 +254,8 @@ def _listed_before(messages: Sequence[ModelMessage]) -> list[summary.Json]:
             if not isinstance(part, ToolReturnPart) or "-lookup-" in part.tool_call_id:
                 continue
             result = _result(part)
-            if result is None or not result.get("ok"):
-                continue
-            return summary.task_cards(result) if "tasks" in result else []
-    return []
+            if result is not None and result.get("ok"):
+                yield result
 
 
 def _among_listed(text: str, listed: Sequence[summary.Json]) -> int | None:
@@ -432,23 +436,15 @@ def _context(messages: Sequence[ModelMessage]) -> ConversationContext:
     recent: list[int] = []
     deleted: set[int] = set()
     last_listed: int | None = None
-    for message in reversed(messages):
-        if not isinstance(message, ModelRequest):
-            continue
-        for part in reversed(message.parts):
-            if not isinstance(part, ToolReturnPart) or "-lookup-" in part.tool_call_id:
-                continue
-            result = _result(part)
-            if result is None or not result.get("ok"):
-                continue
-            gone = summary.as_mapping(result.get("deleted"))
-            gone_id = gone.get("id") if gone is not None else None
-            if isinstance(gone_id, int):
-                deleted.add(gone_id)
-            ids = _ids(result)
-            if last_listed is None and ids:
-                last_listed = len(ids) if "tasks" in result else 0
-            recent.extend(task_id for task_id in ids if task_id not in recent)
+    for result in _earlier_results(messages):
+        gone = summary.as_mapping(result.get("deleted"))
+        gone_id = gone.get("id") if gone is not None else None
+        if isinstance(gone_id, int):
+            deleted.add(gone_id)
+        ids = _ids(result)
+        if last_listed is None and ids:
+            last_listed = len(ids) if "tasks" in result else 0
+        recent.extend(task_id for task_id in ids if task_id not in recent)
     ordered = tuple(task_id for task_id in recent if task_id not in deleted)
     return ConversationContext(
         recent_task_ids=ordered,

@@ -561,6 +561,10 @@ def _parse_known_lead(clause: str, channels: frozenset[str]) -> ClauseResult:
     The person must open the message in plain words and be followed by a dash or colon, or by
     "please"; the work must start with a verb ("frank pls" alone, "gus — nice work" are no task).
     """
+    # "for lee - order toner": the same, with "for" before the person and a dash or colon after.
+    for_lead = re.match(r"\s*for\s+", clause, re.IGNORECASE)
+    if for_lead:
+        clause = clause[for_lead.end() :]
     person = leading_known_person(clause)
     if person is None or person.startswith(("<@", "@")):
         return None
@@ -569,6 +573,8 @@ def _parse_known_lead(clause: str, channels: frozenset[str]) -> ClauseResult:
     if gap is None:
         return None
     rest = rest[gap.end() :]
+    if for_lead and not gap.group("sep"):
+        return None
     if not gap.group("sep") and not _KNOWN_LEAD_POLITE.match(rest):
         return None
     rest = strip_polite(rest)

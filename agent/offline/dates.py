@@ -56,6 +56,7 @@ _TIME = (
     r"(?:[01]?\d|2[0-3]):[0-5]\d(?:\s*(?:am|pm|a\.m\.|p\.m\.))?"
     r"|(?:1[0-2]|0?[1-9])\s*(?:am|pm|a\.m\.|p\.m\.)"
     r"|noon|midday|midnight"
+    r"|this\s+(?:morning|afternoon|evening)"
     r"|(?:first\s+thing\s+)?(?:in\s+the\s+)?(?:morning|afternoon|evening)"
     r"|first\s+thing"
     r"|(?:the\s+)?end\s+of\s+(?:the\s+)?day|close\s+of\s+business"
@@ -72,7 +73,8 @@ _PATTERN = re.compile(
     rf"(?<![\w#@<'/-]){_PREFIX}(?P<body>"
     rf"(?P<day>{_DAY})(?:\s*(?:,|at|@|by|around|-)?\s*(?P<time>{_TIME}|{_AT_HOUR}))?"
     rf"|(?P<time2>{_TIME}|{_AT_HOUR})(?:\s*(?:,|on|-)?\s*(?P<day2>{_DAY}))?"
-    r")(?!['\w]|/\d)",
+    # "by 5pm my time": the user's own zone is the resolver's default, so the words just go.
+    r")(?:\s+(?:my|our|local)\s+time)?(?!['\w]|/\d)",
     re.IGNORECASE,
 )
 
@@ -154,6 +156,7 @@ def _canonical(match: re.Match[str]) -> str | None:
         return day
     if time == "end of day":
         time = "5pm"
+    time = time.removeprefix("today ")
     if day == "tonight":
         return f"today {time}"
     if day.startswith(("end of", "in ", "next week", "this week", "next month")):
@@ -172,6 +175,9 @@ _DAYPART_TIMES = {"morning": "9am", "afternoon": "2pm", "evening": "6pm", "first
 
 def _canonical_time(text: str) -> str | None:
     lowered = " ".join(text.lower().replace(".", "").split())
+    if lowered.startswith("this "):
+        # "this afternoon" is today for the resolver; a bare "2pm" could mean tomorrow.
+        return "today " + _DAYPART_TIMES[lowered.removeprefix("this ")]
     for word in ("first thing", "morning", "afternoon", "evening"):
         if word in lowered:
             return _DAYPART_TIMES["first thing" if word == "first thing" else word]

@@ -166,6 +166,15 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
         meant = _with_recent_person(message, pronoun, cleaned.channels, context)
         if meant is not None:
             return meant
+    # "it" in a message that names one task number means that task, whatever came before:
+    # "#12 isn't important any more, make it low".
+    named = set(_TASK_NUMBER.findall(message))
+    if len(named) == 1:
+        context = replace(
+            context,
+            recent_task_ids=(int(named.pop()), *context.recent_task_ids),
+            last_listed_count=0,
+        )
     result = _parse_message_text(message, cleaned.channels, context)
     if not _worth_retrying(result):
         return result
@@ -174,7 +183,11 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
     # the whole message reads as nothing, read it again without the aside.
     for variant, variant_context, numbered_only in _without_asides(message, context):
         retried = _parse_message_text(variant, cleaned.channels, variant_context)
-        if retried.calls and (not numbered_only or _all_numbered(retried)):
+        if (
+            retried.calls
+            and (not numbered_only or _all_numbered(retried))
+            and _stands_alone(message, retried)
+        ):
             return retried
     return result
 
@@ -362,6 +375,25 @@ def _is_remark(segment: str, channels: frozenset[str]) -> bool:
 
 
 _RETRY_WITHOUT_ASIDES = frozenset({chat.UNKNOWN, chat.WHICH_TASK})
+
+
+# Words by which a change names its task itself: "it", "that one", "#7", "task 7", "7".
+_NAMES_A_TASK = re.compile(r"\b(?:it|that|this|them|those|these|task)\b|#?\b\d+\b", re.IGNORECASE)
+
+
+def _stands_alone(message: str, result: ParseResult) -> bool:
+    """A reading without the aside may change a task only when the message names the task.
+
+    "for lee - nice work" without its aside is "for lee", which alone would hand the last task
+    to lee; a remark must never turn into a write like that. A task named by its words
+    ("the payroll one") or by "it"/"#7" anywhere in the message is named.
+    """
+    for call in result.calls:
+        if call.tool not in {TOOL_UPDATE, TOOL_ASSIGN, TOOL_DELETE}:
+            continue
+        if not isinstance(call.args.get("task_id"), TitleRef) and not _NAMES_A_TASK.search(message):
+            return False
+    return True
 
 
 def _worth_retrying(result: ParseResult) -> bool:

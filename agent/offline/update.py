@@ -407,12 +407,33 @@ def _rephrase(clause: str) -> str:
 
 def parse_update(clause: str) -> ClauseResult:
     """Read a clause as an update, an assignment or a deletion of an existing task."""
-    clause = _rephrase(clause)
+    clause = _without_old_date(_rephrase(clause))
     for parser in (parse_delete, parse_edit, parse_assignment):
         result = parser(clause)
         if result is not None:
             return result
     return _parse_change(clause)
+
+
+_OLD_DATE = re.compile(
+    r"\s*[,;(-]?\s*(?:not|instead\s+of|rather\s+than)\s+(?P<old>[^,;()]{1,40}?)\)?\s*[.!]?$",
+    re.IGNORECASE,
+)
+
+
+def _without_old_date(clause: str) -> str:
+    """Drop "(not thursday)" after a new date: "#4 should be due friday, not thursday"."""
+    match = _OLD_DATE.search(clause[-80:])
+    if match is None:
+        return clause
+    head = clause[: len(clause) - len(match.group(0))]
+    old = match.group("old").strip()
+    old_dates = find_dates(old)
+    if len(old_dates) != 1 or (old_dates[0].start, old_dates[0].end) != (0, len(old)):
+        return clause
+    if not find_dates(head):
+        return clause
+    return head
 
 
 def _parse_change(clause: str) -> ClauseResult:
@@ -442,7 +463,7 @@ def _verb_change(verb: str, rest: str) -> ClauseResult:
         changes.fields.clear()
     if BULK.match(target_text):
         return Reply(chat.BULK_UPDATE, ReplyKind.CLARIFY)
-    numbers = several_numbers(target_text)
+    numbers = _several(target_text)
     if numbers and not changes.empty():
         return [action for number in numbers for action in _actions(number, changes)]
     if numbers and verb in _IMPLIED:
@@ -504,8 +525,8 @@ def _subject_change(clause: str) -> ClauseResult:
         linked = linked or _LINKING_AFTER.match(" is")
     if BULK.match(target_text.strip()):
         return Reply(chat.BULK_UPDATE, ReplyKind.CLARIFY)
-    numbers = several_numbers(target_text)
-    if numbers and linked:
+    numbers = _several(target_text)
+    if numbers and (linked or _HASHED_RUN.match(target_text.strip())):
         # "#4 and #5 are both done": one change per task.
         return [action for number in numbers for action in _actions(number, changes)]
     loose_ok = bool(linked) and bool(DETERMINERS.match(target_text.strip()))
@@ -513,6 +534,19 @@ def _subject_change(clause: str) -> ClauseResult:
     if target is None:
         return None
     return _actions(target.target, changes)
+
+
+_BOTH_TAIL = re.compile(r"\s+(?:both|all|each|all\s+of\s+them|the\s+two\s+of\s+them)$", re.I)
+# "#2 #3 done": task numbers in a row, each with its "#", need no "and" between them.
+_HASHED_RUN = re.compile(r"^#\d{1,7}(?:\s+#\d{1,7})+$")
+
+
+def _several(target_text: str) -> list[int]:
+    """ "#4 and #5 both", "3, 4 and 7" or "#2 #3" as task numbers; empty otherwise."""
+    text = _BOTH_TAIL.sub("", target_text.strip())
+    if _HASHED_RUN.match(text):
+        return [int(number) for number in re.findall(r"\d+", text)]
+    return several_numbers(text)
 
 
 def _actions(target: Target, changes: _Changes) -> list[Action]:

@@ -1584,3 +1584,118 @@ def test_work_then_add_it_is_a_create(text: str, expected: dict[str, object]) ->
 @pytest.mark.parametrize("text", ["the demo went well, can you add it?", "fix #4 - can you add it"])
 def test_a_remark_then_add_it_is_no_create(text: str) -> None:
     assert all(tool != "create_task" for tool, _ in parse(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "the vendor task should be due monday (not tuesday)",
+            [("update_task", {"task_id": TitleRef("vendor"), "due": "monday"})],
+        ),
+        (
+            "#6 is due next friday, not this friday",
+            [("update_task", {"task_id": 6, "due": "next friday"})],
+        ),
+        (
+            "move the offsite task to dec 3 instead of dec 1",
+            [("update_task", {"task_id": TitleRef("offsite"), "due": "december 3"})],
+        ),
+    ],
+)
+def test_a_new_date_then_the_old_one_keeps_the_new(text: str, expected: list[Call]) -> None:
+    assert parse(text) == expected
+
+
+def test_not_after_a_date_without_an_old_date_is_kept() -> None:
+    assert parse("#4 is not done") == [("update_task", {"task_id": 4, "status": "open"})]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("close #8 and #9 both", [8, 9]),
+        ("mark 2, 5 and 6 all done", [2, 5, 6]),
+        ("#11 #12 done", [11, 12]),
+    ],
+)
+def test_several_numbers_are_one_update_each(text: str, expected: list[int]) -> None:
+    assert parse(text) == [("update_task", {"task_id": n, "status": "done"}) for n in expected]
+
+
+def test_a_single_number_run_without_a_change_makes_no_call() -> None:
+    assert parse("#2 #3") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "add a task to ping the landlord this evening",
+            {"title": "Ping the landlord", "due": "today 6pm"},
+        ),
+        (
+            "add a task to file the expenses by 4pm my time",
+            {"title": "File the expenses", "due": "4pm"},
+        ),
+        (
+            "add a task to book the room by thursday 10am local time",
+            {"title": "Book the room", "due": "thursday 10am"},
+        ),
+    ],
+)
+def test_this_afternoon_is_today_and_my_time_goes(text: str, expected: dict[str, object]) -> None:
+    assert parse(text) == [("create_task", expected)]
+
+
+def test_your_time_stays_in_the_text() -> None:
+    (call,) = parse("add a task to call the client at 3pm your time")
+    assert "your time" in str(call[1]["title"]).lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("for gus - rotate the db creds", {"title": "Rotate the db creds", "assignee": "gus"}),
+        (
+            "for frank: set up alerting by friday",
+            {"title": "Set up alerting", "assignee": "frank", "due": "friday"},
+        ),
+    ],
+)
+def test_for_a_listed_person_then_work_is_their_task(
+    text: str, expected: dict[str, object]
+) -> None:
+    assert parse(text, TEAM5) == [("create_task", expected)]
+
+
+def test_for_a_listed_person_without_a_dash_is_no_task() -> None:
+    assert parse("for gus pls rotate the db creds", TEAM5) == []
+
+
+PEOPLE_AFTER_TASK_7 = ConversationContext(
+    recent_task_ids=(7,), people=frozenset({"lee", "lee park", "tom", "tom becker"})
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["for lee - nice work", "for tom: great job on the report"],
+)
+def test_a_remark_to_someone_never_hands_them_the_last_task(text: str) -> None:
+    assert parse(text, PEOPLE_AFTER_TASK_7) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "#12 isn't that important anymore, make it low",
+            [("update_task", {"task_id": 12, "priority": "low"})],
+        ),
+        ("task 4 is late, push it to friday", [("update_task", {"task_id": 4, "due": "friday"})]),
+        ("make it urgent", [("update_task", {"task_id": 7, "priority": "urgent"})]),
+    ],
+)
+def test_it_means_the_task_the_message_names(text: str, expected: list[Call]) -> None:
+    assert parse(text, PEOPLE_AFTER_TASK_7) == expected

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from agent.offline import ConversationContext, ParseResult, PlannedCall, TitleRef, parse_message
+from agent.offline import (
+    ConversationContext,
+    ParseResult,
+    PlannedCall,
+    TitleRef,
+    parse_message,
+)
 from agent.offline.parser import MAX_MESSAGE_CHARS
 
 NO_CONTEXT = ConversationContext()
@@ -570,9 +578,12 @@ def test_very_long_input_is_refused_with_a_reply() -> None:
         "add a task to " + "call the bank and " * 600,
     ],
 )
-def test_long_adversarial_input_gets_an_answer(text: str) -> None:
+def test_long_adversarial_input_gets_an_answer(text: str, caplog: pytest.LogCaptureFixture) -> None:
     assert len(text) <= MAX_MESSAGE_CHARS
-    result = parse_message(text, context=AFTER_TASK_7)
+    with caplog.at_level(logging.ERROR, logger="agent.offline.parser"):
+        result = parse_message(text, context=AFTER_TASK_7)
+    # parse_message turns an internal error into a reply; the log shows whether one happened.
+    assert [r.getMessage() for r in caplog.records] == []
     assert result.calls or result.reply
 
 

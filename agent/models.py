@@ -1,28 +1,67 @@
-"""Turning a model name from the settings into a pydantic-ai model."""
+"""Turning the configured model chain into the one pydantic-ai model a runtime uses."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
 from pydantic_ai.models import Model
 
-OFFLINE = "offline"
+from agent.providers import OFFLINE, ChainPlan, UnknownModel, parse_chain, plan_chain
+from core.settings import Settings
+
+__all__ = ["OFFLINE", "ResolvedModel", "UnknownModel", "resolve_model"]
 
 
-class UnknownModel(ValueError):
-    """A model name that this build cannot serve."""
+@dataclass(frozen=True)
+class ResolvedModel:
+    """The model to run, the name to report, and the chain behind it."""
+
+    model: Model
+    name: str
+    plan: ChainPlan
+
+    @property
+    def has_providers(self) -> bool:
+        return bool(self.plan.providers)
 
 
-def resolve_model(choice: str | Model) -> tuple[Model, str]:
-    """The model for a name (or a ready pydantic-ai model, as tests pass) and the name to report."""
+def _offline() -> Model:
+    # Imported here so that building the CLI does not load the parser's tables.
+    from agent.offline.model import build_offline_model
+
+    return build_offline_model()
+
+
+def resolve_model(choice: str | Model, *, settings: Settings) -> ResolvedModel:
+    """The model for a chain ("openai/gpt-4.1-mini,offline"), a single name, or a ready model.
+
+    Provider links run through one LiteLLM router; when it has nothing left to try, `offline`
+    (if the chain names it) answers instead. Raises `UnknownModel` with a sentence a person can
+    act on.
+    """
     if isinstance(choice, Model):
-        return choice, choice.model_name
-    name = choice.strip()
-    if name == OFFLINE:
-        # Imported here so that building the CLI does not load the parser's tables.
-        from agent.offline.model import build_offline_model
+        return ResolvedModel(
+            model=choice, name=choice.model_name, plan=ChainPlan(providers=(), offline=False)
+        )
+    names = parse_chain(choice)
+    if not names:
+        raise UnknownModel("No model named: give a LiteLLM model name or 'offline'.")
+    plan = plan_chain(names, settings=settings)
+    if not plan.providers:
+        return ResolvedModel(model=_offline(), name=OFFLINE, plan=plan)
+    from agent.providers import build_provider_model
 
-        return build_offline_model(), OFFLINE
-    raise UnknownModel(
-        f"The model {name!r} is not available: provider models (LiteLLM names such as "
-        "'openai/gpt-4.1-mini') are not wired up yet, so only 'offline' can serve turns. "
-        "Unset TASKPILOT_MODELS or set it to 'offline'."
+    provider_model = build_provider_model(plan, settings=settings)
+    if not plan.offline:
+        return ResolvedModel(model=provider_model, name=plan.name, plan=plan)
+    from pydantic_ai.models.fallback import FallbackModel
+
+    chained = FallbackModel(
+        provider_model,
+        _offline(),
+        # An HTTP failure the router could not recover from, or an answer pydantic-ai cannot
+        # read (an empty choice list): the offline model answers this request instead.
+        fallback_on=(ModelAPIError, UnexpectedModelBehavior),
     )
+    return ResolvedModel(model=chained, name=plan.name, plan=plan)

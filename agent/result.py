@@ -27,6 +27,10 @@ class TurnUsage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     tool_calls: int = 0
+    # Tokens that providers billed; the offline model's own estimates are not counted.
+    provider_tokens: int = 0
+    # Estimated from LiteLLM's price table; None when no model in the turn had a price.
+    cost_usd: float | None = None
 
 
 class PendingConfirmation(BaseModel):
@@ -47,7 +51,15 @@ class TurnResult(BaseModel):
     usage: TurnUsage = Field(default_factory=TurnUsage)
     cards: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
     pending_confirmation: PendingConfirmation | None = None
+    # Model calls the turn made; a single create/update/assign/complete takes one.
+    model_calls: int = 0
+    # True when the offline model answered instead of the configured providers: they failed
+    # ("providers_failed") or today's budget is spent ("budget_user", "budget_team").
     degraded: bool = False
+    degraded_reason: str | None = None
+    # Set when the turn failed ("ModelHTTPError: ..."): the reply is then an apology, and
+    # machine consumers such as the evals read this instead.
+    error: str | None = None
 
     def contract_json(self) -> dict[str, Any]:
         """The public `taskpilot chat --once --json` shape, and nothing more."""

@@ -14,36 +14,45 @@ from pydantic_ai import (
     Agent,
     DeferredToolRequests,
     DeferredToolResults,
+    ModelRequestNode,
     RunContext,
     ToolDenied,
 )
-from pydantic_ai.exceptions import AgentRunError, UsageLimitExceeded
+from pydantic_ai.exceptions import UsageLimitExceeded
 from pydantic_ai.messages import (
     ModelMessage,
+    ModelRequest,
     ModelResponse,
     ToolCallPart,
     ToolReturnPart,
 )
 from pydantic_ai.models import Model
-from pydantic_ai.usage import UsageLimits
+from pydantic_ai.tools import DeferredToolApprovalResult
+from pydantic_ai.usage import RunUsage, UsageLimits
 from sqlmodel import Session
 
+from agent.budgets import check_budget
 from agent.confirmation import Answer, classify_answer
+from agent.costs import estimate_cost
 from agent.deps import AgentDeps
 from agent.memory import load_conversation, save_conversation
-from agent.models import resolve_model
+from agent.models import OFFLINE, ResolvedModel, resolve_model
+from agent.replies import DEGRADED_NOTES, capped, reply_from_records, with_footer
 from agent.result import PendingConfirmation, ToolCallRecord, TurnResult, TurnUsage
+from agent.turn_log import TurnRecord, record_turn
 from core.settings import Settings
 from prompts.loader import load_prompt
 from tasks.directory import UserDirectory
-from tools.task_tools import TASK_TOOLS
+from tools.task_tools import TASK_TOOLS, WRITE_TOOLS
 
 logger = logging.getLogger(__name__)
 
 TurnOutput = str | DeferredToolRequests
 
-# Bounds on one turn, so that a confused model cannot loop or spend without limit.
-_USAGE_LIMITS = UsageLimits(request_limit=8, tool_calls_limit=12)
+# Bounds on one turn, so that a confused model cannot loop or spend without limit; the token
+# bound comes from the settings.
+_REQUEST_LIMIT = 8
+_TOOL_CALLS_LIMIT = 12
 
 _EMPTY_REPLY = (
     "I didn't catch anything there. Tell me what you need, for example "
@@ -53,12 +62,16 @@ _EMPTY_REPLY = (
 
 @dataclass(frozen=True, kw_only=True)
 class AgentRuntime:
-    """A built agent with the model and prompt version it serves."""
+    """A built agent with the model chain and prompt version it serves."""
 
     agent: Agent[AgentDeps, TurnOutput]
     model_name: str
     prompt_version: str
     settings: Settings
+    resolved: ResolvedModel
+    # The same agent on the offline model alone, for turns over budget; None when the chain
+    # does not end in `offline` or has no provider to save.
+    offline_agent: Agent[AgentDeps, TurnOutput] | None = None
 
 
 _PLACEHOLDERS = frozenset({"today", "weekday", "timezone", "actor", "people"})
@@ -107,7 +120,8 @@ def build_runtime(
     model: str | Model | None = None,
     prompt_version: str | None = None,
 ) -> AgentRuntime:
-    """Build the agent for a model (a name or a pydantic-ai model) and a prompt version.
+    """Build the agent for a model chain (a name, a comma-separated chain or a pydantic-ai
+    model; by default `TASKPILOT_MODELS`) and a prompt version.
 
     Raises `UnknownPromptVersion`, `PromptTemplateError` or `UnknownModel` with a sentence a
     person can act on.
@@ -117,22 +131,32 @@ def build_runtime(
     version = prompt_version or settings.prompt_version
     template = load_prompt(version)
     _check_placeholders(template, version)
-    chosen = model if model is not None else settings.model_chain[0]
-    resolved, model_name = resolve_model(chosen)
+    chosen = model if model is not None else ",".join(settings.model_chain)
+    resolved = resolve_model(chosen, settings=settings)
 
     def instructions(ctx: RunContext[AgentDeps]) -> str:
         return _render_instructions(template, ctx.deps)
 
-    agent: Agent[AgentDeps, TurnOutput] = Agent(
-        resolved,
-        deps_type=AgentDeps,
-        output_type=[str, DeferredToolRequests],
-        instructions=instructions,
-        tools=TASK_TOOLS,
-        retries=2,
-    )
+    def make_agent(served_by: Model) -> Agent[AgentDeps, TurnOutput]:
+        return Agent(
+            served_by,
+            deps_type=AgentDeps,
+            output_type=[str, DeferredToolRequests],
+            instructions=instructions,
+            tools=TASK_TOOLS,
+            retries=2,
+        )
+
+    offline_agent = None
+    if resolved.plan.offline and resolved.has_providers:
+        offline_agent = make_agent(resolve_model(OFFLINE, settings=settings).model)
     return AgentRuntime(
-        agent=agent, model_name=model_name, prompt_version=version, settings=settings
+        agent=make_agent(resolved.model),
+        model_name=resolved.name,
+        prompt_version=version,
+        settings=settings,
+        resolved=resolved,
+        offline_agent=offline_agent,
     )
 
 
@@ -223,10 +247,152 @@ def _plain_reply(runtime: AgentRuntime, reply: str) -> TurnResult:
     return TurnResult(reply=reply, model=runtime.model_name, prompt_version=runtime.prompt_version)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What driving the agent produced."""
+
+    new_messages: list[ModelMessage]
+    all_messages: list[ModelMessage]
+    output: TurnOutput | None
+    """None when the turn ended right after its writes, without a closing model call."""
+    usage: RunUsage
+
+
+def _finishes_turn(request: ModelRequest, history: Sequence[ModelMessage]) -> bool:
+    """Whether the tool results about to go back to the model can end the turn instead.
+
+    A provider model's response whose calls all wrote successfully needs no second call: the
+    person's confirmation is rendered from the results (task cards). A failure, a list (the
+    model may act on what it read) or anything else goes back to the model. The offline model
+    plans several steps itself and writes its own summary, so its turns run to the end.
+    """
+    last = next((m for m in reversed(history) if isinstance(m, ModelResponse)), None)
+    if last is None or last.model_name == OFFLINE:
+        return False
+    if not request.parts:
+        return False
+    for part in request.parts:
+        if not isinstance(part, ToolReturnPart) or part.outcome != "success":
+            return False
+        if part.tool_name not in WRITE_TOOLS:
+            return False
+        content: object = part.content
+        if not isinstance(content, dict) or not cast("dict[str, Any]", content).get("ok"):
+            return False
+    return True
+
+
+async def _drive(
+    agent: Agent[AgentDeps, TurnOutput],
+    *,
+    prompt: str | None,
+    deps: AgentDeps,
+    history: list[ModelMessage],
+    deferred: DeferredToolResults | None,
+    limits: UsageLimits,
+) -> _Run:
+    """Run the agent node by node, stopping before a closing call the turn does not need."""
+    async with agent.iter(
+        prompt,
+        deps=deps,
+        message_history=history or None,
+        deferred_tool_results=deferred,
+        usage_limits=limits,
+    ) as run:
+        node = run.next_node
+        while not Agent.is_end_node(node):
+            if isinstance(node, ModelRequestNode) and _finishes_turn(
+                node.request, run.all_messages()
+            ):
+                return _Run(
+                    new_messages=[*run.new_messages(), node.request],
+                    all_messages=[*run.all_messages(), node.request],
+                    output=None,
+                    usage=run.usage,
+                )
+            node = await run.next(node)
+        result = run.result
+        assert result is not None
+        return _Run(
+            new_messages=result.new_messages(),
+            all_messages=result.all_messages(),
+            output=result.output,
+            usage=result.usage,
+        )
+
+
+@dataclass(frozen=True)
+class _Spend:
+    """Tokens and cost of a turn's model calls."""
+
+    provider_tokens: int
+    cost_usd: float | None
+    served_by: str | None
+    offline_served: bool
+
+
+def _spend(messages: Sequence[ModelMessage], *, providers: bool) -> _Spend:
+    """What the turn's model calls cost; only a chain with provider links has a price."""
+    provider_tokens = 0
+    cost: float | None = None
+    served_by: str | None = None
+    offline_served = False
+    for message in messages:
+        if not isinstance(message, ModelResponse):
+            continue
+        name = message.model_name or ""
+        served_by = name or served_by
+        if name == OFFLINE:
+            offline_served = True
+            continue
+        usage = message.usage
+        if providers:
+            provider_tokens += usage.input_tokens + usage.output_tokens
+        if not providers:
+            continue
+        estimate = estimate_cost(
+            name, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens
+        )
+        if estimate is not None:
+            cost = (cost or 0.0) + estimate
+    return _Spend(provider_tokens, cost, served_by, offline_served)
+
+
+def _pending_answer(
+    message: str, pending: list[dict[str, Any]]
+) -> tuple[str | None, DeferredToolResults | None, dict[str, dict[str, Any]]]:
+    """The prompt, deferred results and confirmed calls for a reply to a pending question."""
+    if not pending:
+        return message, None, {}
+    answer = classify_answer(message)
+    if answer is Answer.yes:
+        approvals: dict[str, DeferredToolApprovalResult | bool] = {
+            p["tool_call_id"]: True for p in pending
+        }
+        return (
+            None,
+            DeferredToolResults(approvals=approvals),
+            {p["tool_call_id"]: p for p in pending},
+        )
+    reason = (
+        "The person said no, so nothing was deleted."
+        if answer is Answer.no
+        else "The person did not confirm, so nothing was deleted."
+    )
+    denials: dict[str, DeferredToolApprovalResult | bool] = {
+        p["tool_call_id"]: ToolDenied(reason) for p in pending
+    }
+    return (None if answer is Answer.no else message), DeferredToolResults(approvals=denials), {}
+
+
 async def run_turn(
     text: str, *, runtime: AgentRuntime, deps: AgentDeps, conversation_id: str
 ) -> TurnResult:
-    """Run one turn of a conversation: the person's message in, a structured result out."""
+    """Run one turn of a conversation: the person's message in, a structured result out.
+
+    Never raises for a model or provider failure: the person gets a sentence, the log gets
+    the details.
+    """
     message = text.strip()
     if not message:
         return _plain_reply(runtime, _EMPTY_REPLY)
@@ -239,94 +405,193 @@ async def run_turn(
             "description afterwards.",
         )
 
+    settings = runtime.settings
+    agent = runtime.agent
+    degraded_reason: str | None = None
     with deps.session_factory() as session:
         state = load_conversation(session, team_id=deps.team_id, conversation_id=conversation_id)
         deps = replace(deps, people=_people(session, deps.team_id))
+        if runtime.resolved.has_providers:
+            budget = check_budget(
+                session,
+                settings=settings,
+                team_id=deps.team_id,
+                user_id=deps.actor_id,
+                now=deps.now,
+            )
+            if budget.exhausted is not None:
+                if runtime.offline_agent is None:
+                    return _plain_reply(runtime, _over_budget(budget.exhausted))
+                agent = runtime.offline_agent
+                degraded_reason = f"budget_{budget.exhausted}"
 
-    prompt: str | None = message
-    deferred: DeferredToolResults | None = None
-    confirmed: dict[str, dict[str, Any]] = {}
-    if state.pending:
-        answer = classify_answer(message)
-        if answer is Answer.yes:
-            deferred = DeferredToolResults(
-                approvals={p["tool_call_id"]: True for p in state.pending}
-            )
-            confirmed = {p["tool_call_id"]: p for p in state.pending}
-            prompt = None
-        else:
-            reason = (
-                "The person said no, so nothing was deleted."
-                if answer is Answer.no
-                else "The person did not confirm, so nothing was deleted."
-            )
-            deferred = DeferredToolResults(
-                approvals={p["tool_call_id"]: ToolDenied(reason) for p in state.pending}
-            )
-            if answer is Answer.no:
-                prompt = None
-
+    prompt, deferred, confirmed = _pending_answer(message, state.pending)
+    limits = UsageLimits(
+        request_limit=_REQUEST_LIMIT,
+        tool_calls_limit=_TOOL_CALLS_LIMIT,
+        total_tokens_limit=settings.turn_max_tokens,
+    )
     try:
-        result = await runtime.agent.run(
-            prompt,
+        run = await _drive(
+            agent,
+            prompt=prompt,
             deps=deps,
-            message_history=state.messages or None,
-            deferred_tool_results=deferred,
-            usage_limits=_USAGE_LIMITS,
+            history=state.messages,
+            deferred=deferred,
+            limits=limits,
         )
-    except UsageLimitExceeded:
-        logger.warning("turn exceeded its usage limits", extra={"conversation": conversation_id})
-        return _plain_reply(
-            runtime,
-            "That took more steps than I allow for one message. "
-            "Try asking for one thing at a time.",
-        )
-    except AgentRunError:
-        logger.exception("agent run failed", extra={"conversation": conversation_id})
-        return _plain_reply(
-            runtime,
-            "Sorry, I couldn't finish that. Anything already changed is kept; ask me "
-            "“what's on my plate?” to see where things stand, then rephrase the rest.",
-        )
+    except Exception as error:  # A provider, model or tool failure: the person gets a sentence.
+        return _failed_turn(error, runtime=runtime, deps=deps, conversation_id=conversation_id)
 
-    new_messages = result.new_messages()
-    records = _tool_records(new_messages, confirmed=confirmed)
-    output = result.output
+    records = _tool_records(run.new_messages, confirmed=confirmed)
     pending: list[dict[str, Any]] = []
     pending_confirmation: PendingConfirmation | None = None
-    if isinstance(output, DeferredToolRequests):
-        reply, pending = _confirmation_question(output)
+    if run.output is None:
+        reply = reply_from_records(records)
+    elif isinstance(run.output, DeferredToolRequests):
+        reply, pending = _confirmation_question(run.output)
         first = pending[0]
         pending_confirmation = PendingConfirmation(
             tool=first["tool"], args=first["args"], question=reply
         )
     else:
-        reply = output.strip() or "Done."
+        reply = run.output.strip() or reply_from_records(records)
 
-    usage = result.usage
-    with deps.session_factory() as session, session.begin():
-        save_conversation(
-            session,
-            team_id=deps.team_id,
-            conversation_id=conversation_id,
-            messages=result.all_messages(),
-            pending=pending,
-            max_messages=runtime.settings.history_max_messages,
-        )
-    return TurnResult(
+    spend = _spend(run.new_messages, providers=runtime.resolved.has_providers)
+    if degraded_reason is None and spend.offline_served and runtime.resolved.has_providers:
+        degraded_reason = "providers_failed"
+    served_by = runtime.model_name
+    if runtime.resolved.has_providers and spend.served_by:
+        served_by = spend.served_by
+    reply = capped(
+        with_footer(reply, DEGRADED_NOTES.get(degraded_reason or "")),
+        limit=settings.max_reply_chars,
+    )
+    usage = run.usage
+    result = TurnResult(
         reply=reply,
         tool_calls=records,
-        model=runtime.model_name,
+        model=served_by,
         prompt_version=runtime.prompt_version,
         usage=TurnUsage(
             requests=usage.requests,
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
             tool_calls=usage.tool_calls,
+            provider_tokens=spend.provider_tokens,
+            cost_usd=spend.cost_usd,
         ),
+        model_calls=usage.requests,
         cards=_cards(records),
         pending_confirmation=pending_confirmation,
+        degraded=degraded_reason is not None,
+        degraded_reason=degraded_reason,
     )
+    with deps.session_factory() as session, session.begin():
+        save_conversation(
+            session,
+            team_id=deps.team_id,
+            conversation_id=conversation_id,
+            messages=run.all_messages,
+            pending=pending,
+            max_messages=settings.history_max_messages,
+        )
+        record_turn(
+            session,
+            record=_turn_record(
+                result, deps=deps, runtime=runtime, conversation_id=conversation_id, outcome="ok"
+            ),
+        )
+    return result
+
+
+def _failed_turn(
+    error: Exception, *, runtime: AgentRuntime, deps: AgentDeps, conversation_id: str
+) -> TurnResult:
+    """The reply for a turn that raised, recorded in the turn log."""
+    if isinstance(error, UsageLimitExceeded):
+        logger.warning(
+            "turn exceeded its usage limits: %s", error, extra={"conversation": conversation_id}
+        )
+        outcome = "limit"
+        reply = (
+            "That took more steps than I allow for one message. Try asking for one thing at a time."
+        )
+    else:
+        logger.error(
+            "agent run failed",
+            exc_info=error,
+            extra={"conversation": conversation_id, "model": runtime.model_name},
+        )
+        outcome = "failed"
+        reply = (
+            "Sorry, I couldn't finish that. Anything already changed is kept; ask me "
+            "“what's on my plate?” to see where things stand, then rephrase the rest."
+        )
+    result = _plain_reply(runtime, reply)
+    result.error = f"{type(error).__name__}: {error}"
+    _log_turn(result, deps=deps, runtime=runtime, conversation_id=conversation_id, outcome=outcome)
+    return result
+
+
+def _over_budget(whose: str) -> str:
+    owner = "Your" if whose == "user" else "Your team's"
+    return (
+        f"{owner} AI budget for today is used up, so I can't read messages until it resets "
+        "at 00:00 UTC. Nothing was changed."
+    )
+
+
+def _turn_record(
+    result: TurnResult,
+    *,
+    deps: AgentDeps,
+    runtime: AgentRuntime,
+    conversation_id: str,
+    outcome: str,
+) -> TurnRecord:
+    return TurnRecord(
+        team_id=deps.team_id,
+        user_id=deps.actor_id,
+        conversation_id=conversation_id,
+        model=result.model,
+        chain=runtime.model_name,
+        prompt_version=result.prompt_version,
+        model_calls=result.model_calls,
+        tool_calls=len(result.tool_calls),
+        input_tokens=result.usage.input_tokens,
+        output_tokens=result.usage.output_tokens,
+        provider_tokens=result.usage.provider_tokens,
+        cost_usd=result.usage.cost_usd,
+        degraded=result.degraded,
+        degraded_reason=result.degraded_reason,
+        outcome=outcome,
+    )
+
+
+def _log_turn(
+    result: TurnResult,
+    *,
+    deps: AgentDeps,
+    runtime: AgentRuntime,
+    conversation_id: str,
+    outcome: str,
+) -> None:
+    """Record a turn that failed; a failure to record it is logged, never raised."""
+    try:
+        with deps.session_factory() as session, session.begin():
+            record_turn(
+                session,
+                record=_turn_record(
+                    result,
+                    deps=deps,
+                    runtime=runtime,
+                    conversation_id=conversation_id,
+                    outcome=outcome,
+                ),
+            )
+    except Exception:  # The person's reply matters more than the record of it.
+        logger.exception("could not record a failed turn", extra={"conversation": conversation_id})
 
 
 def run_turn_sync(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/taskpilot.db"
@@ -25,6 +25,20 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     models: str = Field(default="", alias="TASKPILOT_MODELS")
     prompt_version: str = Field(default="v1", alias="TASKPILOT_PROMPT_VERSION")
+    llm_base_url: str | None = Field(default=None, alias="TASKPILOT_LLM_BASE_URL")
+    llm_api_key: SecretStr | None = Field(default=None, alias="TASKPILOT_LLM_API_KEY")
+    llm_timeout: float = Field(default=20.0, alias="TASKPILOT_LLM_TIMEOUT", gt=0)
+    llm_retries: int = Field(default=2, alias="TASKPILOT_LLM_RETRIES", ge=0, le=10)
+    llm_allowed_fails: int = Field(default=2, alias="TASKPILOT_LLM_ALLOWED_FAILS", ge=0)
+    llm_cooldown: float = Field(default=30.0, alias="TASKPILOT_LLM_COOLDOWN", ge=0)
+    turn_max_tokens: int = Field(default=30_000, alias="TASKPILOT_TURN_MAX_TOKENS", ge=1)
+    daily_tokens_per_user: int = Field(
+        default=200_000, alias="TASKPILOT_DAILY_TOKENS_PER_USER", ge=0
+    )
+    daily_tokens_per_team: int = Field(
+        default=2_000_000, alias="TASKPILOT_DAILY_TOKENS_PER_TEAM", ge=0
+    )
+    max_reply_chars: int = Field(default=3_000, alias="TASKPILOT_MAX_REPLY_CHARS", ge=200)
     history_max_messages: int = Field(default=20, alias="TASKPILOT_HISTORY_MAX_MESSAGES", ge=0)
     max_input_chars: int = Field(default=4000, alias="TASKPILOT_MAX_INPUT_CHARS", ge=1)
     default_team: str = Field(default="T0DEMO", alias="TASKPILOT_TEAM")

@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 EVAL_SOURCE = "eval"
 
 
+class TurnFailed(Exception):
+    """A turn that the agent could not finish (a model or provider failure)."""
+
+
 class EvalSetupError(Exception):
     """The run cannot start (an unknown model or prompt version); the message says why."""
 
@@ -221,6 +225,9 @@ async def run_case(
                     )
                 finally:
                     latency += time.perf_counter() - started
+                if result.error is not None:
+                    # The person got an apology; the eval must see the failure behind it.
+                    raise TurnFailed(result.error)
                 replies.append(result.reply)
                 requests += result.usage.requests
                 calls.extend(

@@ -305,3 +305,8 @@ TASK_TOOLS: tuple[Tool[ToolDeps], ...] = (
     Tool(delete_task, sequential=True),
 )
 """The tools in the order the model sees them."""
+
+WRITE_TOOLS: frozenset[str] = frozenset(
+    {"create_task", "update_task", "assign_task", "delete_task"}
+)
+"""The tools that change tasks; a turn whose calls all wrote successfully can end on them."""

@@ -24,16 +24,18 @@ from tests.agent.support import (
 
 
 def test_create_resolves_assignee_and_due_in_the_speakers_zone(sessions: SessionFactory) -> None:
+    # A successful write ends the turn: the script's closing sentence is never asked for.
     script = Script(
         call("create_task", title="Send the Q3 deck", assignee="bob", due="friday"),
-        say("Created it."),
+        say("never sent"),
     )
     result = turn(sessions, runtime_for(script), "remind bob to send the Q3 deck by friday")
 
-    assert result.reply == "Created it."
+    assert result.reply == "Created #1 “Send the Q3 deck” for Bob Ortiz, due Fri Nov 27."
     assert [(c.tool, c.ok) for c in result.tool_calls] == [("create_task", True)]
     assert result.model == "scripted" and result.prompt_version == "v1"
-    assert result.usage.requests == 2
+    assert result.usage.requests == 1 and result.model_calls == 1
+    assert len(script.seen) == 1
     [task] = team_tasks(sessions)
     assert task.title == "Send the Q3 deck"
     assert task.assignee_id == "U0002"
@@ -100,7 +102,7 @@ def test_unknown_assignee_comes_back_as_an_error_with_no_task_written(
 
 def test_delete_asks_first_and_runs_only_after_yes(sessions: SessionFactory) -> None:
     seed(sessions, number=7, title="Call the bank")
-    script = Script(call("delete_task", task_id=7), say("Deleted #7."))
+    script = Script(call("delete_task", task_id=7), say("never sent"))
     runtime = runtime_for(script)
 
     asked = turn(sessions, runtime, "delete #7")
@@ -113,7 +115,9 @@ def test_delete_asks_first_and_runs_only_after_yes(sessions: SessionFactory) -> 
     assert [(c.tool, c.ok, c.confirmed_execution) for c in confirmed.tool_calls] == [
         ("delete_task", True, True)
     ]
-    assert confirmed.reply == "Deleted #7."
+    # The deletion's result is the reply; the model is not called again for it.
+    assert confirmed.reply == "Deleted #7 “Call the bank”."
+    assert confirmed.model_calls == 0 and len(script.seen) == 1
     assert [e.action for e in audit_events(sessions)][-1] == "delete"
 
 

@@ -31,7 +31,7 @@ from core.db import (
 )
 from tasks.types import UTCDateTime
 
-APP_TABLES = {"tasks", "audit_events", "directory_users", "conversations"}
+APP_TABLES = {"tasks", "audit_events", "directory_users", "conversations", "agent_turns"}
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -1,0 +1,211 @@
+"""The provider links of the model chain: checking their names and keys, and the LiteLLM router.
+
+`TASKPILOT_MODELS` names the chain, e.g. "openai/gpt-4.1-mini,anthropic/claude-haiku-4-5,offline".
+Every link but `offline` is a LiteLLM model name and goes into one in-process `litellm.Router`
+(retries with backoff and jitter that honour `Retry-After`, a per-call timeout, a cooldown for a
+failing link, then the next link). The router is exposed to pydantic-ai as an `OpenAIChatModel`
+whose HTTP transport is the router (see `agent.router_transport`).
+
+With `TASKPILOT_LLM_BASE_URL` every provider link goes to that one OpenAI-compatible server
+instead (a LiteLLM proxy, Ollama's `/v1`, llama.cpp's server, vLLM), with the link's name sent
+as the model name and `TASKPILOT_LLM_API_KEY` as the key.
+
+LiteLLM is imported only here and only when a chain has provider links: it takes seconds to
+import, and the offline default must not pay for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+
+logger = logging.getLogger(__name__)
+
+OFFLINE = "offline"
+# The base URL the OpenAI SDK is given; nothing connects to it, the router transport answers.
+_ROUTER_URL = "http://litellm-router.invalid/v1"
+
+
+class UnknownModel(ValueError):
+    """A model name that this build cannot serve, or a chain with no link left."""
+
+
+@dataclass(frozen=True)
+class ChainPlan:
+    """The chain as it will run: provider links in order, and whether `offline` ends it."""
+
+    providers: tuple[str, ...]
+    offline: bool
+    removed: tuple[tuple[str, str], ...] = field(default=())
+    """Links dropped at start-up, each with the reason (a missing key, say)."""
+
+    @property
+    def name(self) -> str:
+        links = [*self.providers, *([OFFLINE] if self.offline else [])]
+        return ",".join(links)
+
+
+def parse_chain(text: str) -> list[str]:
+    """The link names of a comma-separated chain, in order, without blanks or repeats."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    return list(dict.fromkeys(names))
+
+
+def plan_chain(
+    names: Sequence[str], *, settings: Settings, environ: Mapping[str, str] | None = None
+) -> ChainPlan:
+    """Check each link and drop the ones that cannot work, with one warning each.
+
+    Raises `UnknownModel` for a name LiteLLM cannot route and for a chain with nothing left.
+    """
+    env = os.environ if environ is None else environ
+    providers: list[str] = []
+    removed: list[tuple[str, str]] = []
+    offline = False
+    for name in names:
+        if name == OFFLINE:
+            offline = True
+            break  # The offline model always answers, so later links would never serve.
+        if settings.llm_base_url:
+            providers.append(name)
+            continue
+        _check_routable(name)
+        missing = _missing_keys(name, env)
+        if missing:
+            reason = f"{', '.join(missing)} is not set"
+            removed.append((name, reason))
+            logger.warning(
+                "model %s left out of the chain: %s", name, reason, extra={"model": name}
+            )
+            continue
+        providers.append(name)
+    ignored: list[str] = list(names[names.index(OFFLINE) + 1 :]) if OFFLINE in names else []
+    if ignored:
+        logger.warning(
+            "models after 'offline' in TASKPILOT_MODELS never serve: %s", ", ".join(ignored)
+        )
+    if not providers and not offline:
+        detail = "; ".join(f"{name}: {reason}" for name, reason in removed) or "it is empty"
+        raise UnknownModel(
+            f"No model can serve turns ({detail}). Set the provider's key, add 'offline' to "
+            "TASKPILOT_MODELS, or unset TASKPILOT_MODELS to use the offline model."
+        )
+    return ChainPlan(providers=tuple(providers), offline=offline, removed=tuple(removed))
+
+
+def _litellm() -> Any:
+    # LiteLLM fetches its price map from the internet at import unless told not to.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+def _check_routable(name: str) -> None:
+    litellm = _litellm()
+    try:
+        litellm.get_llm_provider(name)
+    except Exception as error:
+        raise UnknownModel(
+            f"The model {name!r} is not a model LiteLLM can route: name it with its provider, "
+            "such as 'openai/gpt-4.1-mini' or 'anthropic/claude-haiku-4-5', or use 'offline'. "
+            "With a LiteLLM proxy or a local server, set TASKPILOT_LLM_BASE_URL."
+        ) from error
+    if name not in litellm.model_cost and name.split("/", 1)[-1] not in litellm.model_cost:
+        logger.warning(
+            "model %s is not in LiteLLM's price table; its cost per turn is not estimated",
+            name,
+            extra={"model": name},
+        )
+
+
+def _missing_keys(name: str, env: Mapping[str, str]) -> list[str]:
+    litellm = _litellm()
+    found: dict[str, list[str]] = litellm.validate_environment(model=name)
+    missing = [str(key) for key in found.get("missing_keys") or ()]
+    # validate_environment reads os.environ; a caller's own mapping may hold the key instead.
+    return [key for key in missing if not env.get(key)]
+
+
+def _deployment(name: str, settings: Settings) -> dict[str, Any]:
+    params: dict[str, Any] = {"model": name}
+    if settings.llm_base_url:
+        # Any OpenAI-compatible server: LiteLLM's `openai/` route sends the rest verbatim.
+        params["model"] = f"openai/{name}"
+        params["api_base"] = settings.llm_base_url
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        params["api_key"] = key or "none"
+    return {"model_name": name, "litellm_params": params}
+
+
+def build_router(plan: ChainPlan, *, settings: Settings) -> Any:
+    """The LiteLLM router for the chain's provider links."""
+    litellm = _litellm()
+    from litellm.types.router import (  # pyright: ignore[reportMissingTypeStubs]
+        AllowedFailsPolicy,
+        RetryPolicy,
+    )
+
+    retries = settings.llm_retries
+    allowed = settings.llm_allowed_fails
+    links = list(plan.providers)
+    return litellm.Router(
+        model_list=[_deployment(name, settings) for name in links],
+        num_retries=retries,
+        timeout=settings.llm_timeout,
+        cooldown_time=settings.llm_cooldown,
+        # Named per error type so that a link that is alone in its group still cools down.
+        allowed_fails_policy=AllowedFailsPolicy(
+            RateLimitErrorAllowedFails=allowed,
+            InternalServerErrorAllowedFails=allowed,
+            ServiceUnavailableErrorAllowedFails=allowed,
+            BadGatewayErrorAllowedFails=allowed,
+            TimeoutErrorAllowedFails=allowed,
+            AuthenticationErrorAllowedFails=0,
+            NotFoundErrorAllowedFails=0,
+        ),
+        # A bad key, an unknown model or a rejected request fails the same way every time.
+        retry_policy=RetryPolicy(
+            AuthenticationErrorRetries=0,
+            NotFoundErrorRetries=0,
+            BadRequestErrorRetries=0,
+            ContentPolicyViolationErrorRetries=0,
+            RateLimitErrorRetries=retries,
+            InternalServerErrorRetries=retries,
+            ServiceUnavailableErrorRetries=retries,
+            TimeoutErrorRetries=retries,
+        ),
+        fallbacks=[{links[0]: links[1:]}] if len(links) > 1 else [],
+    )
+
+
+def build_provider_model(plan: ChainPlan, *, settings: Settings) -> Model:
+    """The chain's provider links as one pydantic-ai model, served through the router."""
+    import httpx2
+    from openai import AsyncOpenAI
+    from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.providers.openai import OpenAIProvider
+
+    from agent.router_transport import RouterTransport
+
+    router = build_router(plan, settings=settings)
+    transport = RouterTransport(router=router, group=plan.providers[0])
+    # The router bounds each attempt; this outer limit only guards against a stuck router.
+    attempts = (settings.llm_retries + 1) * len(plan.providers)
+    client = AsyncOpenAI(
+        api_key="litellm-router",
+        base_url=_ROUTER_URL,
+        max_retries=0,
+        timeout=settings.llm_timeout * attempts + 60,
+        http_client=httpx2.AsyncClient(transport=transport),
+    )
+    return OpenAIChatModel(plan.providers[0], provider=OpenAIProvider(openai_client=client))

@@ -45,6 +45,10 @@ eval-report: install
 			--json-out reports/evals-$$name-offline.json | grep -E "overall|written"; \
 	done
 
+# Model calls and prompt tokens per turn, run_turn against a plain agent loop (scripted replies).
+bench-providers: install
+	$(UV) run --frozen python bench/provider_round_trips.py
+
 test: lint typecheck unit evals
 
 format: install

@@ -65,8 +65,6 @@ def _render(console: Console, result: TurnResult) -> None:
         unique[card.get("id")] = card
     if unique:
         console.print(cards_table(list(unique.values())))
-    if result.degraded:
-        console.print("[dim]Answered by the offline model because the providers failed.[/]")
 
 
 def chat(

@@ -55,13 +55,13 @@ def resolve_model(choice: str | Model, *, settings: Settings) -> ResolvedModel:
     provider_model = build_provider_model(plan, settings=settings)
     if not plan.offline:
         return ResolvedModel(model=provider_model, name=plan.name, plan=plan)
-    from pydantic_ai.models.fallback import FallbackModel
+    from agent.turn_fallback import TurnFallbackModel
 
-    chained = FallbackModel(
+    chained = TurnFallbackModel(
         provider_model,
         _offline(),
         # An HTTP failure the router could not recover from, or an answer pydantic-ai cannot
-        # read (an empty choice list): the offline model answers this request instead.
+        # read: the offline model answers instead, for the rest of the turn.
         fallback_on=(ModelAPIError, UnexpectedModelBehavior),
     )
     return ResolvedModel(model=chained, name=plan.name, plan=plan)

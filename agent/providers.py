@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -107,7 +109,24 @@ def _litellm() -> Any:
     import litellm
 
     litellm.suppress_debug_info = True
+    _adopt_litellm_loggers()
+    # LiteLLM's cooldown cache type trips this pydantic notice on first use; it is harmless.
+    warnings.filterwarnings("ignore", message=r".*`ReadOnly` qualifier", category=UserWarning)
     return litellm
+
+
+_LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
+
+
+def _adopt_litellm_loggers() -> None:
+    """Route LiteLLM's loggers through ours: it attaches handlers that print to stdout, which
+    would corrupt `--json` output, and narrates every retry at INFO."""
+    debug = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    for name in _LITELLM_LOGGERS:
+        library_logger = logging.getLogger(name)
+        library_logger.handlers.clear()
+        library_logger.propagate = True
+        library_logger.setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
 def _check_routable(name: str) -> None:
@@ -186,6 +205,19 @@ def build_router(plan: ChainPlan, *, settings: Settings) -> Any:
         ),
         fallbacks=[{links[0]: links[1:]}] if len(links) > 1 else [],
     )
+
+
+async def close_provider_clients() -> None:
+    """Close the HTTP clients LiteLLM cached for the running event loop.
+
+    LiteLLM keeps one client per provider and event loop. A caller that runs each turn in its
+    own loop (`asyncio.run`, as the CLI does) calls this before the loop ends, so that no
+    connection outlives its loop. Nothing to do when no provider was ever used.
+    """
+    if "litellm" not in sys.modules:
+        return
+    litellm = _litellm()
+    await litellm.close_litellm_async_clients()
 
 
 def build_provider_model(plan: ChainPlan, *, settings: Settings) -> Model:

@@ -25,6 +25,8 @@ def reply_from_records(records: list[ToolCallRecord]) -> str:
     """One line per call, from its result: what a person reads after a turn that acted."""
     lines: list[str] = []
     for record in records:
+        if record.retried:
+            continue  # The model got the error and tried again; its retry is reported.
         result = as_mapping(record.result)
         if result is not None:
             lines.append(describe_result(record.tool, record.args, result))

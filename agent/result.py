@@ -18,6 +18,9 @@ class ToolCallRecord(BaseModel):
     # True when this call is the execution of a call the person confirmed in this turn; the
     # model asked for it in an earlier turn, so an eval must not count it twice.
     confirmed_execution: bool = False
+    # True when the call's arguments were rejected and the error went back to the model, which
+    # then tried again: the person need not hear about it.
+    retried: bool = False
 
 
 class TurnUsage(BaseModel):

@@ -52,7 +52,21 @@ class RouterTransport(httpx2.AsyncBaseTransport):
             )
         except Exception as error:  # Every provider failure becomes the HTTP error it was.
             return _failure(error, group=self._group)
-        return httpx2.Response(200, json=_completion_json(response))
+        data = _completion_json(response)
+        if not data.get("choices"):
+            # Some providers answer 200 with nothing in it under load; it is a failure too.
+            return _failure(EmptyChoices(str(data.get("model") or self._group)), group=self._group)
+        return httpx2.Response(200, json=data)
+
+
+class EmptyChoices(Exception):
+    """A provider answered 200 with an empty choice list."""
+
+    status_code = 502
+
+    def __init__(self, model: str) -> None:
+        super().__init__(f"{model} answered with no choices")
+        self.model = model
 
 
 def _completion_json(response: Any) -> dict[str, Any]:
@@ -75,14 +89,14 @@ def _failure(error: Exception, *, group: str) -> httpx2.Response:
     status = getattr(error, "status_code", None)
     code = status if isinstance(status, int) and 400 <= status <= 599 else 502
     provider = getattr(error, "llm_provider", None) or "unknown"
-    model = getattr(error, "model", None) or group
     request_id = _request_id(error)
     logger.warning(
         "model provider failed: %s",
         type(error).__name__,
         extra={
             "provider": provider,
-            "model": model,
+            "model": group,
+            "provider_model": getattr(error, "model", None),
             "status": code,
             "provider_request_id": request_id,
             "error": str(error).splitlines()[0][:300] if str(error) else type(error).__name__,
@@ -107,6 +121,10 @@ def _request_id(error: Exception) -> str | None:
 
 
 def _error_response(status: int, message: str, *, kind: str) -> httpx2.Response:
+    # The router has already retried; `x-should-retry: false` keeps the OpenAI SDK from
+    # retrying on its own (it would retry a 408 even with `max_retries=0`).
     return httpx2.Response(
-        status, json={"error": {"message": message, "type": kind, "param": None, "code": None}}
+        status,
+        headers={"x-should-retry": "false"},
+        json={"error": {"message": message, "type": kind, "param": None, "code": None}},
     )

@@ -37,6 +37,7 @@ from agent.costs import estimate_cost
 from agent.deps import AgentDeps
 from agent.memory import load_conversation, save_conversation
 from agent.models import OFFLINE, ResolvedModel, resolve_model
+from agent.providers import close_provider_clients
 from agent.replies import DEGRADED_NOTES, capped, reply_from_records, with_footer
 from agent.result import PendingConfirmation, ToolCallRecord, TurnResult, TurnUsage
 from agent.turn_log import TurnRecord, record_turn
@@ -165,15 +166,16 @@ def _tool_records(
 ) -> list[ToolCallRecord]:
     """The tool calls of this turn, paired with what each returned."""
     calls: dict[str, ToolCallRecord] = {}
-    order: list[str] = []
+    # Some servers reuse ids across responses ("call_0"): a return belongs to the latest call
+    # with its id, and every call keeps its own record.
+    order: list[ToolCallRecord] = []
     for message in messages:
         if isinstance(message, ModelResponse):
             for part in message.parts:
                 if isinstance(part, ToolCallPart):
-                    calls[part.tool_call_id] = ToolCallRecord(
-                        tool=part.tool_name, args=part.args_as_dict(), ok=False
-                    )
-                    order.append(part.tool_call_id)
+                    record = ToolCallRecord(tool=part.tool_name, args=_args(part), ok=False)
+                    calls[part.tool_call_id] = record
+                    order.append(record)
         else:
             for part in message.parts:
                 if isinstance(part, ToolReturnPart):
@@ -187,7 +189,7 @@ def _tool_records(
                             confirmed_execution=True,
                         )
                         calls[part.tool_call_id] = record
-                        order.append(part.tool_call_id)
+                        order.append(record)
                     if record is None:
                         continue
                     content: Any = part.content
@@ -195,6 +197,7 @@ def _tool_records(
                     if part.outcome != "success":
                         # Retried (bad arguments), denied or failed: the model saw this text.
                         record.ok = False
+                        record.retried = part.outcome == "retried"
                         record.error = part.model_response_str(wrap_if_error=False)
                     elif isinstance(content, dict):
                         ok = bool(content.get("ok"))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
@@ -203,7 +206,15 @@ def _tool_records(
                             record.error = str(content.get("error", "failed"))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
                     else:
                         record.error = str(content)
-    return [calls[call_id] for call_id in order]
+    return order
+
+
+def _args(part: ToolCallPart) -> dict[str, Any]:
+    """A call's arguments as a dict; malformed JSON from a provider is kept as the raw text."""
+    try:
+        return part.args_as_dict()
+    except ValueError:
+        return {"_raw": part.args if isinstance(part.args, str) else str(part.args)}
 
 
 def _cards(records: list[ToolCallRecord]) -> list[dict[str, Any]]:
@@ -449,11 +460,14 @@ async def run_turn(
     if run.output is None:
         reply = reply_from_records(records)
     elif isinstance(run.output, DeferredToolRequests):
-        reply, pending = _confirmation_question(run.output)
+        question, pending = _confirmation_question(run.output)
         first = pending[0]
         pending_confirmation = PendingConfirmation(
-            tool=first["tool"], args=first["args"], question=reply
+            tool=first["tool"], args=first["args"], question=question
         )
+        done = [r for r in records if r.ok]
+        # Writes of the same response ran already; say so before asking.
+        reply = f"{reply_from_records(done)}\n{question}" if done else question
     else:
         reply = run.output.strip() or reply_from_records(records)
 
@@ -597,5 +611,12 @@ def _log_turn(
 def run_turn_sync(
     text: str, *, runtime: AgentRuntime, deps: AgentDeps, conversation_id: str
 ) -> TurnResult:
-    """`run_turn` for callers without an event loop, such as the CLI."""
-    return asyncio.run(run_turn(text, runtime=runtime, deps=deps, conversation_id=conversation_id))
+    """`run_turn` for callers without an event loop, such as the CLI: one loop per turn."""
+
+    async def turn_then_close() -> TurnResult:
+        try:
+            return await run_turn(text, runtime=runtime, deps=deps, conversation_id=conversation_id)
+        finally:
+            await close_provider_clients()
+
+    return asyncio.run(turn_then_close())

@@ -51,9 +51,20 @@ def build_app() -> typer.Typer:
     return app
 
 
+def export_dotenv(path: str = ".env") -> None:
+    """Copy `.env` entries the environment lacks into it, so that provider keys in `.env`
+    reach LiteLLM, which reads `OPENAI_API_KEY` and its kind from the environment only."""
+    from dotenv import dotenv_values
+
+    for key, value in dotenv_values(path).items():
+        if value is not None and key not in os.environ:
+            os.environ[key] = value
+
+
 def main() -> None:
     """Console-script entry point."""
     # LiteLLM would fetch its price map from the internet at import time without this.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    export_dotenv()
     configure_logging(load_settings())
     build_app()()

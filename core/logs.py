@@ -12,7 +12,17 @@ from core.settings import Settings
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
-_CHATTY_LIBRARIES = ("alembic", "httpx", "httpcore", "LiteLLM", "litellm", "openai")
+_CHATTY_LIBRARIES = (
+    "alembic",
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "LiteLLM",
+    "LiteLLM Router",
+    "LiteLLM Proxy",
+    "litellm",
+    "openai",
+)
 
 
 class JsonFormatter(logging.Formatter):

@@ -268,11 +268,18 @@ def run_case_sync(
     settings: Settings | None = None,
 ) -> CaseResult:
     """`run_case` for callers without an event loop."""
-    return asyncio.run(
-        run_case(
-            case, model=model, prompt_version=prompt_version, runtime=runtime, settings=settings
-        )
-    )
+
+    from agent.providers import close_provider_clients
+
+    async def case_then_close() -> CaseResult:
+        try:
+            return await run_case(
+                case, model=model, prompt_version=prompt_version, runtime=runtime, settings=settings
+            )
+        finally:
+            await close_provider_clients()
+
+    return asyncio.run(case_then_close())
 
 
 async def _gather(
@@ -293,8 +300,14 @@ async def _gather(
         on_done(result)
         return result
 
+    from agent.providers import close_provider_clients
+
     tasks: list[Awaitable[CaseResult]] = [one(job) for job in jobs]
-    return list(await asyncio.gather(*tasks))
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        # Provider clients belong to this event loop, which ends with the run.
+        await close_provider_clients()
 
 
 def _run_jobs(jobs: Sequence[_Job], *, concurrency: int, progress: bool) -> list[CaseResult]:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self, cast
 
+from evals.tokens import count_request_tokens
+
 __all__ = [
     "RecordedRequest",
     "Reply",
@@ -81,7 +83,8 @@ class Reply:
     """Seconds to wait before answering (a slow or hanging provider)."""
     no_choices: bool = False
     usage: Json | None = None
-    """The usage block to report; by default, a count of the request's text (see `_usage`)."""
+    """The usage block to report; by default the request's tokens as OpenAI counts them
+    (`evals.tokens`)."""
 
 
 Responder = Callable[[RecordedRequest], Reply]
@@ -194,7 +197,7 @@ class ScriptedProvider:
     ) -> None:
         self._script: deque[Reply | Responder] = deque(script)
         self._default = default
-        self._count_tokens = token_counter or _rough_prompt_tokens
+        self._count_tokens = token_counter or count_request_tokens
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.requests: list[RecordedRequest] = []
@@ -292,7 +295,7 @@ class ScriptedProvider:
             return {"error": reply.error}
         choices: list[Json] = []
         if not reply.no_choices:
-            message = reply.message or {"role": "assistant", "content": ""}
+            message = _numbered_calls(reply.message, number) or {"role": "assistant", "content": ""}
             choices.append(
                 {
                     "index": 0,
@@ -314,7 +317,7 @@ class ScriptedProvider:
 
     def _usage(self, request: RecordedRequest, reply: Reply) -> Json:
         prompt = self._count_tokens(request.body)
-        completion = _rough_tokens(json.dumps(reply.message)) if reply.message else 0
+        completion = _completion_tokens(reply.message) if reply.message else 0
         return {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
@@ -322,13 +325,16 @@ class ScriptedProvider:
         }
 
 
-def _rough_tokens(content: str) -> int:
-    # About four characters a token for English text and JSON; callers that need the
-    # provider's own count pass a `token_counter` (see `evals.tokens`).
-    return max(1, len(content) // 4)
+def _numbered_calls(message: Json | None, number: int) -> Json | None:
+    """The message with tool call ids unique across the server's replies, as OpenAI's are."""
+    if not message or not message.get("tool_calls"):
+        return message
+    calls = [
+        {**call, "id": f"call_{number}_{index}"}
+        for index, call in enumerate(cast("list[Json]", message["tool_calls"]))
+    ]
+    return {**message, "tool_calls": calls}
 
 
-def _rough_prompt_tokens(body: Json) -> int:
-    return _rough_tokens(json.dumps(body.get("messages", []))) + _rough_tokens(
-        json.dumps(body.get("tools", []))
-    )
+def _completion_tokens(message: Json) -> int:
+    return count_request_tokens({"messages": [message]}) - 3

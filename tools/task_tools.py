@@ -17,6 +17,7 @@ from tasks.errors import AmbiguousUser, TaskError, UnknownUser
 from tasks.models import DirectoryUser, Task, TaskPriority, TaskStatus
 from tasks.service import TaskService
 from tools.deps import ToolDeps
+from tools.schema import compact_definition
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Status = Literal["open", "in_progress", "done", "cancelled"]
@@ -99,20 +100,15 @@ def create_task(
     priority: Priority | None = None,
     tags: list[str] | None = None,
 ) -> ToolResult:
-    """Create one task in the speaker's workspace and return its card.
-
-    Call it once per task the person asks for. Put only what the person said into the arguments;
-    leave out anything they did not mention.
+    """Create one task; call once per task. Pass only what the person said.
 
     Args:
-        title: What has to be done, short and in the person's words, without the assignee, the
-            date, the priority or filler such as "please" ("Send the Q3 deck").
-        description: Longer details or notes the person gave, if any.
-        assignee: Who should do it, exactly as the person wrote it: a Slack mention
-            (<@U02ABC>), @handle, a name, or "me". Leave out when nobody was named.
-        due: When it is due, as the person said it ("friday", "tomorrow 5pm", "2026-12-01").
-        priority: low, normal, high or urgent, only when the person expressed one.
-        tags: Labels the person gave, such as hashtags, without the "#".
+        title: What to do, in their words, without who/when/priority ("Send the Q3 deck").
+        description: Extra details they gave.
+        assignee: Who does it, as written: <@U02ABC>, @handle, name or "me".
+        due: When, as said: "friday", "tomorrow 5pm", "2026-12-01".
+        priority: Only if they gave one.
+        tags: Labels, without "#".
     """
     deps = ctx.deps
     try:
@@ -145,20 +141,16 @@ def update_task(
     status: Status | None = None,
     tags: list[str] | None = None,
 ) -> ToolResult:
-    """Change a task: rename, describe, reschedule, reprioritize, complete, reopen or cancel.
-
-    Pass only the fields that change. To complete a task set status "done"; to reopen it,
-    "open"; to start it, "in_progress"; to cancel it, "cancelled".
+    """Change a task; pass only what changes. Complete: status "done"; reopen: "open".
 
     Args:
-        task_id: The task number, such as 12. If the person named the task by its words, call
-            list_tasks with a query first to find the number.
-        title: The new title, only when the person renames the task.
-        description: The new description or note.
-        due: The new due date as the person said it ("next tuesday", "2026-12-01 09:00").
-        priority: The new priority: low, normal, high or urgent.
-        status: The new status: open, in_progress, done or cancelled.
-        tags: The new complete list of tags, without "#".
+        task_id: Task number. Named by words? Find it with list_tasks first.
+        title: New title, only when renamed.
+        description: New description.
+        due: New due date, as said.
+        priority: New priority.
+        status: New status.
+        tags: The whole new tag list, without "#".
     """
     deps = ctx.deps
     number = _task_number(task_id)
@@ -181,13 +173,11 @@ def update_task(
 
 
 def assign_task(ctx: RunContext[ToolDeps], task_id: int | str, assignee: str) -> ToolResult:
-    """Give an existing task to someone, or take it over ("me").
+    """Give a task to someone, or take it ("me").
 
     Args:
-        task_id: The task number, such as 12. If the person named the task by its words, call
-            list_tasks with a query first to find the number.
-        assignee: Who should do it, exactly as the person wrote it: <@U02ABC>, @handle, a
-            name, or "me".
+        task_id: Task number.
+        assignee: Who, as written: <@U02ABC>, @handle, name or "me".
     """
     deps = ctx.deps
     number = _task_number(task_id)
@@ -226,20 +216,17 @@ def list_tasks(
     query: str | None = None,
     limit: int = 20,
 ) -> ToolResult:
-    """Find tasks in the speaker's workspace. Without a status it shows open and in-progress tasks.
-
-    Also use it to find a task's number when the person names a task by its words.
+    """Find tasks (open and in progress unless a status is given), or a task's number.
 
     Args:
-        assignee: Whose tasks: <@U02ABC>, @handle, a name, or "me".
-        creator: Who created them: <@U02ABC>, @handle, a name, or "me".
-        status: Only tasks in this status: open, in_progress, done or cancelled.
-        priority: Only tasks of this priority: low, normal, high or urgent.
-        due_before: Only tasks due before this, as said ("friday", "end of week"); "now"
-            finds overdue tasks.
-        due_after: Only tasks due after this, as said.
-        query: Words that must appear in the title or description.
-        limit: How many tasks at most (1 to 100).
+        assignee: Whose tasks, as written, or "me".
+        creator: Who created them, as written, or "me".
+        status: Only this status.
+        priority: Only this priority.
+        due_before: Due before this, as said; "now" means overdue.
+        due_after: Due after this, as said.
+        query: One or two distinctive words of the title.
+        limit: At most this many (1-100).
     """
     deps = ctx.deps
     limit = max(1, min(limit, _MAX_LIST_LIMIT))
@@ -271,12 +258,10 @@ def list_tasks(
 
 
 def delete_task(ctx: RunContext[ToolDeps], task_id: int | str) -> ToolResult:
-    """Delete a task for good. The person is asked to confirm before it happens.
-
-    Prefer update_task with status "cancelled" when the person only wants to drop a task.
+    """Delete a task for good; the person is asked to confirm first, not by you.
 
     Args:
-        task_id: The task number, such as 12.
+        task_id: Task number.
     """
     deps = ctx.deps
     number = _task_number(task_id)
@@ -298,11 +283,11 @@ def delete_task(ctx: RunContext[ToolDeps], task_id: int | str) -> ToolResult:
 # Calls of one response run one at a time, in the order the model gave them: task numbers
 # follow that order, and one database connection is never shared between threads.
 TASK_TOOLS: tuple[Tool[ToolDeps], ...] = (
-    Tool(create_task, sequential=True),
-    Tool(update_task, sequential=True),
-    Tool(assign_task, sequential=True),
-    Tool(list_tasks, sequential=True),
-    Tool(delete_task, sequential=True),
+    Tool(create_task, sequential=True, prepare=compact_definition),
+    Tool(update_task, sequential=True, prepare=compact_definition),
+    Tool(assign_task, sequential=True, prepare=compact_definition),
+    Tool(list_tasks, sequential=True, prepare=compact_definition),
+    Tool(delete_task, sequential=True, prepare=compact_definition),
 )
 """The tools in the order the model sees them."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -23,7 +22,7 @@ from sqlmodel import Session, select
 import agent.memory  # noqa: F401  (registers the conversations table before create_all)
 from agent.deps import AgentDeps
 from agent.result import TurnResult
-from agent.runtime import AgentRuntime, build_runtime, run_turn
+from agent.runtime import AgentRuntime, build_runtime, run_turn_sync
 from core.db import create_all, make_engine, make_session_factory
 from core.settings import Settings
 from tasks.directory import UserDirectory
@@ -138,7 +137,7 @@ def turn(
     conversation: str = "c1",
 ) -> TurnResult:
     deps = make_deps(sessions, actor=actor, team=team)
-    return asyncio.run(run_turn(text, runtime=runtime, deps=deps, conversation_id=conversation))
+    return run_turn_sync(text, runtime=runtime, deps=deps, conversation_id=conversation)
 
 
 def seed(

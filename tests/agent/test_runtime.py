@@ -33,7 +33,7 @@ def test_create_resolves_assignee_and_due_in_the_speakers_zone(sessions: Session
 
     assert result.reply == "Created #1 “Send the Q3 deck” for Bob Ortiz, due Fri Nov 27."
     assert [(c.tool, c.ok) for c in result.tool_calls] == [("create_task", True)]
-    assert result.model == "scripted" and result.prompt_version == "v1"
+    assert result.model == "scripted" and result.prompt_version == "v2"
     assert result.usage.requests == 1 and result.model_calls == 1
     assert len(script.seen) == 1
     [task] = team_tasks(sessions)

@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # LiteLLM would fetch its price map from the internet at import time without this.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: help install run migrate test lint typecheck unit evals eval-report format clean
+.PHONY: help install run migrate test lint typecheck unit evals eval-report bench-providers bench-cli format clean
 
 help:
 	@echo "make run    install into .venv, migrate the database, start 'taskpilot chat'"
@@ -48,6 +48,10 @@ eval-report: install
 # Model calls and prompt tokens per turn, run_turn against a plain agent loop (scripted replies).
 bench-providers: install
 	$(UV) run --frozen python bench/provider_round_trips.py
+
+# `taskpilot --help` against a bare interpreter and the imports it avoids.
+bench-cli: install
+	$(UV) run --frozen python bench/cli_startup.py
 
 test: lint typecheck unit evals
 

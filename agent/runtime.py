@@ -272,10 +272,11 @@ class _Run:
 def _finishes_turn(request: ModelRequest, history: Sequence[ModelMessage]) -> bool:
     """Whether the tool results about to go back to the model can end the turn instead.
 
-    A provider model's response whose calls all wrote successfully needs no second call: the
-    person's confirmation is rendered from the results (task cards). A failure, a list (the
-    model may act on what it read) or anything else goes back to the model. The offline model
-    plans several steps itself and writes its own summary, so its turns run to the end.
+    A provider model's response whose calls all wrote (or were refused for lack of permission,
+    which no second try can change) needs no second call: the person's answer is rendered from
+    the results (task cards). Other failures, a list (the model may act on what it read) or
+    anything else go back to the model. The offline model plans several steps itself and
+    writes its own summary, so its turns run to the end.
     """
     last = next((m for m in reversed(history) if isinstance(m, ModelResponse)), None)
     if last is None or last.model_name == OFFLINE:
@@ -288,9 +289,16 @@ def _finishes_turn(request: ModelRequest, history: Sequence[ModelMessage]) -> bo
         if part.tool_name not in WRITE_TOOLS:
             return False
         content: object = part.content
-        if not isinstance(content, dict) or not cast("dict[str, Any]", content).get("ok"):
+        if not isinstance(content, dict):
+            return False
+        result = cast("dict[str, Any]", content)
+        if not result.get("ok") and result.get("kind") not in _FINAL_FAILURES:
             return False
     return True
+
+
+# Tool failures that a second model call cannot fix.
+_FINAL_FAILURES = frozenset({"permission_denied"})
 
 
 async def _drive(

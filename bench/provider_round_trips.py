@@ -20,10 +20,9 @@ LiteLLM's router and the OpenAI SDK, to one agent built for `openai/gpt-4.1-mini
   the model again after tools.
 
 Multi-turn cases are skipped, and so are cases expecting `delete_task` (their confirmation
-turn is not replayed) and cases stating no calls at all. Prompt tokens are counted with the
-provider's tokenizer, tiktoken `o200k_base`, over each recorded request body: every message's
-text, the name and arguments of the tool calls an assistant message carries, and
-`json.dumps(tools)`; the few tokens of per-message framing are not counted.
+turn is not replayed) and cases stating no calls at all. Prompt tokens are counted over each
+recorded request body with the provider's tokenizer (tiktoken `o200k_base`) and the message
+and tool-definition overheads of OpenAI's cookbook (`evals.tokens.count_request_tokens`).
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
-import json
 import os
 import statistics
 import sys
@@ -76,31 +74,10 @@ def _prepare_environment() -> None:
 
 
 def _token_counter() -> CountTokens:
-    """Prompt tokens of a request body, counted as the provider's tokenizer counts them."""
-    import tiktoken
+    """Prompt tokens of a request body as OpenAI bills them (see `evals.tokens`)."""
+    from evals.tokens import count_request_tokens
 
-    encoding = tiktoken.get_encoding("o200k_base")
-
-    def count(content: str) -> int:
-        return len(encoding.encode(content, disallowed_special=())) if content else 0
-
-    def prompt_tokens(body: Json) -> int:
-        total = 0
-        for message in body.get("messages") or []:
-            content = message.get("content")
-            if isinstance(content, str):
-                total += count(content)
-            elif isinstance(content, list):
-                for part in content:
-                    if isinstance(part, dict) and isinstance(part.get("text"), str):
-                        total += count(part["text"])
-            for call in message.get("tool_calls") or []:
-                function = call.get("function") or {}
-                total += count(str(function.get("name", "")))
-                total += count(str(function.get("arguments", "")))
-        return total + count(json.dumps(body.get("tools") or []))
-
-    return prompt_tokens
+    return count_request_tokens
 
 
 # ---- which cases replay, and what the scripted provider answers ------------------------------
@@ -375,12 +352,6 @@ def _checks(modes: Sequence[Mode]) -> list[str]:
         f"A takes exactly 1 model call for every single write action: {verdict} "
         f"({exact}/{len(singles)})"
     )
-    succeeded = [turn for turn in singles if turn.calls_ok]
-    exact_ok = sum(turn.model_calls == 1 for turn in succeeded)
-    lines.append(
-        f"  ... for those whose write succeeded: {exact_ok}/{len(succeeded)}; a failed write "
-        "goes back to the model by design (`_finishes_turn`)"
-    )
     extra = [turn for turn in singles if turn.model_calls != 1]
     for turn in extra[:10]:
         why = turn.error or "; ".join(turn.call_errors) or "every call succeeded"
@@ -474,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"model {MODEL} via TASKPILOT_LLM_BASE_URL = a local scripted Chat Completions server",
         "(LiteLLM router, TASKPILOT_LLM_RETRIES=0); first request: every expected call at once.",
         f"prompt version: {runtime.prompt_version}",
-        "prompt tokens: tiktoken o200k_base over message text, tool-call arguments, tools JSON",
+        "prompt tokens: o200k_base with OpenAI's message and tool overheads (evals.tokens)",
         f"datasets: {names}",
         f"replayed {len(cases)} single-turn cases; skipped {skips}",
         "",

@@ -140,3 +140,17 @@ def test_installed_console_script_runs_one_turn(env: dict[str, str]) -> None:
     turn = json.loads(done.stdout)
     assert turn["tool_calls"][0]["tool"] == "create_task"
     assert turn["tool_calls"][0]["ok"] is True
+
+
+def test_building_the_cli_loads_no_model_libraries() -> None:
+    # LiteLLM takes seconds to import and pydantic-ai about two: `taskpilot --help` and the
+    # commands that need no model must not pay for them.
+    probe = (
+        "import sys; from core.cli import build_app; build_app(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'litellm', 'pydantic_ai', 'openai', 'tiktoken', 'sqlalchemy'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -40,7 +40,7 @@ def _service(session: Session, deps: ToolDeps) -> TaskService:
 
 
 def _failure(error: TaskError) -> ToolResult:
-    result: ToolResult = {"ok": False, "error": str(error)}
+    result: ToolResult = {"ok": False, "error": str(error), "kind": error.kind}
     if isinstance(error, UnknownUser | AmbiguousUser):
         result["candidates"] = list(error.candidates)
     return result

@@ -22,7 +22,7 @@ from evals.scripted_provider import (
     text,
     tool_calls,
 )
-from tests.agent.support import SessionFactory, team_tasks, turn
+from tests.agent.support import SessionFactory, seed, team_tasks, turn
 from tests.providers.support import (
     MODEL,
     PerModel,
@@ -284,3 +284,29 @@ def test_arguments_reach_the_tools_exactly_as_the_model_sent_them(
     [task] = team_tasks(sessions)
     assert task.tags == ["home", "money"]
     assert json.loads(json.dumps(call.result))["ok"] is True
+
+
+def test_a_refused_write_is_answered_from_the_refusal_in_one_call(
+    provider: ScriptedProvider, sessions: SessionFactory
+) -> None:
+    seed(sessions, number=4, title="Bob's report", creator_id="U0002", assignee_id="U0002")
+    provider.push(tool_calls(("update_task", {"task_id": 4, "status": "done"})))
+    result = turn(sessions, provider_runtime(provider), "mark #4 done")
+    assert result.model_calls == 1 and len(provider.requests) == 1
+    assert result.reply.startswith("I couldn't update that task: Only Bob Ortiz")
+    [task] = team_tasks(sessions)
+    assert task.status == "open"
+
+
+def test_an_unknown_person_goes_back_to_the_model_to_ask(
+    provider: ScriptedProvider, sessions: SessionFactory
+) -> None:
+    provider.push(
+        tool_calls(("create_task", {"title": "Call the bank", "assignee": "zed"})),
+        text("I don't know anyone called zed here. Who should do it?"),
+    )
+    result = turn(sessions, provider_runtime(provider), "have zed call the bank")
+    assert result.reply == "I don't know anyone called zed here. Who should do it?"
+    assert result.model_calls == 2 and team_tasks(sessions) == []
+    [feedback] = tool_messages(provider.requests[1])
+    assert '"kind":"unknown_user"' in feedback.replace(" ", "")

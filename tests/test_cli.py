@@ -150,7 +150,5 @@ def test_building_the_cli_loads_no_model_libraries() -> None:
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'litellm', 'pydantic_ai', 'openai', 'tiktoken', 'sqlalchemy'}))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
     assert done.stdout.strip() == "[]"

@@ -106,7 +106,8 @@ def _render_instructions(template: str, deps: AgentDeps) -> str:
     )
 
 
-def _people(session: Session, team_id: str) -> tuple[str, ...]:
+def prompt_people(session: Session, team_id: str) -> tuple[str, ...]:
+    """The workspace's people as the prompt lists them, or () when there are too many."""
     users = UserDirectory(session, team_id=team_id).list_users(active_only=True)
     if len(users) > MAX_PEOPLE_IN_PROMPT:
         return ()
@@ -429,7 +430,7 @@ async def run_turn(
     degraded_reason: str | None = None
     with deps.session_factory() as session:
         state = load_conversation(session, team_id=deps.team_id, conversation_id=conversation_id)
-        deps = replace(deps, people=_people(session, deps.team_id))
+        deps = replace(deps, people=prompt_people(session, deps.team_id))
         if runtime.resolved.has_providers:
             budget = check_budget(
                 session,

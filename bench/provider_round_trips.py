@@ -193,24 +193,12 @@ async def _run_case(
 ) -> Turn:
     from pydantic_ai.usage import UsageLimits
 
-    from agent.deps import AgentDeps
-    from agent.runtime import _people, run_turn
-    from core.db import make_session_factory
-    from evals.runner import _actor_name, _case_database, _seed
+    from agent.runtime import prompt_people, run_turn
+    from evals.runner import case_environment
 
     error: str | None = None
     call_errors: list[str] = []
-    with _case_database() as engine:
-        sessions = make_session_factory(engine)
-        _seed(case, sessions)
-        deps = AgentDeps(
-            session_factory=sessions,
-            team_id=case.team,
-            actor_id=case.actor,
-            now=case.now,
-            source=SOURCE,
-            actor_name=_actor_name(case),
-        )
+    with case_environment(case, source=SOURCE) as (sessions, deps):
         start = len(server.requests)
         try:
             if mode == "taskpilot":
@@ -224,7 +212,7 @@ async def _run_case(
             else:
                 # What `run_turn` puts in the prompt: both modes send the same first request.
                 with sessions() as session:
-                    deps = replace(deps, people=_people(session, case.team))
+                    deps = replace(deps, people=prompt_people(session, case.team))
                 limits = UsageLimits(
                     request_limit=REQUEST_LIMIT,
                     tool_calls_limit=TOOL_CALLS_LIMIT,

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from agent.deps import AgentDeps
     from agent.runtime import AgentRuntime
     from core.settings import Settings
 
@@ -153,6 +154,30 @@ def _actor_name(case: Case) -> str | None:
     return None
 
 
+@contextmanager
+def case_environment(
+    case: Case, *, source: str = EVAL_SOURCE
+) -> Generator[tuple[Callable[[], Session], AgentDeps]]:
+    """A fresh database seeded for the case, and the deps its turns run with."""
+    from agent.deps import AgentDeps
+    from core.db import make_session_factory
+
+    with _case_database() as engine:
+        session_factory = make_session_factory(engine)
+        _seed(case, session_factory)
+        yield (
+            session_factory,
+            AgentDeps(
+                session_factory=session_factory,
+                team_id=case.team,
+                actor_id=case.actor,
+                now=case.now,
+                source=source,
+                actor_name=_actor_name(case),
+            ),
+        )
+
+
 def build_case_runtime(
     *, model: str | Model, prompt_version: str | None, settings: Settings | None = None
 ) -> AgentRuntime:
@@ -189,9 +214,7 @@ async def run_case(
     `runtime` reuses an agent already built for `model` and `prompt_version`. The result's
     `latency_s` is the time the case's turns took, without seeding and checking.
     """
-    from agent.deps import AgentDeps
     from agent.runtime import run_turn
-    from core.db import make_session_factory
 
     latency = 0.0
     model_name = model if isinstance(model, str) else model.model_name
@@ -206,17 +229,7 @@ async def run_case(
             model=model, prompt_version=prompt_version, settings=settings
         )
         model_name, version = runtime.model_name, runtime.prompt_version
-        with _case_database() as engine:
-            session_factory = make_session_factory(engine)
-            _seed(case, session_factory)
-            deps = AgentDeps(
-                session_factory=session_factory,
-                team_id=case.team,
-                actor_id=case.actor,
-                now=case.now,
-                source=EVAL_SOURCE,
-                actor_name=_actor_name(case),
-            )
+        with case_environment(case) as (session_factory, deps):
             for turn in case.turns:
                 started = time.perf_counter()
                 try:

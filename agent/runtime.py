@@ -259,6 +259,15 @@ def _plain_reply(runtime: AgentRuntime, reply: str) -> TurnResult:
     return TurnResult(reply=reply, model=runtime.model_name, prompt_version=runtime.prompt_version)
 
 
+class TurnAborted(Exception):
+    """A turn that failed part-way, with the messages it produced before it failed."""
+
+    def __init__(self, error: Exception, *, spent: list[ModelMessage]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.spent = spent
+
+
 @dataclass(frozen=True)
 class _Run:
     """What driving the agent produced."""
@@ -320,17 +329,21 @@ async def _drive(
         usage_limits=limits,
     ) as run:
         node = run.next_node
-        while not Agent.is_end_node(node):
-            if isinstance(node, ModelRequestNode) and _finishes_turn(
-                node.request, run.all_messages()
-            ):
-                return _Run(
-                    new_messages=[*run.new_messages(), node.request],
-                    all_messages=[*run.all_messages(), node.request],
-                    output=None,
-                    usage=run.usage,
-                )
-            node = await run.next(node)
+        try:
+            while not Agent.is_end_node(node):
+                if isinstance(node, ModelRequestNode) and _finishes_turn(
+                    node.request, run.all_messages()
+                ):
+                    return _Run(
+                        new_messages=[*run.new_messages(), node.request],
+                        all_messages=[*run.all_messages(), node.request],
+                        output=None,
+                        usage=run.usage,
+                    )
+                node = await run.next(node)
+        except Exception as error:
+            # What the failed turn already spent still counts against the budgets.
+            raise TurnAborted(error, spent=run.new_messages()) from error
         result = run.result
         assert result is not None
         return _Run(
@@ -365,11 +378,10 @@ def _spend(messages: Sequence[ModelMessage], *, providers: bool) -> _Spend:
         if name == OFFLINE:
             offline_served = True
             continue
-        usage = message.usage
-        if providers:
-            provider_tokens += usage.input_tokens + usage.output_tokens
         if not providers:
-            continue
+            continue  # A test's scripted model: no provider billed it.
+        usage = message.usage
+        provider_tokens += usage.input_tokens + usage.output_tokens
         estimate = estimate_cost(
             name, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens
         )
@@ -460,8 +472,18 @@ async def run_turn(
             deferred=deferred,
             limits=limits,
         )
-    except Exception as error:  # A provider, model or tool failure: the person gets a sentence.
-        return _failed_turn(error, runtime=runtime, deps=deps, conversation_id=conversation_id)
+    except TurnAborted as aborted:  # A provider, model or tool failure: the person gets a sentence.
+        return _failed_turn(
+            aborted.error,
+            spent=aborted.spent,
+            runtime=runtime,
+            deps=deps,
+            conversation_id=conversation_id,
+        )
+    except Exception as error:  # It failed before its first step.
+        return _failed_turn(
+            error, spent=[], runtime=runtime, deps=deps, conversation_id=conversation_id
+        )
 
     records = _tool_records(run.new_messages, confirmed=confirmed)
     pending: list[dict[str, Any]] = []
@@ -529,9 +551,14 @@ async def run_turn(
 
 
 def _failed_turn(
-    error: Exception, *, runtime: AgentRuntime, deps: AgentDeps, conversation_id: str
+    error: Exception,
+    *,
+    spent: list[ModelMessage],
+    runtime: AgentRuntime,
+    deps: AgentDeps,
+    conversation_id: str,
 ) -> TurnResult:
-    """The reply for a turn that raised, recorded in the turn log."""
+    """The reply for a turn that raised, recorded in the turn log with what it spent."""
     if isinstance(error, UsageLimitExceeded):
         logger.warning(
             "turn exceeded its usage limits: %s", error, extra={"conversation": conversation_id}
@@ -553,6 +580,13 @@ def _failed_turn(
         )
     result = _plain_reply(runtime, reply)
     result.error = f"{type(error).__name__}: {error}"
+    spend = _spend(spent, providers=runtime.resolved.has_providers)
+    result.usage = TurnUsage(
+        requests=sum(isinstance(m, ModelResponse) for m in spent),
+        provider_tokens=spend.provider_tokens,
+        cost_usd=spend.cost_usd,
+    )
+    result.model_calls = result.usage.requests
     _log_turn(result, deps=deps, runtime=runtime, conversation_id=conversation_id, outcome=outcome)
     return result
 

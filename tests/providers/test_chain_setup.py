@@ -164,3 +164,5 @@ def test_a_turn_over_its_token_limit_stops_with_a_sentence(
     )
     [record] = turn_records(sessions)
     assert record.outcome == "limit"
+    # What the provider billed before the limit still counts against the budgets.
+    assert record.provider_tokens > 200 and record.model_calls == 1

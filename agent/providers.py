@@ -20,7 +20,7 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -61,14 +61,11 @@ def parse_chain(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def plan_chain(
-    names: Sequence[str], *, settings: Settings, environ: Mapping[str, str] | None = None
-) -> ChainPlan:
+def plan_chain(names: Sequence[str], *, settings: Settings) -> ChainPlan:
     """Check each link and drop the ones that cannot work, with one warning each.
 
     Raises `UnknownModel` for a name LiteLLM cannot route and for a chain with nothing left.
     """
-    env = os.environ if environ is None else environ
     providers: list[str] = []
     removed: list[tuple[str, str]] = []
     offline = False
@@ -80,7 +77,7 @@ def plan_chain(
             providers.append(name)
             continue
         _check_routable(name)
-        missing = _missing_keys(name, env)
+        missing = _missing_keys(name)
         if missing:
             reason = f"{', '.join(missing)} is not set"
             removed.append((name, reason))
@@ -147,12 +144,11 @@ def _check_routable(name: str) -> None:
         )
 
 
-def _missing_keys(name: str, env: Mapping[str, str]) -> list[str]:
+def _missing_keys(name: str) -> list[str]:
+    """The variables LiteLLM needs for this model and does not find in the environment."""
     litellm = _litellm()
     found: dict[str, list[str]] = litellm.validate_environment(model=name)
-    missing = [str(key) for key in found.get("missing_keys") or ()]
-    # validate_environment reads os.environ; a caller's own mapping may hold the key instead.
-    return [key for key in missing if not env.get(key)]
+    return [str(key) for key in found.get("missing_keys") or ()]
 
 
 def _deployment(name: str, settings: Settings) -> dict[str, Any]:

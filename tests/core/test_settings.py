@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,20 @@ def test_timezone_setting_wins_over_the_machine(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TASKPILOT_TIMEZONE", "Asia/Tokyo")
     assert Settings().effective_timezone() == "Asia/Tokyo"
+
+
+def test_dotenv_entries_reach_the_environment_without_overriding_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.cli import export_dotenv
+
+    (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-from-dotenv\nLOG_LEVEL=DEBUG\n")
+    monkeypatch.chdir(tmp_path)
+    # Set, then unset: monkeypatch restores the original value, whatever export_dotenv writes.
+    monkeypatch.setenv("OPENAI_API_KEY", "placeholder")
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    export_dotenv()
+    # LiteLLM reads provider keys from the environment only, so `.env` keys must land there.
+    assert os.environ["OPENAI_API_KEY"] == "sk-from-dotenv"
+    assert os.environ["LOG_LEVEL"] == "WARNING"

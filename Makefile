@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # LiteLLM would fetch its price map from the internet at import time without this.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: help install run migrate test lint typecheck unit evals eval-report bench-providers bench-cli format clean
+.PHONY: help install run migrate test lint typecheck unit evals eval-report eval-baseline bench-providers bench-cli format clean
 
 help:
 	@echo "make run    install into .venv, migrate the database, start 'taskpilot chat'"
@@ -33,9 +33,16 @@ unit: install
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; \
 	exit $$status
 
+# The gate: every category must score at least its committed baseline. After a deliberate
+# change in scores, rewrite the baseline with `make eval-baseline` and commit it.
 evals: install
-	$(UV) run --frozen taskpilot eval run --dataset evals/datasets --model offline \
-		--min-pass-rate 0.9 --json-out reports/evals-offline.json
+	$(UV) run --frozen taskpilot eval run --dataset evals/datasets --model offline --no-cache \
+		--no-progress --baseline evals/baseline-offline.json --json-out reports/evals-offline.json \
+		--md-out reports/evals-offline.md --html-out reports/evals-offline.html
+
+eval-baseline: install
+	$(UV) run --frozen taskpilot eval run --dataset evals/datasets --model offline --no-cache \
+		--no-progress --write-baseline evals/baseline-offline.json
 
 # Every dataset, including the held-out and blind ones, reported without a bar.
 eval-report: install

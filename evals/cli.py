@@ -1,19 +1,24 @@
 """`taskpilot eval ...`: run the evals and lint their datasets.
 
-Exit codes: 0 when the run finished and met `--min-pass-rate` (or no bar was set) or the lint
-found nothing; 1 when the pass rate is below the bar; 2 for malformed datasets, an unknown
-model or prompt version, and bad options.
+Exit codes: 0 when the run finished and met `--min-pass-rate` and `--baseline` (or none was
+set) or the lint found nothing; 1 when the pass rate is below the bar or a category scores below
+its baseline; 2 for malformed datasets, an unknown model or prompt version, an unreadable
+baseline, and bad options.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 from rich.console import Console
 
+from evals.compare_cli import compare
 from evals.dataset import LintIssue, read_datasets
+
+if TYPE_CHECKING:
+    from evals.cache import ResultCache
 
 EXIT_BELOW_BAR: Final = 1
 EXIT_USAGE: Final = 2
@@ -56,22 +61,61 @@ def run(
         ),
     ],
     model: Annotated[
-        str | None,
-        typer.Option("--model", help="Model to evaluate (default: the first configured model)."),
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help="Model (or comma-separated chain) to evaluate; repeat to compare several "
+            "(default: TASKPILOT_MODELS).",
+        ),
     ] = None,
     prompt: Annotated[
-        str | None,
-        typer.Option("--prompt", help="Prompt version, such as v1 (default: the configured one)."),
+        list[str] | None,
+        typer.Option(
+            "--prompt",
+            help="Prompt version, such as v2; repeat to compare several (default: the "
+            "configured one).",
+        ),
     ] = None,
     repeat: Annotated[
-        int, typer.Option("--repeat", min=1, help="Run every case this many times.")
+        int, typer.Option("--repeat", min=1, help="Run every case K times; reports pass^k.")
     ] = 1,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, help="Cases to run at the same time.")
     ] = 1,
+    rate: Annotated[
+        float,
+        typer.Option(
+            "--rate", min=0.0, help="At most this many cases start per second (0: no limit)."
+        ),
+    ] = 0.0,
+    cache: Annotated[
+        bool | None,
+        typer.Option(
+            "--cache/--no-cache",
+            help="Reuse results stored for the same case, model and prompt (.cache/evals). "
+            "Default: on for provider models, off for the offline model.",
+            show_default=False,
+        ),
+    ] = None,
     json_out: Annotated[
         Path | None,
         typer.Option("--json-out", help="Write the JSON report (taskpilot-eval-report/v1) here."),
+    ] = None,
+    md_out: Annotated[
+        Path | None, typer.Option("--md-out", help="Write the Markdown report here.")
+    ] = None,
+    html_out: Annotated[
+        Path | None, typer.Option("--html-out", help="Write the HTML report (with a chart) here.")
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", help="Exit 1 when any category scores below this baseline file."
+        ),
+    ] = None,
+    write_baseline_to: Annotated[
+        Path | None,
+        typer.Option("--write-baseline", help="Write this run's scores as a baseline file."),
     ] = None,
     min_pass_rate: Annotated[
         float | None,
@@ -93,47 +137,96 @@ def run(
         raise typer.Exit(EXIT_USAGE)
 
     from core.settings import Settings
-    from evals.report import print_report, write_json
+    from evals.baseline import BaselineError, check_baseline, read_baseline, write_baseline
+    from evals.report import print_report, report_json, write_json
     from evals.runner import EvalSetupError, run_eval
 
     try:
         settings = Settings()
     except ValueError as error:
         raise _error(f"the settings are invalid: {error}") from error
-    chosen_model = model or settings.model_chain[0]
+    baseline_data = None
+    if baseline is not None:
+        try:
+            baseline_data = read_baseline(baseline)
+        except BaselineError as error:
+            raise _error(str(error)) from error
+    models: list[str] = list(model or [",".join(settings.model_chain)])
     try:
         report = run_eval(
             datasets,
-            models=[chosen_model],
-            prompt_versions=[prompt],
+            models=models,
+            prompt_versions=list(prompt or [None]),
             repeat=repeat,
             concurrency=concurrency,
             progress=progress,
             settings=settings,
+            rate=rate,
+            cache=_result_cache(cache, models),
         )
     except EvalSetupError as error:
         raise _error(str(error)) from error
 
     console = Console()
     print_report(report, console=console)
+    data = report_json(report)
+    written: list[Path] = []
     if json_out is not None:
-        written = write_json(report, json_out)
-        console.print(f"JSON report written to {written}", markup=False, highlight=False)
-    if min_pass_rate is None:
-        return
-    rate = report.pass_rate
+        written.append(write_json(report, json_out))
+    written.extend(_write_documents(data, md_out=md_out, html_out=html_out))
+    if write_baseline_to is not None:
+        written.append(write_baseline(data, write_baseline_to))
+    for path in written:
+        console.print(f"Written: {path}", markup=False, highlight=False)
+    failed = False
+    if baseline_data is not None:
+        gate = check_baseline(data, baseline_data)
+        for note in gate.notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False)
+        for drop in gate.drops:
+            console.print(f"[bold red]regression:[/] {drop}", highlight=False)
+        if gate.passed:
+            console.print(f"[bold green]Every category meets the baseline {baseline}.[/]")
+        failed = not gate.passed
+    if min_pass_rate is not None:
+        failed = not _meets_bar(report.pass_rate, min_pass_rate, console=console) or failed
+    if failed:
+        raise typer.Exit(EXIT_BELOW_BAR)
+
+
+app.command("compare")(compare)
+
+
+def _result_cache(choice: bool | None, models: list[str]) -> ResultCache | None:
+    """The cache to use: as asked, else on only when a model is not the offline one."""
+    from evals.cache import ResultCache
+
+    wanted = choice if choice is not None else any(name.strip() != "offline" for name in models)
+    return ResultCache() if wanted else None
+
+
+def _write_documents(
+    data: dict[str, Any], *, md_out: Path | None, html_out: Path | None
+) -> list[Path]:
+    written: list[Path] = []
+    if md_out is not None or html_out is not None:
+        from evals.report_files import write_html, write_markdown
+
+        if md_out is not None:
+            written.append(write_markdown(data, md_out))
+        if html_out is not None:
+            written.append(write_html(data, html_out))
+    return written
+
+
+def _meets_bar(rate: float, bar: float, *, console: Console) -> bool:
     # A small tolerance, so that 17/20 meets a bar of 0.85 whatever the float rounding.
-    meets = rate + 1e-9 >= min_pass_rate
-    verdict = (
-        f"Pass rate {rate:.1%} meets the bar of {min_pass_rate:.1%}."
-        if meets
-        else f"Pass rate {rate:.1%} is below the bar of {min_pass_rate:.1%}."
-    )
+    meets = rate + 1e-9 >= bar
     if meets:
-        console.print(f"[bold green]{verdict}[/]", highlight=False)
-        return
-    console.print(f"[bold red]{verdict}[/]", highlight=False)
-    raise typer.Exit(EXIT_BELOW_BAR)
+        console.print(f"[bold green]Pass rate {rate:.1%} meets the bar of {bar:.1%}.[/]")
+    else:
+        console.print(f"[bold red]Pass rate {rate:.1%} is below the bar of {bar:.1%}.[/]")
+    return meets
 
 
 @app.command("lint")

@@ -13,11 +13,16 @@ Fields are only ever added to it; a change to an existing field means a new sche
   "models": ["offline"],                          # as the runtime reports them
   "prompt_versions": ["v1"],
   "repeat": 1,                                    # runs per case and variant
-  "summary": {"runs": 40, "passed": 36, "failed": 4, "pass_rate": 0.9},
-  "categories": [{"category": "create", "runs": 10, "passed": 9, "pass_rate": 0.9}, ...],
+  "summary": {"runs": 40, "passed": 36, "failed": 4, "pass_rate": 0.9,
+              "model_requests": 52, "tokens": 41000, "latency_s_mean": 0.03, "cached": 0},
+  "categories": [{"category": "create", "runs": 10, "passed": 9, "pass_rate": 0.9,
+                  "pass_hat_k": 0.9}, ...],       # pass_hat_k: pass^k at k = repeat
   "variants": [                                   # one per model and prompt version
     {"model": "offline", "prompt_version": "v1", "runs": 40, "passed": 36, "pass_rate": 0.9,
-     "categories": [{"category": ..., "runs": ..., "passed": ..., "pass_rate": ...}]}
+     "pass_hat_k": {"1": 0.9, "2": 0.85},         # τ-bench pass^k for k = 1..repeat
+     "model_requests": 52, "tokens": 41000, "latency_s_mean": 0.03, "cached": 0,
+     "categories": [{"category": ..., "runs": ..., "passed": ..., "pass_rate": ...,
+                     "pass_hat_k": ...}]}
   ],
   "cases": [                                      # one per run, in dataset order
     {"id": "create.basic.001", "dataset": "core", "category": "create",
@@ -30,7 +35,9 @@ Fields are only ever added to it; a change to an existing field means a new sche
                "actual": [{"tool": "create_task", "args": {...}, "ok": true}]},
      "replies": ["Created #1 ..."],               # one per turn that ran
      "model_requests": 2,
-     "latency_s": 0.031}
+     "tokens": 1900,                              # input + output tokens of the case's calls
+     "latency_s": 0.031,
+     "cached": false}                             # true: taken from the result cache
   ]
 }
 ```
@@ -41,6 +48,7 @@ Pass rates are `passed / runs` (0.0 when there are no runs); `categories` are so
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -81,8 +89,12 @@ class CaseResult(BaseModel):
     actual_calls: list[CallRecord] = Field(default_factory=list[CallRecord])
     replies: list[str] = Field(default_factory=list[str])
     model_requests: int = 0
+    # Input plus output tokens of the case's model calls, as the model reported them.
+    tokens: int = 0
     latency_s: float = 0.0
     error: str | None = None
+    # True when the result came from the result cache instead of a new run.
+    cached: bool = False
 
     @property
     def failures(self) -> list[str]:
@@ -165,6 +177,41 @@ def by_category(results: Iterable[CaseResult]) -> dict[str, Stats]:
     return {category: stats_of(groups[category]) for category in sorted(groups)}
 
 
+def pass_hat_k(results: Iterable[CaseResult], k: int) -> float:
+    """τ-bench's pass^k: the chance that k runs of a case, drawn from its runs, all pass.
+
+    Per case with n runs of which c passed it is C(c, k) / C(n, k); the score is the mean over
+    cases. pass^1 is the plain pass rate; a prompt that passes a case only sometimes loses more
+    as k grows. Cases with fewer than k runs are left out.
+    """
+    runs: dict[tuple[str, str, str, str | None], list[bool]] = {}
+    for result in results:
+        key = (result.dataset, result.case_id, result.model, result.prompt_version)
+        runs.setdefault(key, []).append(result.passed)
+    scores = [
+        math.comb(sum(passed), k) / math.comb(len(passed), k)
+        for passed in runs.values()
+        if len(passed) >= k
+    ]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def pass_hat_ks(results: Sequence[CaseResult], repeat: int) -> dict[str, float]:
+    """pass^k for k = 1..repeat, keyed by k as text (JSON keys)."""
+    return {str(k): round(pass_hat_k(results, k), 4) for k in range(1, repeat + 1)}
+
+
+def cost_json(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """Model calls, tokens and latency of a group of runs."""
+    count = len(results)
+    return {
+        "model_requests": sum(result.model_requests for result in results),
+        "tokens": sum(result.tokens for result in results),
+        "latency_s_mean": round(sum(r.latency_s for r in results) / count, 4) if count else 0.0,
+        "cached": sum(1 for result in results if result.cached),
+    }
+
+
 # JSON.
 
 
@@ -172,10 +219,18 @@ def _stats_json(stats: Stats) -> dict[str, Any]:
     return {"runs": stats.runs, "passed": stats.passed, "pass_rate": round(stats.pass_rate, 4)}
 
 
-def _categories_json(results: Iterable[CaseResult]) -> list[dict[str, Any]]:
+def _categories_json(results: Iterable[CaseResult], repeat: int = 1) -> list[dict[str, Any]]:
+    items = list(results)
+    groups: dict[str, list[CaseResult]] = {}
+    for result in items:
+        groups.setdefault(result.category, []).append(result)
     return [
-        {"category": category, **_stats_json(stats)}
-        for category, stats in by_category(results).items()
+        {
+            "category": category,
+            **_stats_json(stats),
+            "pass_hat_k": round(pass_hat_k(groups[category], repeat), 4),
+        }
+        for category, stats in by_category(items).items()
     ]
 
 
@@ -202,7 +257,9 @@ def _case_json(result: CaseResult) -> dict[str, Any]:
         },
         "replies": list(result.replies),
         "model_requests": result.model_requests,
+        "tokens": result.tokens,
         "latency_s": round(result.latency_s, 4),
+        "cached": result.cached,
     }
 
 
@@ -219,14 +276,20 @@ def report_json(report: EvalReport) -> dict[str, Any]:
         "models": list(dict.fromkeys(model for model, _ in variants)),
         "prompt_versions": list(dict.fromkeys(version for _, version in variants)),
         "repeat": report.repeat,
-        "summary": {**_stats_json(stats), "failed": stats.runs - stats.passed},
-        "categories": _categories_json(report.results),
+        "summary": {
+            **_stats_json(stats),
+            "failed": stats.runs - stats.passed,
+            **cost_json(report.results),
+        },
+        "categories": _categories_json(report.results, report.repeat),
         "variants": [
             {
                 "model": model,
                 "prompt_version": version,
                 **_stats_json(stats_of(report.results_of(model, version))),
-                "categories": _categories_json(report.results_of(model, version)),
+                "pass_hat_k": pass_hat_ks(report.results_of(model, version), report.repeat),
+                **cost_json(report.results_of(model, version)),
+                "categories": _categories_json(report.results_of(model, version), report.repeat),
             }
             for model, version in variants
         ],
@@ -260,18 +323,36 @@ def category_table(
     table.add_column(runs_header, justify="right")
     table.add_column("Passed", justify="right")
     table.add_column("Pass rate", justify="right")
+    if repeat > 1:
+        table.add_column(f"pass^{repeat}", justify="right")
+    groups: dict[str, list[CaseResult]] = {}
+    for result in results:
+        groups.setdefault(result.category, []).append(result)
     for category, stats in by_category(results).items():
-        table.add_row(category, str(stats.runs), str(stats.passed), _percent(stats.pass_rate))
+        row = [category, str(stats.runs), str(stats.passed), _percent(stats.pass_rate)]
+        if repeat > 1:
+            row.append(_percent(pass_hat_k(groups[category], repeat)))
+        table.add_row(*row)
     overall = stats_of(results)
     table.add_section()
-    table.add_row(
-        "overall",
-        str(overall.runs),
-        str(overall.passed),
-        _percent(overall.pass_rate),
-        style="bold",
-    )
+    last = ["overall", str(overall.runs), str(overall.passed), _percent(overall.pass_rate)]
+    if repeat > 1:
+        last.append(_percent(pass_hat_k(results, repeat)))
+    table.add_row(*last, style="bold")
     return table
+
+
+def cost_line(results: Sequence[CaseResult]) -> str:
+    """Model calls, tokens and latency of a variant, in one line."""
+    cost = cost_json(results)
+    count = len(results) or 1
+    line = (
+        f"{cost['model_requests']} model calls ({cost['model_requests'] / count:.2f} per run), "
+        f"{cost['tokens']:,} tokens, mean latency {cost['latency_s_mean'] * 1000:.0f} ms per run"
+    )
+    if cost["cached"]:
+        line += f", {cost['cached']} from the cache"
+    return line
 
 
 def _failing_cases(report: EvalReport) -> list[list[CaseResult]]:
@@ -304,6 +385,9 @@ def print_report(
         title = f"model {model} · prompt {version or 'default'}"
         results = report.results_of(model, version)
         console.print(category_table(results, title=title, repeat=report.repeat))
+        console.print(cost_line(results), highlight=False)
+    duration = (report.finished_at - report.started_at).total_seconds()
+    console.print(f"{len(report.results)} runs in {duration:.1f} s", highlight=False)
     failing = _failing_cases(report)
     if not failing:
         return

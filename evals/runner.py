@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from evals.cache import ResultCache, cache_key
 from evals.dataset import Case, Dataset
 from evals.matching import (
     ActualCall,
@@ -30,6 +31,7 @@ from evals.matching import (
     all_passed,
     match_case,
 )
+from evals.rate_limit import RateLimiter
 from evals.report import CallRecord, CaseResult, DatasetInfo, EvalReport
 
 if TYPE_CHECKING:
@@ -222,6 +224,7 @@ async def run_case(
     calls: list[CallRecord] = []
     replies: list[str] = []
     requests = 0
+    tokens = 0
     checks: list[Check] = []
     error: str | None = None
     try:
@@ -243,6 +246,7 @@ async def run_case(
                     raise TurnFailed(result.error)
                 replies.append(result.reply)
                 requests += result.usage.requests
+                tokens += result.usage.input_tokens + result.usage.output_tokens
                 calls.extend(
                     CallRecord(tool=record.tool, args=dict(record.args), ok=record.ok)
                     for record in result.tool_calls
@@ -267,6 +271,7 @@ async def run_case(
         actual_calls=calls,
         replies=replies,
         model_requests=requests,
+        tokens=tokens,
         latency_s=latency,
         error=error,
     )
@@ -295,14 +300,32 @@ def run_case_sync(
     return asyncio.run(case_then_close())
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How the runner schedules cases: parallelism, pace and the result cache."""
+
+    concurrency: int = 1
+    rate: float = 0.0
+    """At most this many cases start per second; 0 means no limit."""
+    cache: ResultCache | None = None
+
+
 async def _gather(
-    jobs: Sequence[_Job], *, concurrency: int, on_done: Callable[[CaseResult], None]
+    jobs: Sequence[_Job], *, options: RunOptions, on_done: Callable[[CaseResult], None]
 ) -> list[CaseResult]:
     """Run the jobs, at most `concurrency` at a time, keeping their order in the results."""
-    gate = asyncio.Semaphore(max(1, concurrency))
+    gate = asyncio.Semaphore(max(1, options.concurrency))
+    limiter = RateLimiter(options.rate)
+    cache = options.cache
 
     async def one(job: _Job) -> CaseResult:
+        key = _cache_key(job) if cache is not None else None
+        stored = cache.get(key) if cache is not None and key is not None else None
+        if stored is not None:
+            on_done(stored)
+            return stored
         async with gate:
+            await limiter.wait()
             result = await run_case(
                 job.case,
                 model=job.runtime.model_name,
@@ -310,6 +333,8 @@ async def _gather(
                 runtime=job.runtime,
                 repeat=job.repeat,
             )
+        if cache is not None and key is not None:
+            cache.put(key, result)
         on_done(result)
         return result
 
@@ -323,9 +348,22 @@ async def _gather(
         await close_provider_clients()
 
 
-def _run_jobs(jobs: Sequence[_Job], *, concurrency: int, progress: bool) -> list[CaseResult]:
+def _cache_key(job: _Job) -> str:
+    from prompts.loader import load_prompt
+
+    version = job.runtime.prompt_version
+    return cache_key(
+        job.case,
+        model=job.runtime.model_name,
+        prompt_version=version,
+        prompt_text=load_prompt(version),
+        repeat=job.repeat,
+    )
+
+
+def _run_jobs(jobs: Sequence[_Job], *, options: RunOptions, progress: bool) -> list[CaseResult]:
     if not (progress and sys.stdout.isatty()):
-        return asyncio.run(_gather(jobs, concurrency=concurrency, on_done=lambda _: None))
+        return asyncio.run(_gather(jobs, options=options, on_done=lambda _: None))
 
     from rich.progress import (
         BarColumn,
@@ -351,7 +389,7 @@ def _run_jobs(jobs: Sequence[_Job], *, concurrency: int, progress: bool) -> list
             failed += 0 if result.passed else 1
             bar.update(task_id, advance=1, failed=failed)
 
-        return asyncio.run(_gather(jobs, concurrency=concurrency, on_done=done))
+        return asyncio.run(_gather(jobs, options=options, on_done=done))
 
 
 def run_eval(
@@ -363,11 +401,14 @@ def run_eval(
     concurrency: int = 1,
     progress: bool = True,
     settings: Settings | None = None,
+    rate: float = 0.0,
+    cache: ResultCache | None = None,
 ) -> EvalReport:
     """Run every case of every dataset with every model and prompt version, `repeat` times.
 
     Raises `EvalSetupError` before running anything when a model or prompt version cannot be
-    built. Shows a progress bar when `progress` is on and stdout is a terminal.
+    built. Shows a progress bar when `progress` is on and stdout is a terminal. With `cache`,
+    runs stored earlier for the same case, model and prompt are reused instead of run.
     """
     if repeat < 1:
         raise EvalSetupError("repeat must be 1 or more")
@@ -384,7 +425,8 @@ def run_eval(
                 for case in dataset.cases
                 for index in range(repeat)
             )
-    results = _run_jobs(jobs, concurrency=concurrency, progress=progress)
+    options = RunOptions(concurrency=concurrency, rate=rate, cache=cache)
+    results = _run_jobs(jobs, options=options, progress=progress)
     return EvalReport(
         started_at=started_at,
         finished_at=datetime.now(UTC),

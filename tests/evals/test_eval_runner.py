@@ -226,12 +226,21 @@ def test_json_report_schema(dataset: Dataset, tmp_path: Path) -> None:
     assert data["datasets"] == [{"name": "scripted", "path": dataset.path, "cases": 7}]
     assert data["models"] == ["scripted"]
     assert data["prompt_versions"] == ["v1"]
-    assert data["summary"] == {"runs": 7, "passed": 5, "failed": 2, "pass_rate": 0.7143}
+    summary = data["summary"]
+    assert {k: summary[k] for k in ("runs", "passed", "failed", "pass_rate", "cached")} == {
+        "runs": 7,
+        "passed": 5,
+        "failed": 2,
+        "pass_rate": 0.7143,
+        "cached": 0,
+    }
+    assert summary["model_requests"] == sum(case["model_requests"] for case in data["cases"])
+    assert summary["tokens"] == sum(case["tokens"] for case in data["cases"]) > 0
     assert data["categories"] == [
-        {"category": "chat", "runs": 3, "passed": 1, "pass_rate": 0.3333},
-        {"category": "create", "runs": 2, "passed": 2, "pass_rate": 1.0},
-        {"category": "delete", "runs": 1, "passed": 1, "pass_rate": 1.0},
-        {"category": "update", "runs": 1, "passed": 1, "pass_rate": 1.0},
+        {"category": "chat", "runs": 3, "passed": 1, "pass_rate": 0.3333, "pass_hat_k": 0.3333},
+        {"category": "create", "runs": 2, "passed": 2, "pass_rate": 1.0, "pass_hat_k": 1.0},
+        {"category": "delete", "runs": 1, "passed": 1, "pass_rate": 1.0, "pass_hat_k": 1.0},
+        {"category": "update", "runs": 1, "passed": 1, "pass_rate": 1.0, "pass_hat_k": 1.0},
     ]
     (variant,) = data["variants"]
     assert (variant["model"], variant["prompt_version"], variant["runs"]) == ("scripted", "v1", 7)
@@ -250,7 +259,9 @@ def test_json_report_schema(dataset: Dataset, tmp_path: Path) -> None:
         "calls",
         "replies",
         "model_requests",
+        "tokens",
         "latency_s",
+        "cached",
     }
     assert deck["calls"]["expected"] == [
         {

@@ -1,0 +1,1 @@
+"""promptfoo adapter: `npx promptfoo eval -c evals/promptfoo/promptfooconfig.yaml`."""

@@ -1,0 +1,227 @@
+# pyright: strict
+"""pass^k, the result cache, several models side by side, and the per-category baseline gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pydantic_ai.models
+import pytest
+from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+from typer.testing import CliRunner
+
+from evals.baseline import BASELINE_SCHEMA, baseline_from_report, check_baseline
+from evals.cache import ResultCache
+from evals.cli import app
+from evals.dataset import load_dataset
+from evals.report import CaseResult, pass_hat_k, report_json
+from evals.runner import run_eval
+from tests.evals.test_eval_runner import settings
+
+pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
+
+DATASET = """\
+schema: taskpilot-evals/v1
+name: harness
+defaults:
+  now: "2026-11-25T10:00:00"
+  timezone: America/New_York
+  team: T0001
+  actor: U0001
+  users:
+    - {id: U0001, name: alice, real_name: Alice Chen}
+cases:
+  - id: create.one
+    category: create
+    input: "add a task to renew the TLS certificate"
+    expect:
+      calls: [{tool: create_task, args: {title: "renew the TLS certificate"}}]
+  - id: chat.hello
+    category: irrelevance
+    input: "hello"
+    expect: {no_calls: true}
+"""
+
+
+def _result(case_id: str, passed: bool, repeat: int) -> CaseResult:
+    return CaseResult(
+        case_id=case_id,
+        dataset="d",
+        category="c",
+        model="m",
+        prompt_version="v2",
+        repeat=repeat,
+        passed=passed,
+    )
+
+
+def test_pass_hat_k_punishes_a_case_that_passes_only_sometimes() -> None:
+    steady = [_result("a", True, r) for r in (1, 2, 3, 4)]
+    outcomes = (True, True, False, True)
+    flaky = [_result("b", passed, r) for r, passed in enumerate(outcomes, start=1)]
+    results = steady + flaky
+    assert pass_hat_k(results, 1) == pytest.approx((1 + 3 / 4) / 2)
+    # Two runs of b drawn from four both pass in C(3,2)/C(4,2) = 3/6 of the draws.
+    assert pass_hat_k(results, 2) == pytest.approx((1 + 0.5) / 2)
+    assert pass_hat_k(results, 4) == pytest.approx(0.5)
+
+
+class Flaky:
+    """A model that creates the task on odd calls and chats on even ones, counting calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def model(self, name: str = "flaky") -> FunctionModel:
+        def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+            del info
+            self.calls += 1
+            text = str(messages[-1].parts[-1].content)  # type: ignore[union-attr]
+            if "renew" in text and self.calls % 2 == 1:
+                args = {"title": "renew the TLS certificate"}
+                return ModelResponse(parts=[ToolCallPart("create_task", args)])
+            return ModelResponse(parts=[TextPart("Hi!")])
+
+        return FunctionModel(respond, model_name=name)
+
+
+@pytest.fixture
+def dataset_path(tmp_path: Path) -> Path:
+    path = tmp_path / "harness.yaml"
+    path.write_text(DATASET, encoding="utf-8")
+    return path
+
+
+def test_repeat_reports_pass_hat_k_per_variant_and_category(dataset_path: Path) -> None:
+    flaky = Flaky()
+    report = run_eval(
+        [load_dataset(dataset_path)],
+        models=[flaky.model()],
+        repeat=2,
+        progress=False,
+        settings=settings(),
+    )
+    data = report_json(report)
+    [variant] = data["variants"]
+    create = next(c for c in variant["categories"] if c["category"] == "create")
+    assert create["pass_rate"] == 0.5  # One run of two passed...
+    assert create["pass_hat_k"] == 0.0  # ...so no draw of two runs passes both.
+    assert variant["pass_hat_k"] == {"1": 0.75, "2": 0.5}
+    assert variant["model_requests"] == 4
+    assert data["summary"]["tokens"] > 0
+
+
+def test_the_cache_skips_cases_that_already_ran(dataset_path: Path, tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "cache")
+    flaky = Flaky()
+    dataset = load_dataset(dataset_path)
+    first = run_eval(
+        [dataset], models=[flaky.model()], progress=False, settings=settings(), cache=cache
+    )
+    calls_after_first = flaky.calls
+    second = run_eval(
+        [dataset], models=[flaky.model()], progress=False, settings=settings(), cache=cache
+    )
+    assert flaky.calls == calls_after_first  # Nothing ran again.
+    assert [r.passed for r in second.results] == [r.passed for r in first.results]
+    assert all(r.cached for r in second.results) and cache.hits == 2
+    # Another prompt version is another key: it runs.
+    run_eval(
+        [dataset],
+        models=[flaky.model()],
+        prompt_versions=["v2"],
+        progress=False,
+        settings=settings(),
+        cache=cache,
+    )
+    assert flaky.calls > calls_after_first
+
+
+def test_two_models_run_side_by_side(dataset_path: Path) -> None:
+    report = run_eval(
+        [load_dataset(dataset_path)],
+        models=[Flaky().model("first"), Flaky().model("second")],
+        prompt_versions=["v1", "v2"],
+        progress=False,
+        settings=settings(),
+    )
+    assert report.variants == [
+        ("first", "v1"),
+        ("first", "v2"),
+        ("second", "v1"),
+        ("second", "v2"),
+    ]
+
+
+def _report(rates: dict[str, float]) -> dict[str, object]:
+    return {
+        "variants": [
+            {
+                "model": "offline",
+                "prompt_version": "v2",
+                "pass_rate": 1.0,
+                "categories": [
+                    {"category": name, "pass_rate": rate} for name, rate in rates.items()
+                ],
+            }
+        ]
+    }
+
+
+def test_the_gate_fails_on_any_category_below_its_baseline() -> None:
+    baseline = baseline_from_report(_report({"create": 1.0, "dates": 0.9}))
+    assert baseline["schema"] == BASELINE_SCHEMA
+    assert check_baseline(_report({"create": 1.0, "dates": 0.95}), baseline).passed
+    gate = check_baseline(_report({"create": 0.97, "dates": 0.95, "new": 0.1}), baseline)
+    assert gate.drops == ["offline · prompt v2: create 97.0% is below its baseline 100.0%"]
+    assert gate.notes == ["offline · prompt v2: new has no baseline yet (10.0%)"]
+
+
+def test_a_broken_parser_fails_the_committed_offline_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A parser that forgets priorities must fail the gate on the categories that set them.
+    import agent.offline.model
+    from agent.offline.plan import ParseResult, PlannedCall
+
+    real = agent.offline.model.parse_message
+
+    def forgetful(*args: object, **kwargs: object) -> ParseResult:
+        parsed = real(*args, **kwargs)  # type: ignore[arg-type]
+        calls = tuple(
+            PlannedCall(call.tool, {k: v for k, v in call.args.items() if k != "priority"})
+            for call in parsed.calls
+        )
+        return ParseResult(calls=calls, reply=parsed.reply)
+
+    monkeypatch.setattr(agent.offline.model, "parse_message", forgetful)
+    root = Path(__file__).resolve().parents[2]
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--dataset",
+            str(root / "evals" / "datasets"),
+            "--model",
+            "offline",
+            "--prompt",
+            "v2",
+            "--no-cache",
+            "--no-progress",
+            "--baseline",
+            str(root / "evals" / "baseline-offline.json"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "regression: offline · prompt v2: create" in result.output
+    assert "regression: offline · prompt v2: update" in result.output
+
+
+def test_write_baseline_then_gate_on_it(dataset_path: Path, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    args = ["run", "--dataset", str(dataset_path), "--model", "offline", "--no-progress"]
+    first = CliRunner().invoke(app, [*args, "--write-baseline", str(baseline)])
+    assert first.exit_code == 0, first.output
+    assert json.loads(baseline.read_text())["variants"][0]["model"] == "offline"
+    again = CliRunner().invoke(app, [*args, "--baseline", str(baseline)])
+    assert again.exit_code == 0 and "Every category meets the baseline" in again.output

@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # LiteLLM would fetch its price map from the internet at import time without this.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: help install run migrate test lint typecheck unit evals eval-report eval-baseline bench-providers bench-cli format clean
+.PHONY: help install run migrate test lint typecheck unit evals eval-report eval-baseline eval-deepeval eval-promptfoo bench-providers bench-cli format clean
 
 help:
 	@echo "make run    install into .venv, migrate the database, start 'taskpilot chat'"
@@ -51,6 +51,25 @@ eval-report: install
 		$(UV) run --frozen taskpilot eval run --dataset $$set --model offline --no-progress \
 			--json-out reports/evals-$$name-offline.json | grep -E "overall|written"; \
 	done
+
+# deepeval over evals/datasets, offline model (TASKPILOT_EVAL_MODEL / TASKPILOT_EVAL_PROMPT change
+# it). No telemetry, no .env read by deepeval, no LLM judge, no upload; results go to .deepeval/.
+# deepeval exits non-zero when any case fails: the offline model fails 43 of 441 today.
+eval-deepeval: install
+	DEEPEVAL_TELEMETRY_OPT_OUT=YES DEEPEVAL_DISABLE_DOTENV=1 \
+		$(UV) run --frozen deepeval test run evals/deepeval/test_taskpilot_deepeval.py --display failing
+
+# promptfoo: prompts v1 and v2 side by side on evals/datasets, with a 90% bar. See the results
+# with `$(PROMPTFOO_ENV) npx promptfoo view`. The proxy variables send the one "telemetry
+# disabled" ping promptfoo 0.121 makes even when told not to to a closed local port.
+PROMPTFOO_ENV := PROMPTFOO_PYTHON=$(CURDIR)/.venv/bin/python PROMPTFOO_DISABLE_TELEMETRY=1 \
+	PROMPTFOO_DISABLE_UPDATE=1 PROMPTFOO_DISABLE_SHARING=1 PROMPTFOO_DISABLE_REMOTE_GENERATION=1 \
+	HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY=localhost,127.0.0.1
+
+eval-promptfoo: install
+	@[ -x node_modules/.bin/promptfoo ] || npm ci --no-audit --no-fund
+	$(PROMPTFOO_ENV) PROMPTFOO_PASS_RATE_THRESHOLD=90 npx --no-install promptfoo eval \
+		-c evals/promptfoo/promptfooconfig.yaml --no-progress-bar --no-table -o reports/promptfoo.json
 
 # Model calls and prompt tokens per turn, run_turn against a plain agent loop (scripted replies).
 bench-providers: install

@@ -73,10 +73,10 @@ def to_test_case(case: Case, result: CaseResult) -> LLMTestCase:
             ToolCall(name=call.tool, input_parameters=_args(call.args), output={"ok": call.ok})
             for call in result.actual_calls
         ],
-        # Cases that state only the tasks afterwards expect no particular calls.
-        expected_tools=[
-            ToolCall(name=call.tool, input_parameters=_args(call.args)) for call in expected or []
-        ],
+        # None for a case that states only the tasks afterwards: it expects no particular calls.
+        expected_tools=None
+        if expected is None
+        else [ToolCall(name=call.tool, input_parameters=_args(call.args)) for call in expected],
         name=case.id,
         tags=[case.category, case.dataset],
         metadata={

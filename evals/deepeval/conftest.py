@@ -2,8 +2,9 @@
 
 deepeval is imported by its pytest plugin before this file runs, but it reads its settings
 from the environment again whenever the environment changes, so these still take effect for
-the run; the `eval-deepeval` make target sets them on the command line as well, so that the
-`deepeval` command itself starts with them.
+the test run. They come too late for the `deepeval` command's own start-up, though, which
+sends a usage event unless `DEEPEVAL_TELEMETRY_OPT_OUT` is already set: so run it as the
+`eval-deepeval` make target does, with these variables on the command line.
 """
 
 from __future__ import annotations

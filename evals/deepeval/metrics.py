@@ -23,9 +23,10 @@ metric, as `evals.matching.all_passed` fails it. So both metrics succeed exactly
 `CaseResult.passed` is true, and `deepeval test run` passes the same cases as
 `taskpilot eval run`.
 
-`ToolCorrectnessMetric` is still reported twice, never gating (threshold 0): on tool names in
-order (`should_exact_match`), and on names plus exact arguments, which shows how often a plain
-`==` on arguments would disagree with our matcher. Neither calls an LLM: no `available_tools`
+`ToolCorrectnessMetric` is still reported twice, never gating (threshold 0), for the cases that
+state their calls (or `no_calls`): on tool names in order (`should_exact_match`), and on names
+plus exact arguments, which shows how often a plain `==` on arguments would disagree with our
+matcher. Neither calls an LLM: no `available_tools`
 are given (that is the only part of the metric that asks a judge), and the judge model it
 insists on building is `NoJudge`, which raises if anything ever asks it to generate.
 """

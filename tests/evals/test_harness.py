@@ -225,3 +225,36 @@ def test_write_baseline_then_gate_on_it(dataset_path: Path, tmp_path: Path) -> N
     assert json.loads(baseline.read_text())["variants"][0]["model"] == "offline"
     again = CliRunner().invoke(app, [*args, "--baseline", str(baseline)])
     assert again.exit_code == 0 and "Every category meets the baseline" in again.output
+
+
+def test_the_rate_limiter_spaces_starts_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import evals.rate_limit
+
+    slept: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        slept.append(round(delay, 6))
+
+    monkeypatch.setattr(evals.rate_limit.time, "monotonic", lambda: 100.0)
+    monkeypatch.setattr(evals.rate_limit.asyncio, "sleep", fake_sleep)
+
+    async def three_starts() -> None:
+        limiter = evals.rate_limit.RateLimiter(2.0)
+        for _ in range(3):
+            await limiter.wait()
+
+    asyncio.run(three_starts())
+    # At two starts a second, the second start waits half a second and the third a second.
+    assert slept == [0.5, 1.0]
+
+
+def test_run_writes_markdown_and_html_reports(dataset_path: Path, tmp_path: Path) -> None:
+    md, html = tmp_path / "r.md", tmp_path / "out" / "r.html"
+    args = ["run", "--dataset", str(dataset_path), "--model", "offline", "--no-progress"]
+    result = CliRunner().invoke(app, [*args, "--md-out", str(md), "--html-out", str(html)])
+    assert result.exit_code == 0, result.output
+    assert "create" in md.read_text(encoding="utf-8")
+    page = html.read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html") and "<svg" in page

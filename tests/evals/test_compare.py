@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from core.cli import build_app
 from evals.compare import compare_reports, comparison_exit_code, format_comparison
-from evals.compare_cli import compare
 from tests.evals.test_report_markdown import case, report_of
 
 
@@ -140,14 +140,8 @@ runner = CliRunner()
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.command("compare")(compare)
-
-    @app.command("noop")
-    def noop() -> None:  # pyright: ignore[reportUnusedFunction]  # a second command keeps "compare"
-        """Nothing."""
-
-    return app
+    # The real command tree: `taskpilot eval compare ...`.
+    return build_app()
 
 
 def _write(path: Path, report: dict[str, Any]) -> Path:
@@ -159,7 +153,9 @@ def test_command_exits_1_on_a_regression_and_writes_markdown(tmp_path: Path) -> 
     base = _write(tmp_path / "base.json", base_report())
     new = _write(tmp_path / "new.json", new_report())
     out = tmp_path / "out" / "compare.md"
-    result = runner.invoke(_app(), ["compare", str(base), str(new), "--markdown-out", str(out)])
+    result = runner.invoke(
+        _app(), ["eval", "compare", str(base), str(new), "--markdown-out", str(out)]
+    )
     assert result.exit_code == 1, result.output
     assert "### Regressed (1)" in result.output
     assert "create.a" in result.output
@@ -168,7 +164,7 @@ def test_command_exits_1_on_a_regression_and_writes_markdown(tmp_path: Path) -> 
 
 def test_command_exits_0_without_a_regression(tmp_path: Path) -> None:
     base = _write(tmp_path / "base.json", base_report())
-    result = runner.invoke(_app(), ["compare", str(base), str(base)])
+    result = runner.invoke(_app(), ["eval", "compare", str(base), str(base)])
     assert result.exit_code == 0, result.output
     assert "No regressions." in result.output
 
@@ -190,7 +186,7 @@ def test_command_reports_bad_files_without_a_traceback(
     bad = tmp_path / "bad.json"
     if content is not None:
         bad.write_text(content, encoding="utf-8")
-    result = runner.invoke(_app(), ["compare", str(good), str(bad)])
+    result = runner.invoke(_app(), ["eval", "compare", str(good), str(bad)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)

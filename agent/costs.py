@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
+
+from agent.providers import load_litellm
 
 logger = logging.getLogger(__name__)
 
@@ -13,11 +14,7 @@ def estimate_cost(model: str, *, input_tokens: int, output_tokens: int) -> float
 
     Only provider models have a price; callers never ask for the offline model.
     """
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
-
-    litellm.suppress_debug_info = True
-
+    litellm = load_litellm()
     try:
         prompt_cost, completion_cost = litellm.cost_per_token(
             model=model, prompt_tokens=input_tokens, completion_tokens=output_tokens

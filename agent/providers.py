@@ -16,12 +16,13 @@ import, and the offline default must not pay for it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.settings import Settings
@@ -46,8 +47,6 @@ class ChainPlan:
 
     providers: tuple[str, ...]
     offline: bool
-    removed: tuple[tuple[str, str], ...] = field(default=())
-    """Links dropped at start-up, each with the reason (a missing key, say)."""
 
     @property
     def name(self) -> str:
@@ -97,10 +96,12 @@ def plan_chain(names: Sequence[str], *, settings: Settings) -> ChainPlan:
             f"No model can serve turns ({detail}). Set the provider's key, add 'offline' to "
             "TASKPILOT_MODELS, or unset TASKPILOT_MODELS to use the offline model."
         )
-    return ChainPlan(providers=tuple(providers), offline=offline, removed=tuple(removed))
+    return ChainPlan(providers=tuple(providers), offline=offline)
 
 
-def _litellm() -> Any:
+@functools.cache
+def load_litellm() -> Any:
+    """LiteLLM, imported and set up once: local price map, quiet, logging through ours."""
     # LiteLLM fetches its price map from the internet at import unless told not to.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
@@ -127,7 +128,7 @@ def _adopt_litellm_loggers() -> None:
 
 
 def _check_routable(name: str) -> None:
-    litellm = _litellm()
+    litellm = load_litellm()
     try:
         litellm.get_llm_provider(name)
     except Exception as error:
@@ -146,7 +147,7 @@ def _check_routable(name: str) -> None:
 
 def _missing_keys(name: str) -> list[str]:
     """The variables LiteLLM needs for this model and does not find in the environment."""
-    litellm = _litellm()
+    litellm = load_litellm()
     found: dict[str, list[str]] = litellm.validate_environment(model=name)
     return [str(key) for key in found.get("missing_keys") or ()]
 
@@ -164,7 +165,7 @@ def _deployment(name: str, settings: Settings) -> dict[str, Any]:
 
 def build_router(plan: ChainPlan, *, settings: Settings) -> Any:
     """The LiteLLM router for the chain's provider links."""
-    litellm = _litellm()
+    litellm = load_litellm()
     from litellm.types.router import (  # pyright: ignore[reportMissingTypeStubs]
         AllowedFailsPolicy,
         RetryPolicy,
@@ -212,7 +213,7 @@ async def close_provider_clients() -> None:
     """
     if "litellm" not in sys.modules:
         return
-    litellm = _litellm()
+    litellm = load_litellm()
     await litellm.close_litellm_async_clients()
 
 

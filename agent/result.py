@@ -54,8 +54,6 @@ class TurnResult(BaseModel):
     usage: TurnUsage = Field(default_factory=TurnUsage)
     cards: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
     pending_confirmation: PendingConfirmation | None = None
-    # Model calls the turn made; a single create/update/assign/complete takes one.
-    model_calls: int = 0
     # True when the offline model answered instead of the configured providers: they failed
     # ("providers_failed") or today's budget is spent ("budget_user", "budget_team").
     degraded: bool = False
@@ -63,6 +61,11 @@ class TurnResult(BaseModel):
     # Set when the turn failed ("ModelHTTPError: ..."): the reply is then an apology, and
     # machine consumers such as the evals read this instead.
     error: str | None = None
+
+    @property
+    def model_calls(self) -> int:
+        """Model calls the turn made; a single create/update/assign/complete takes one."""
+        return self.usage.requests
 
     def contract_json(self) -> dict[str, Any]:
         """The public `taskpilot chat --once --json` shape, and nothing more."""

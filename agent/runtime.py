@@ -526,7 +526,6 @@ async def run_turn(
             provider_tokens=spend.provider_tokens,
             cost_usd=spend.cost_usd,
         ),
-        model_calls=usage.requests,
         cards=_cards(records),
         pending_confirmation=pending_confirmation,
         degraded=degraded_reason is not None,
@@ -586,7 +585,6 @@ def _failed_turn(
         provider_tokens=spend.provider_tokens,
         cost_usd=spend.cost_usd,
     )
-    result.model_calls = result.usage.requests
     _log_turn(result, deps=deps, runtime=runtime, conversation_id=conversation_id, outcome=outcome)
     return result
 

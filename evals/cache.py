@@ -51,7 +51,15 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(case: Case, *, model: str, prompt_version: str, prompt_text: str, repeat: int) -> str:
+@functools.cache
+def _prompt_digest(version: str) -> str:
+    # A released prompt never changes, but an unreleased one may between runs: key on its text.
+    from prompts.loader import load_prompt
+
+    return hashlib.sha256(load_prompt(version).encode()).hexdigest()
+
+
+def cache_key(case: Case, *, model: str, prompt_version: str, repeat: int) -> str:
     """The hex key of one run of one case."""
     material = {
         "format": _FORMAT,
@@ -59,7 +67,7 @@ def cache_key(case: Case, *, model: str, prompt_version: str, prompt_text: str, 
         "case": case.model_dump(mode="json"),
         "model": model,
         "prompt_version": prompt_version,
-        "prompt_sha256": hashlib.sha256(prompt_text.encode()).hexdigest(),
+        "prompt_sha256": _prompt_digest(prompt_version),
         "repeat": repeat,
     }
     encoded = json.dumps(material, sort_keys=True, default=str).encode()

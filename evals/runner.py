@@ -349,14 +349,10 @@ async def _gather(
 
 
 def _cache_key(job: _Job) -> str:
-    from prompts.loader import load_prompt
-
-    version = job.runtime.prompt_version
     return cache_key(
         job.case,
         model=job.runtime.model_name,
-        prompt_version=version,
-        prompt_text=load_prompt(version),
+        prompt_version=job.runtime.prompt_version,
         repeat=job.repeat,
     )
 

@@ -19,7 +19,10 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("tasks.cli", "users_app", "users"),
     ("evals.cli", "app", "eval"),
 )
-_COMMANDS: tuple[tuple[str, str, str], ...] = (("agent.cli", "chat", "chat"),)
+_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("agent.cli", "chat", "chat"),
+    ("api.cli", "serve", "serve"),
+)
 
 
 @db_app.command("upgrade")

@@ -22,7 +22,12 @@ UPGRADE_COMMAND = "taskpilot db upgrade"
 
 # Modules whose SQLModel tables `create_all` must know about. They are imported by name when
 # `create_all` runs, so that `core` keeps no import-time dependency on the packages above it.
-MODEL_MODULES: tuple[str, ...] = ("tasks.models", "agent.memory", "agent.turn_log")
+MODEL_MODULES: tuple[str, ...] = (
+    "tasks.models",
+    "agent.memory",
+    "agent.turn_log",
+    "slack_app.models",
+)
 
 
 class DatabaseNotMigrated(Exception):

@@ -45,10 +45,31 @@ class Settings(BaseSettings):
     default_user: str = Field(default="U0ALICE", alias="TASKPILOT_USER")
     timezone: str | None = Field(default=None, alias="TASKPILOT_TIMEZONE")
     seed_demo: bool = Field(default=True, alias="TASKPILOT_SEED_DEMO")
-    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
-    slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
-    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_base_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_BASE_URL")
+    # Multi-workspace installs (OAuth): the app's credentials and the key tokens are encrypted
+    # with (Fernet keys, comma-separated, newest first, so that the key can be rotated).
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    slack_token_key: SecretStr | None = Field(default=None, alias="SLACK_TOKEN_ENCRYPTION_KEY")
+    slack_redirect_uri: str | None = Field(default=None, alias="SLACK_REDIRECT_URI")
+    # Messages from other bots are ignored unless this is on; the app's own always are.
+    slack_allow_bot_messages: bool = Field(default=False, alias="SLACK_ALLOW_BOT_MESSAGES")
+    # A claimed Slack event whose replica has not finished within this many seconds may be
+    # taken over by Slack's next retry (the replica is presumed dead).
+    slack_delivery_lease: float = Field(default=120.0, alias="SLACK_DELIVERY_LEASE_SECONDS", gt=0)
+    # Agent turns one process runs at once for Slack; more wait for a free slot.
+    slack_max_concurrent_turns: int = Field(default=256, alias="SLACK_MAX_CONCURRENT_TURNS", ge=1)
+    reminders_enabled: bool = Field(default=True, alias="TASKPILOT_REMINDERS")
+    reminder_interval: float = Field(
+        default=60.0, alias="TASKPILOT_REMINDER_INTERVAL_SECONDS", gt=0
+    )
+    reminder_lead_minutes: int = Field(default=120, alias="TASKPILOT_REMINDER_LEAD_MINUTES", ge=0)
+    directory_sync_minutes: int = Field(default=360, alias="TASKPILOT_DIRECTORY_SYNC_MINUTES", ge=0)
+    host: str = Field(default="127.0.0.1", alias="TASKPILOT_HOST")
+    port: int = Field(default=8000, alias="TASKPILOT_PORT", ge=0, le=65535)
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: Literal["json", "console"] = Field(default="console", alias="LOG_FORMAT")
     sentry_dsn: str | None = Field(default=None, alias="SENTRY_DSN")
@@ -57,6 +78,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: str) -> str:
         return value.upper()
+
+    @property
+    def slack_oauth_enabled(self) -> bool:
+        """True when the app is set up for multi-workspace installs through OAuth."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def model_chain(self) -> list[str]:

@@ -31,7 +31,17 @@ from core.db import (
 )
 from tasks.types import UTCDateTime
 
-APP_TABLES = {"tasks", "audit_events", "directory_users", "conversations", "agent_turns"}
+APP_TABLES = {
+    "tasks",
+    "audit_events",
+    "directory_users",
+    "conversations",
+    "agent_turns",
+    "slack_installations",
+    "slack_oauth_states",
+    "slack_deliveries",
+    "task_reminders",
+}
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -1,0 +1,190 @@
+"""Building the Bolt app and the services its listeners share, from the settings.
+
+Nothing here runs at import; `build_services` connects, `build_slack_app` wires listeners.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from agent.runtime import AgentRuntime, build_runtime
+from core.db import ensure_migrated, make_engine, make_session_factory
+from core.settings import Settings
+from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
+from slack_app.inflight import InFlight
+from slack_app.services import SingleWorkspaceTokens, SlackServices, TokenSource
+from slack_app.web_client import web_client
+
+logger = logging.getLogger(__name__)
+
+# Modules with a `register(app, services)` that adds their listeners, in this order.
+LISTENER_MODULES: tuple[str, ...] = (
+    "slack_app.directory_sync",
+    "slack_app.oauth",
+    "slack_app.actions",
+    "slack_app.home",
+    "slack_app.shortcuts",
+    "slack_app.commands",
+    "slack_app.conversations",
+)
+
+
+class SlackNotConfigured(Exception):
+    """Slack credentials are missing or half set; the message says which to set."""
+
+
+def slack_configured(settings: Settings) -> bool:
+    """True when the settings hold what Slack needs: a signing secret and a token source."""
+    return settings.slack_signing_secret is not None and (
+        settings.slack_bot_token is not None or settings.slack_oauth_enabled
+    )
+
+
+def check_slack_settings(settings: Settings) -> None:
+    """Raise `SlackNotConfigured` with the missing names when Slack cannot start."""
+    missing: list[str] = []
+    if settings.slack_signing_secret is None:
+        missing.append("SLACK_SIGNING_SECRET")
+    if settings.slack_bot_token is None and not settings.slack_oauth_enabled:
+        missing.append("SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    if settings.slack_oauth_enabled and settings.slack_token_key is None:
+        missing.append(
+            "SLACK_TOKEN_ENCRYPTION_KEY (installations' tokens are encrypted; "
+            "`taskpilot slack keygen` makes one)"
+        )
+    if missing:
+        raise SlackNotConfigured("Slack is not configured: set " + "; ".join(missing) + ".")
+
+
+def build_ledger(settings: Settings, session_factory: Any) -> DeliveryLedger:
+    """Redis when `REDIS_URL` is set, else the database."""
+    lease = timedelta(seconds=settings.slack_delivery_lease)
+    if settings.redis_url:
+        return RedisLedger(settings.redis_url, lease=lease)
+    return DatabaseLedger(session_factory, lease=lease)
+
+
+def build_token_source(settings: Settings, session_factory: Any) -> TokenSource:
+    """`SLACK_BOT_TOKEN` for one workspace, else the OAuth installations."""
+    if settings.slack_bot_token is not None:
+        return SingleWorkspaceTokens(
+            settings=settings, token=settings.slack_bot_token.get_secret_value()
+        )
+    from slack_app.oauth import InstallationTokens
+
+    return InstallationTokens(settings=settings, session_factory=session_factory)
+
+
+def build_services(
+    settings: Settings, *, runtime: AgentRuntime | None = None, check_migrated: bool = True
+) -> SlackServices:
+    """Connect to the database, build the agent and the shared parts of the Slack app."""
+    check_slack_settings(settings)
+    engine = make_engine(settings.database_url)
+    if check_migrated:
+        ensure_migrated(engine)
+    session_factory = make_session_factory(engine)
+    return SlackServices(
+        settings=settings,
+        session_factory=session_factory,
+        runtime=runtime or build_runtime(settings=settings),
+        ledger=build_ledger(settings, session_factory),
+        inflight=InFlight(limit=settings.slack_max_concurrent_turns),
+        tokens=build_token_source(settings, session_factory),
+    )
+
+
+Next = Callable[[], Awaitable[BoltResponse | None]]
+
+
+def _drop_redeliveries(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
+    async def drop_redeliveries(
+        req: AsyncBoltRequest, context: AsyncBoltContext, next: Next
+    ) -> BoltResponse | None:
+        key = delivery_key(req.body)
+        if key is None:
+            return await next()
+        if not await services.ledger.claim(key):
+            logger.info(
+                "dropped a Slack event delivered again",
+                extra={
+                    "delivery": key,
+                    "retry_num": req.headers.get("x-slack-retry-num", ["0"])[0],
+                },
+            )
+            return BoltResponse(status=200, body="")
+        context["delivery_key"] = key
+        return await next()
+
+    return drop_redeliveries
+
+
+def _remember_bot(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
+    async def remember_bot(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
+        if context.team_id and context.bot_user_id:
+            services.bot_user_ids[context.team_id] = context.bot_user_id
+        return await next()
+
+    return remember_bot
+
+
+def _ignore_other_bots(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
+    async def ignore_other_bots(req: AsyncBoltRequest, next: Next) -> BoltResponse | None:
+        event: Any = req.body.get("event") if req.body.get("type") == "event_callback" else None
+        if (
+            isinstance(event, dict)
+            and event.get("type") in ("message", "app_mention")  # pyright: ignore[reportUnknownMemberType]
+            and (event.get("bot_id") or event.get("subtype") == "bot_message")  # pyright: ignore[reportUnknownMemberType]
+            and not services.settings.slack_allow_bot_messages
+        ):
+            key = delivery_key(req.body)
+            if key is not None:
+                await services.ledger.finish(key)
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    return ignore_other_bots
+
+
+def build_slack_app(services: SlackServices) -> AsyncApp:
+    """The Bolt app with every TaskPilot listener registered."""
+    settings = services.settings
+    check_slack_settings(settings)
+    signing_secret = settings.slack_signing_secret
+    assert signing_secret is not None
+    options: dict[str, Any] = {
+        "signing_secret": signing_secret.get_secret_value(),
+        "before_authorize": _drop_redeliveries(services),
+        "name": "taskpilot",
+    }
+    if settings.slack_bot_token is not None:
+        options["client"] = web_client(settings, token=settings.slack_bot_token.get_secret_value())
+    else:
+        from slack_app.oauth import oauth_settings
+
+        options["client"] = web_client(settings)
+        options["oauth_settings"] = oauth_settings(services)
+    app = AsyncApp(**options)
+    app.middleware(_remember_bot(services))
+    app.middleware(_ignore_other_bots(services))
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:  # pyright: ignore[reportUnusedFunction]
+        logger.error(
+            "Slack listener failed",
+            exc_info=error,
+            extra={"team": body.get("team_id"), "type": body.get("type")},
+        )
+
+    for module_name in LISTENER_MODULES:
+        importlib.import_module(module_name).register(app, services)
+    return app

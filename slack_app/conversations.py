@@ -1,0 +1,140 @@
+"""Talking to the agent: mentions in channels, DMs, and the assistant panel.
+
+Every answer goes into the thread of the message, and each thread is one conversation the
+agent remembers. The work runs after Bolt has acknowledged the event.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncAssistant
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.say.async_say import AsyncSay
+from slack_bolt.context.set_status.async_set_status import AsyncSetStatus
+from slack_bolt.context.set_suggested_prompts.async_set_suggested_prompts import (
+    AsyncSetSuggestedPrompts,
+)
+from slack_bolt.context.set_title.async_set_title import AsyncSetTitle
+from slack_sdk.web.async_client import AsyncWebClient
+
+from slack_app.services import SlackServices
+from slack_app.text import truncate
+from slack_app.turns import answer_in_thread
+
+logger = logging.getLogger(__name__)
+
+SUGGESTED_PROMPTS: tuple[dict[str, str], ...] = (
+    {"title": "What's on my plate?", "message": "What's on my plate this week?"},
+    {"title": "Add a task", "message": "Remind me to send the Q3 deck by Friday"},
+    {"title": "Overdue", "message": "What's overdue for the team?"},
+    {"title": "Assign", "message": "Assign the newest task to bob"},
+)
+ASSISTANT_GREETING = (
+    "Hi! I keep track of your team's tasks. Tell me what needs doing, who should do it and "
+    "by when — or ask what's on your plate."
+)
+THINKING_STATUS = "is thinking…"
+
+
+async def _finish_delivery(services: SlackServices, context: AsyncBoltContext) -> None:
+    key = context.get("delivery_key")
+    if isinstance(key, str):
+        await services.ledger.finish(key)
+
+
+async def handle_message(
+    services: SlackServices,
+    *,
+    event: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+) -> None:
+    """Answer one person's message in its thread, then mark the delivery done."""
+    try:
+        text = str(event.get("text") or "")
+        team_id = context.team_id or str(event.get("team") or "")
+        user_id = context.user_id or str(event.get("user") or "")
+        channel_id = str(event.get("channel") or "")
+        thread_ts = str(event.get("thread_ts") or event.get("ts") or "")
+        if not (team_id and user_id and channel_id and thread_ts):
+            logger.warning("a Slack message without team, user, channel or ts was skipped")
+            return
+        async with services.inflight.track():
+            await answer_in_thread(
+                services,
+                client=client,
+                team_id=team_id,
+                user_id=user_id,
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+                text=text,
+            )
+    finally:
+        await _finish_delivery(services, context)
+
+
+def _is_plain_dm(event: dict[str, Any]) -> bool:
+    # Edits, deletions, joins and other subtypes are not messages to answer.
+    return event.get("channel_type") == "im" and event.get("subtype") in (None, "file_share")
+
+
+def register(app: AsyncApp, services: SlackServices) -> None:
+    """Add the mention, DM and assistant listeners to `app`."""
+
+    assistant = AsyncAssistant()
+
+    @assistant.thread_started
+    async def thread_started(  # pyright: ignore[reportUnusedFunction]
+        say: AsyncSay,
+        set_suggested_prompts: AsyncSetSuggestedPrompts,
+        context: AsyncBoltContext,
+    ) -> None:
+        try:
+            await say(ASSISTANT_GREETING)
+            await set_suggested_prompts(prompts=list(SUGGESTED_PROMPTS))
+        finally:
+            await _finish_delivery(services, context)
+
+    @assistant.user_message
+    async def user_message(  # pyright: ignore[reportUnusedFunction]
+        payload: dict[str, Any],
+        set_status: AsyncSetStatus,
+        set_title: AsyncSetTitle,
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
+        text = str(payload.get("text") or "")
+        # The status and title belong to assistant threads; in a plain DM thread Slack refuses
+        # them, which must not stop the answer.
+        try:
+            await set_status(THINKING_STATUS)
+        except Exception as error:
+            logger.debug("could not set the assistant status: %s", error)
+        if not payload.get("thread_ts") or payload.get("thread_ts") == payload.get("ts"):
+            pass
+        else:
+            try:
+                await set_title(truncate(text, 60) or "Tasks")
+            except Exception as error:
+                logger.debug("could not set the assistant thread title: %s", error)
+        await handle_message(services, event=payload, context=context, client=client)
+
+    app.use(assistant)
+
+    @app.event("app_mention")
+    async def on_mention(  # pyright: ignore[reportUnusedFunction]
+        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        await handle_message(services, event=event, context=context, client=client)
+
+    @app.event("message")
+    async def on_message(  # pyright: ignore[reportUnusedFunction]
+        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        if _is_plain_dm(event) and not event.get("bot_id"):
+            await handle_message(services, event=event, context=context, client=client)
+            return
+        # Channel messages (without a mention), edits and deletions: acknowledged, no answer.
+        await _finish_delivery(services, context)

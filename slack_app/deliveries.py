@@ -1,0 +1,190 @@
+"""De-duplication of Slack event deliveries across replicas, in the database or in Redis.
+
+Slack retries an event it thinks was not acknowledged (up to three times, with the same
+`event_id`); replicas behind a load balancer may each get a copy. Whichever replica claims the
+event first does the work; the others drop it. A claim whose replica has not finished within
+the lease may be taken over by a later retry, so that an event whose replica died mid-turn is
+still answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from slack_app.models import SlackDelivery
+from tasks.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+# How long a finished event is remembered; Slack's last retry comes within the hour.
+REMEMBER_FOR = timedelta(days=1)
+
+
+def replica_id() -> str:
+    """A name for this process among the replicas: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """The de-duplication key of an Events API payload (team and event id), else None."""
+    if body.get("type") != "event_callback":
+        return None
+    event_id = body.get("event_id")
+    if not isinstance(event_id, str) or not event_id:
+        return None
+    team = body.get("team_id") or body.get("enterprise_id") or "-"
+    return f"{team}:{event_id}"
+
+
+class DeliveryLedger(Protocol):
+    """Where replicas agree on who handles each event."""
+
+    async def claim(self, key: str) -> bool:
+        """True when this replica should handle the event: first delivery, or a takeover of a
+        claim whose lease ran out."""
+        ...
+
+    async def finish(self, key: str) -> None:
+        """Mark the event handled; later deliveries are dropped."""
+        ...
+
+    async def prune(self) -> int:
+        """Forget events older than a day; returns how many were forgotten."""
+        ...
+
+
+class DatabaseLedger:
+    """The ledger in the project's database (SQLite or PostgreSQL): one row per event."""
+
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        *,
+        lease: timedelta,
+        owner: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = session_factory
+        self._lease = lease
+        self._owner = owner or replica_id()
+        self._clock = clock
+
+    async def claim(self, key: str) -> bool:
+        return await asyncio.to_thread(self._claim, key)
+
+    async def finish(self, key: str) -> None:
+        await asyncio.to_thread(self._finish, key)
+
+    async def prune(self) -> int:
+        return await asyncio.to_thread(self._prune)
+
+    def _claim(self, key: str) -> bool:
+        now = self._clock()
+        try:
+            with self._sessions() as session, session.begin():
+                session.add(
+                    SlackDelivery(key=key, status="claimed", owner=self._owner, claimed_at=now)
+                )
+            return True
+        except IntegrityError:
+            pass
+        with self._sessions() as session, session.begin():
+            row = session.get(SlackDelivery, key)
+            if row is None or row.status == "done" or row.claimed_at > now - self._lease:
+                return False
+            # Compare-and-set on the old claim time, so that of two retries racing to take
+            # over a dead replica's claim only one wins.
+            result = session.execute(
+                update(SlackDelivery)
+                .where(
+                    SlackDelivery.key == key,  # pyright: ignore[reportArgumentType]
+                    SlackDelivery.claimed_at == row.claimed_at,  # pyright: ignore[reportArgumentType]
+                    SlackDelivery.status == "claimed",  # pyright: ignore[reportArgumentType]
+                )
+                .values(owner=self._owner, claimed_at=now, attempts=row.attempts + 1)
+            )
+            taken = getattr(result, "rowcount", 0) == 1
+        if taken:
+            logger.warning(
+                "took over a Slack event whose replica did not finish",
+                extra={"delivery": key, "previous_owner": row.owner},
+            )
+        return taken
+
+    def _finish(self, key: str) -> None:
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(SlackDelivery)
+                .where(SlackDelivery.key == key)  # pyright: ignore[reportArgumentType]
+                .values(status="done", done_at=self._clock())
+            )
+
+    def _prune(self) -> int:
+        cutoff = self._clock() - REMEMBER_FOR
+        with self._sessions() as session, session.begin():
+            result = session.execute(
+                delete(SlackDelivery).where(
+                    SlackDelivery.claimed_at < cutoff  # pyright: ignore[reportArgumentType]
+                )
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+class RedisLedger:
+    """The ledger in Redis (`REDIS_URL`): a state key per event and a lease key per claim."""
+
+    def __init__(self, url: str, *, lease: timedelta, owner: str | None = None) -> None:
+        import redis.asyncio as redis_asyncio
+
+        self._redis: Any = redis_asyncio.from_url(url)  # pyright: ignore[reportUnknownMemberType]
+        self._lease_ms = int(lease.total_seconds() * 1000)
+        self._owner = owner or replica_id()
+        self._ttl = int(REMEMBER_FOR.total_seconds())
+
+    @staticmethod
+    def _state(key: str) -> str:
+        return f"taskpilot:slack:delivery:{key}"
+
+    @staticmethod
+    def _lease_key(key: str) -> str:
+        return f"taskpilot:slack:lease:{key}"
+
+    async def claim(self, key: str) -> bool:
+        if await self._redis.set(self._state(key), "claimed", nx=True, ex=self._ttl):
+            await self._redis.set(self._lease_key(key), self._owner, px=self._lease_ms)
+            return True
+        state = await self._redis.get(self._state(key))
+        if state == b"done":
+            return False
+        # Claimed: take over only when the claim's lease has expired.
+        taken = bool(
+            await self._redis.set(self._lease_key(key), self._owner, nx=True, px=self._lease_ms)
+        )
+        if taken:
+            logger.warning(
+                "took over a Slack event whose replica did not finish", extra={"delivery": key}
+            )
+        return taken
+
+    async def finish(self, key: str) -> None:
+        await self._redis.set(self._state(key), "done", ex=self._ttl)
+        await self._redis.delete(self._lease_key(key))
+
+    async def prune(self) -> int:
+        # Redis forgets by itself: every key has a time to live.
+        return 0
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._redis.aclose()

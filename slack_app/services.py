@@ -1,0 +1,77 @@
+"""What every Slack listener works with, built once per process by `slack_app.app`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from agent.runtime import AgentRuntime
+from core.settings import Settings
+from slack_app.deliveries import DeliveryLedger
+from slack_app.inflight import InFlight
+from slack_app.web_client import web_client
+
+
+class TokenSource(Protocol):
+    """Where bot tokens come from: `SLACK_BOT_TOKEN` for one workspace, or the installations."""
+
+    async def bot_token(self, *, team_id: str) -> str | None:
+        """The bot token for `team_id`, or None when the app is not installed there."""
+        ...
+
+    async def team_ids(self) -> list[str]:
+        """Every team the app can act in (for reminders and directory sync)."""
+        ...
+
+
+class SingleWorkspaceTokens:
+    """One workspace, one bot token (`SLACK_BOT_TOKEN`); its team is learned from auth.test."""
+
+    def __init__(self, *, settings: Settings, token: str) -> None:
+        self._settings = settings
+        self._token = token
+        self._team_id: str | None = None
+
+    async def _team(self) -> str | None:
+        if self._team_id is None:
+            response = await web_client(self._settings, token=self._token).auth_test()
+            team = response.get("team_id")
+            self._team_id = team if isinstance(team, str) else None
+        return self._team_id
+
+    async def bot_token(self, *, team_id: str) -> str | None:
+        team = await self._team()
+        # Enterprise Grid or a shared channel can deliver events of other teams; the single
+        # token only speaks for its own workspace.
+        return self._token if team is None or team == team_id else None
+
+    async def team_ids(self) -> list[str]:
+        team = await self._team()
+        return [team] if team else []
+
+
+@dataclass(kw_only=True)
+class SlackServices:
+    """The process-wide parts the listeners share."""
+
+    settings: Settings
+    session_factory: Callable[[], Session]
+    runtime: AgentRuntime
+    ledger: DeliveryLedger
+    inflight: InFlight
+    tokens: TokenSource
+    # Who the app is in each team (bot user id), filled in as requests arrive.
+    bot_user_ids: dict[str, str] = field(default_factory=dict[str, str])
+
+    def client(self, token: str | None) -> AsyncWebClient:
+        """A Web API client for `token` on the configured base URL, with retries."""
+        return web_client(self.settings, token=token)
+
+    async def client_for_team(self, team_id: str) -> AsyncWebClient | None:
+        """A client with the team's bot token, or None when the app is not installed there."""
+        token = await self.tokens.bot_token(team_id=team_id)
+        return self.client(token) if token else None

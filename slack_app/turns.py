@@ -1,0 +1,170 @@
+"""One agent turn for a Slack message: run it after the ack, answer in the thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agent.result import TurnResult
+from agent.runtime import run_turn
+from agent.speaker import deps_for_speaker
+from slack_app import blocks, directory_sync, notify
+from slack_app.services import SlackServices
+from slack_app.text import (
+    BLOCKS_MAX,
+    escape_keeping_mentions,
+    normalize_mentions,
+    split_message,
+    strip_leading_mention,
+)
+
+logger = logging.getLogger(__name__)
+
+# One turn at a time per conversation in this process, so that two quick messages in one
+# thread do not both read the same history and overwrite each other's.
+_conversation_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+def conversation_id(*, team_id: str, channel_id: str, thread_ts: str) -> str:
+    """The memory key of a Slack thread."""
+    return f"slack:{team_id}:{channel_id}:{thread_ts}"
+
+
+async def run_slack_turn(
+    services: SlackServices,
+    *,
+    client: AsyncWebClient,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    thread_ts: str,
+    text: str,
+) -> TurnResult:
+    """Run the agent on `text` said by `user_id` in a thread; the reply is not posted yet."""
+    await directory_sync.ensure_user(services, client=client, team_id=team_id, user_id=user_id)
+    message = normalize_mentions(
+        strip_leading_mention(text, bot_user_id=services.bot_user_ids.get(team_id))
+    )
+    settings = services.settings
+    deps = await asyncio.to_thread(
+        deps_for_speaker,
+        services.session_factory,
+        team_id=team_id,
+        user_id=user_id,
+        source="slack",
+        default_timezone=settings.effective_timezone(),
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+    )
+    key = conversation_id(team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)
+    async with services.inflight.slot(), _conversation_locks[key]:
+        result = await run_turn(message, runtime=services.runtime, deps=deps, conversation_id=key)
+    if result.error:
+        logger.warning(
+            "agent turn failed", extra={"team": team_id, "user": user_id, "error": result.error}
+        )
+    return result
+
+
+def reply_blocks(result: TurnResult, *, team_id: str) -> list[list[dict[str, Any]]]:
+    """The reply as messages of Block Kit blocks: the text, then a card per task touched.
+
+    Long replies are split across messages; cards past Slack's 50-block limit are summarised
+    in a closing line instead of being dropped silently.
+    """
+    messages: list[list[dict[str, Any]]] = [
+        [blocks.text_section(piece)]
+        for piece in split_message(escape_keeping_mentions(result.reply), limit=2900)
+    ] or [[blocks.text_section(" ")]]
+    last = messages[-1]
+    shown = 0
+    for card in result.cards:
+        card_blocks = blocks.task_card_blocks(card, team_id=team_id)
+        if len(last) + len(card_blocks) > BLOCKS_MAX - 1:
+            break
+        last.extend(card_blocks)
+        shown += 1
+    hidden = len(result.cards) - shown
+    if hidden:
+        last.append(blocks.context_line(f"…and {hidden} more. Narrow the list to see them."))
+    return messages
+
+
+async def post_reply(
+    services: SlackServices,
+    *,
+    client: AsyncWebClient,
+    result: TurnResult,
+    team_id: str,
+    channel_id: str,
+    thread_ts: str | None,
+) -> bool:
+    """Post the turn's reply (and cards) in the thread; False when Slack refused it even after
+    the client's retries. The tasks are saved either way; the failure is logged."""
+    texts = split_message(escape_keeping_mentions(result.reply), limit=2900) or [" "]
+    for index, message_blocks in enumerate(reply_blocks(result, team_id=team_id)):
+        fallback = texts[index] if index < len(texts) else texts[-1]
+        try:
+            await client.chat_postMessage(
+                channel=channel_id,
+                thread_ts=thread_ts,
+                text=fallback,
+                blocks=message_blocks,
+                unfurl_links=False,
+            )
+        except SlackApiError as error:
+            logger.error(
+                "could not post the reply to Slack",
+                extra={
+                    "team": team_id,
+                    "channel": channel_id,
+                    "error": error.response.get("error"),
+                },
+            )
+            return False
+        except Exception:
+            logger.exception(
+                "could not reach Slack to post the reply",
+                extra={"team": team_id, "channel": channel_id},
+            )
+            return False
+    return True
+
+
+async def answer_in_thread(
+    services: SlackServices,
+    *,
+    client: AsyncWebClient,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    thread_ts: str,
+    text: str,
+) -> TurnResult:
+    """Run the turn, post the reply in the thread, then tell the people the change concerns."""
+    result = await run_slack_turn(
+        services,
+        client=client,
+        team_id=team_id,
+        user_id=user_id,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        text=text,
+    )
+    await post_reply(
+        services,
+        client=client,
+        result=result,
+        team_id=team_id,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+    )
+    await notify.after_turn(
+        services, client=client, team_id=team_id, actor_id=user_id, result=result
+    )
+    return result

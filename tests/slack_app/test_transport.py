@@ -1,0 +1,142 @@
+"""The Slack endpoint under Slack's delivery rules: signatures, acks, retries, bots, faults."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+
+import pytest
+
+from slack_app.local_web_api import LocalSlackWebAPI
+from tests.slack_app.support import (
+    CHANNEL,
+    SlackHarness,
+    app_mention,
+    event_callback,
+    slash_command,
+)
+
+
+def test_url_verification_answers_the_challenge(slack: SlackHarness) -> None:
+    body = json.dumps(
+        {
+            "token": "x",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    ).encode()
+    response = slack.post(body)
+    assert response.status_code == 200
+    assert response.json()["challenge"].startswith("3eZbrw1aBm")
+
+
+def test_a_mention_creates_the_task_and_answers_in_the_thread(
+    slack: SlackHarness, web: LocalSlackWebAPI
+) -> None:
+    event = app_mention("<@U0BOT> add a task to renew the TLS cert for @bob tomorrow")
+    response = slack.post(event_callback(event))
+    assert response.status_code == 200
+    slack.drain()
+    [task] = slack.tasks()
+    assert "TLS cert" in task.title
+    assert task.assignee_id == "U0BOB"
+    [post] = web.calls_to("chat.postMessage")
+    assert post.args["channel"] == CHANNEL
+    assert post.args["thread_ts"] == event["ts"]
+    assert f"#{task.number}" in json.dumps(post.args["blocks"])
+
+
+@pytest.mark.parametrize(
+    ("secret", "age"),
+    [("not-the-signing-secret", 0), ("test-signing-secret", 6 * 60)],
+    ids=["forged", "stale"],
+)
+def test_forged_or_stale_requests_get_401_and_nothing_runs(
+    slack: SlackHarness, web: LocalSlackWebAPI, secret: str, age: int
+) -> None:
+    body = slash_command("add renew TLS cert", response_url=web.response_url())
+    response = slack.post(body, secret=secret, timestamp=int(time.time()) - age)
+    assert response.status_code == 401
+    event = event_callback(app_mention("<@U0BOT> add a task to renew the TLS cert"))
+    assert slack.post(event, secret=secret, timestamp=int(time.time()) - age).status_code == 401
+    assert slack.post(event, signed=False).status_code == 401
+    slack.drain()
+    assert slack.tasks() == []
+    assert web.calls == []
+
+
+def test_four_deliveries_of_one_event_make_one_task_and_one_reply(
+    slack: SlackHarness, web: LocalSlackWebAPI
+) -> None:
+    body = event_callback(
+        app_mention("<@U0BOT> add a task to order new badges for carol"), event_id="Ev0DUPLICATE"
+    )
+    statuses: list[int] = []
+
+    def deliver(retry: int) -> None:
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        statuses.append(slack.post(body, headers=headers if retry else {}).status_code)
+
+    # The original and two retries at once, the third retry after the work is done.
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    slack.drain()
+    deliver(3)
+    slack.drain()
+    assert statuses == [200, 200, 200, 200]
+    assert len(slack.tasks()) == 1
+    assert len(web.calls_to("chat.postMessage")) == 1
+
+
+def test_the_ack_does_not_wait_for_the_reply(slack: SlackHarness, web: LocalSlackWebAPI) -> None:
+    release = web.hold("chat.postMessage")
+    response = slack.post(event_callback(app_mention("<@U0BOT> add a task to water the plants")))
+    # Acknowledged while the reply is still stuck in the Web API.
+    assert response.status_code == 200
+    assert web.calls_to("chat.postMessage") == [] or not release.is_set()
+    release.set()
+    slack.drain()
+    assert len(web.calls_to("chat.postMessage")) == 1
+
+
+def test_the_bots_own_messages_and_other_bots_are_ignored(
+    slack: SlackHarness, web: LocalSlackWebAPI
+) -> None:
+    own = app_mention("<@U0BOT> add a task to loop forever", user_id="U0BOT")
+    own["bot_id"] = "B0BOT"
+    other = app_mention("<@U0BOT> add a task from another bot", user_id="U0OTHERBOT")
+    other["bot_id"] = "B0OTHER"
+    for event in (own, other):
+        assert slack.post(event_callback(event)).status_code == 200
+    slack.drain()
+    assert slack.tasks() == []
+    assert web.calls_to("chat.postMessage") == []
+
+
+def test_a_429_from_the_web_api_is_retried_after_retry_after(
+    slack: SlackHarness, web: LocalSlackWebAPI
+) -> None:
+    web.rate_limit("chat.postMessage", retry_after=1)
+    slack.post(event_callback(app_mention("<@U0BOT> add a task to book the venue")))
+    slack.drain()
+    first, second = web.calls_to("chat.postMessage")
+    assert second.at - first.at >= 1.0
+    assert len(slack.tasks()) == 1
+
+
+def test_web_api_down_while_replying_keeps_the_task_retries_and_logs(
+    slack: SlackHarness, web: LocalSlackWebAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    web.server_error("chat.postMessage", times=10)
+    with caplog.at_level(logging.ERROR):
+        slack.post(event_callback(app_mention("<@U0BOT> add a task to renew the domain")))
+        slack.drain()
+    [task] = slack.tasks()
+    assert "domain" in task.title
+    assert len(web.calls_to("chat.postMessage")) == 4  # the first try and three retries
+    assert any("could not" in record.getMessage() for record in caplog.records)

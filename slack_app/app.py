@@ -13,6 +13,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.listener.async_listener_completion_handler import AsyncListenerCompletionHandler
+from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -155,6 +157,28 @@ def _ignore_other_bots(services: SlackServices) -> Callable[..., Awaitable[BoltR
     return ignore_other_bots
 
 
+class _CountListenerStart(AsyncListenerStartHandler):
+    """Counts each listener run as in flight from its first step (before its first await)."""
+
+    def __init__(self, inflight: InFlight) -> None:
+        self._inflight = inflight
+
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        del request, response
+        self._inflight.enter()
+
+
+class _CountListenerEnd(AsyncListenerCompletionHandler):
+    """Ends the count `_CountListenerStart` began, however the listener ended."""
+
+    def __init__(self, inflight: InFlight) -> None:
+        self._inflight = inflight
+
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        del request, response
+        self._inflight.leave()
+
+
 def build_slack_app(services: SlackServices) -> AsyncApp:
     """The Bolt app with every TaskPilot listener registered."""
     settings = services.settings
@@ -174,6 +198,10 @@ def build_slack_app(services: SlackServices) -> AsyncApp:
         options["client"] = web_client(settings)
         options["oauth_settings"] = oauth_settings(services)
     app = AsyncApp(**options)
+    # Bolt runs each listener as a task of its own after the ack; counting it from its first
+    # step lets shutdown (and tests) wait for work Slack has already been told is accepted.
+    app.listener_runner.listener_start_handler = _CountListenerStart(services.inflight)
+    app.listener_runner.listener_completion_handler = _CountListenerEnd(services.inflight)
     app.middleware(_remember_bot(services))
     app.middleware(_ignore_other_bots(services))
 

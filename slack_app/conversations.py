@@ -6,6 +6,7 @@ agent remembers. The work runs after Bolt has acknowledged the event.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -19,9 +20,10 @@ from slack_bolt.context.set_suggested_prompts.async_set_suggested_prompts import
 from slack_bolt.context.set_title.async_set_title import AsyncSetTitle
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agent.memory import Conversation
 from slack_app.services import SlackServices
 from slack_app.text import truncate
-from slack_app.turns import answer_in_thread
+from slack_app.turns import answer_in_thread, conversation_id
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,11 @@ async def handle_message(
         await _finish_delivery(services, context)
 
 
+def _has_history(services: SlackServices, *, team_id: str, conversation: str) -> bool:
+    with services.session_factory() as session:
+        return session.get(Conversation, (team_id, conversation)) is not None
+
+
 def _is_plain_dm(event: dict[str, Any]) -> bool:
     # Edits, deletions, joins and other subtypes are not messages to answer.
     return event.get("channel_type") == "im" and event.get("subtype") in (None, "file_share")
@@ -112,14 +119,21 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             await set_status(THINKING_STATUS)
         except Exception as error:
             logger.debug("could not set the assistant status: %s", error)
-        if not payload.get("thread_ts") or payload.get("thread_ts") == payload.get("ts"):
-            pass
-        else:
+        team_id = context.team_id or str(payload.get("team") or "")
+        key = conversation_id(
+            team_id=team_id,
+            channel_id=str(payload.get("channel") or ""),
+            thread_ts=str(payload.get("thread_ts") or payload.get("ts") or ""),
+        )
+        first_message = not await asyncio.to_thread(
+            _has_history, services, team_id=team_id, conversation=key
+        )
+        await handle_message(services, event=payload, context=context, client=client)
+        if first_message:
             try:
-                await set_title(truncate(text, 60) or "Tasks")
+                await set_title(truncate(" ".join(text.split()), 60) or "Tasks")
             except Exception as error:
                 logger.debug("could not set the assistant thread title: %s", error)
-        await handle_message(services, event=payload, context=context, client=client)
 
     app.use(assistant)
 

@@ -38,18 +38,28 @@ class InFlight:
             self._idle.set()
         return self._semaphore, self._idle
 
-    @asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
-        """Count the enclosed work as in flight, without taking a turn slot."""
+    def enter(self) -> None:
+        """Count one more piece of work (pair with `leave`); must run inside the loop."""
         _, idle = self._events()
         self._active += 1
         idle.clear()
+
+    def leave(self) -> None:
+        """One piece of work `enter` counted has finished."""
+        _, idle = self._events()
+        self._active -= 1
+        if self._active <= 0:
+            self._active = 0
+            idle.set()
+
+    @asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        """Count the enclosed work as in flight, without taking a turn slot."""
+        self.enter()
         try:
             yield
         finally:
-            self._active -= 1
-            if self._active == 0:
-                idle.set()
+            self.leave()
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

@@ -117,7 +117,8 @@ def clean_text(raw: str) -> CleanText:
 def _build_typo_pattern() -> re.Pattern[str]:
     words = sorted(TYPOS, key=len, reverse=True)
     alternatives = "|".join(re.escape(word) for word in words)
-    return re.compile(rf"(?<![\w'@#<]){'(?:'}{alternatives}{')'}(?![\w'])", re.IGNORECASE)
+    # A shorthand inside a compound such as "R&D" or "P&L" is not a shorthand.
+    return re.compile(rf"(?<![\w'@#<&]){'(?:'}{alternatives}{')'}(?![\w'&])", re.IGNORECASE)
 
 
 _TYPO_PATTERN = _build_typo_pattern()

@@ -31,6 +31,11 @@ def parse(text: str, context: ConversationContext = NO_CONTEXT) -> list[Call]:
 
 CREATE_CASES: list[tuple[str, list[Call]]] = [
     (
+        # "r" is shorthand for "are", but not inside "R&D".
+        "add a task to plan the R&D budget",
+        [("create_task", {"title": "Plan the R&D budget"})],
+    ),
+    (
         "add a task to renew the TLS certificate",
         [("create_task", {"title": "Renew the TLS certificate"})],
     ),

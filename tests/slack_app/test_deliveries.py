@@ -1,0 +1,123 @@
+"""The delivery ledger: one replica handles each Slack event, on SQLite, PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+
+from core.db import make_session_factory
+from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
+
+REDIS_URL = os.environ.get("TASKPILOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A reachable Redis (database 15, flushed); skips the test when there is none."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis at {REDIS_URL} is not reachable ({error}); start it to run this test.")
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+def test_delivery_key_is_team_and_event_id_and_only_for_events() -> None:
+    assert delivery_key({"type": "event_callback", "team_id": "T1", "event_id": "Ev1"}) == "T1:Ev1"
+    assert delivery_key({"type": "block_actions", "team": {"id": "T1"}}) is None
+    assert delivery_key({"type": "event_callback", "team_id": "T1"}) is None
+
+
+async def _race(ledgers: list[DeliveryLedger], key: str) -> list[bool]:
+    return list(await asyncio.gather(*(ledger.claim(key) for ledger in ledgers)))
+
+
+def test_concurrent_claims_from_several_replicas_on_the_database_let_one_through(
+    engine: Engine,
+) -> None:
+    factory = make_session_factory(engine)
+    replicas: list[DeliveryLedger] = [
+        DatabaseLedger(factory, lease=timedelta(minutes=2), owner=f"replica-{n}") for n in range(4)
+    ]
+    key = f"T1:Ev{uuid.uuid4().hex[:8]}"
+    outcomes = asyncio.run(_race(replicas * 2, key))
+    assert outcomes.count(True) == 1
+    asyncio.run(replicas[0].finish(key))
+    assert asyncio.run(_race(replicas, key)) == [False] * 4
+
+
+def test_a_claim_whose_replica_died_is_taken_over_after_the_lease_once(engine: Engine) -> None:
+    factory = make_session_factory(engine)
+    clock = Clock()
+    dead = DatabaseLedger(factory, lease=timedelta(minutes=2), owner="dead", clock=clock)
+    survivors = [
+        DatabaseLedger(factory, lease=timedelta(minutes=2), owner=f"alive-{n}", clock=clock)
+        for n in range(3)
+    ]
+    assert asyncio.run(dead.claim("T1:EvCRASH"))
+    clock.now += timedelta(seconds=60)
+    assert asyncio.run(_race(list(survivors), "T1:EvCRASH")) == [False] * 3
+    clock.now += timedelta(seconds=61)
+    outcomes = asyncio.run(_race(list(survivors), "T1:EvCRASH"))
+    assert outcomes.count(True) == 1
+
+
+def test_finished_events_are_pruned_after_a_day(engine: Engine) -> None:
+    factory = make_session_factory(engine)
+    clock = Clock()
+    ledger = DatabaseLedger(factory, lease=timedelta(minutes=2), clock=clock)
+    asyncio.run(ledger.claim("T1:EvOLD"))
+    asyncio.run(ledger.finish("T1:EvOLD"))
+    clock.now += timedelta(days=1, minutes=1)
+    assert asyncio.run(ledger.claim("T1:EvNEW"))
+    assert asyncio.run(ledger.prune()) == 1
+    assert not asyncio.run(ledger.claim("T1:EvNEW"))
+
+
+def test_redis_ledger_lets_one_replica_through_and_takes_over_after_the_lease(
+    redis_url: str,
+) -> None:
+    async def scenario() -> tuple[list[bool], list[bool], list[bool], list[bool]]:
+        replicas = [
+            RedisLedger(redis_url, lease=timedelta(milliseconds=300), owner=f"r{n}")
+            for n in range(4)
+        ]
+        try:
+            first = await _race(list(replicas), "T1:EvREDIS")
+            during_lease = await _race(list(replicas), "T1:EvREDIS")
+            await asyncio.sleep(0.4)
+            after_lease = await _race(list(replicas), "T1:EvREDIS")
+            await replicas[0].finish("T1:EvREDIS")
+            await asyncio.sleep(0.4)
+            after_finish = await _race(list(replicas), "T1:EvREDIS")
+            return first, during_lease, after_lease, after_finish
+        finally:
+            for replica in replicas:
+                await replica.close()
+
+    first, during_lease, after_lease, after_finish = asyncio.run(scenario())
+    assert first.count(True) == 1
+    assert during_lease == [False] * 4
+    assert after_lease.count(True) == 1
+    assert after_finish == [False] * 4

@@ -18,6 +18,7 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("tasks.cli", "app", "tasks"),
     ("tasks.cli", "users_app", "users"),
     ("evals.cli", "app", "eval"),
+    ("slack_app.cli", "app", "slack"),
 )
 _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("agent.cli", "chat", "chat"),

@@ -51,13 +51,16 @@ def slack_configured(settings: Settings) -> bool:
     )
 
 
-def check_slack_settings(settings: Settings) -> None:
-    """Raise `SlackNotConfigured` with the missing names when Slack cannot start."""
+def check_slack_settings(settings: Settings, *, socket_mode: bool = False) -> None:
+    """Raise `SlackNotConfigured` with the missing names when Slack cannot start. Socket Mode
+    needs no signing secret: its requests come over the app's own WebSocket, unsigned."""
     missing: list[str] = []
-    if settings.slack_signing_secret is None:
+    if settings.slack_signing_secret is None and not socket_mode:
         missing.append("SLACK_SIGNING_SECRET")
     if settings.slack_bot_token is None and not settings.slack_oauth_enabled:
         missing.append("SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    if socket_mode and settings.slack_app_token is None:
+        missing.append("SLACK_APP_TOKEN (an app-level token, xapp-..., with connections:write)")
     if settings.slack_oauth_enabled and settings.slack_token_key is None:
         missing.append(
             "SLACK_TOKEN_ENCRYPTION_KEY (installations' tokens are encrypted; "
@@ -87,10 +90,14 @@ def build_token_source(settings: Settings, session_factory: Any) -> TokenSource:
 
 
 def build_services(
-    settings: Settings, *, runtime: AgentRuntime | None = None, check_migrated: bool = True
+    settings: Settings,
+    *,
+    runtime: AgentRuntime | None = None,
+    check_migrated: bool = True,
+    socket_mode: bool = False,
 ) -> SlackServices:
     """Connect to the database, build the agent and the shared parts of the Slack app."""
-    check_slack_settings(settings)
+    check_slack_settings(settings, socket_mode=socket_mode)
     engine = make_engine(settings.database_url)
     if check_migrated:
         ensure_migrated(engine)
@@ -179,14 +186,15 @@ class _CountListenerEnd(AsyncListenerCompletionHandler):
         self._inflight.leave()
 
 
-def build_slack_app(services: SlackServices) -> AsyncApp:
-    """The Bolt app with every TaskPilot listener registered."""
+def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> AsyncApp:
+    """The Bolt app with every TaskPilot listener registered. Over HTTP every request's
+    signature is verified first; in Socket Mode there is no signature to verify."""
     settings = services.settings
-    check_slack_settings(settings)
+    check_slack_settings(settings, socket_mode=socket_mode)
     signing_secret = settings.slack_signing_secret
-    assert signing_secret is not None
     options: dict[str, Any] = {
-        "signing_secret": signing_secret.get_secret_value(),
+        "signing_secret": signing_secret.get_secret_value() if signing_secret else "",
+        "request_verification_enabled": not socket_mode,
         "before_authorize": _drop_redeliveries(services),
         "name": "taskpilot",
     }

@@ -184,11 +184,14 @@ def assign_task(ctx: RunContext[ToolDeps], task_id: int | str, assignee: str) ->
     try:
         with _transaction(deps) as session:
             user = _resolve_user(session, deps, assignee)
-            task = _service(session, deps).assign_task(number=number, assignee_id=user.user_id)
+            service = _service(session, deps)
+            previous = service.get_task(number=number).assignee_id
+            task = service.assign_task(number=number, assignee_id=user.user_id)
             card = _card(session, deps, task)
     except TaskError as error:
         return _failure(error)
-    return {"ok": True, "task": card}
+    # Transports tell a new assignee about the task; they need to know who had it before.
+    return {"ok": True, "task": card, "previous_assignee": previous}
 
 
 def _is_now(text: str | None) -> bool:

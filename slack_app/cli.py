@@ -1,0 +1,134 @@
+"""`taskpilot slack ...`: Socket Mode, the workspaces that installed the app, token keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.cli_support import fail
+from core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from slack_app.installation_store import DatabaseInstallationStore
+
+# Bolt, the agent and the database load when a command runs, so that `taskpilot --help`
+# stays quick.
+
+app = typer.Typer(
+    help="The Slack app: Socket Mode, installed workspaces, token encryption keys.",
+    no_args_is_help=True,
+)
+
+
+@app.command("socket")
+def socket_command() -> None:
+    """Answer Slack over Socket Mode (no public URL needed) until SIGTERM or Ctrl-C."""
+    from core.db import DatabaseNotMigrated
+    from slack_app.app import SlackNotConfigured
+    from slack_app.crypto import TokenKeyError
+    from slack_app.socket_mode import SocketModeRefused, app_token, run_socket_mode
+
+    settings = load_settings()
+    try:
+        app_token(settings)
+        asyncio.run(run_socket_mode(settings))
+    except (SlackNotConfigured, SocketModeRefused, DatabaseNotMigrated, TokenKeyError) as error:
+        raise fail(str(error)) from None
+
+
+@app.command("keygen")
+def keygen_command() -> None:
+    """Print a new key for SLACK_TOKEN_ENCRYPTION_KEY (installations' tokens are encrypted)."""
+    from slack_app.crypto import generate_key
+
+    typer.echo(generate_key())
+    Console(stderr=True).print(
+        "Put it first in SLACK_TOKEN_ENCRYPTION_KEY; keep older keys after it (comma-separated) "
+        "until `taskpilot slack reencrypt` has run.",
+        highlight=False,
+    )
+
+
+def _store(settings: Settings, *, need_app: bool) -> DatabaseInstallationStore:
+    from core.cli_support import open_database
+    from slack_app.crypto import TokenKeyError
+    from slack_app.installation_store import DatabaseInstallationStore
+
+    if need_app and not settings.slack_oauth_enabled:
+        raise fail(
+            "Installs through OAuth are not set up: set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET "
+            "and SLACK_TOKEN_ENCRYPTION_KEY."
+        )
+    try:
+        return DatabaseInstallationStore.from_settings(
+            settings, session_factory=open_database(settings)
+        )
+    except TokenKeyError as error:
+        raise fail(str(error)) from None
+
+
+@app.command("installations")
+def installations_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """The workspaces that installed the app through OAuth (tokens are never shown)."""
+    from slack_app.crypto import TokenDecryptError
+
+    store = _store(load_settings(), need_app=True)
+    try:
+        teams = store.installed_teams()
+    except TokenDecryptError as error:
+        raise fail(str(error)) from None
+    rows = [
+        {
+            "team_id": team.team_id,
+            "team_name": team.team_name,
+            "enterprise_id": team.enterprise_id,
+            "org_wide": team.is_enterprise_install,
+            "bot_user_id": team.bot_user_id,
+            "installed_by": team.installer_id,
+            "scopes": team.scopes,
+            "installed_at": team.installed_at.isoformat(),
+        }
+        for team in teams
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("No workspace has installed the app yet (open /slack/install to add one).")
+        return
+    table = Table(title="Installed workspaces", header_style="bold")
+    for column in ("Team", "Name", "Enterprise", "Bot user", "Installed by", "Installed at"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row["team_id"] or "(whole org)"),
+            str(row["team_name"] or "–"),
+            str(row["enterprise_id"] or "–"),
+            str(row["bot_user_id"] or "–"),
+            str(row["installed_by"] or "–"),
+            str(row["installed_at"]),
+        )
+    Console().print(table)
+
+
+@app.command("reencrypt")
+def reencrypt_command() -> None:
+    """Re-encrypt every stored installation with the first key of SLACK_TOKEN_ENCRYPTION_KEY."""
+    from slack_app.crypto import TokenDecryptError
+
+    store = _store(load_settings(), need_app=False)
+    try:
+        changed = store.reencrypt()
+    except TokenDecryptError as error:
+        raise fail(str(error)) from None
+    typer.echo(
+        f"Re-encrypted {changed} installation{'s' if changed != 1 else ''} with the newest key; "
+        "older keys can now be removed from SLACK_TOKEN_ENCRYPTION_KEY."
+    )

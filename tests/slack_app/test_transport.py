@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+from agent.result import TurnResult
+from core.db import make_engine
 from slack_app.local_web_api import LocalSlackWebAPI
+from slack_app.turns import reply_blocks
 from tests.slack_app.support import (
     CHANNEL,
     SlackHarness,
     app_mention,
     event_callback,
+    harness_settings,
+    running_server,
     slash_command,
 )
 
@@ -139,3 +146,62 @@ def test_web_api_down_while_replying_keeps_the_task_retries_and_logs(
     assert "domain" in task.title
     assert len(web.calls_to("chat.postMessage")) == 4  # the first try and three retries
     assert any("could not" in record.getMessage() for record in caplog.records)
+
+
+def test_a_revoked_bot_token_acknowledges_does_no_work_and_logs(
+    slack: SlackHarness, web: LocalSlackWebAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    web.tokens.clear()  # Slack now answers invalid_auth for the configured token.
+    with caplog.at_level(logging.ERROR):
+        response = slack.post(event_callback(app_mention("<@U0BOT> add a task to fix auth")))
+        slack.drain()
+    assert response.status_code == 200
+    assert slack.tasks() == []
+    assert web.calls_to("chat.postMessage") == []
+    assert [call.method for call in web.calls] == ["auth.test"]
+    assert any("invalid_auth" in record.getMessage() for record in caplog.records)
+
+
+def test_other_bots_are_answered_when_allowed(
+    web: LocalSlackWebAPI, tmp_path: Path, _sqlite_template: Path
+) -> None:
+    path = tmp_path / "taskpilot.db"
+    shutil.copyfile(_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    settings = harness_settings(web, url, SLACK_ALLOW_BOT_MESSAGES=True)
+    try:
+        with running_server(settings, engine, web=web) as slack:
+            own = app_mention("<@U0BOT> add a task to loop forever", user_id="U0BOT")
+            own["bot_id"] = "B0BOT"
+            other = app_mention("<@U0BOT> add a task to triage the alert", user_id="U0PAGER")
+            other["bot_id"] = "B0PAGER"
+            for event in (own, other):
+                assert slack.post(event_callback(event)).status_code == 200
+            slack.drain()
+            [task] = slack.tasks()
+            assert task.title == "Triage the alert"
+            assert len(web.calls_to("chat.postMessage")) == 1
+    finally:
+        engine.dispose()
+
+
+def test_long_replies_and_many_cards_stay_within_slacks_limits() -> None:
+    cards = [
+        {"id": n, "title": f"Task {n}", "status": "open", "priority": "normal"}
+        for n in range(1, 60)
+    ]
+    reply = "\n".join(f"{n}. Task {n} <is> & due" for n in range(1, 400))
+    result = TurnResult(reply=reply, model="offline", prompt_version="v2", cards=cards)
+    messages = reply_blocks(result, team_id="T0TEST")
+    assert len(messages) > 1
+    for blocks in messages:
+        assert len(blocks) <= 50
+        for block in blocks:
+            text = block.get("text", {}).get("text", "")
+            assert len(text) <= 3000
+            assert "<is>" not in text
+    closing = messages[-1][-1]["elements"][0]["text"]
+    shown_cards = json.dumps(messages).count('"task_actions:')
+    assert closing == f"…and {len(cards) - shown_cards} more. Narrow the list to see them."
+    assert shown_cards > 0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pydantic_ai.models
 import pytest
@@ -20,6 +22,8 @@ from tests.slack_app.support import (
 
 pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
 
+SlackFactory = Callable[..., AbstractContextManager[SlackHarness]]
+
 
 @pytest.fixture
 def web() -> Iterator[LocalSlackWebAPI]:
@@ -29,15 +33,30 @@ def web() -> Iterator[LocalSlackWebAPI]:
 
 
 @pytest.fixture
-def slack(web: LocalSlackWebAPI, tmp_path: Path, _sqlite_template: Path) -> Iterator[SlackHarness]:
-    """The server app on a migrated SQLite file, Web API pointed at `web`."""
-    path = tmp_path / "taskpilot.db"
-    shutil.copyfile(_sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    try:
-        with running_server(harness_settings(web, url), engine, web=web) as harness:
-            seed_directory(harness)
-            yield harness
-    finally:
-        engine.dispose()
+def make_slack(web: LocalSlackWebAPI, tmp_path: Path, _sqlite_template: Path) -> SlackFactory:
+    """Start the server app with settings overridden by keyword (`SLACK_ALLOW_BOT_MESSAGES=True`)
+    on a migrated SQLite file, Web API pointed at `web`, directory seeded from `web.users`."""
+
+    @contextmanager
+    def start(**overrides: Any) -> Iterator[SlackHarness]:
+        path = tmp_path / "taskpilot.db"
+        shutil.copyfile(_sqlite_template, path)
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+        try:
+            with running_server(
+                harness_settings(web, url, **overrides), engine, web=web
+            ) as harness:
+                seed_directory(harness)
+                yield harness
+        finally:
+            engine.dispose()
+
+    return start
+
+
+@pytest.fixture
+def slack(make_slack: SlackFactory) -> Iterator[SlackHarness]:
+    """The server app on its test settings."""
+    with make_slack() as harness:
+        yield harness

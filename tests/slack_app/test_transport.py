@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from agent.result import TurnResult
-from core.db import make_engine
 from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.turns import reply_blocks
+from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (
     CHANNEL,
     SlackHarness,
     app_mention,
     event_callback,
-    harness_settings,
-    running_server,
     slash_command,
 )
 
@@ -163,27 +159,19 @@ def test_a_revoked_bot_token_acknowledges_does_no_work_and_logs(
 
 
 def test_other_bots_are_answered_when_allowed(
-    web: LocalSlackWebAPI, tmp_path: Path, _sqlite_template: Path
+    make_slack: SlackFactory, web: LocalSlackWebAPI
 ) -> None:
-    path = tmp_path / "taskpilot.db"
-    shutil.copyfile(_sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    settings = harness_settings(web, url, SLACK_ALLOW_BOT_MESSAGES=True)
-    try:
-        with running_server(settings, engine, web=web) as slack:
-            own = app_mention("<@U0BOT> add a task to loop forever", user_id="U0BOT")
-            own["bot_id"] = "B0BOT"
-            other = app_mention("<@U0BOT> add a task to triage the alert", user_id="U0PAGER")
-            other["bot_id"] = "B0PAGER"
-            for event in (own, other):
-                assert slack.post(event_callback(event)).status_code == 200
-            slack.drain()
-            [task] = slack.tasks()
-            assert task.title == "Triage the alert"
-            assert len(web.calls_to("chat.postMessage")) == 1
-    finally:
-        engine.dispose()
+    with make_slack(SLACK_ALLOW_BOT_MESSAGES=True) as slack:
+        own = app_mention("<@U0BOT> add a task to loop forever", user_id="U0BOT")
+        own["bot_id"] = "B0BOT"
+        other = app_mention("<@U0BOT> add a task to triage the alert", user_id="U0PAGER")
+        other["bot_id"] = "B0PAGER"
+        for event in (own, other):
+            assert slack.post(event_callback(event)).status_code == 200
+        slack.drain()
+        [task] = slack.tasks()
+        assert task.title == "Triage the alert"
+        assert len(web.calls_to("chat.postMessage")) == 1
 
 
 def test_long_replies_and_many_cards_stay_within_slacks_limits() -> None:

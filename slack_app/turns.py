@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -25,9 +26,36 @@ from slack_app.text import (
 
 logger = logging.getLogger(__name__)
 
+
+class KeyedLocks:
+    """One lock per key, forgotten when nobody holds or waits for it (so that a long-running
+    server does not keep a lock for every thread it ever saw)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold the lock of `key` for the enclosed block."""
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 # One turn at a time per conversation in this process, so that two quick messages in one
 # thread do not both read the same history and overwrite each other's.
-_conversation_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+_conversation_locks = KeyedLocks()
 
 
 def conversation_id(*, team_id: str, channel_id: str, thread_ts: str) -> str:
@@ -42,10 +70,17 @@ async def run_slack_turn(
     team_id: str,
     user_id: str,
     channel_id: str,
-    thread_ts: str,
+    thread_ts: str | None,
     text: str,
+    conversation_key: str | None = None,
 ) -> TurnResult:
-    """Run the agent on `text` said by `user_id` in a thread; the reply is not posted yet."""
+    """Run the agent on `text` said by `user_id` in a thread; the reply is not posted yet.
+
+    The agent remembers the conversation under `conversation_key`, by default the thread's;
+    without a thread (a slash command) a `conversation_key` is required.
+    """
+    if conversation_key is None and not thread_ts:
+        raise ValueError("A turn outside a thread needs a conversation_key.")
     await directory_sync.ensure_user(services, client=client, team_id=team_id, user_id=user_id)
     message = normalize_mentions(
         strip_leading_mention(text, bot_user_id=services.bot_user_ids.get(team_id))
@@ -59,10 +94,12 @@ async def run_slack_turn(
         source="slack",
         default_timezone=settings.effective_timezone(),
         channel_id=channel_id,
-        thread_ts=thread_ts,
+        thread_ts=thread_ts or None,
     )
-    key = conversation_id(team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)
-    async with services.inflight.slot(), _conversation_locks[key]:
+    key = conversation_key or conversation_id(
+        team_id=team_id, channel_id=channel_id, thread_ts=thread_ts or ""
+    )
+    async with services.inflight.slot(), _conversation_locks.hold(key):
         result = await run_turn(message, runtime=services.runtime, deps=deps, conversation_id=key)
     if result.error:
         logger.warning(

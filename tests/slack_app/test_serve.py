@@ -38,7 +38,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _taskpilot(*args: str, env: dict[str, str]) -> list[str]:
+def _taskpilot(*args: str) -> list[str]:
     return [sys.executable, "-c", "from core.cli import main; main()", *args]
 
 
@@ -94,14 +94,14 @@ def server(tmp_path: Path, web: LocalSlackWebAPI) -> Iterator[Server]:
         }
     )
     subprocess.run(
-        _taskpilot("db", "upgrade", env=env),
+        _taskpilot("db", "upgrade"),
         env=env,
         check=True,
         capture_output=True,
         cwd=tmp_path,
     )
     process = subprocess.Popen(
-        _taskpilot("serve", env=env),
+        _taskpilot("serve"),
         env=env,
         cwd=tmp_path,
         text=True,
@@ -122,6 +122,8 @@ def server(tmp_path: Path, web: LocalSlackWebAPI) -> Iterator[Server]:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             reader.join(timeout=5)
+            if process.stdout is not None:
+                process.stdout.close()
             raise AssertionError("taskpilot serve did not start:\n" + "".join(output))
         time.sleep(0.1)
     try:
@@ -131,12 +133,17 @@ def server(tmp_path: Path, web: LocalSlackWebAPI) -> Iterator[Server]:
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            assert process.wait(timeout=30) == 0, "".join(output)
+            # uvicorn shuts down gracefully, then re-raises the signal it caught.
+            assert process.wait(timeout=30) in (0, -signal.SIGTERM), "".join(output)
         finally:
             if process.poll() is None:
                 process.kill()
         reader.join(timeout=5)
-        assert "Traceback" not in "".join(output), "".join(output)
+        if process.stdout is not None:
+            process.stdout.close()
+        log = "".join(output)
+        assert "Application shutdown complete" in log, log
+        assert "Traceback" not in log, log
 
 
 def test_slash_command_is_acknowledged_then_creates_the_task_and_posts_the_card(

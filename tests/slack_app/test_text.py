@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from slack_app.text import (
     escape_keeping_mentions,
     escape_mrkdwn,
@@ -10,6 +12,7 @@ from slack_app.text import (
     strip_leading_mention,
     truncate,
 )
+from slack_app.turns import KeyedLocks
 
 
 def test_escaping_stops_channel_pings_and_fake_links() -> None:
@@ -66,3 +69,22 @@ def test_splitting_never_cuts_an_entity_or_a_mention() -> None:
 def test_truncate_marks_the_cut() -> None:
     assert truncate("short", 10) == "short"
     assert truncate("a" * 20, 10) == "a" * 9 + "…"
+
+
+def test_conversation_locks_serialise_one_key_and_are_forgotten_afterwards() -> None:
+    locks = KeyedLocks()
+    order: list[str] = []
+
+    async def turn(key: str, name: str) -> None:
+        async with locks.hold(key):
+            order.append(f"{name} in")
+            await asyncio.sleep(0.01)
+            order.append(f"{name} out")
+
+    async def scenario() -> None:
+        await asyncio.gather(turn("t1", "a"), turn("t1", "b"), turn("t2", "c"))
+
+    asyncio.run(scenario())
+    assert order.index("a out") < order.index("b in")
+    assert order.index("c in") < order.index("a out")
+    assert len(locks) == 0

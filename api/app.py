@@ -67,6 +67,7 @@ def create_app(
                     )
                 if isinstance(slack_services.ledger, RedisLedger):
                     await slack_services.ledger.close()
+                slack_services.agent_loop.stop()
 
     app = FastAPI(title="TaskPilot", version="0.1.0", lifespan=lifespan)
     app.state.slack = None

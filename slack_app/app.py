@@ -70,12 +70,15 @@ def check_slack_settings(settings: Settings, *, socket_mode: bool = False) -> No
         raise SlackNotConfigured("Slack is not configured: set " + "; ".join(missing) + ".")
 
 
-def build_ledger(settings: Settings, session_factory: Any) -> DeliveryLedger:
-    """Redis when `REDIS_URL` is set, else the database."""
+def build_ledger(settings: Settings) -> DeliveryLedger:
+    """Redis when `REDIS_URL` is set, else the database, through a connection pool of its own:
+    claims sit on the acknowledgement path and must not wait for a connection that agent
+    turns are using."""
     lease = timedelta(seconds=settings.slack_delivery_lease)
     if settings.redis_url:
         return RedisLedger(settings.redis_url, lease=lease)
-    return DatabaseLedger(session_factory, lease=lease)
+    engine = make_engine(settings.database_url)
+    return DatabaseLedger(make_session_factory(engine), lease=lease)
 
 
 def build_token_source(settings: Settings, session_factory: Any) -> TokenSource:
@@ -106,7 +109,7 @@ def build_services(
         settings=settings,
         session_factory=session_factory,
         runtime=runtime or build_runtime(settings=settings),
-        ledger=build_ledger(settings, session_factory),
+        ledger=build_ledger(settings),
         inflight=InFlight(limit=settings.slack_max_concurrent_turns),
         tokens=build_token_source(settings, session_factory),
     )

@@ -15,8 +15,9 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,8 @@ from slack_app.models import SlackDelivery
 from tasks.models import utcnow
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # How long a finished event is remembered; Slack's last retry comes within the hour.
 REMEMBER_FOR = timedelta(days=1)
@@ -79,15 +82,21 @@ class DatabaseLedger:
         self._lease = lease
         self._owner = owner or replica_id()
         self._clock = clock
+        # Claims sit on the acknowledgement path: they get threads of their own rather than
+        # queueing in the default executor behind the database work of turns in flight.
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-ledger")
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
 
     async def claim(self, key: str) -> bool:
-        return await asyncio.to_thread(self._claim, key)
+        return await self._run(lambda: self._claim(key))
 
     async def finish(self, key: str) -> None:
-        await asyncio.to_thread(self._finish, key)
+        await self._run(lambda: self._finish(key))
 
     async def prune(self) -> int:
-        return await asyncio.to_thread(self._prune)
+        return await self._run(self._prune)
 
     def _claim(self, key: str) -> bool:
         now = self._clock()

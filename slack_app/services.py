@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from agent.runtime import AgentRuntime
 from core.settings import Settings
+from slack_app.agent_loop import AgentLoop
 from slack_app.deliveries import DeliveryLedger
 from slack_app.inflight import InFlight
 from slack_app.web_client import web_client
@@ -66,6 +67,8 @@ class SlackServices:
     tokens: TokenSource
     # Who the app is in each team (bot user id), filled in as requests arrive.
     bot_user_ids: dict[str, str] = field(default_factory=dict[str, str])
+    # Agent turns run here, off the loop that acknowledges Slack's requests.
+    agent_loop: AgentLoop = field(default_factory=AgentLoop)
 
     def client(self, token: str | None) -> AsyncWebClient:
         """A Web API client for `token` on the configured base URL, with retries."""

@@ -237,7 +237,9 @@ async def _draft(
             thread_ts=source.thread_ts,
         )
         async with services.inflight.slot():
-            draft = await draft_task(text, runtime=services.runtime, deps=deps)
+            draft = await services.agent_loop.run(
+                draft_task(text, runtime=services.runtime, deps=deps)
+            )
         return await asyncio.to_thread(_readable_draft, services, team_id=team_id, draft=draft)
     except Exception:  # A form with the first line beats no form.
         logger.exception("drafting a task from a message failed", extra={"team": team_id})

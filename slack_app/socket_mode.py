@@ -99,6 +99,7 @@ async def _shut_down(
         )
     if isinstance(services.ledger, RedisLedger):
         await services.ledger.close()
+    services.agent_loop.stop()
 
 
 async def run_socket_mode(

@@ -100,7 +100,9 @@ async def run_slack_turn(
         team_id=team_id, channel_id=channel_id, thread_ts=thread_ts or ""
     )
     async with services.inflight.slot(), _conversation_locks.hold(key):
-        result = await run_turn(message, runtime=services.runtime, deps=deps, conversation_id=key)
+        result = await services.agent_loop.run(
+            run_turn(message, runtime=services.runtime, deps=deps, conversation_id=key)
+        )
     if result.error:
         logger.warning(
             "agent turn failed", extra={"team": team_id, "user": user_id, "error": result.error}

@@ -321,7 +321,7 @@ def running_server(
         settings=settings,
         session_factory=session_factory,
         runtime=build_runtime(settings=settings),
-        ledger=build_ledger(settings, session_factory),
+        ledger=build_ledger(settings),
         inflight=InFlight(limit=settings.slack_max_concurrent_turns),
         tokens=build_token_source(settings, session_factory),
     )

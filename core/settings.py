@@ -68,6 +68,30 @@ class Settings(BaseSettings):
     )
     reminder_lead_minutes: int = Field(default=120, alias="TASKPILOT_REMINDER_LEAD_MINUTES", ge=0)
     directory_sync_minutes: int = Field(default=360, alias="TASKPILOT_DIRECTORY_SYNC_MINUTES", ge=0)
+    # The REST API and its protections.
+    cors_origins: str = Field(default="", alias="TASKPILOT_CORS_ORIGINS")
+    trusted_hosts: str = Field(default="*", alias="TASKPILOT_TRUSTED_HOSTS")
+    forwarded_allow_ips: str = Field(default="127.0.0.1", alias="TASKPILOT_FORWARDED_ALLOW_IPS")
+    max_body_bytes: int = Field(default=1_048_576, alias="TASKPILOT_MAX_BODY_BYTES", ge=1024)
+    rate_limit_key: str = Field(default="600/minute", alias="TASKPILOT_RATE_LIMIT_KEY")
+    rate_limit_agent_user: str = Field(default="30/minute", alias="TASKPILOT_RATE_LIMIT_AGENT_USER")
+    rate_limit_agent_team: str = Field(default="600/hour", alias="TASKPILOT_RATE_LIMIT_AGENT_TEAM")
+    api_key_rotation_grace_hours: float = Field(
+        default=24.0, alias="TASKPILOT_API_KEY_ROTATION_GRACE_HOURS", ge=0
+    )
+    idempotency_ttl_hours: float = Field(
+        default=24.0, alias="TASKPILOT_IDEMPOTENCY_TTL_HOURS", gt=0
+    )
+    # Where secrets come from: `env` (the environment and .env), `file` (one file per secret
+    # under TASKPILOT_SECRETS_DIR, as Docker and Kubernetes mount them) or `aws` (AWS Secrets
+    # Manager, one JSON secret named TASKPILOT_AWS_SECRET_ID).
+    secrets_backend: Literal["env", "file", "aws"] = Field(
+        default="env", alias="TASKPILOT_SECRETS_BACKEND"
+    )
+    secrets_dir: str = Field(default="/run/secrets", alias="TASKPILOT_SECRETS_DIR")
+    aws_secret_id: str | None = Field(default=None, alias="TASKPILOT_AWS_SECRET_ID")
+    aws_region: str | None = Field(default=None, alias="AWS_REGION")
+    secrets_ttl: float = Field(default=300.0, alias="TASKPILOT_SECRETS_TTL_SECONDS", ge=0)
     host: str = Field(default="127.0.0.1", alias="TASKPILOT_HOST")
     port: int = Field(default=8000, alias="TASKPILOT_PORT", ge=0, le=65535)
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
@@ -78,6 +102,20 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: str) -> str:
         return value.upper()
+
+    @staticmethod
+    def _listed(value: str) -> list[str]:
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """Origins allowed to call the REST API from a browser; none by default."""
+        return self._listed(self.cors_origins)
+
+    @property
+    def trusted_host_list(self) -> list[str]:
+        """Host headers the server answers; `*` (any) by default."""
+        return self._listed(self.trusted_hosts) or ["*"]
 
     @property
     def slack_oauth_enabled(self) -> bool:

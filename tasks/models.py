@@ -33,6 +33,10 @@ class AuditAction(StrEnum):
     update = "update"
     assign = "assign"
     delete = "delete"
+    key_created = "key_created"
+    key_rotated = "key_rotated"
+    key_revoked = "key_revoked"
+    key_used_new_ip = "key_used_new_ip"
 
 
 def utcnow() -> datetime:
@@ -94,7 +98,11 @@ class Task(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One mutation of a task: who, when, what changed (field -> [old, new])."""
+    """One mutation: who, when, through which path, what changed (field -> [old, new]).
+
+    Task events name the task (`task_number`); API key events name the key (`subject`, its
+    visible prefix). `request_id` ties the event to the HTTP request or Slack event behind it.
+    """
 
     __tablename__: ClassVar[str] = "audit_events"  # pyright: ignore[reportIncompatibleVariableOverride]
     __table_args__: ClassVar[tuple[Any, ...]] = (
@@ -105,13 +113,74 @@ class AuditEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     team_id: str = Field(sa_column=Column(String(ID_CHARS), nullable=False))
-    task_number: int = Field(sa_column=Column(Integer, nullable=False))
+    task_number: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    subject: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     actor_id: str = Field(sa_column=Column(String(ID_CHARS), nullable=False))
-    action: AuditAction = Field(sa_column=Column(StrEnumType(AuditAction), nullable=False))
+    action: AuditAction = Field(
+        sa_column=Column(StrEnumType(AuditAction, length=32), nullable=False)
+    )
     changes: dict[str, list[Any]] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     source: str = Field(sa_column=Column(String(32), nullable=False))
+    request_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key of one team: only its hash is stored; `prefix` is the part people see.
+
+    A rotated key keeps working until `grace_until`; a revoked one stops at once.
+    """
+
+    __tablename__: ClassVar[str] = "api_keys"  # pyright: ignore[reportIncompatibleVariableOverride]
+    __table_args__: ClassVar[tuple[Any, ...]] = (
+        SAUniqueConstraint("prefix", name="uq_api_keys_prefix"),
+        Index("ix_api_keys_team", "team_id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    team_id: str = Field(sa_column=Column(String(ID_CHARS), nullable=False))
+    name: str = Field(sa_column=Column(String(100), nullable=False))
+    prefix: str = Field(sa_column=Column(String(32), nullable=False))
+    # SHA-256 of the whole key, hex; keys are 256 random bits, so no slow hash is needed.
+    key_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(sa_column=Column(String(ID_CHARS), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    grace_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    replaced_by: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    last_used_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    last_used_ip: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The stored response of a POST made with an `Idempotency-Key`, per API key."""
+
+    __tablename__: ClassVar[str] = "idempotency_records"  # pyright: ignore[reportIncompatibleVariableOverride]
+
+    api_key_id: int = Field(sa_column=Column(Integer, primary_key=True))
+    key: str = Field(sa_column=Column(String(255), primary_key=True))
+    # SHA-256 of method, path and body: the same key with another request is refused.
+    request_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    # `in_progress` while the first request runs, then `done`.
+    state: str = Field(sa_column=Column(String(16), nullable=False))
+    status_code: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    response_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

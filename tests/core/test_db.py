@@ -41,6 +41,8 @@ APP_TABLES = {
     "slack_oauth_states",
     "slack_deliveries",
     "task_reminders",
+    "api_keys",
+    "idempotency_records",
 }
 
 

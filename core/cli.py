@@ -17,6 +17,8 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("tasks.cli", "app", "tasks"),
     ("tasks.cli", "users_app", "users"),
+    ("tasks.keys_cli", "apikey_app", "apikey"),
+    ("tasks.keys_cli", "audit_app", "audit"),
     ("evals.cli", "app", "eval"),
     ("slack_app.cli", "app", "slack"),
 )

@@ -6,6 +6,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from core.redaction import redaction_filter
 from core.settings import Settings
 
 # Attributes every LogRecord has; anything else was passed in `extra=` and belongs in the line.
@@ -50,6 +51,8 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    # Secrets and token-looking strings are replaced before any formatter sees the record.
+    handler.addFilter(redaction_filter(settings))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

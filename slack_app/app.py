@@ -20,10 +20,12 @@ from slack_bolt.response import BoltResponse
 
 from agent.runtime import AgentRuntime, build_runtime
 from core.db import ensure_migrated, make_engine, make_session_factory
+from core.secrets import secrets_from_settings
 from core.settings import Settings
 from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
 from slack_app.inflight import InFlight
 from slack_app.services import SingleWorkspaceTokens, SlackServices, TokenSource
+from slack_app.verification import install_verification
 from slack_app.web_client import web_client
 
 logger = logging.getLogger(__name__)
@@ -197,7 +199,9 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
     signing_secret = settings.slack_signing_secret
     options: dict[str, Any] = {
         "signing_secret": signing_secret.get_secret_value() if signing_secret else "",
-        "request_verification_enabled": not socket_mode,
+        # Over HTTP, `slack_app.verification` checks signatures instead of Bolt, against every
+        # signing secret valid during a rotation.
+        "request_verification_enabled": False,
         "before_authorize": _drop_redeliveries(services),
         "name": "taskpilot",
     }
@@ -209,6 +213,8 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
         options["client"] = web_client(settings)
         options["oauth_settings"] = oauth_settings(services)
     app = AsyncApp(**options)
+    if not socket_mode:
+        install_verification(app, secrets=secrets_from_settings(settings))
     # Bolt runs each listener as a task of its own after the ack; counting it from its first
     # step lets shutdown (and tests) wait for work Slack has already been told is accepted.
     app.listener_runner.listener_start_handler = _CountListenerStart(services.inflight)

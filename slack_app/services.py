@@ -14,6 +14,7 @@ from core.settings import Settings
 from slack_app.agent_loop import AgentLoop
 from slack_app.deliveries import DeliveryLedger
 from slack_app.inflight import InFlight
+from slack_app.ratelimit import RateLimiter
 from slack_app.web_client import web_client
 
 
@@ -69,6 +70,14 @@ class SlackServices:
     bot_user_ids: dict[str, str] = field(default_factory=dict[str, str])
     # Agent turns run here, off the loop that acknowledges Slack's requests.
     agent_loop: AgentLoop = field(default_factory=AgentLoop)
+    # Limits on agent turns per person and per team; built from the settings on first use.
+    rate_limiter: RateLimiter | None = None
+
+    def turn_limiter(self) -> RateLimiter:
+        """The rate limiter of agent turns, built from the settings the first time."""
+        if self.rate_limiter is None:
+            self.rate_limiter = RateLimiter.from_settings(self.settings)
+        return self.rate_limiter
 
     def client(self, token: str | None) -> AsyncWebClient:
         """A Web API client for `token` on the configured base URL, with retries."""

@@ -15,6 +15,7 @@ from agent.result import TurnResult
 from agent.runtime import run_turn
 from agent.speaker import deps_for_speaker
 from slack_app import blocks, directory_sync, notify
+from slack_app.ratelimit import SLOW_DOWN_REPLY, slack_turn_allowed
 from slack_app.services import SlackServices
 from slack_app.text import (
     BLOCKS_MAX,
@@ -81,11 +82,15 @@ async def run_slack_turn(
     """
     if conversation_key is None and not thread_ts:
         raise ValueError("A turn outside a thread needs a conversation_key.")
+    settings = services.settings
+    if not await slack_turn_allowed(services.turn_limiter(), team_id=team_id, user_id=user_id):
+        return TurnResult(
+            reply=SLOW_DOWN_REPLY, model="none", prompt_version=settings.prompt_version
+        )
     await directory_sync.ensure_user(services, client=client, team_id=team_id, user_id=user_id)
     message = normalize_mentions(
         strip_leading_mention(text, bot_user_id=services.bot_user_ids.get(team_id))
     )
-    settings = services.settings
     deps = await asyncio.to_thread(
         deps_for_speaker,
         services.session_factory,

@@ -1,0 +1,224 @@
+"""Rate limits: the limiter every transport shares, and the Slack side of agent-turn limits.
+
+The limiter counts hits in buckets with the `limits` library: in this process's memory on one
+node, or in Redis (`REDIS_URL`) so that replicas behind a load balancer share one budget. It
+knows nothing about HTTP, so that the Slack app can use it without FastAPI; `api.ratelimit`
+adds the HTTP headers, the 429 problem and the FastAPI dependencies on top.
+
+Agent turns are the expensive path: each person (`TASKPILOT_RATE_LIMIT_AGENT_USER`) and each
+team (`TASKPILOT_RATE_LIMIT_AGENT_TEAM`) has a budget, counted alike for Slack and the REST API
+when they share a limiter. A Slack user over the budget gets a friendly reply and no agent call.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import (
+    FixedWindowRateLimiter,
+    MovingWindowRateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
+from limits.aio.strategies import (
+    RateLimiter as Strategy,
+)
+from limits.errors import StorageError
+
+from core.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+StrategyName = Literal["fixed-window", "moving-window", "sliding-window-counter"]
+
+# The buckets agent turns are counted in, whichever transport they come from.
+AGENT_USER_BUCKET = "agent-user"
+AGENT_TEAM_BUCKET = "agent-team"
+
+# What a Slack user over the limit reads instead of an answer.
+SLOW_DOWN_REPLY = (
+    "You're sending messages faster than I can keep up with — give me a minute and try again."
+)
+
+_STRATEGIES: dict[StrategyName, type[Strategy]] = {
+    "fixed-window": FixedWindowRateLimiter,
+    "moving-window": MovingWindowRateLimiter,
+    "sliding-window-counter": SlidingWindowCounterRateLimiter,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """The outcome of one hit: allowed or not, and what the client may know about its budget."""
+
+    allowed: bool
+    # How many hits the window allows, and how long the window is, in seconds.
+    limit: int
+    window: int
+    # Hits left in the current window.
+    remaining: int
+    # Seconds until the budget is (at least partly) renewed.
+    reset_after: int
+    # Seconds to wait before trying again; None when the hit was allowed.
+    retry_after: int | None
+    bucket: str
+
+    @property
+    def policy(self) -> str:
+        """The policy in the IETF draft's notation: `600;w=60`."""
+        return f"{self.limit};w={self.window}"
+
+
+def redis_storage_uri(url: str) -> str:
+    """The `limits` async storage URI for a redis-py URL (`redis://h:6379/0`)."""
+    return url if url.startswith("async+") else f"async+{url}"
+
+
+class RateLimiter:
+    """Counts hits per bucket and identity against limits such as `30/minute`.
+
+    Build it with `RateLimiter.from_settings(settings)` (memory, or Redis when `REDIS_URL` is
+    set), or give it a storage. When the storage fails (Redis down) the hit is allowed and a
+    warning logged: an outage of the limiter must not become an outage of the service.
+    """
+
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        strategy: StrategyName = "fixed-window",
+        key_limit: str = "600/minute",
+        agent_user_limit: str = "30/minute",
+        agent_team_limit: str = "600/hour",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.storage = storage
+        self._strategy = _STRATEGIES[strategy](storage)
+        self._clock = clock
+        self._items: dict[str, RateLimitItem] = {}
+        # Parse the configured limits now, so that a malformed setting fails at start-up.
+        for limit in (key_limit, agent_user_limit, agent_team_limit):
+            self._item(limit)
+        self.key_limit = key_limit
+        self.agent_user_limit = agent_user_limit
+        self.agent_team_limit = agent_team_limit
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, strategy: StrategyName = "fixed-window"
+    ) -> RateLimiter:
+        """The limiter the settings describe; nothing connects until the first hit."""
+        storage: Storage
+        if settings.redis_url:
+            storage = RedisStorage(
+                redis_storage_uri(settings.redis_url),
+                wrap_exceptions=True,
+                implementation="redispy",
+                key_prefix="taskpilot:ratelimit",
+                socket_connect_timeout=2,
+                socket_timeout=2,
+            )
+        else:
+            storage = MemoryStorage()
+        return cls(
+            storage=storage,
+            strategy=strategy,
+            key_limit=settings.rate_limit_key,
+            agent_user_limit=settings.rate_limit_agent_user,
+            agent_team_limit=settings.rate_limit_agent_team,
+        )
+
+    def _item(self, limit: str) -> RateLimitItem:
+        item = self._items.get(limit)
+        if item is None:
+            try:
+                item = parse(limit)
+            except ValueError as error:
+                raise ValueError(
+                    f"{limit!r} is not a rate limit; write it as `30/minute` or `600/hour`."
+                ) from error
+            self._items[limit] = item
+        return item
+
+    async def hit(self, *, bucket: str, identity: str, limit: str) -> Decision:
+        """Count one hit of `identity` in `bucket` against `limit` (`30/minute`)."""
+        item = self._item(limit)
+        window = item.get_expiry()
+        try:
+            allowed = await self._strategy.hit(item, bucket, identity)
+            stats = await self._strategy.get_window_stats(item, bucket, identity)
+        except StorageError as error:
+            logger.warning(
+                "the rate limit store failed; the request is let through",
+                extra={"bucket": bucket, "error": type(error.storage_error).__name__},
+            )
+            return Decision(
+                allowed=True,
+                limit=item.amount,
+                window=window,
+                remaining=item.amount,
+                reset_after=window,
+                retry_after=None,
+                bucket=bucket,
+            )
+        reset_after = max(0, math.ceil(stats.reset_time - self._clock()))
+        return Decision(
+            allowed=allowed,
+            limit=item.amount,
+            window=window,
+            remaining=max(0, stats.remaining),
+            reset_after=reset_after,
+            retry_after=None if allowed else max(1, reset_after),
+            bucket=bucket,
+        )
+
+    async def close(self) -> None:
+        """Release the storage's connections (Redis); the memory storage has none."""
+        if isinstance(self.storage, RedisStorage):
+            client = getattr(self.storage.bridge, "storage", None)
+            close = getattr(client, "aclose", None)
+            if close is not None:
+                await close()
+
+
+async def hit_agent_turn(limiter: RateLimiter, *, team_id: str, user_id: str) -> Decision:
+    """Count one agent turn of `user_id` in `team_id` against the person's and the team's limits.
+
+    The person's budget is checked first, so that one person over their limit does not spend
+    the team's. The result is the refusal, or else the tighter of the two budgets.
+    """
+    person = await limiter.hit(
+        bucket=AGENT_USER_BUCKET,
+        identity=f"{team_id}:{user_id}",
+        limit=limiter.agent_user_limit,
+    )
+    if not person.allowed:
+        return person
+    team = await limiter.hit(
+        bucket=AGENT_TEAM_BUCKET, identity=team_id, limit=limiter.agent_team_limit
+    )
+    if not team.allowed or team.remaining < person.remaining:
+        return team
+    return person
+
+
+async def slack_turn_allowed(limiter: RateLimiter, *, team_id: str, user_id: str) -> bool:
+    """Whether a Slack user may have an agent turn now; a refusal is logged (ids only)."""
+    decision = await hit_agent_turn(limiter, team_id=team_id, user_id=user_id)
+    if not decision.allowed:
+        logger.info(
+            "agent turn refused: rate limit",
+            extra={
+                "team": team_id,
+                "user": user_id,
+                "bucket": decision.bucket,
+                "retry_after": decision.retry_after,
+            },
+        )
+    return decision.allowed

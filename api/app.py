@@ -1,4 +1,4 @@
-"""The FastAPI application `taskpilot serve` runs: the Slack endpoint and health checks.
+"""The FastAPI application `taskpilot serve` runs: REST v1, the Slack endpoint and health checks.
 
 `create_app()` builds everything from the settings when the server starts (in the lifespan),
 never at import.
@@ -11,7 +11,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
+from api.auth import ApiContext
+from api.protections import install_protections
+from api.ratelimit import RateLimiter, install_rate_limiting
+from api.v1 import install_v1
+from core.db import make_engine, make_session_factory
 from core.settings import Settings, load_settings
 from slack_app.app import (
     SlackNotConfigured,
@@ -30,10 +36,31 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 25.0
 
 
+def _api_context(
+    settings: Settings, slack_services: SlackServices | None
+) -> tuple[ApiContext, Engine | None]:
+    # The REST API shares the Slack app's database, agent and agent loop when there is one;
+    # else it gets an engine of its own (returned, so that shutdown can dispose of it).
+    if slack_services is not None:
+        context = ApiContext(
+            settings=settings,
+            session_factory=slack_services.session_factory,
+            agent_loop=slack_services.agent_loop,
+            runtime=slack_services.runtime,
+        )
+        return context, None
+    engine = make_engine(settings.database_url)
+    return ApiContext(settings=settings, session_factory=make_session_factory(engine)), engine
+
+
 def create_app(
-    settings: Settings | None = None, *, services: SlackServices | None = None
+    settings: Settings | None = None,
+    *,
+    services: SlackServices | None = None,
+    api: ApiContext | None = None,
 ) -> FastAPI:
-    """The server app. `services` replaces what the lifespan would build (tests pass their own)."""
+    """The server app. `services` and `api` replace what the lifespan would build (tests pass
+    their own)."""
     settings = settings or load_settings()
     state: dict[str, SlackServices | None] = {"services": services}
 
@@ -46,12 +73,19 @@ def create_app(
             check_slack_settings(settings)
             if slack_services is None:
                 slack_services = build_services(settings)
+                slack_services.rate_limiter = limiter
         except SlackNotConfigured as error:
             reason = str(error)
             logger.warning("%s The Slack endpoint answers 503 until then.", reason)
         bolt = build_slack_app(slack_services) if slack_services is not None else None
         app.include_router(slack_router(bolt, reason=reason))
         app.state.slack = slack_services
+        api_engine: Engine | None = None
+        if api is not None:
+            api_context = api
+        else:
+            api_context, api_engine = _api_context(settings, slack_services)
+        app.state.api = api_context
         if slack_services is not None:
             background.start(slack_services)
         try:
@@ -68,11 +102,26 @@ def create_app(
                 if isinstance(slack_services.ledger, RedisLedger):
                     await slack_services.ledger.close()
                 slack_services.agent_loop.stop()
+            app.state.api = None
+            if slack_services is None or api_context.agent_loop is not slack_services.agent_loop:
+                api_context.agent_loop.stop()
+            if api_engine is not None:
+                api_engine.dispose()
+            await limiter.close()
 
     app = FastAPI(title="TaskPilot", version="0.1.0", lifespan=lifespan)
     app.state.slack = None
+    app.state.api = None
+    install_v1(app)
+    # One limiter for REST and Slack, so that a person's agent turns share one budget.
+    limiter = (
+        services.turn_limiter() if services is not None else RateLimiter.from_settings(settings)
+    )
+    install_rate_limiting(app, limiter)
+    # Last, so that it runs outermost: CORS, security headers, body size, trusted hosts.
+    install_protections(app, settings)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], operation_id="healthz")
     async def healthz() -> dict[str, str]:  # pyright: ignore[reportUnusedFunction]
         """The process is up."""
         return {"status": "ok"}
@@ -81,5 +130,10 @@ def create_app(
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for `uvicorn --factory` with several workers: settings from the environment."""
-    return create_app()
+    """Factory for `uvicorn --factory` with several workers: settings from the environment.
+    Each worker process sets its own logging up (with the redaction filter)."""
+    from core.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -34,4 +34,8 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
+        # Behind a load balancer: trust X-Forwarded-For/-Proto only from these addresses.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        server_header=False,
     )

@@ -1,0 +1,163 @@
+"""Who is calling the REST API: the API key behind a request, its team and scopes.
+
+A key comes as `Authorization: Bearer tp_...` or `X-API-Key: tp_...`. A missing or bad key is a
+401 with `WWW-Authenticate`; a key without the scope an operation needs is a 403. The request id
+is the caller's `X-Request-ID` when it is sane, else a new one; `RequestIdMiddleware` echoes it.
+
+`ApiContext` holds what the routes share (database sessions, the agent); the app builds it in
+its lifespan, and tests pass their own.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from threading import Lock
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from sqlmodel import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from agent.runtime import AgentRuntime, build_runtime
+from core.settings import Settings
+from slack_app.agent_loop import AgentLoop
+from tasks.api_keys import ApiKeyService, InvalidApiKey
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_CHALLENGE = 'Bearer realm="taskpilot"'
+
+
+@dataclass(kw_only=True)
+class ApiContext:
+    """The parts every REST request shares; the agent runtime is built on the first turn."""
+
+    settings: Settings
+    session_factory: Callable[[], Session]
+    agent_loop: AgentLoop = field(default_factory=AgentLoop)
+    runtime: AgentRuntime | None = None
+    # How long a request waits for a concurrent one with the same Idempotency-Key to finish.
+    idempotency_wait_seconds: float = 2.0
+    _lock: Lock = field(default_factory=Lock, repr=False)
+
+    def agent_runtime(self) -> AgentRuntime:
+        """The agent, built once."""
+        with self._lock:
+            if self.runtime is None:
+                self.runtime = build_runtime(settings=self.settings)
+            return self.runtime
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated API key: its team, row id, visible prefix and scopes."""
+
+    team_id: str
+    key_id: int
+    prefix: str
+    scopes: frozenset[str]
+
+    @property
+    def actor_id(self) -> str:
+        """The actor audit events name for this key."""
+        return f"apikey:{self.prefix}"
+
+
+def context_of(request: Request) -> ApiContext:
+    """The app's `ApiContext`; 503 while the server is starting or stopping."""
+    context = getattr(request.app.state, "api", None)
+    if not isinstance(context, ApiContext):
+        raise HTTPException(status_code=503, detail="The API is not ready yet; try again.")
+    return context
+
+
+def request_id_of(request: Request) -> str:
+    """This request's id (set by `RequestIdMiddleware`, else made now)."""
+    value = getattr(request.state, "request_id", None)
+    if isinstance(value, str):
+        return value
+    value = uuid.uuid4().hex
+    request.state.request_id = value
+    return value
+
+
+class RequestIdMiddleware:
+    """Give every request an id (the caller's sane `X-Request-ID` or a new one) and echo it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = ""
+        for name, value in scope.get("headers", []):
+            if name == b"x-request-id":
+                given = value.decode("latin-1").strip()
+                break
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() != b"x-request-id"
+                ]
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer tp_...`")
+_api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="`X-API-Key: tp_...`"
+)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status_code=401, detail=detail, headers={"WWW-Authenticate": _CHALLENGE})
+
+
+def authenticate(
+    security_scopes: SecurityScopes,
+    request: Request,
+    context: Annotated[ApiContext, Depends(context_of)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key_header)],
+) -> Principal:
+    """The key behind the request, which must have every scope the operation declares."""
+    presented = bearer.credentials if bearer is not None else api_key
+    if not presented:
+        raise _unauthorized(
+            "Send an API key as `Authorization: Bearer tp_...` or `X-API-Key: tp_...`."
+        )
+    client = request.client.host if request.client is not None else None
+    with context.session_factory() as session, session.begin():
+        service = ApiKeyService(
+            session, actor_id="api", source="api", request_id=request_id_of(request)
+        )
+        try:
+            row = service.authenticate(presented.strip(), ip=client)
+        except InvalidApiKey as error:
+            raise _unauthorized(error.message) from None
+        assert row.id is not None
+        principal = Principal(
+            team_id=row.team_id, key_id=row.id, prefix=row.prefix, scopes=frozenset(row.scopes)
+        )
+    missing = [scope for scope in security_scopes.scopes if scope not in principal.scopes]
+    if missing:
+        raise HTTPException(
+            status_code=403,
+            detail=f"This API key lacks the scope {', '.join(missing)} this operation needs.",
+        )
+    request.state.principal = principal
+    return principal

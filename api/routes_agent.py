@@ -1,0 +1,108 @@
+"""`POST /api/v1/agent/turns`: one agent turn for the key's team, spoken as a stated person.
+
+The turn runs on the `AgentLoop` thread, away from the server's event loop. Its conversation
+ids live in an `api:` namespace of their own, so a key cannot continue (or confirm a delete in)
+a conversation held in Slack.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Security
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from agent.runtime import run_turn
+from agent.speaker import deps_for_speaker
+from api.auth import ApiContext, Principal, authenticate, context_of
+from api.idempotency import (
+    HEADER,
+    KEY_MAX_CHARS,
+    REPLAYED_HEADER_DOC,
+    claim,
+    complete,
+    release,
+    request_hash,
+)
+from api.problems import problem_responses
+from api.ratelimit import check_agent_turn
+from api.schemas import AgentTurnCreate, AgentTurnPublic
+
+router = APIRouter(prefix="/agent", tags=["agent"])
+
+CONVERSATION_NAMESPACE = "api:"
+
+
+def conversation_for(payload: AgentTurnCreate) -> str:
+    """The stored conversation id of a turn: the caller's id, or one per person."""
+    return CONVERSATION_NAMESPACE + (payload.conversation_id or f"user:{payload.user}")
+
+
+@router.post(
+    "/turns",
+    operation_id="runAgentTurn",
+    response_model=AgentTurnPublic,
+    responses={
+        200: {"description": "What the turn did and said.", "headers": REPLAYED_HEADER_DOC},
+        **problem_responses(400, 401, 403, 409, 422),
+    },
+)
+async def run_agent_turn(
+    payload: AgentTurnCreate,
+    request: Request,
+    principal: Annotated[Principal, Security(authenticate, scopes=["agent:run"])],
+    context: Annotated[ApiContext, Depends(context_of)],
+    idempotency_key: Annotated[
+        str | None, Header(alias=HEADER, min_length=1, max_length=KEY_MAX_CHARS)
+    ] = None,
+) -> Response:
+    """Run one turn of the agent as `user` of the key's team; returns what it did and said."""
+    # The per-person and per-team budgets Slack turns count against too; over them, a 429.
+    await check_agent_turn(request, team_id=principal.team_id, user_id=payload.user)
+    fingerprint = request_hash(
+        method=request.method, path=request.url.path, payload=payload.model_dump(mode="json")
+    )
+    claimed = await run_in_threadpool(
+        claim,
+        context.session_factory,
+        api_key_id=principal.key_id,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        ttl=timedelta(hours=context.settings.idempotency_ttl_hours),
+        wait_seconds=context.idempotency_wait_seconds,
+    )
+    if isinstance(claimed, Response):
+        return claimed
+    conversation_id = conversation_for(payload)
+    try:
+        runtime = await run_in_threadpool(context.agent_runtime)
+        deps = await run_in_threadpool(
+            deps_for_speaker,
+            context.session_factory,
+            team_id=principal.team_id,
+            user_id=payload.user,
+            source="api",
+            default_timezone=context.settings.effective_timezone(),
+        )
+        result = await context.agent_loop.run(
+            run_turn(payload.text, runtime=runtime, deps=deps, conversation_id=conversation_id)
+        )
+        body: dict[str, Any] = AgentTurnPublic(
+            **result.contract_json(),
+            cards=result.cards,
+            conversation_id=conversation_id.removeprefix(CONVERSATION_NAMESPACE),
+            pending_confirmation=(
+                result.pending_confirmation.question if result.pending_confirmation else None
+            ),
+        ).model_dump(mode="json")
+
+        def store() -> Response:
+            with context.session_factory() as session, session.begin():
+                return complete(session, claimed, status_code=200, body=body)
+
+        return await run_in_threadpool(store)
+    except BaseException:
+        await run_in_threadpool(release, context.session_factory, claimed)
+        raise

@@ -53,3 +53,19 @@ def test_dotenv_entries_reach_the_environment_without_overriding_it(
     # LiteLLM reads provider keys from the environment only, so `.env` keys must land there.
     assert os.environ["OPENAI_API_KEY"] == "sk-from-dotenv"
     assert os.environ["LOG_LEVEL"] == "WARNING"
+
+
+def test_the_settings_repr_hides_credentials_in_urls() -> None:
+    settings = Settings.model_validate(
+        {
+            "DATABASE_URL": "postgresql://app:hunter22@db.internal:5432/taskpilot",
+            "REDIS_URL": "redis://:pw999@cache:6379/0",
+            "SENTRY_DSN": "https://abc123publickey@o1.ingest.example.io/5",
+        }
+    )
+    shown = repr(settings)
+    for secret in ("hunter22", "pw999", "abc123publickey"):
+        assert secret not in shown
+    assert "postgresql://***@db.internal:5432/taskpilot" in shown
+    # The values themselves are untouched.
+    assert settings.database_url.endswith("app:hunter22@db.internal:5432/taskpilot")

@@ -33,6 +33,7 @@ def deps_for_speaker(
     now: datetime | None = None,
     channel_id: str | None = None,
     thread_ts: str | None = None,
+    request_id: str | None = None,
 ) -> AgentDeps:
     """The deps of one turn: `now` is the speaker's wall clock in their own zone."""
     with session_factory() as session:
@@ -49,5 +50,6 @@ def deps_for_speaker(
         source=source,
         channel_id=channel_id,
         thread_ts=thread_ts,
+        request_id=request_id,
         actor_name=actor_name,
     )

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from agent.runtime import run_turn
 from agent.speaker import deps_for_speaker
-from api.auth import ApiContext, Principal, authenticate, context_of
+from api.auth import ApiContext, Principal, authenticate, context_of, request_id_of
 from api.idempotency import (
     HEADER,
     KEY_MAX_CHARS,
@@ -85,6 +85,7 @@ async def run_agent_turn(
             user_id=payload.user,
             source="api",
             default_timezone=context.settings.effective_timezone(),
+            request_id=request_id_of(request),
         )
         result = await context.agent_loop.run(
             run_turn(payload.text, runtime=runtime, deps=deps, conversation_id=conversation_id)

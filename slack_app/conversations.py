@@ -72,6 +72,8 @@ async def handle_message(
                 channel_id=channel_id,
                 thread_ts=thread_ts,
                 text=text,
+                # The Slack event (team:event_id) the audit log will name.
+                request_id=context.get("delivery_key"),
             )
     finally:
         await _finish_delivery(services, context)

@@ -74,6 +74,7 @@ async def run_slack_turn(
     thread_ts: str | None,
     text: str,
     conversation_key: str | None = None,
+    request_id: str | None = None,
 ) -> TurnResult:
     """Run the agent on `text` said by `user_id` in a thread; the reply is not posted yet.
 
@@ -100,6 +101,7 @@ async def run_slack_turn(
         default_timezone=settings.effective_timezone(),
         channel_id=channel_id,
         thread_ts=thread_ts or None,
+        request_id=request_id,
     )
     key = conversation_key or conversation_id(
         team_id=team_id, channel_id=channel_id, thread_ts=thread_ts or ""
@@ -189,6 +191,7 @@ async def answer_in_thread(
     channel_id: str,
     thread_ts: str,
     text: str,
+    request_id: str | None = None,
 ) -> TurnResult:
     """Run the turn, post the reply in the thread, then tell the people the change concerns."""
     result = await run_slack_turn(
@@ -199,6 +202,7 @@ async def answer_in_thread(
         channel_id=channel_id,
         thread_ts=thread_ts,
         text=text,
+        request_id=request_id,
     )
     await post_reply(
         services,

@@ -21,3 +21,5 @@ class ToolDeps:
     source: str = "cli"
     channel_id: str | None = None
     thread_ts: str | None = None
+    # The request behind the turn (an HTTP request id, a Slack event), for the audit log.
+    request_id: str | None = None

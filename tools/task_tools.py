@@ -36,7 +36,13 @@ def _transaction(deps: ToolDeps) -> Generator[Session]:
 
 
 def _service(session: Session, deps: ToolDeps) -> TaskService:
-    return TaskService(session, team_id=deps.team_id, actor_id=deps.actor_id, source=deps.source)
+    return TaskService(
+        session,
+        team_id=deps.team_id,
+        actor_id=deps.actor_id,
+        source=deps.source,
+        request_id=deps.request_id,
+    )
 
 
 def _failure(error: TaskError) -> ToolResult:

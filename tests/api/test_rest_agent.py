@@ -9,7 +9,9 @@ from typing import Any
 import pydantic_ai.models
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import select
 
+from tasks.models import AuditEvent
 from tests.api.support import OTHER_TEAM, ApiHarness, assert_problem, auth, open_harness
 from tests.conftest import SeededTeam
 
@@ -112,3 +114,18 @@ def test_a_retried_turn_is_replayed_not_run_twice(api: ApiHarness, key: str) -> 
         TURNS, json={**body, "text": "add a task to feed the cat"}, headers=headers
     )
     assert_problem(other, 422)
+
+
+def test_a_turns_writes_carry_the_request_id_into_the_audit_log(api: ApiHarness, key: str) -> None:
+    response = api.client.post(
+        TURNS,
+        json={"user": "U0ALICE", "text": "add a task to renew the TLS certificate"},
+        headers={**auth(key), "X-Request-ID": "req-audit-42"},
+    )
+    assert response.status_code == 200, response.text
+    with api.session_factory() as session:
+        events = session.exec(select(AuditEvent)).all()
+    # The key's first use from an address is an event too; the task's is the one to check.
+    [event] = [event for event in events if event.task_number is not None]
+    assert (event.action, event.actor_id, event.source) == ("create", "U0ALICE", "api")
+    assert event.request_id == "req-audit-42"

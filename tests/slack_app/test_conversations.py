@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlmodel import select
+
 from slack_app.local_web_api import LocalSlackWebAPI
+from tasks.models import AuditEvent
 from tests.slack_app.support import (
     CHANNEL,
     SlackHarness,
@@ -118,3 +121,15 @@ def test_the_assistant_thinks_answers_and_titles_the_thread(
     assert len(web.calls_to("assistant.threads.setTitle")) == 1
     [task] = slack.tasks()
     assert task.priority.value == "high"
+
+
+def test_the_audit_log_names_the_slack_event_behind_a_change(slack: SlackHarness) -> None:
+    body = event_callback(
+        app_mention("<@U0BOT> add a task to book the offsite"), event_id="Ev0AUDIT"
+    )
+    assert slack.post(body).status_code == 200
+    slack.drain()
+    with slack.sessions() as session:
+        [event] = session.exec(select(AuditEvent)).all()
+    assert (event.action, event.actor_id, event.source) == ("create", "U0ALICE", "slack")
+    assert event.request_id == "T0TEST:Ev0AUDIT"

@@ -343,6 +343,10 @@ def running_server(
     port = server.servers[0].sockets[0].getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
     http = httpx.Client(base_url=base_url, timeout=30)
+    # FastAPI builds each route's dependencies on the first request that walks past it. Two
+    # servers in one test process share the route modules, and building them on both at once
+    # races on shared parameter objects; a request that walks every route settles it now.
+    http.get("/__warm-up__")
     harness = SlackHarness(
         web=web, settings=settings, services=services, base_url=base_url, loop=loop, http=http
     )

@@ -68,6 +68,28 @@ class PostgresServer:
             admin.dispose()
 
 
+REDIS_URL_ENV = "TASKPILOT_TEST_REDIS_URL"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A reachable Redis (database 15 unless TASKPILOT_TEST_REDIS_URL says otherwise), flushed
+    before and after; skips the test, saying why, when there is none."""
+    import redis
+
+    url = os.environ.get(REDIS_URL_ENV) or DEFAULT_REDIS_URL
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.skip(f"Redis at {url} is not reachable ({error}); start it to run this test.")
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> PostgresServer:
     """The test PostgreSQL server; skips the test when it cannot be reached."""

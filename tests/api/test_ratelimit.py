@@ -4,8 +4,6 @@ budget per key, per person and per team, and one budget across replicas through 
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,24 +22,6 @@ from api.ratelimit import (
     limit_by_key,
 )
 from core.settings import Settings
-
-REDIS_URL = os.environ.get("TASKPILOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A reachable Redis (database 15, flushed); skips the test when there is none."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable ({error}); start it to run this test.")
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
 
 
 async def _authenticate(request: Request) -> None:

@@ -239,6 +239,7 @@ class SlackHarness:
         secret: str = SIGNING_SECRET,
         timestamp: int | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ) -> httpx.Response:
         """POST `body` as Slack would, signed unless told otherwise."""
         kind = content_type or (
@@ -249,7 +250,9 @@ class SlackHarness:
             **(sign(body, secret=secret, timestamp=timestamp) if signed else {}),
         }
         sent.update(headers or {})
-        return self.http.post(path, content=body, headers=sent)
+        if timeout is None:
+            return self.http.post(path, content=body, headers=sent)
+        return self.http.post(path, content=body, headers=sent, timeout=timeout)
 
     def run(self, work: Coroutine[Any, Any, T], *, timeout: float = 30) -> T:
         """Run a coroutine on the server's event loop and wait for its result."""

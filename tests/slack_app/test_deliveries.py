@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import Engine
 
 from core.db import make_session_factory
 from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
-
-REDIS_URL = os.environ.get("TASKPILOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 class Clock:
@@ -25,22 +20,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A reachable Redis (database 15, flushed); skips the test when there is none."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable ({error}); start it to run this test.")
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
 
 
 def test_delivery_key_is_team_and_event_id_and_only_for_events() -> None:

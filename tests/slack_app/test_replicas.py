@@ -18,7 +18,6 @@ from tests.slack_app.support import (
     running_server,
     seed_directory,
 )
-from tests.slack_app.test_deliveries import redis_url  # noqa: F401 (a fixture)
 
 
 def _replicas(
@@ -67,7 +66,7 @@ def test_retries_across_two_replicas_sharing_the_database_make_one_task_and_one_
 def test_retries_across_two_replicas_sharing_redis_make_one_task_and_one_reply(
     engine: Engine,
     web: LocalSlackWebAPI,
-    redis_url: str,  # noqa: F811
+    redis_url: str,
 ) -> None:
     for servers in _replicas(engine, web, REDIS_URL=redis_url):
         body = event_callback(app_mention("<@U0BOT> add a task to renew the wildcard cert"))

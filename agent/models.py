@@ -8,6 +8,7 @@ from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior
 from pydantic_ai.models import Model
 
 from agent.providers import OFFLINE, ChainPlan, UnknownModel, parse_chain, plan_chain
+from core.secrets import SecretsProvider, secrets_from_settings
 from core.settings import Settings
 
 __all__ = ["OFFLINE", "ResolvedModel", "UnknownModel", "resolve_model"]
@@ -33,12 +34,15 @@ def _offline() -> Model:
     return build_offline_model()
 
 
-def resolve_model(choice: str | Model, *, settings: Settings) -> ResolvedModel:
+def resolve_model(
+    choice: str | Model, *, settings: Settings, secrets: SecretsProvider | None = None
+) -> ResolvedModel:
     """The model for a chain ("openai/gpt-4.1-mini,offline"), a single name, or a ready model.
 
     Provider links run through one LiteLLM router; when it has nothing left to try, `offline`
     (if the chain names it) answers instead. Raises `UnknownModel` with a sentence a person can
-    act on.
+    act on. Provider keys are read through `secrets` (by default the provider the settings
+    name), so a key rotated there is used without a restart.
     """
     if isinstance(choice, Model):
         return ResolvedModel(
@@ -47,12 +51,14 @@ def resolve_model(choice: str | Model, *, settings: Settings) -> ResolvedModel:
     names = parse_chain(choice)
     if not names:
         raise UnknownModel("No model named: give a LiteLLM model name or 'offline'.")
-    plan = plan_chain(names, settings=settings)
+    if secrets is None and any(name != OFFLINE for name in names):
+        secrets = secrets_from_settings(settings)
+    plan = plan_chain(names, settings=settings, secrets=secrets)
     if not plan.providers:
         return ResolvedModel(model=_offline(), name=OFFLINE, plan=plan)
     from agent.providers import build_provider_model
 
-    provider_model = build_provider_model(plan, settings=settings)
+    provider_model = build_provider_model(plan, settings=settings, secrets=secrets)
     if not plan.offline:
         return ResolvedModel(model=provider_model, name=plan.name, plan=plan)
     from agent.turn_fallback import TurnFallbackModel

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from agent.provider_keys import SHARED_KEY_VARIABLE, RotatingRouter, key_variable
+from core.secrets import SecretsProvider, secrets_from_settings
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -60,9 +62,12 @@ def parse_chain(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def plan_chain(names: Sequence[str], *, settings: Settings) -> ChainPlan:
+def plan_chain(
+    names: Sequence[str], *, settings: Settings, secrets: SecretsProvider | None = None
+) -> ChainPlan:
     """Check each link and drop the ones that cannot work, with one warning each.
 
+    A link's key counts as set when LiteLLM finds it in the environment or `secrets` holds it.
     Raises `UnknownModel` for a name LiteLLM cannot route and for a chain with nothing left.
     """
     providers: list[str] = []
@@ -76,7 +81,7 @@ def plan_chain(names: Sequence[str], *, settings: Settings) -> ChainPlan:
             providers.append(name)
             continue
         _check_routable(name)
-        missing = _missing_keys(name)
+        missing = _missing_keys(name, secrets=secrets)
         if missing:
             reason = f"{', '.join(missing)} is not set"
             removed.append((name, reason))
@@ -145,26 +150,47 @@ def _check_routable(name: str) -> None:
         )
 
 
-def _missing_keys(name: str) -> list[str]:
-    """The variables LiteLLM needs for this model and does not find in the environment."""
+def _missing_keys(name: str, *, secrets: SecretsProvider | None) -> list[str]:
+    """The variables LiteLLM needs for this model and finds neither in the environment nor
+    in `secrets`."""
     litellm = load_litellm()
     found: dict[str, list[str]] = litellm.validate_environment(model=name)
-    return [str(key) for key in found.get("missing_keys") or ()]
+    missing = [str(key) for key in found.get("missing_keys") or ()]
+    if secrets is None:
+        return missing
+    return [key for key in missing if secrets.get(key) is None]
 
 
-def _deployment(name: str, settings: Settings) -> dict[str, Any]:
+def key_variables(plan: ChainPlan, *, settings: Settings) -> list[str | None]:
+    """The secret holding each provider link's key, in the chain's order (None: LiteLLM
+    looks the key up itself)."""
+    if settings.llm_base_url:
+        return [SHARED_KEY_VARIABLE for _ in plan.providers]
+    litellm = load_litellm()
+    variables: list[str | None] = []
+    for name in plan.providers:
+        provider = str(litellm.get_llm_provider(name)[1])
+        variables.append(key_variable(provider))
+    return variables
+
+
+def _deployment(name: str, settings: Settings, *, key: str | None) -> dict[str, Any]:
     params: dict[str, Any] = {"model": name}
     if settings.llm_base_url:
         # Any OpenAI-compatible server: LiteLLM's `openai/` route sends the rest verbatim.
         params["model"] = f"openai/{name}"
         params["api_base"] = settings.llm_base_url
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
         params["api_key"] = key or "none"
+    elif key:
+        params["api_key"] = key
     return {"model_name": name, "litellm_params": params}
 
 
-def build_router(plan: ChainPlan, *, settings: Settings) -> Any:
-    """The LiteLLM router for the chain's provider links."""
+def build_router(
+    plan: ChainPlan, *, settings: Settings, keys: Sequence[str | None] | None = None
+) -> Any:
+    """The LiteLLM router for the chain's provider links, with `keys[i]` as link i's key
+    (None, or no `keys`: LiteLLM's own lookup; with a base URL, the settings' key)."""
     litellm = load_litellm()
     from litellm.types.router import (  # pyright: ignore[reportMissingTypeStubs]
         AllowedFailsPolicy,
@@ -174,8 +200,15 @@ def build_router(plan: ChainPlan, *, settings: Settings) -> Any:
     retries = settings.llm_retries
     allowed = settings.llm_allowed_fails
     links = list(plan.providers)
+    if keys is None:
+        shared = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        chosen: list[str | None] = [shared for _ in links]
+    else:
+        chosen = list(keys)
     return litellm.Router(
-        model_list=[_deployment(name, settings) for name in links],
+        model_list=[
+            _deployment(name, settings, key=chosen[index]) for index, name in enumerate(links)
+        ],
         num_retries=retries,
         timeout=settings.llm_timeout,
         cooldown_time=settings.llm_cooldown,
@@ -217,8 +250,13 @@ async def close_provider_clients() -> None:
     await litellm.close_litellm_async_clients()
 
 
-def build_provider_model(plan: ChainPlan, *, settings: Settings) -> Model:
-    """The chain's provider links as one pydantic-ai model, served through the router."""
+def build_provider_model(
+    plan: ChainPlan, *, settings: Settings, secrets: SecretsProvider | None = None
+) -> Model:
+    """The chain's provider links as one pydantic-ai model, served through the router.
+
+    Each link's key is read through `secrets` (by default the provider the settings name)
+    before every call, and the router is rebuilt when one has rotated."""
     import httpx2
     from openai import AsyncOpenAI
     from pydantic_ai.models.openai import OpenAIChatModel
@@ -226,7 +264,11 @@ def build_provider_model(plan: ChainPlan, *, settings: Settings) -> Model:
 
     from agent.router_transport import RouterTransport
 
-    router = build_router(plan, settings=settings)
+    router = RotatingRouter(
+        variables=key_variables(plan, settings=settings),
+        secrets=secrets if secrets is not None else secrets_from_settings(settings),
+        build=lambda keys: build_router(plan, settings=settings, keys=keys),
+    )
     transport = RouterTransport(router=router, group=plan.providers[0])
     # The router bounds each attempt; this outer limit only guards against a stuck router.
     attempts = (settings.llm_retries + 1) * len(plan.providers)

@@ -6,6 +6,7 @@ never at import.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,8 @@ from api.auth import ApiContext
 from api.protections import install_protections
 from api.ratelimit import RateLimiter, install_rate_limiting
 from api.v1 import install_v1
-from core.db import make_engine, make_session_factory
+from core.db import database_engine, make_session_factory
+from core.secrets import settings_with_secrets
 from core.settings import Settings, load_settings
 from slack_app.app import (
     SlackNotConfigured,
@@ -49,7 +51,7 @@ def _api_context(
             runtime=slack_services.runtime,
         )
         return context, None
-    engine = make_engine(settings.database_url)
+    engine = database_engine(settings)
     return ApiContext(settings=settings, session_factory=make_session_factory(engine)), engine
 
 
@@ -69,10 +71,13 @@ def create_app(
         background = Background()
         slack_services = state["services"]
         reason = ""
+        # Secrets read once at start (the bot token, OAuth credentials) may live in files or
+        # AWS Secrets Manager rather than the environment; asking may take a network call.
+        resolved = await asyncio.to_thread(settings_with_secrets, settings)
         try:
-            check_slack_settings(settings)
+            check_slack_settings(resolved)
             if slack_services is None:
-                slack_services = build_services(settings)
+                slack_services = build_services(resolved)
                 slack_services.rate_limiter = limiter
         except SlackNotConfigured as error:
             reason = str(error)
@@ -84,7 +89,7 @@ def create_app(
         if api is not None:
             api_context = api
         else:
-            api_context, api_engine = _api_context(settings, slack_services)
+            api_context, api_engine = _api_context(resolved, slack_services)
         app.state.api = api_context
         if slack_services is not None:
             background.start(slack_services)

@@ -16,10 +16,10 @@ def serve(
     """Run the HTTP server: `POST /slack/events`, `/slack/install`, `/healthz`."""
     import uvicorn
 
-    from core.db import DatabaseNotMigrated, ensure_migrated, make_engine
+    from core.db import DatabaseNotMigrated, database_engine, ensure_migrated
 
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    engine = database_engine(settings)
     try:
         ensure_migrated(engine)
     except DatabaseNotMigrated as error:

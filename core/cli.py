@@ -31,10 +31,10 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every database migration (safe to run again)."""
-    from core.db import current_revision, make_engine, upgrade
+    from core.db import current_revision, database_engine, upgrade
 
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    engine = database_engine(settings)
     upgrade(engine)
     typer.echo(f"Database is at revision {current_revision(engine)}.")
 

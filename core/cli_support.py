@@ -23,9 +23,9 @@ def fail(message: str, *, code: int = 2) -> typer.Exit:
 def open_database(settings: Settings) -> Callable[[], Session]:
     """Sessions on the configured database, refusing one that has not been migrated."""
     # Imported here so that `taskpilot --help` does not load SQLAlchemy and Alembic.
-    from core.db import DatabaseNotMigrated, ensure_migrated, make_engine, make_session_factory
+    from core.db import DatabaseNotMigrated, database_engine, ensure_migrated, make_session_factory
 
-    engine = make_engine(settings.database_url)
+    engine = database_engine(settings)
     try:
         ensure_migrated(engine)
     except DatabaseNotMigrated as error:

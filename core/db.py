@@ -17,6 +17,12 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 from sqlmodel import Session, SQLModel
 
+from core.secrets import secrets_from_settings
+from core.settings import Settings
+
+# The secret that, when set, overrides the password in `DATABASE_URL`.
+PASSWORD_SECRET = "DATABASE_PASSWORD"  # noqa: S105 (a name, not a password)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "taskpilot db upgrade"
 
@@ -47,17 +53,23 @@ def _is_sqlite_memory(url: URL) -> bool:
     return database in ("", ":memory:") or url.query.get("mode") == "memory"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, echo: bool = False, password: Callable[[], str | None] | None = None
+) -> Engine:
     """An engine for `url`.
 
     SQLite: WAL journal, foreign keys on, usable from several threads, one shared connection
     for an in-memory database, and the parent folder of a database file created. PostgreSQL
     (`postgresql://`, `postgres://` or `postgresql+psycopg://`): psycopg 3, pooled, with
-    pre-ping.
+    pre-ping; `password`, when given, is asked before every new connection and, when it
+    answers, replaces the URL's password (so a rotated password is used without a restart).
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+        if password is not None:
+            _ask_password_on_connect(engine, password)
+        return engine
 
     memory = _is_sqlite_memory(parsed)
     if not memory and parsed.database:
@@ -72,6 +84,34 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     )
     _configure_sqlite(engine, memory=memory)
     return engine
+
+
+def _ask_password_on_connect(engine: Engine, password: Callable[[], str | None]) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _on_connect(  # pyright: ignore[reportUnusedFunction]
+        _dialect: object,
+        _record: ConnectionPoolEntry,
+        _args: list[object],
+        params: dict[str, object],
+    ) -> None:
+        # Connections already in the pool keep the password they were opened with; servers
+        # do not end sessions when a password changes, so only new connections need it.
+        value = password()
+        if value:
+            params["password"] = value
+
+
+def database_engine(settings: Settings) -> Engine:
+    """The engine for `DATABASE_URL`, with the password read from the secrets provider the
+    settings name (`DATABASE_PASSWORD`, cached for `TASKPILOT_SECRETS_TTL_SECONDS`) when it
+    holds one; otherwise the URL's own password is used."""
+    secrets = secrets_from_settings(settings)
+
+    def password() -> str | None:
+        value = secrets.get(PASSWORD_SECRET)
+        return value.get_secret_value() if value is not None else None
+
+    return make_engine(settings.database_url, password=password)
 
 
 def _sqlite_lower(value: str | bytes | int | float | None) -> str | bytes | int | float | None:

@@ -19,6 +19,7 @@ import os
 import re
 import threading
 import time
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,3 +334,32 @@ def secrets_from_settings(
 ) -> CachedSecrets:
     """The provider the settings ask for, cached for `secrets_ttl` seconds."""
     return CachedSecrets(backend_from_settings(settings), ttl=settings.secrets_ttl, clock=clock)
+
+
+def _holds_secret(annotation: object) -> bool:
+    return annotation is SecretStr or SecretStr in typing.get_args(annotation)
+
+
+def settings_with_secrets(
+    settings: Settings, *, secrets: SecretsProvider | None = None
+) -> Settings:
+    """The settings with every secret field (`SLACK_BOT_TOKEN`, `SLACK_CLIENT_SECRET`, ...)
+    taken from the secrets backend when it holds one, read once.
+
+    For the secrets a process reads only when it starts; the ones that rotate without a
+    restart (the Slack signing secret, provider keys, the database password) are read through
+    the cached provider on each use instead. With the `env` backend the settings already hold
+    every secret, and are returned as they are.
+    """
+    if secrets is None:
+        if settings.secrets_backend == "env":
+            return settings
+        secrets = backend_from_settings(settings)
+    updates: dict[str, SecretStr] = {}
+    for field, info in type(settings).model_fields.items():
+        if not _holds_secret(info.annotation):
+            continue
+        value = secrets.get(info.alias or field)
+        if value is not None and value != getattr(settings, field):
+            updates[field] = value
+    return settings.model_copy(update=updates) if updates else settings

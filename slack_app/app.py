@@ -19,7 +19,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from agent.runtime import AgentRuntime, build_runtime
-from core.db import ensure_migrated, make_engine, make_session_factory
+from core.db import database_engine, ensure_migrated, make_session_factory
 from core.secrets import secrets_from_settings
 from core.settings import Settings
 from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
@@ -79,7 +79,7 @@ def build_ledger(settings: Settings) -> DeliveryLedger:
     lease = timedelta(seconds=settings.slack_delivery_lease)
     if settings.redis_url:
         return RedisLedger(settings.redis_url, lease=lease)
-    engine = make_engine(settings.database_url)
+    engine = database_engine(settings)
     return DatabaseLedger(make_session_factory(engine), lease=lease)
 
 
@@ -103,7 +103,7 @@ def build_services(
 ) -> SlackServices:
     """Connect to the database, build the agent and the shared parts of the Slack app."""
     check_slack_settings(settings, socket_mode=socket_mode)
-    engine = make_engine(settings.database_url)
+    engine = database_engine(settings)
     if check_migrated:
         ensure_migrated(engine)
     session_factory = make_session_factory(engine)

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from core.cli_support import fail
-from core.settings import Settings, load_settings
+from core.secrets import SecretsError, settings_with_secrets
+from core.settings import load_settings
 
 if TYPE_CHECKING:
     from slack_app.installation_store import DatabaseInstallationStore
@@ -33,11 +34,17 @@ def socket_command() -> None:
     from slack_app.crypto import TokenKeyError
     from slack_app.socket_mode import SocketModeRefused, app_token, run_socket_mode
 
-    settings = load_settings()
     try:
+        settings = settings_with_secrets(load_settings())
         app_token(settings)
         asyncio.run(run_socket_mode(settings))
-    except (SlackNotConfigured, SocketModeRefused, DatabaseNotMigrated, TokenKeyError) as error:
+    except (
+        SlackNotConfigured,
+        SocketModeRefused,
+        DatabaseNotMigrated,
+        TokenKeyError,
+        SecretsError,
+    ) as error:
         raise fail(str(error)) from None
 
 
@@ -54,11 +61,15 @@ def keygen_command() -> None:
     )
 
 
-def _store(settings: Settings, *, need_app: bool) -> DatabaseInstallationStore:
+def _store(*, need_app: bool) -> DatabaseInstallationStore:
     from core.cli_support import open_database
     from slack_app.crypto import TokenKeyError
     from slack_app.installation_store import DatabaseInstallationStore
 
+    try:
+        settings = settings_with_secrets(load_settings())
+    except SecretsError as error:
+        raise fail(str(error)) from None
     if need_app and not settings.slack_oauth_enabled:
         raise fail(
             "Installs through OAuth are not set up: set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET "
@@ -79,7 +90,7 @@ def installations_command(
     """The workspaces that installed the app through OAuth (tokens are never shown)."""
     from slack_app.crypto import TokenDecryptError
 
-    store = _store(load_settings(), need_app=True)
+    store = _store(need_app=True)
     try:
         teams = store.installed_teams()
     except TokenDecryptError as error:
@@ -123,7 +134,7 @@ def reencrypt_command() -> None:
     """Re-encrypt every stored installation with the first key of SLACK_TOKEN_ENCRYPTION_KEY."""
     from slack_app.crypto import TokenDecryptError
 
-    store = _store(load_settings(), need_app=False)
+    store = _store(need_app=False)
     try:
         changed = store.reencrypt()
     except TokenDecryptError as error:

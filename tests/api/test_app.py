@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from core.db import make_engine, upgrade
 from core.settings import Settings
+from tests.slack_app.support import sign
 
 
 def _settings(tmp_path: Path, **values: object) -> Settings:
@@ -54,3 +57,41 @@ def test_half_configured_slack_names_what_is_missing(
         assert response.status_code == 503
         assert missing in response.json()["detail"]
         assert client.get("/slack/install").status_code == 503
+
+
+def test_slack_credentials_mounted_as_files_are_enough_to_serve_slack(tmp_path: Path) -> None:
+    # As Docker and Kubernetes mount secrets: nothing in the environment, one file each.
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "SLACK_SIGNING_SECRET").write_text("mounted-signing-secret\n")
+    (secrets / "slack_bot_token").write_text("xoxb-mounted\n")
+    settings = _settings(
+        tmp_path,
+        TASKPILOT_SECRETS_BACKEND="file",
+        TASKPILOT_SECRETS_DIR=str(secrets),
+        TASKPILOT_MODELS="offline",
+        TASKPILOT_REMINDERS=False,
+        TASKPILOT_DIRECTORY_SYNC_MINUTES=0,
+    )
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    body = json.dumps({"token": "x", "challenge": "c-42", "type": "url_verification"}).encode()
+
+    with TestClient(create_app(settings)) as client:
+        signed = client.post(
+            "/slack/events",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                **sign(body, secret="mounted-signing-secret"),
+            },
+        )
+        forged = client.post(
+            "/slack/events",
+            content=body,
+            headers={"Content-Type": "application/json", **sign(body, secret="guess")},
+        )
+
+    assert signed.status_code == 200 and signed.json() == {"challenge": "c-42"}
+    assert forged.status_code == 401

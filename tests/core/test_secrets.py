@@ -18,6 +18,7 @@ from core.secrets import (
     FileSecrets,
     SecretsError,
     secrets_from_settings,
+    settings_with_secrets,
 )
 from core.settings import Settings
 
@@ -354,3 +355,36 @@ def test_settings_repr_shows_no_secret_field() -> None:
         "sk-repr-llm-key",
     ):
         assert value not in shown
+
+
+def test_settings_with_secrets_leaves_env_backed_settings_as_they_are() -> None:
+    settings = _settings(SLACK_BOT_TOKEN="xoxb-env")
+    assert settings_with_secrets(settings) is settings
+
+
+@pytest.mark.usefixtures("aws")
+def test_settings_with_secrets_takes_start_up_secrets_from_aws() -> None:
+    _put_secret({"SLACK_BOT_TOKEN": "xoxb-aws", "slack_client_secret": "client-aws"})
+    settings = settings_with_secrets(
+        _settings(
+            TASKPILOT_SECRETS_BACKEND="aws",
+            TASKPILOT_AWS_SECRET_ID=SECRET_ID,
+            AWS_REGION=REGION,
+            SLACK_BOT_TOKEN="xoxb-stale-env",
+            SLACK_APP_TOKEN="xapp-env-only",
+        )
+    )
+    assert settings.slack_bot_token == SecretStr("xoxb-aws")
+    assert settings.slack_client_secret == SecretStr("client-aws")
+    # A secret the backend does not hold keeps the environment's value.
+    assert settings.slack_app_token == SecretStr("xapp-env-only")
+    assert "xoxb-aws" not in repr(settings)
+
+
+def test_settings_with_secrets_reports_an_unreadable_backend_by_name(tmp_path: Path) -> None:
+    (tmp_path / "SLACK_BOT_TOKEN").write_bytes(b"\xff\xfe")
+    with pytest.raises(SecretsError, match=r"SLACK_BOT_TOKEN .* is not UTF-8") as raised:
+        settings_with_secrets(
+            _settings(TASKPILOT_SECRETS_BACKEND="file", TASKPILOT_SECRETS_DIR=str(tmp_path))
+        )
+    assert "\\xff" not in str(raised.value)

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from slack_app import blocks, directory_sync, notify
 from slack_app.home import publish_home, user_zone
+from slack_app.request_ids import request_id_of
 from slack_app.services import SlackServices
 from slack_app.text import BLOCKS_MAX, escape_keeping_mentions
 from tasks.cards import task_card
@@ -51,6 +52,8 @@ class Click:
     number: int
     actor_id: str
     action: dict[str, Any]
+    request_id: str
+    """The Slack request the click came in (see `slack_app.request_ids`), for the audit log."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,7 +151,11 @@ def apply_click(services: SlackServices, click: Click) -> Changed | str:
     change = CHANGES[click.action_id]
     with services.session_factory() as session:
         service = TaskService(
-            session, team_id=click.team_id, actor_id=click.actor_id, source="slack"
+            session,
+            team_id=click.team_id,
+            actor_id=click.actor_id,
+            source="slack",
+            request_id=click.request_id,
         )
         try:
             with session.begin():
@@ -283,8 +290,10 @@ async def handle_click(
     action: dict[str, Any],
     client: AsyncWebClient,
     respond: AsyncRespond | None,
+    request_id: str,
 ) -> None:
-    """Check, run and show one click on a card control."""
+    """Check, run and show one click on a card control; its change is audited under
+    `request_id`."""
     actor_id = str((body.get("user") or {}).get("id") or "")
     own_team = clicker_team(body) or ""
     target = card_target(action)
@@ -312,7 +321,12 @@ async def handle_click(
         )
         return
     click = Click(
-        action_id=action_id, team_id=team_id, number=number, actor_id=actor_id, action=action
+        action_id=action_id,
+        team_id=team_id,
+        number=number,
+        actor_id=actor_id,
+        action=action,
+        request_id=request_id,
     )
     selected = action.get("selected_user")
     if action_id == blocks.ACTION_ASSIGN and isinstance(selected, str):
@@ -354,7 +368,12 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             await ack()
             try:
                 await handle_click(
-                    services, body=body, action=action, client=client, respond=context.respond
+                    services,
+                    body=body,
+                    action=action,
+                    client=client,
+                    respond=context.respond,
+                    request_id=request_id_of(context, body),
                 )
             except Exception:
                 logger.exception("a card click failed", extra={"action": action.get("action_id")})

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -24,6 +25,7 @@ from agent.result import TurnResult
 from agent.speaker import deps_for_speaker
 from slack_app import blocks, directory_sync, notify
 from slack_app.blocks import Block
+from slack_app.request_ids import request_id_of
 from slack_app.services import SlackServices
 from slack_app.text import BLOCKS_MAX, escape_keeping_mentions, escape_mrkdwn, normalize_mentions
 from slack_app.turns import reply_blocks, run_slack_turn
@@ -67,11 +69,13 @@ _CHANNEL_MENTION = re.compile(r"^<#[A-Z0-9]+\|([^>]*)>$")
 
 @dataclass(frozen=True, kw_only=True)
 class Invocation:
-    """Who ran the command, where."""
+    """Who ran the command, where, and the request it came in."""
 
     team_id: str
     user_id: str
     channel_id: str
+    request_id: str
+    """The id the command's changes are audited under (see `slack_app.request_ids`)."""
 
 
 @dataclass(kw_only=True)
@@ -249,7 +253,11 @@ def list_answer(services: SlackServices, invocation: Invocation, rest: str) -> A
     now = _speaker_now(services, invocation)
     with services.session_factory() as session:
         service = TaskService(
-            session, team_id=invocation.team_id, actor_id=invocation.user_id, source="slack"
+            session,
+            team_id=invocation.team_id,
+            actor_id=invocation.user_id,
+            source="slack",
+            request_id=invocation.request_id,
         )
         person_id = (
             service.directory.resolve(filters.person, actor_id=invocation.user_id).user_id
@@ -314,7 +322,11 @@ def done_answer(services: SlackServices, invocation: Invocation, rest: str) -> A
     tz = _speaker_now(services, invocation).tzinfo
     with services.session_factory() as session, session.begin():
         service = TaskService(
-            session, team_id=invocation.team_id, actor_id=invocation.user_id, source="slack"
+            session,
+            team_id=invocation.team_id,
+            actor_id=invocation.user_id,
+            source="slack",
+            request_id=invocation.request_id,
         )
         task = service.get_task(number=number)
         if task.status == TaskStatus.done:
@@ -338,7 +350,11 @@ def assign_answer(services: SlackServices, invocation: Invocation, rest: str) ->
     tz = _speaker_now(services, invocation).tzinfo
     with services.session_factory() as session, session.begin():
         service = TaskService(
-            session, team_id=invocation.team_id, actor_id=invocation.user_id, source="slack"
+            session,
+            team_id=invocation.team_id,
+            actor_id=invocation.user_id,
+            source="slack",
+            request_id=invocation.request_id,
         )
         # The task first: "there is no #999" helps more than a question about the person.
         task = service.get_task(number=number)
@@ -393,6 +409,7 @@ async def agent_answers(
         thread_ts=None,
         text=text,
         conversation_key=conversation_key(invocation),
+        request_id=invocation.request_id,
     )
     return result, turn_answers(result, team_id=invocation.team_id)
 
@@ -440,13 +457,19 @@ async def _direct(
 
 
 async def handle_command(
-    services: SlackServices, *, command: dict[str, Any], client: AsyncWebClient
+    services: SlackServices,
+    *,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    request_id: str,
 ) -> None:
-    """Answer one `/task` command (after the ack)."""
+    """Answer one `/task` command (after the ack); its changes are audited under
+    `request_id`."""
     invocation = Invocation(
         team_id=str(command.get("team_id") or ""),
         user_id=str(command.get("user_id") or ""),
         channel_id=str(command.get("channel_id") or ""),
+        request_id=request_id,
     )
     response_url = str(command.get("response_url") or "")
     if not (invocation.team_id and invocation.user_id and response_url):
@@ -502,9 +525,14 @@ def register(app: AsyncApp, services: SlackServices) -> None:
 
     @app.command(COMMAND)
     async def on_task_command(  # pyright: ignore[reportUnusedFunction]
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         async with services.inflight.track():
             # Slack wants the ack within 3 seconds; the answer follows on the response_url.
             await ack()
-            await handle_command(services, command=command, client=client)
+            await handle_command(
+                services,
+                command=command,
+                client=client,
+                request_id=request_id_of(context, command),
+            )

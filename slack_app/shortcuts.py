@@ -19,12 +19,14 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.drafts import TaskDraft, draft_task, fallback_draft
 from agent.speaker import deps_for_speaker
 from slack_app import blocks, directory_sync, notify
+from slack_app.request_ids import request_id_of
 from slack_app.services import SlackServices
 from slack_app.text import escape_keeping_mentions, normalize_mentions, truncate
 from tasks.cards import task_card
@@ -381,9 +383,16 @@ class Created:
 
 
 def create_from_form(
-    services: SlackServices, *, team_id: str, user_id: str, form: Form, source: Source
+    services: SlackServices,
+    *,
+    team_id: str,
+    user_id: str,
+    form: Form,
+    source: Source,
+    request_id: str,
 ) -> Created:
-    """Create the task (raises `TaskError` for what the service refuses)."""
+    """Create the task, audited under `request_id` (raises `TaskError` for what the service
+    refuses)."""
     deps = deps_for_speaker(
         services.session_factory,
         team_id=team_id,
@@ -394,7 +403,9 @@ def create_from_form(
     tz: tzinfo | None = deps.now.tzinfo
     due = _due(form, now=deps.now)
     with services.session_factory() as session, session.begin():
-        service = TaskService(session, team_id=team_id, actor_id=user_id, source="slack")
+        service = TaskService(
+            session, team_id=team_id, actor_id=user_id, source="slack", request_id=request_id
+        )
         task: Task = service.create_task(
             title=form.title,
             description=form.description,
@@ -457,8 +468,10 @@ async def submit_task_modal(
     body: dict[str, Any],
     view: dict[str, Any],
     client: AsyncWebClient,
+    request_id: str,
 ) -> None:
-    """Validate the form (errors keep the modal open), create the task, post its card."""
+    """Validate the form (errors keep the modal open), create the task (audited under
+    `request_id`), post its card."""
     team_id = str((body.get("team") or {}).get("id") or "")
     user_id = str((body.get("user") or {}).get("id") or "")
     form = read_form(view)
@@ -492,6 +505,7 @@ async def submit_task_modal(
             user_id=user_id,
             form=form,
             source=source,
+            request_id=request_id,
         )
     except TaskError as error:
         await ack(response_action="errors", errors={_error_field(error): str(error)})
@@ -525,7 +539,18 @@ def register(app: AsyncApp, services: SlackServices) -> None:
 
     @app.view_submission(MODAL_CALLBACK_ID)
     async def on_submit(  # pyright: ignore[reportUnusedFunction]
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         async with services.inflight.track():
-            await submit_task_modal(services, ack=ack, body=body, view=view, client=client)
+            await submit_task_modal(
+                services,
+                ack=ack,
+                body=body,
+                view=view,
+                client=client,
+                request_id=request_id_of(context, body),
+            )

@@ -144,33 +144,30 @@ def list_tasks(
 ) -> TaskPage:
     """The team's tasks matching every filter, by ascending id, a page at a time."""
     after = decode_cursor(cursor) if cursor is not None else 0
-    wanted_tag = tag.strip().lstrip("#").lower() if tag is not None else None
+    before_utc = utc_query_time(due_before, name="due_before")
+    after_utc = utc_query_time(due_after, name="due_after")
     with context.session_factory() as session:
+        # Keyset paging on the task number, so that no task shows up twice or goes missing
+        # between pages even while tasks are added or removed. One row past the page says
+        # whether another page follows.
         tasks = service_for(session, principal, request, write=False).list_tasks(
             assignee_id=assignee,
             unassigned=unassigned,
             creator_id=creator,
             status=status,
             priority=priority,
-            due_before=utc_query_time(due_before, name="due_before"),
-            due_after=utc_query_time(due_after, name="due_after"),
+            due_before=before_utc,
+            due_after=after_utc,
             overdue_at=utcnow() if overdue else None,
             query=q,
-            limit=None,
+            tag=tag,
+            after_number=after,
+            order="number",
+            limit=limit + 1,
         )
-        # Keyset paging on the task number, so that no task shows up twice or goes missing
-        # between pages even while tasks are added or removed.
-        chosen = sorted(
-            (
-                task
-                for task in tasks
-                if task.number > after and (wanted_tag is None or wanted_tag in task.tags)
-            ),
-            key=lambda task: task.number,
-        )
-        page = chosen[:limit]
+        page = tasks[:limit]
         items = [TaskPublic.model_validate(task_record(task)) for task in page]
-    next_cursor = encode_cursor(page[-1].number) if len(chosen) > limit else None
+    next_cursor = encode_cursor(page[-1].number) if len(tasks) > limit else None
     return TaskPage(items=items, next_cursor=next_cursor)
 
 

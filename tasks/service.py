@@ -19,9 +19,9 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -45,6 +45,8 @@ from tasks.models import (
 # picked (only PostgreSQL lets two writers race; SQLite serializes them).
 NUMBER_ATTEMPTS = 8
 OPEN_STATUSES = (TaskStatus.open, TaskStatus.in_progress)
+# The largest task number the `number` column (a 32-bit integer) can hold.
+NUMBER_MAX = 2**31 - 1
 
 JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
@@ -99,12 +101,17 @@ def clean_description(description: str | None) -> str | None:
     return cleaned
 
 
+def normalize_tag(tag: str) -> str:
+    """A tag as tasks store it: trimmed, in lower case, without a leading '#' ("" if blank)."""
+    return tag.strip().lstrip("#").strip().lower()
+
+
 def clean_tags(tags: Iterable[str] | str) -> list[str]:
     """Tags in lower case without a leading '#', without repeats; at most 10 of 40 characters."""
     items = tags.replace(",", " ").split() if isinstance(tags, str) else list(tags)
     cleaned: list[str] = []
     for item in items:
-        tag = item.strip().lstrip("#").strip().lower()
+        tag = normalize_tag(item)
         if not tag:
             continue
         if len(tag) > TAG_MAX_CHARS:
@@ -182,6 +189,17 @@ def _is_number_clash(error: IntegrityError) -> bool:
     return "uq_tasks_team_number" in text or "tasks.team_id, tasks.number" in text
 
 
+def _has_tag(tag: str, *, dialect: str) -> ColumnElement[bool]:
+    # `tags` is a JSON array of strings (the `json` type on PostgreSQL, JSON text on SQLite),
+    # and each database names the function that lists an array's elements differently. Both
+    # give the elements as text in a column called `value`, so the match is exact.
+    if dialect == "postgresql":
+        elements = func.json_array_elements_text(col(Task.tags)).table_valued("value")
+    else:
+        elements = func.json_each(col(Task.tags)).table_valued("value")
+    return exists().where(elements.c.value == tag)
+
+
 def _statuses(
     value: TaskStatus | str | Iterable[TaskStatus | str] | None,
 ) -> list[TaskStatus] | None:
@@ -253,16 +271,22 @@ class TaskService:
         query: str | None = None,
         overdue_at: datetime | None = None,
         unassigned: bool = False,
+        tag: str | None = None,
+        after_number: int | None = None,
+        order: Literal["due", "number"] = "due",
         limit: int | None = 20,
     ) -> list[Task]:
         """The team's tasks matching every filter given, due ones first (soonest first), then
-        the newest.
+        the newest; `order="number"` lists them by ascending number instead.
 
         `status`/`priority` take one value or several (None: any). `due_after` is inclusive
         and `due_before` exclusive, so `[monday, next monday)` is one week. `query` matches
         tasks whose title or description contains every word, ignoring case. `overdue_at`
         keeps open and in-progress tasks due before that instant (an all-day task is overdue
-        once its day is over). `limit=None` returns them all.
+        once its day is over). `tag` keeps tasks that have that tag, read as tags are stored
+        ("#Finance" is "finance"). `after_number` keeps tasks numbered above it: with
+        `order="number"`, pass the last number of a page to get the next one. `limit=None`
+        returns them all.
         """
         if limit is not None and limit < 1:
             raise InvalidTaskInput("The limit must be at least 1.", field="limit")
@@ -294,6 +318,17 @@ class TaskService:
                     ),
                 )
             )
+        if tag is not None:
+            wanted = normalize_tag(tag)
+            # No stored tag is blank, so a blank one matches nothing.
+            conditions.append(_has_tag(wanted, dialect=self._dialect()) if wanted else false())
+        if after_number is not None:
+            # Numbers are positive 32-bit integers, and PostgreSQL refuses to compare them with
+            # a value outside that range, so such a bound is settled here.
+            if after_number >= NUMBER_MAX:
+                conditions.append(false())
+            else:
+                conditions.append(col(Task.number) > max(after_number, 0))
         for word in (query or "").split():
             needle = word.lower()
             conditions.append(
@@ -304,16 +339,18 @@ class TaskService:
                     ),
                 )
             )
-        statement = (
-            select(Task)
-            .where(*conditions)
-            .order_by(
+        statement = select(Task).where(*conditions)
+        if order == "number":
+            # Numbers are unique per team, so this order is total; with `after_number` the
+            # unique (team_id, number) index answers it as a range scan.
+            statement = statement.order_by(col(Task.number))
+        else:
+            statement = statement.order_by(
                 case((col(Task.due_at).is_(None), 1), else_=0),
                 col(Task.due_at),
                 col(Task.created_at).desc(),
                 col(Task.number).desc(),
             )
-        )
         if limit is not None:
             statement = statement.limit(limit)
         return list(self.session.exec(statement).all())
@@ -535,6 +572,9 @@ class TaskService:
         return task
 
     # Helpers.
+
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
 
     def _assignable(self, assignee_id: str | None) -> str | None:
         if assignee_id is None or not assignee_id.strip():

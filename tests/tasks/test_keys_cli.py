@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,8 +40,10 @@ def env(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     opened: list[Engine] = []
     original = core.db.make_engine
 
-    def make_engine(url: str, *, echo: bool = False) -> Engine:
-        made = original(url, echo=echo)
+    def make_engine(
+        url: str, *, echo: bool = False, password: Callable[[], str | None] | None = None
+    ) -> Engine:
+        made = original(url, echo=echo, password=password)
         opened.append(made)
         return made
 

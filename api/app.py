@@ -136,9 +136,9 @@ def create_app(
 
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` with several workers: settings from the environment.
-    Each worker process sets its own logging up (with the redaction filter)."""
-    from core.logs import configure_logging
+    Each worker process sets its own logging, tracing and error tracking up."""
+    from core.observability import configure_observability
 
     settings = load_settings()
-    configure_logging(settings)
+    configure_observability(settings)
     return create_app(settings)

@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from core.logs import configure_logging
+from core.observability import configure_observability
 from core.settings import load_settings
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -72,5 +72,5 @@ def main() -> None:
     # LiteLLM would fetch its price map from the internet at import time without this.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     export_dotenv()
-    configure_logging(load_settings())
+    configure_observability(load_settings())
     build_app()()

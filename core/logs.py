@@ -55,9 +55,12 @@ def configure_logging(settings: Settings) -> None:
     handler.addFilter(redaction_filter(settings))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(settings.log_level)
+    root.setLevel(settings.root_log_level)
     # Libraries that narrate their start-up at INFO speak only when something is wrong,
     # unless the person asked for DEBUG.
-    quiet = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
+    quiet = logging.DEBUG if settings.root_log_level == "DEBUG" else logging.WARNING
     for name in _CHATTY_LIBRARIES:
         logging.getLogger(name).setLevel(quiet)
+    # Levels named per logger ("slack_app=DEBUG") come last and win.
+    for name, level in settings.logger_levels.items():
+        logging.getLogger(name).setLevel(level)

@@ -108,14 +108,55 @@ class Settings(BaseSettings):
     secrets_ttl: float = Field(default=300.0, alias="TASKPILOT_SECRETS_TTL_SECONDS", ge=0)
     host: str = Field(default="127.0.0.1", alias="TASKPILOT_HOST")
     port: int = Field(default=8000, alias="TASKPILOT_PORT", ge=0, le=65535)
+    # Observability. LOG_LEVEL is a level ("INFO") optionally followed by per-logger levels
+    # ("INFO,slack_app=DEBUG,sqlalchemy.engine=INFO").
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: Literal["json", "console"] = Field(default="console", alias="LOG_FORMAT")
+    # People's message text stays out of logs, spans and error reports unless this is on.
+    log_message_text: bool = Field(default=False, alias="TASKPILOT_LOG_MESSAGE_TEXT")
+    environment: str = Field(default="development", alias="TASKPILOT_ENVIRONMENT")
+    release: str | None = Field(default=None, alias="TASKPILOT_RELEASE")
+    service_name: str = Field(default="taskpilot", alias="OTEL_SERVICE_NAME")
+    # Spans go to Logfire only when a token is set, and to any OTLP collector (Jaeger,
+    # Tempo, an OpenTelemetry collector) when an endpoint is.
+    logfire_token: SecretStr | None = Field(default=None, alias="LOGFIRE_TOKEN")
+    otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     sentry_dsn: str | None = Field(default=None, alias="SENTRY_DSN")
+    sentry_traces_sample_rate: float = Field(
+        default=0.0, alias="SENTRY_TRACES_SAMPLE_RATE", ge=0, le=1
+    )
+    # How long the server waits on SIGTERM for acknowledged Slack work and agent turns.
+    shutdown_grace: float = Field(default=25.0, alias="TASKPILOT_SHUTDOWN_GRACE_SECONDS", ge=0)
 
     @field_validator("log_level")
     @classmethod
-    def _upper_level(cls, value: str) -> str:
-        return value.upper()
+    def _check_levels(cls, value: str) -> str:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not parts:
+            return "INFO"
+        known = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"}
+        cleaned: list[str] = []
+        for index, part in enumerate(parts):
+            name, _, level = part.rpartition("=")
+            if (index == 0) != (name == "") or level.strip().upper() not in known:
+                raise ValueError(
+                    f"LOG_LEVEL: {part!r} is not a level; write e.g. "
+                    "'INFO' or 'INFO,slack_app=DEBUG' (levels: DEBUG, INFO, WARNING, ERROR)"
+                )
+            level = level.strip().upper()
+            cleaned.append(f"{name.strip()}={level}" if name else level)
+        return ",".join(cleaned)
+
+    @property
+    def root_log_level(self) -> str:
+        """The level of every logger not named in `LOG_LEVEL`."""
+        return self.log_level.split(",", 1)[0]
+
+    @property
+    def logger_levels(self) -> dict[str, str]:
+        """Per-logger levels named in `LOG_LEVEL` after the first item."""
+        items = self.log_level.split(",")[1:]
+        return dict(item.split("=", 1) for item in items)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # URLs may carry a password (the database, Redis) or a key (Sentry's DSN): a repr in a

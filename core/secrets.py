@@ -349,7 +349,8 @@ def settings_with_secrets(
     For the secrets a process reads only when it starts; the ones that rotate without a
     restart (the Slack signing secret, provider keys, the database password) are read through
     the cached provider on each use instead. With the `env` backend the settings already hold
-    every secret, and are returned as they are.
+    every secret, and are returned as they are. A secret the backend cannot read is logged
+    (by name) and left as the settings have it.
     """
     if secrets is None:
         if settings.secrets_backend == "env":
@@ -359,7 +360,13 @@ def settings_with_secrets(
     for field, info in type(settings).model_fields.items():
         if not _holds_secret(info.annotation):
             continue
-        value = secrets.get(info.alias or field)
+        try:
+            value = secrets.get(info.alias or field)
+        except SecretsError as error:
+            # One unreadable secret must not stop the server: what needs it says so when
+            # used (the Slack endpoint answers 503 naming what is missing).
+            logger.warning("%s; the settings' value is kept", error, extra={"secret": field})
+            continue
         if value is not None and value != getattr(settings, field):
             updates[field] = value
     return settings.model_copy(update=updates) if updates else settings

@@ -381,10 +381,16 @@ def test_settings_with_secrets_takes_start_up_secrets_from_aws() -> None:
     assert "xoxb-aws" not in repr(settings)
 
 
-def test_settings_with_secrets_reports_an_unreadable_backend_by_name(tmp_path: Path) -> None:
+def test_settings_with_secrets_logs_an_unreadable_secret_by_name_and_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     (tmp_path / "SLACK_BOT_TOKEN").write_bytes(b"\xff\xfe")
-    with pytest.raises(SecretsError, match=r"SLACK_BOT_TOKEN .* is not UTF-8") as raised:
-        settings_with_secrets(
-            _settings(TASKPILOT_SECRETS_BACKEND="file", TASKPILOT_SECRETS_DIR=str(tmp_path))
-        )
-    assert "\\xff" not in str(raised.value)
+    (tmp_path / "SLACK_APP_TOKEN").write_text("xapp-mounted")
+    settings = settings_with_secrets(
+        _settings(TASKPILOT_SECRETS_BACKEND="file", TASKPILOT_SECRETS_DIR=str(tmp_path))
+    )
+    assert settings.slack_app_token == SecretStr("xapp-mounted")
+    assert settings.slack_bot_token is None
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "SLACK_BOT_TOKEN" in warning.getMessage() and "not UTF-8" in warning.getMessage()
+    assert "\\xff" not in caplog.text

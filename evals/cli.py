@@ -19,6 +19,7 @@ from evals.dataset import LintIssue, read_datasets
 
 if TYPE_CHECKING:
     from evals.cache import ResultCache
+    from evals.report import CaseResult, EvalReport
 
 EXIT_BELOW_BAR: Final = 1
 EXIT_USAGE: Final = 2
@@ -107,6 +108,14 @@ def run(
     html_out: Annotated[
         Path | None, typer.Option("--html-out", help="Write the HTML report (with a chart) here.")
     ] = None,
+    metrics_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--metrics-out",
+            help="Write the pass rates as Prometheus metrics here (text format, for the "
+            "node_exporter textfile collector or a Pushgateway).",
+        ),
+    ] = None,
     baseline: Annotated[
         Path | None,
         typer.Option(
@@ -174,6 +183,8 @@ def run(
     if json_out is not None:
         written.append(write_json(report, json_out))
     written.extend(_write_documents(data, md_out=md_out, html_out=html_out))
+    if metrics_out is not None:
+        written.append(_write_metrics(report, metrics_out))
     if write_baseline_to is not None:
         written.append(write_baseline(data, write_baseline_to))
     for path in written:
@@ -217,6 +228,48 @@ def _write_documents(
         if html_out is not None:
             written.append(write_html(data, html_out))
     return written
+
+
+def _write_metrics(report: EvalReport, path: Path) -> Path:
+    """Write the run's pass rates in the Prometheus text format; return `path`.
+
+    `taskpilot_eval_pass_rate{dataset,model,prompt_version,category}` (0..1) per category and
+    with `category="overall"`, and `taskpilot_eval_run_timestamp_seconds{dataset,model,
+    prompt_version}` (when the run finished), for every dataset and for all of the run's
+    datasets together as `dataset="all"`. The file is replaced atomically, so a textfile
+    collector never reads half of it; `curl --data-binary @PATH` pushes it to a Pushgateway.
+    """
+    from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
+
+    from evals.report import by_category, stats_of
+
+    registry = CollectorRegistry()
+    labels = ("dataset", "model", "prompt_version")
+    pass_rate = Gauge(
+        "taskpilot_eval_pass_rate",
+        "Share of eval runs that passed (0..1), per category and overall.",
+        [*labels, "category"],
+        registry=registry,
+    )
+    finished = Gauge(
+        "taskpilot_eval_run_timestamp_seconds",
+        "When the eval run finished, in seconds since the epoch.",
+        labels,
+        registry=registry,
+    )
+    groups: dict[tuple[str, str, str], list[CaseResult]] = {}
+    for result in report.results:
+        key = (result.dataset, result.model, result.prompt_version or "")
+        groups.setdefault(key, []).append(result)
+        groups.setdefault(("all", *key[1:]), []).append(result)
+    for key, results in groups.items():
+        for category, stats in by_category(results).items():
+            pass_rate.labels(*key, category).set(stats.pass_rate)
+        pass_rate.labels(*key, "overall").set(stats_of(results).pass_rate)
+        finished.labels(*key).set(report.finished_at.timestamp())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_to_textfile(str(path), registry)
+    return path
 
 
 def _meets_bar(rate: float, bar: float, *, console: Console) -> bool:

@@ -23,7 +23,9 @@ from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.runtime import AgentRuntime, build_runtime
+from core.context import bound
 from core.settings import Settings
+from core.spans import set_attributes
 from slack_app.agent_loop import AgentLoop
 from tasks.api_keys import ApiKeyService, InvalidApiKey
 
@@ -114,7 +116,11 @@ class RequestIdMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        # Log lines, spans, metrics' exemplars and error reports of this request carry its
+        # id; nothing bound for an earlier request on the same connection carries over.
+        with bound(request_id=request_id, fresh=True):
+            set_attributes(request_id=request_id)
+            await self.app(scope, receive, send_with_id)
 
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer tp_...`")
@@ -160,4 +166,5 @@ def authenticate(
             detail=f"This API key lacks the scope {', '.join(missing)} this operation needs.",
         )
     request.state.principal = principal
+    set_attributes(team_id=principal.team_id, api_key_prefix=principal.prefix)
     return principal

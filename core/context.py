@@ -9,11 +9,15 @@ person's name or words. Context variables follow the work across `await` and int
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Coroutine, Generator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from typing import Any, TypeVar
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
+
+T = TypeVar("T")
 
 # The field names are part of the log format's contract (docs/observability.md): log
 # pipelines and dashboards key on them, so they do not change.
@@ -37,8 +41,11 @@ def bound(
     team_id: str | None = None,
     user_id: str | None = None,
     slack_event_id: str | None = None,
+    fresh: bool = False,
 ) -> Generator[None]:
-    """Bind the given ids for the work inside the block; ids not given keep their value."""
+    """Bind the given ids for the work inside the block; ids not given keep their value, or,
+    with `fresh`, start empty (a new request). Every id is restored when the block ends, also
+    ids that `bind` set inside it."""
     given = {
         REQUEST_ID: request_id,
         TEAM_ID: team_id,
@@ -47,9 +54,12 @@ def bound(
     }
     tokens: list[tuple[ContextVar[str | None], Token[str | None]]] = []
     for name, value in given.items():
-        if value:
-            variable = _FIELDS[name]
-            tokens.append((variable, variable.set(value)))
+        variable = _FIELDS[name]
+        if value or fresh:
+            tokens.append((variable, variable.set(value or None)))
+        else:
+            # Setting the current value again gives a token that restores it at the end.
+            tokens.append((variable, variable.set(variable.get())))
     try:
         yield
     finally:
@@ -91,3 +101,25 @@ def current_ids() -> dict[str, str]:
     ids = {name: value for name, variable in _FIELDS.items() if (value := variable.get())}
     ids.update(trace_ids())
     return ids
+
+
+def carried(work: Coroutine[Any, Any, T]) -> Coroutine[Any, Any, T]:
+    """`work`, made to run under the caller's ids and trace wherever it is awaited, such as on
+    another thread's event loop, where the caller's context would otherwise be lost."""
+    ids = {name: variable.get() for name, variable in _FIELDS.items()}
+    trace_context = otel_context.get_current()
+
+    async def run() -> T:
+        token = otel_context.attach(trace_context)
+        try:
+            with bound(
+                request_id=ids[REQUEST_ID],
+                team_id=ids[TEAM_ID],
+                user_id=ids[USER_ID],
+                slack_event_id=ids[SLACK_EVENT_ID],
+            ):
+                return await work
+        finally:
+            otel_context.detach(token)
+
+    return run()

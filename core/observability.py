@@ -11,6 +11,25 @@ from core.logs import configure_logging
 from core.settings import Settings
 
 
-def configure_observability(settings: Settings) -> None:
-    """Set logging, tracing and error tracking up from the settings; safe to call again."""
+def tracing_exported(settings: Settings) -> bool:
+    """True when spans leave the process: a Logfire token or an OTLP endpoint is set."""
+    return settings.logfire_token is not None or bool(settings.otlp_endpoint)
+
+
+def configure_observability(settings: Settings, *, tracing: bool | None = None) -> None:
+    """Set logging, tracing and error tracking up from the settings; safe to call again.
+
+    Tracing is set up when `tracing` is True (the server always asks for it, so that its log
+    lines carry trace ids) or, when None, only if spans are exported: a one-off command does
+    not pay for importing Logfire otherwise.
+    """
     configure_logging(settings)
+    if settings.sentry_dsn:
+        # Imported only when needed: Sentry's SDK costs a third of a second to import.
+        from core.error_tracking import init_error_tracking
+
+        init_error_tracking(settings)
+    if tracing or (tracing is None and tracing_exported(settings)):
+        from core.tracing import configure_tracing
+
+        configure_tracing(settings)

@@ -147,6 +147,17 @@ class Settings(BaseSettings):
             cleaned.append(f"{name.strip()}={level}" if name else level)
         return ",".join(cleaned)
 
+    def running_release(self) -> str:
+        """The running release: `TASKPILOT_RELEASE`, else the installed package's version."""
+        if self.release:
+            return self.release
+        import importlib.metadata
+
+        try:
+            return importlib.metadata.version("taskpilot")
+        except importlib.metadata.PackageNotFoundError:
+            return "unknown"
+
     @property
     def root_log_level(self) -> str:
         """The level of every logger not named in `LOG_LEVEL`."""

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from core.context import carried
+
 T = TypeVar("T")
 
 
@@ -35,7 +37,9 @@ class AgentLoop:
 
     async def run(self, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` on the agent loop and wait for its result without blocking this loop."""
-        future = asyncio.run_coroutine_threadsafe(work, self._ensure())
+        # The caller's request ids and trace go along, so that the turn's logs and spans join
+        # those of the request that started it.
+        future = asyncio.run_coroutine_threadsafe(carried(work), self._ensure())
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:

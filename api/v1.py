@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.auth import RequestIdMiddleware
+from api.openapi_links import add_links
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers, problem_responses
 from api.ratelimit import limit_by_key
 from api.routes_agent import router as agent_router
@@ -74,7 +75,7 @@ def install_v1(app: FastAPI) -> None:
                     {"name": "health", "description": "Liveness."},
                 ],
             )
-            app.openapi_schema = _problem_media_types(schema)
+            app.openapi_schema = add_links(_problem_media_types(schema))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -42,7 +42,7 @@ from api.schemas import (
 from tasks.cards import task_record
 from tasks.dates import ResolvedDue, resolve_due
 from tasks.enums import TaskPriority, TaskStatus
-from tasks.errors import DueDateError
+from tasks.errors import DueDateError, InvalidTaskInput
 from tasks.models import Task, utcnow
 from tasks.service import TaskService
 
@@ -95,12 +95,25 @@ def public(task: Task) -> dict[str, Any]:
     return TaskPublic.model_validate(task_record(task)).model_dump(mode="json")
 
 
+_UNREADABLE_DUE = (
+    "The due date could not be read. Send an ISO 8601 date or time (2026-12-03, "
+    "2026-12-03T17:00:00+01:00) or words such as 'friday 5pm' or 'in 3 days'."
+)
+
+
 def _due(text: str, zone_name: str) -> ResolvedDue:
+    # The problem names the field and never quotes the input back (docs/api.md).
     try:
         return resolve_due(text, now=datetime.now(ZoneInfo(zone_name)))
+    except DueDateError as error:
+        message = str(error)
+        quoted = bool(text.strip()) and text.strip() in message
+        raise InvalidTaskInput(_UNREADABLE_DUE if quoted else message, field="due") from None
     except (OverflowError, ValueError):
         # Dates past the calendar's ends ("in 9999999 years") are bad input, not a crash.
-        raise DueDateError(f"'{text[:40]}' is not a date TaskPilot can store.") from None
+        raise InvalidTaskInput(
+            "The due date is outside the dates TaskPilot can store.", field="due"
+        ) from None
 
 
 def utc_query_time(value: datetime | None, *, name: str) -> datetime | None:

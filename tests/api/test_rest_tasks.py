@@ -390,3 +390,14 @@ def test_hostile_strings_are_stored_and_returned_verbatim(api: ApiHarness, key: 
     assert [item["id"] for item in found["items"]] == [task["id"]]
     assert api.client.get(TASKS, params={"q": "%"}, headers=auth(key)).json()["items"]
     assert api.client.get(TASKS, params={"q": "zz%"}, headers=auth(key)).json()["items"] == []
+
+
+@pytest.mark.parametrize("due", ["when pigs fly", "the 31st of February", "in 9999999 years"])
+def test_an_unusable_due_date_is_a_422_on_the_due_field_without_quoting_it(
+    api: ApiHarness, key: str, due: str
+) -> None:
+    response = api.client.post(TASKS, json={"title": "Plan", "due": due}, headers=auth(key))
+    problem = assert_problem(response, 422)
+    assert [error["field"] for error in problem["errors"]] == ["due"]
+    assert due not in response.text
+    assert api.tasks_of() == []

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx2
 
+from core.metrics import count_fallback, count_model_call
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -56,6 +58,11 @@ class RouterTransport(httpx2.AsyncBaseTransport):
         if not data.get("choices"):
             # Some providers answer 200 with nothing in it under load; it is a failure too.
             return _failure(EmptyChoices(str(data.get("model") or self._group)), group=self._group)
+        served = str(data.get("model") or self._group)
+        count_model_call(model=served, outcome="ok")
+        if served != self._group:
+            # The router's own fallback: a later provider link answered for the first.
+            count_fallback(from_model=self._group, to_model=served)
         return httpx2.Response(200, json=data)
 
 
@@ -90,6 +97,9 @@ def _failure(error: Exception, *, group: str) -> httpx2.Response:
     code = status if isinstance(status, int) and 400 <= status <= 599 else 502
     provider = getattr(error, "llm_provider", None) or "unknown"
     request_id = _request_id(error)
+    # Every link the router tried has failed; the call is counted against the chain's head,
+    # with the kind of the last error as its outcome.
+    count_model_call(model=group, outcome=type(error).__name__)
     logger.warning(
         "model provider failed: %s",
         type(error).__name__,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import string
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
@@ -41,7 +42,10 @@ from agent.providers import close_provider_clients
 from agent.replies import DEGRADED_NOTES, capped, reply_from_records, with_footer
 from agent.result import PendingConfirmation, ToolCallRecord, TurnResult, TurnUsage
 from agent.turn_log import TurnRecord, record_turn
+from core.context import REQUEST_ID, bound, current_ids
+from core.metrics import observe_agent_turn
 from core.settings import Settings
+from core.spans import set_attributes, span
 from prompts.loader import load_prompt
 from tasks.directory import UserDirectory
 from tools.task_tools import TASK_TOOLS, WRITE_TOOLS
@@ -423,8 +427,74 @@ async def run_turn(
     """Run one turn of a conversation: the person's message in, a structured result out.
 
     Never raises for a model or provider failure: the person gets a sentence, the log gets
-    the details.
+    the details. The turn is one `agent turn` span (its model, prompt version, fallback step
+    and degraded flag as attributes), and its log lines carry the team and the speaker.
     """
+    # A transport that bound its own request id (the HTTP request's) keeps it; a turn from
+    # elsewhere (the CLI, a background job) is known by the id its caller gave.
+    given = None if current_ids().get(REQUEST_ID) else deps.request_id
+    with (
+        bound(request_id=given, team_id=deps.team_id, user_id=deps.actor_id),
+        span(
+            "agent turn",
+            team_id=deps.team_id,
+            user_id=deps.actor_id,
+            request_id=current_ids().get(REQUEST_ID),
+            **{"taskpilot.chain": runtime.model_name, "taskpilot.source": deps.source},
+        ),
+    ):
+        result = await _run_turn(text, runtime=runtime, deps=deps, conversation_id=conversation_id)
+        attributes = _turn_attributes(result, runtime=runtime)
+        set_attributes(**attributes)
+        # One line per turn for operators: how it was served and what it did, never what
+        # was said.
+        logger.info(
+            "agent turn %s: %d tool call(s), %d model call(s), served by %s",
+            "failed" if result.error else "done",
+            len(result.tool_calls),
+            result.usage.requests,
+            result.model,
+            extra={
+                "model": result.model,
+                "prompt_version": result.prompt_version,
+                "fallback_step": attributes["taskpilot.fallback_step"],
+                "degraded": result.degraded,
+                "tools": [f"{c.tool}:{'ok' if c.ok else 'error'}" for c in result.tool_calls],
+                "input_tokens": result.usage.input_tokens,
+                "output_tokens": result.usage.output_tokens,
+                "cost_usd": result.usage.cost_usd,
+                "conversation": conversation_id,
+            },
+        )
+        return result
+
+
+def _turn_attributes(
+    result: TurnResult, *, runtime: AgentRuntime
+) -> dict[str, str | int | float | bool | None]:
+    """What the turn span says about how the turn was served."""
+    plan = runtime.resolved.plan
+    links = [*plan.providers, *([OFFLINE] if plan.offline else [])]
+    return {
+        "taskpilot.model": result.model,
+        "taskpilot.prompt_version": result.prompt_version,
+        # 0 when the chain's first link served, n when the n-th fallback did.
+        "taskpilot.fallback_step": links.index(result.model) if result.model in links else 0,
+        "taskpilot.degraded": result.degraded,
+        "taskpilot.degraded_reason": result.degraded_reason,
+        "taskpilot.failed": result.error is not None,
+        "taskpilot.model_calls": result.usage.requests,
+        "taskpilot.tool_calls": len(result.tool_calls),
+        "taskpilot.input_tokens": result.usage.input_tokens,
+        "taskpilot.output_tokens": result.usage.output_tokens,
+        "taskpilot.cost_usd": result.usage.cost_usd,
+    }
+
+
+async def _run_turn(
+    text: str, *, runtime: AgentRuntime, deps: AgentDeps, conversation_id: str
+) -> TurnResult:
+    started = time.perf_counter()
     message = text.strip()
     if not message:
         return _plain_reply(runtime, _EMPTY_REPLY)
@@ -479,10 +549,16 @@ async def run_turn(
             runtime=runtime,
             deps=deps,
             conversation_id=conversation_id,
+            started=started,
         )
     except Exception as error:  # It failed before its first step.
         return _failed_turn(
-            error, spent=[], runtime=runtime, deps=deps, conversation_id=conversation_id
+            error,
+            spent=[],
+            runtime=runtime,
+            deps=deps,
+            conversation_id=conversation_id,
+            started=started,
         )
 
     records = _tool_records(run.new_messages, confirmed=confirmed)
@@ -546,6 +622,14 @@ async def run_turn(
                 result, deps=deps, runtime=runtime, conversation_id=conversation_id, outcome="ok"
             ),
         )
+    _observe_turn(
+        result,
+        outcome="ok",
+        started=started,
+        messages=run.new_messages,
+        records=records,
+        runtime=runtime,
+    )
     return result
 
 
@@ -556,8 +640,10 @@ def _failed_turn(
     runtime: AgentRuntime,
     deps: AgentDeps,
     conversation_id: str,
+    started: float,
 ) -> TurnResult:
-    """The reply for a turn that raised, recorded in the turn log with what it spent."""
+    """The reply for a turn that raised, recorded in the turn log (and the metrics) with what
+    it spent."""
     if isinstance(error, UsageLimitExceeded):
         logger.warning(
             "turn exceeded its usage limits: %s", error, extra={"conversation": conversation_id}
@@ -586,7 +672,60 @@ def _failed_turn(
         cost_usd=spend.cost_usd,
     )
     _log_turn(result, deps=deps, runtime=runtime, conversation_id=conversation_id, outcome=outcome)
+    _observe_turn(
+        result,
+        outcome=outcome,
+        started=started,
+        messages=spent,
+        records=_tool_records(spent, confirmed={}),
+        runtime=runtime,
+    )
     return result
+
+
+def _observe_turn(
+    result: TurnResult,
+    *,
+    outcome: str,
+    started: float,
+    messages: Sequence[ModelMessage],
+    records: Sequence[ToolCallRecord],
+    runtime: AgentRuntime,
+) -> None:
+    """Count a finished turn in the Prometheus metrics; a failure to count is only logged."""
+    tokens: dict[str, tuple[int, int]] = {}
+    cost: dict[str, float] = {}
+    unrouted_calls: dict[str, int] = {}
+    for message in messages:
+        if not isinstance(message, ModelResponse):
+            continue
+        name = message.model_name or result.model
+        usage = message.usage
+        before = tokens.get(name, (0, 0))
+        tokens[name] = (before[0] + usage.input_tokens, before[1] + usage.output_tokens)
+        if name == OFFLINE or not runtime.resolved.has_providers:
+            # Calls the provider router did not serve, which its transport cannot count.
+            unrouted_calls[name] = unrouted_calls.get(name, 0) + 1
+            continue
+        estimate = estimate_cost(
+            name, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens
+        )
+        if estimate is not None:
+            cost[name] = cost.get(name, 0.0) + estimate
+    try:
+        observe_agent_turn(
+            model=result.model,
+            prompt_version=result.prompt_version,
+            outcome=outcome,
+            seconds=time.perf_counter() - started,
+            degraded_reason=result.degraded_reason,
+            tool_outcomes=[(record.tool, record.ok) for record in records],
+            tokens=tokens,
+            cost_usd=cost,
+            offline_calls=unrouted_calls,
+        )
+    except Exception:  # The person's reply matters more than a metric.
+        logger.exception("could not count a turn in the metrics")
 
 
 def _over_budget(whose: str) -> str:

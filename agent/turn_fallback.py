@@ -10,6 +10,7 @@ from pydantic_ai.models.fallback import FallbackModel
 from pydantic_ai.settings import ModelSettings
 
 from agent.providers import OFFLINE
+from core.metrics import count_fallback
 
 
 class TurnFallbackModel(FallbackModel):
@@ -30,7 +31,13 @@ class TurnFallbackModel(FallbackModel):
             offline = self.models[-1]
             prepared = offline.prepare_messages(messages, model_request_parameters)
             return await offline.request(prepared, model_settings, model_request_parameters)
-        return await super().request(messages, model_settings, model_request_parameters)
+        response = await super().request(messages, model_settings, model_request_parameters)
+        first = self.models[0].model_name
+        if response.model_name == OFFLINE and first != OFFLINE:
+            # The providers gave up and the offline model took over; it keeps the rest of
+            # the turn (above), so a turn counts one fallback.
+            count_fallback(from_model=first, to_model=OFFLINE)
+        return response
 
 
 def offline_answered_this_turn(messages: Sequence[ModelMessage]) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,12 +16,16 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.auth import ApiContext
+from api.health import install_health
+from api.metrics import install_metrics
 from api.protections import install_protections
 from api.ratelimit import RateLimiter, install_rate_limiting
 from api.v1 import install_v1
 from core.db import database_engine, make_session_factory
+from core.metrics import mark_process_dead
 from core.secrets import settings_with_secrets
 from core.settings import Settings, load_settings
+from core.tracing import instrument_app
 from slack_app.app import (
     SlackNotConfigured,
     build_services,
@@ -33,9 +38,6 @@ from slack_app.fastapi_adapter import slack_router
 from slack_app.services import SlackServices
 
 logger = logging.getLogger(__name__)
-
-# How long shutdown waits for agent turns already acknowledged to Slack to finish.
-SHUTDOWN_GRACE_SECONDS = 25.0
 
 
 def _api_context(
@@ -98,7 +100,9 @@ def create_app(
         finally:
             await background.stop()
             if slack_services is not None:
-                finished = await slack_services.inflight.drain(timeout=SHUTDOWN_GRACE_SECONDS)
+                # Agent turns already acknowledged to Slack finish within the grace time
+                # (`TASKPILOT_SHUTDOWN_GRACE_SECONDS`); uvicorn has stopped taking requests.
+                finished = await slack_services.inflight.drain(timeout=settings.shutdown_grace)
                 if not finished:
                     logger.warning(
                         "shut down with Slack work still in flight",
@@ -113,6 +117,8 @@ def create_app(
             if api_engine is not None:
                 api_engine.dispose()
             await limiter.close()
+            # This worker's live gauges stop counting (multi-process metrics only).
+            mark_process_dead(os.getpid())
 
     app = FastAPI(title="TaskPilot", version="0.1.0", lifespan=lifespan)
     app.state.slack = None
@@ -123,14 +129,14 @@ def create_app(
         services.turn_limiter() if services is not None else RateLimiter.from_settings(settings)
     )
     install_rate_limiting(app, limiter)
-    # Last, so that it runs outermost: CORS, security headers, body size, trusted hosts.
+    install_health(app, settings)
+    # CORS, security headers, body size, trusted hosts.
     install_protections(app, settings)
-
-    @app.get("/healthz", tags=["health"], operation_id="healthz")
-    async def healthz() -> dict[str, str]:  # pyright: ignore[reportUnusedFunction]
-        """The process is up."""
-        return {"status": "ok"}
-
+    # Last, so that it runs outermost: requests the protections refuse are counted too.
+    install_metrics(app, settings)
+    # Traced when the process set tracing up (the server does): the OpenTelemetry middleware
+    # wraps everything above, so metrics' exemplars and logs see the request's span.
+    instrument_app(app)
     return app
 
 
@@ -140,5 +146,5 @@ def create_app_from_env() -> FastAPI:
     from core.observability import configure_observability
 
     settings = load_settings()
-    configure_observability(settings)
+    configure_observability(settings, tracing=True)
     return create_app(settings)

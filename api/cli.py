@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import os
+
 import typer
 
 from core.cli_support import fail
@@ -13,10 +16,15 @@ def serve(
     port: int | None = typer.Option(None, help="Port to listen on (TASKPILOT_PORT)."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
 ) -> None:
-    """Run the HTTP server: `POST /slack/events`, `/slack/install`, `/healthz`."""
+    """Run the HTTP server: `POST /slack/events`, `/slack/install`, `/healthz`, `/readyz`,
+    `/metrics`.
+
+    On SIGTERM it stops taking requests, lets the ones in flight and the agent turns already
+    acknowledged to Slack finish within `TASKPILOT_SHUTDOWN_GRACE_SECONDS`, then exits."""
     import uvicorn
 
     from core.db import DatabaseNotMigrated, database_engine, ensure_migrated
+    from core.metrics import MULTIPROC_ENV, prepare_multiprocess_dir, remove_multiprocess_dir
 
     settings = load_settings()
     engine = database_engine(settings)
@@ -26,16 +34,27 @@ def serve(
         raise fail(str(error)) from None
     finally:
         engine.dispose()
-    uvicorn.run(
-        "api.app:create_app_from_env",
-        factory=True,
-        host=host or settings.host,
-        port=port if port is not None else settings.port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-        # Behind a load balancer: trust X-Forwarded-For/-Proto only from these addresses.
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        server_header=False,
-    )
+    # Several workers share their metrics through files; the directory must be in the
+    # environment before the workers start, since prometheus_client reads it on import.
+    given = os.environ.get(MULTIPROC_ENV)
+    metrics_dir = prepare_multiprocess_dir(workers)
+    try:
+        uvicorn.run(
+            "api.app:create_app_from_env",
+            factory=True,
+            host=host or settings.host,
+            port=port if port is not None else settings.port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+            # Behind a load balancer: trust X-Forwarded-For/-Proto only from these addresses.
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            server_header=False,
+            # On SIGTERM, requests in flight get this long to finish before connections close.
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
+        )
+    finally:
+        if metrics_dir is not None and not given:
+            remove_multiprocess_dir(metrics_dir)
+            os.environ.pop(MULTIPROC_ENV, None)

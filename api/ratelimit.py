@@ -34,6 +34,7 @@ from slack_app.ratelimit import (
     AGENT_USER_BUCKET,
     Decision,
     RateLimiter,
+    count_rejection,
     hit_agent_turn,
 )
 
@@ -153,6 +154,7 @@ def _record(request: Request, decision: Decision) -> None:
     kept = _tighter(previous if isinstance(previous, Decision) else None, decision)
     setattr(request.state, STATE_KEY, kept)
     if not decision.allowed:
+        count_rejection(decision, surface="api")
         raise RateLimitExceeded(decision)
 
 

@@ -73,9 +73,11 @@ def bind(
     team_id: str | None = None,
     user_id: str | None = None,
     slack_event_id: str | None = None,
+    fresh: bool = False,
 ) -> None:
     """Bind ids for the rest of the current task or thread (for code that cannot wrap its work
-    in `bound`, such as a Bolt middleware that hands over to the next one)."""
+    in `bound`, such as a Bolt middleware that hands over to the next one); with `fresh`, ids
+    not given are cleared."""
     given = {
         REQUEST_ID: request_id,
         TEAM_ID: team_id,
@@ -83,8 +85,8 @@ def bind(
         SLACK_EVENT_ID: slack_event_id,
     }
     for name, value in given.items():
-        if value:
-            _FIELDS[name].set(value)
+        if value or fresh:
+            _FIELDS[name].set(value or None)
 
 
 def trace_ids() -> dict[str, str]:

@@ -20,10 +20,12 @@ from slack_bolt.response import BoltResponse
 
 from agent.runtime import AgentRuntime, build_runtime
 from core.db import database_engine, ensure_migrated, make_session_factory
+from core.metrics import count_duplicate_delivery
 from core.secrets import secrets_from_settings
 from core.settings import Settings
 from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
 from slack_app.inflight import InFlight
+from slack_app.observe import observe_slack_request
 from slack_app.services import SingleWorkspaceTokens, SlackServices, TokenSource
 from slack_app.verification import install_verification
 from slack_app.web_client import web_client
@@ -128,6 +130,7 @@ def _drop_redeliveries(services: SlackServices) -> Callable[..., Awaitable[BoltR
         if key is None:
             return await next()
         if not await services.ledger.claim(key):
+            count_duplicate_delivery()
             logger.info(
                 "dropped a Slack event delivered again",
                 extra={
@@ -219,6 +222,8 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
     # step lets shutdown (and tests) wait for work Slack has already been told is accepted.
     app.listener_runner.listener_start_handler = _CountListenerStart(services.inflight)
     app.listener_runner.listener_completion_handler = _CountListenerEnd(services.inflight)
+    # First, so that everything after it logs with the request's ids inside its span.
+    app.middleware(observe_slack_request)
     app.middleware(_remember_bot(services))
     app.middleware(_ignore_other_bots(services))
 

@@ -6,13 +6,18 @@
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 
+from core.metrics import observe_slack_ack
+from core.spans import span
 from slack_app.request_ids import HTTP_REQUEST_ID
 
 EVENTS_PATH = "/slack/events"
@@ -34,6 +39,29 @@ def request_context(request: Request) -> dict[str, Any]:
     return {HTTP_REQUEST_ID: request_id} if isinstance(request_id, str) and request_id else {}
 
 
+def request_kind(body: bytes) -> str:
+    """What a `POST /slack/events` body is, for the ack latency metric: `event` (Events API),
+    `command` (slash command), `interactive` (buttons, modals, shortcuts, options) or `other`
+    (URL verification, anything unreadable)."""
+    if body.startswith(b"{"):
+        try:
+            parsed: object = json.loads(body)
+        except ValueError:
+            return "other"
+        if isinstance(parsed, dict) and parsed.get("type") == "event_callback":  # pyright: ignore[reportUnknownMemberType]
+            return "event"
+        return "other"
+    try:
+        form = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=100)
+    except ValueError:
+        return "other"
+    if "command" in form:
+        return "command"
+    if "payload" in form:
+        return "interactive"
+    return "other"
+
+
 def slack_router(app: AsyncApp | None, *, reason: str = "") -> APIRouter:
     """The Slack routes, served by `app`; without one they answer 503 with `reason`."""
     router = APIRouter(tags=["slack"])
@@ -41,10 +69,21 @@ def slack_router(app: AsyncApp | None, *, reason: str = "") -> APIRouter:
 
     @router.post(EVENTS_PATH, include_in_schema=False)
     async def slack_events(request: Request) -> Response:  # pyright: ignore[reportUnusedFunction]
+        started = time.perf_counter()
         if handler is None:
             return _not_configured(reason)
-        # Listeners audit their writes under this request's id (see `slack_app.request_ids`).
-        return await handler.handle(request, addition_context_properties=request_context(request))
+        # Starlette keeps the body, so Bolt reads the same bytes for the signature check.
+        kind = request_kind(await request.body())
+        # The listeners Bolt starts inside this span (they run after the ack) are its
+        # children, so a message's agent turn joins the request's trace
+        # (`slack_app.observe` adds the team, person and event to it).
+        with span(f"slack {kind}", slack_kind=kind):
+            # Listeners audit their writes under this request's id (`slack_app.request_ids`).
+            response = await handler.handle(
+                request, addition_context_properties=request_context(request)
+            )
+        observe_slack_ack(kind=kind, seconds=time.perf_counter() - started)
+        return response
 
     @router.get(INSTALL_PATH, include_in_schema=False)
     async def slack_install(request: Request) -> Response:  # pyright: ignore[reportUnusedFunction]

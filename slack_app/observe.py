@@ -1,77 +1,63 @@
-"""Each Slack request's ids and span: who it is for, which event, and one span around it.
+"""Each Slack request's ids: who it is for and which event, on its logs and its span.
 
-A Bolt middleware: it binds the team, the person and the Slack event id (`core.context`) and
-opens a `slack <kind>` span before the listeners run. Listeners that work after the
-acknowledgement run in tasks started inside it, so their log lines and spans (the agent turn,
-its model and tool calls, database queries) carry the same ids and join the same trace.
+A Bolt middleware: it binds the team, the person and the Slack event id (`core.context`) for
+the rest of the request, and adds them to the current span (the `slack <kind>` span that
+`slack_app.fastapi_adapter` opens over HTTP). Bolt's middleware runs before the listeners
+start and in the same task, so the listeners (which run after the acknowledgement, in tasks
+started by Bolt) log with these ids, and their spans (the agent turn, its model and tool
+calls, database queries) join the request's trace. Over HTTP the server resets the ids when
+the request ends; in Socket Mode each request is handled in its own task.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from core.context import REQUEST_ID, bound, current_ids
-from core.spans import span
+from core.context import REQUEST_ID, bind, current_ids
+from core.spans import set_attributes
 from slack_app.request_ids import request_id_of
+
+logger = logging.getLogger(__name__)
 
 Next = Callable[[], Awaitable[BoltResponse | None]]
 
 
-def request_kind(body: dict[str, Any]) -> str:
-    """`event`, `command`, `interactive` or `other`: what a Slack request carries."""
-    if body.get("type") == "event_callback":
-        return "event"
-    if "command" in body:
-        return "command"
-    if body.get("type") in (
-        "block_actions",
-        "view_submission",
-        "view_closed",
-        "message_action",
-        "shortcut",
-        "block_suggestion",
-    ):
-        return "interactive"
-    return "other"
-
-
-def _detail(body: dict[str, Any], kind: str) -> str | None:
+def _detail(body: dict[str, Any]) -> str:
     """The event type, the command or the interaction type: never what the person wrote."""
-    if kind == "event":
-        event: Any = body.get("event")
-        return str(event.get("type")) if isinstance(event, dict) else None  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-    if kind == "command":
+    event: Any = body.get("event")
+    if body.get("type") == "event_callback" and isinstance(event, dict):
+        return str(event.get("type"))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+    if "command" in body:
         return str(body.get("command"))
-    return str(body.get("type")) if body.get("type") else None
+    return str(body.get("type") or "other")
 
 
 async def observe_slack_request(req: AsyncBoltRequest, next: Next) -> BoltResponse | None:
-    """Bind the request's ids and run the rest of Bolt's chain inside a span."""
+    """Bind the request's ids, name them on the span, log one line; then carry on."""
     body: dict[str, Any] = req.body
     context = req.context
-    kind = request_kind(body)
-    event_id = body.get("event_id")
+    event_id = str(body["event_id"]) if body.get("event_id") else None
     # Over HTTP the server has bound the request's id already; in Socket Mode there is none.
     request_id = current_ids().get(REQUEST_ID) or request_id_of(context, body)
-    with (
-        bound(
-            request_id=request_id,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            slack_event_id=str(event_id) if event_id else None,
-        ),
-        span(
-            f"slack {kind}",
-            slack_kind=kind,
-            slack_type=_detail(body, kind),
-            team_id=context.team_id,
-            user_id=context.user_id,
-            slack_event_id=str(event_id) if event_id else None,
-            request_id=request_id,
-        ),
-    ):
-        return await next()
+    bind(
+        request_id=request_id,
+        team_id=context.team_id,
+        user_id=context.user_id,
+        slack_event_id=event_id,
+        fresh=True,
+    )
+    detail = _detail(body)
+    set_attributes(
+        slack_type=detail,
+        team_id=context.team_id,
+        user_id=context.user_id,
+        slack_event_id=event_id,
+        request_id=request_id,
+    )
+    logger.info("slack request: %s", detail)
+    return await next()

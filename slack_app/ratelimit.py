@@ -31,6 +31,7 @@ from limits.aio.strategies import (
 )
 from limits.errors import StorageError
 
+from core.metrics import count_rate_limit_rejection
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,16 @@ StrategyName = Literal["fixed-window", "moving-window", "sliding-window-counter"
 # The buckets agent turns are counted in, whichever transport they come from.
 AGENT_USER_BUCKET = "agent-user"
 AGENT_TEAM_BUCKET = "agent-team"
+
+# The `limit` label of a refusal in each bucket (`taskpilot_rate_limit_rejections_total`);
+# a bucket of its own (a route's `limit_by_key("exports")`) counts under `key`.
+LIMIT_LABELS = {AGENT_USER_BUCKET: "agent_user", AGENT_TEAM_BUCKET: "agent_team"}
+
+
+def count_rejection(decision: Decision, *, surface: str) -> None:
+    """Count a refusal of `decision`'s bucket on `surface` (`api` or `slack`)."""
+    count_rate_limit_rejection(limit=LIMIT_LABELS.get(decision.bucket, "key"), surface=surface)
+
 
 # What a Slack user over the limit reads instead of an answer.
 SLOW_DOWN_REPLY = (
@@ -212,6 +223,7 @@ async def slack_turn_allowed(limiter: RateLimiter, *, team_id: str, user_id: str
     """Whether a Slack user may have an agent turn now; a refusal is logged (ids only)."""
     decision = await hit_agent_turn(limiter, team_id=team_id, user_id=user_id)
     if not decision.allowed:
+        count_rejection(decision, surface="slack")
         logger.info(
             "agent turn refused: rate limit",
             extra={

@@ -36,6 +36,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from core.metrics import set_reminders_due
 from slack_app import blocks
 from slack_app.models import TaskReminder
 from slack_app.notify import due_phrase, task_title, zone_of
@@ -259,6 +260,7 @@ async def send_due_reminders(services: SlackServices, *, now: datetime) -> int:
     lead = timedelta(minutes=settings.reminder_lead_minutes)
     default_zone = settings.effective_timezone()
     sent = 0
+    due = 0
     for team_id in await services.tokens.team_ids():
         try:
             pending = await asyncio.to_thread(
@@ -269,6 +271,7 @@ async def send_due_reminders(services: SlackServices, *, now: datetime) -> int:
                 lead=lead,
                 default_zone=default_zone,
             )
+            due += len(pending)
             client = await services.client_for_team(team_id) if pending else None
             if client is None:
                 continue
@@ -276,6 +279,8 @@ async def send_due_reminders(services: SlackServices, *, now: datetime) -> int:
                 sent += await _send(services, client, reminder, now=now)
         except Exception:
             logger.exception("reminders for a team failed", extra={"team": team_id})
+    # The queue depth as this sweep found it: due, not yet claimed by any replica.
+    set_reminders_due(due)
     return sent
 
 

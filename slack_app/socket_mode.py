@@ -29,8 +29,6 @@ from slack_app.web_client import web_client
 
 logger = logging.getLogger(__name__)
 
-# How long a stop waits for agent turns already acknowledged to Slack to finish.
-SHUTDOWN_GRACE_SECONDS = 25.0
 APP_TOKEN_PREFIX = "xapp-"  # noqa: S105 (a prefix, not a token)
 
 
@@ -107,9 +105,12 @@ async def run_socket_mode(
     *,
     services: SlackServices | None = None,
     stop: asyncio.Event | None = None,
-    grace: float = SHUTDOWN_GRACE_SECONDS,
+    grace: float | None = None,
 ) -> None:
-    """Answer Slack over Socket Mode until `stop` is set, SIGTERM or Ctrl-C; then drain."""
+    """Answer Slack over Socket Mode until `stop` is set, SIGTERM or Ctrl-C; then drain the
+    acknowledged work for `grace` seconds (by default `TASKPILOT_SHUTDOWN_GRACE_SECONDS`)."""
+    if grace is None:
+        grace = settings.shutdown_grace
     token = app_token(settings)
     if services is None:
         services = await asyncio.to_thread(build_services, settings, socket_mode=True)

@@ -1,0 +1,71 @@
+"""`/healthz` and `/readyz`: ready on a migrated database (SQLite and PostgreSQL), not ready,
+naming the failing check and nothing secret, when migrations are missing or Redis is down."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pydantic_ai.models
+from sqlalchemy import Engine
+
+from core.db import make_engine
+from tests.api.support import open_harness
+
+pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
+
+
+def _closed_port() -> int:
+    # A port that was free a moment ago and that nothing listens on now.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_readyz_is_ready_on_a_migrated_database(engine: Engine) -> None:
+    with open_harness(engine) as api:
+        response = api.client.get("/readyz")
+        assert api.client.get("/healthz").json() == {"status": "ok"}
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "migrations": "ok", "redis": "skipped"},
+    }
+
+
+def test_readyz_is_not_ready_on_a_database_without_migrations(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with open_harness(engine) as api:
+            response = api.client.get("/readyz")
+            # The process itself is fine.
+            assert api.client.get("/healthz").status_code == 200
+    finally:
+        engine.dispose()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not_ready"
+    assert body["failing"] == ["migrations"]
+    assert body["checks"]["database"] == "ok"
+    assert "taskpilot db upgrade" in body["checks"]["migrations"]
+
+
+def test_readyz_is_not_ready_when_redis_is_unreachable_and_hides_its_password(
+    engine: Engine,
+) -> None:
+    url = f"redis://:hunter2-secret@127.0.0.1:{_closed_port()}/0"
+    with open_harness(engine, REDIS_URL=url) as api:
+        response = api.client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["redis"]
+    assert body["checks"]["redis"].startswith("unreachable")
+    assert body["checks"]["database"] == "ok"
+    assert "hunter2" not in response.text and "127.0.0.1" not in response.text
+
+
+def test_readyz_is_not_rate_limited(engine: Engine) -> None:
+    with open_harness(engine, TASKPILOT_RATE_LIMIT_KEY="1/minute") as api:
+        statuses = [api.client.get("/readyz").status_code for _ in range(5)]
+        assert "ratelimit-limit" not in api.client.get("/readyz").headers
+    assert statuses == [200] * 5

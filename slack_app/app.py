@@ -207,6 +207,9 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
         "request_verification_enabled": False,
         "before_authorize": _drop_redeliveries(services),
         "name": "taskpilot",
+        # Bolt would otherwise make a logger named after the app and freeze its level at the
+        # root's level of the moment; ours follows LOG_LEVEL like every other.
+        "logger": logging.getLogger("slack_app.bolt"),
     }
     if settings.slack_bot_token is not None:
         options["client"] = web_client(settings, token=settings.slack_bot_token.get_secret_value())

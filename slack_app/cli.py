@@ -30,12 +30,15 @@ app = typer.Typer(
 def socket_command() -> None:
     """Answer Slack over Socket Mode (no public URL needed) until SIGTERM or Ctrl-C."""
     from core.db import DatabaseNotMigrated
+    from core.observability import configure_observability
     from slack_app.app import SlackNotConfigured
     from slack_app.crypto import TokenKeyError
     from slack_app.socket_mode import SocketModeRefused, app_token, run_socket_mode
 
     try:
         settings = settings_with_secrets(load_settings())
+        # A long-running server: its log lines carry trace ids even when spans stay local.
+        configure_observability(settings, tracing=True)
         app_token(settings)
         asyncio.run(run_socket_mode(settings))
     except (

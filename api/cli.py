@@ -29,7 +29,7 @@ def serve(
     settings = load_settings()
     engine = database_engine(settings)
     try:
-        ensure_migrated(engine)
+        ensure_migrated(engine, allow_newer=settings.allow_newer_schema)
     except DatabaseNotMigrated as error:
         raise fail(str(error)) from None
     finally:
@@ -53,6 +53,8 @@ def serve(
             server_header=False,
             # On SIGTERM, requests in flight get this long to finish before connections close.
             timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
+            # Longer than a load balancer's idle timeout, so that it closes idle connections.
+            timeout_keep_alive=math.ceil(settings.keep_alive),
         )
     finally:
         if metrics_dir is not None and not given:

@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
-from core.db import current_revision, head_revision
+from core.db import current_revision, head_revision, is_newer_schema
 from core.settings import Settings
 
 # How long a migration check's result is reused; the database check runs on every probe.
@@ -40,13 +40,17 @@ def _database_check(context: Any) -> tuple[str, Engine | None]:
     return OK, bind if isinstance(bind, Engine) else None
 
 
-def _migrations_check(engine: Engine) -> str:
+def _migrations_check(engine: Engine, *, allow_newer: bool) -> str:
     current = current_revision(engine)
     head = head_revision()
     if current == head:
         return OK
     if current is None:
         return "not migrated: run `taskpilot db upgrade`"
+    if is_newer_schema(current):
+        # A newer version's migration ran (a rolling deployment); this replica may serve on
+        # only when the operator said the migrations are backward compatible.
+        return OK if allow_newer else f"at migration {current}, newer than this version's"
     return f"at migration {current}, this version needs {head}"
 
 
@@ -111,7 +115,10 @@ def install_health(app: FastAPI, settings: Settings) -> None:
             else:
                 try:
                     result = await asyncio.wait_for(
-                        asyncio.to_thread(_migrations_check, engine), timeout=DATABASE_TIMEOUT
+                        asyncio.to_thread(
+                            _migrations_check, engine, allow_newer=settings.allow_newer_schema
+                        ),
+                        timeout=DATABASE_TIMEOUT,
                     )
                     cached["migrations"] = (time.monotonic(), result)
                 except Exception as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +23,8 @@ from core.settings import Settings
 
 # The secret that, when set, overrides the password in `DATABASE_URL`.
 PASSWORD_SECRET = "DATABASE_PASSWORD"  # noqa: S105 (a name, not a password)
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "taskpilot db upgrade"
@@ -193,8 +196,22 @@ def _describe(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def ensure_migrated(engine: Engine) -> None:
-    """Raise `DatabaseNotMigrated` unless the database is at the newest migration."""
+def is_newer_schema(revision: str | None) -> bool:
+    """True when `revision` is a migration this code does not know: a newer version of
+    TaskPilot has migrated the database (during a rolling deployment, for instance)."""
+    if revision is None:
+        return False
+    return revision not in {script.revision for script in _script_directory().walk_revisions()}
+
+
+def ensure_migrated(engine: Engine, *, allow_newer: bool = False) -> None:
+    """Raise `DatabaseNotMigrated` unless the database is at the newest migration.
+
+    With `allow_newer`, a database a newer version has migrated is accepted (with a warning):
+    during a rolling deployment the old replicas keep serving after the new version's
+    migration ran, which is safe when migrations only add (expand first, contract in a later
+    release).
+    """
     current = current_revision(engine)
     head = head_revision()
     if current == head:
@@ -205,8 +222,15 @@ def ensure_migrated(engine: Engine) -> None:
             f"The database {where} has no TaskPilot tables yet. "
             f"Run `{UPGRADE_COMMAND}` to create them."
         )
-    known = {script.revision for script in _script_directory().walk_revisions()}
-    if current not in known:
+    if is_newer_schema(current):
+        if allow_newer:
+            logger.warning(
+                "the database is at migration %s, newer than this version's %s; serving "
+                "anyway (TASKPILOT_ALLOW_NEWER_SCHEMA)",
+                current,
+                head,
+            )
+            return
         raise DatabaseNotMigrated(
             f"The database {where} is at migration {current}, which this version of TaskPilot "
             "does not know; it was probably migrated by a newer version. Upgrade TaskPilot."

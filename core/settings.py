@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     sentry_traces_sample_rate: float = Field(
         default=0.0, alias="SENTRY_TRACES_SAMPLE_RATE", ge=0, le=1
     )
+    # Serve a database that a newer version has migrated (rolling deployments whose
+    # migrations only add); off by default, so that a stale replica is noticed.
+    allow_newer_schema: bool = Field(default=False, alias="TASKPILOT_ALLOW_NEWER_SCHEMA")
+    # Idle keep-alive of HTTP connections; above a load balancer's idle timeout (AWS ALB: 60 s)
+    # so that the balancer, not the server, closes idle connections (no 502 on a race).
+    keep_alive: float = Field(default=75.0, alias="TASKPILOT_KEEP_ALIVE_SECONDS", gt=0)
     # How long the server waits on SIGTERM for acknowledged Slack work and agent turns.
     shutdown_grace: float = Field(default=25.0, alias="TASKPILOT_SHUTDOWN_GRACE_SECONDS", ge=0)
 

@@ -107,7 +107,7 @@ def build_services(
     check_slack_settings(settings, socket_mode=socket_mode)
     engine = database_engine(settings)
     if check_migrated:
-        ensure_migrated(engine)
+        ensure_migrated(engine, allow_newer=settings.allow_newer_schema)
     session_factory = make_session_factory(engine)
     return SlackServices(
         settings=settings,

@@ -7,9 +7,10 @@ import socket
 from pathlib import Path
 
 import pydantic_ai.models
-from sqlalchemy import Engine
+import pytest
+from sqlalchemy import Engine, text
 
-from core.db import make_engine
+from core.db import DatabaseNotMigrated, ensure_migrated, make_engine, upgrade
 from tests.api.support import open_harness
 
 pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
@@ -69,3 +70,32 @@ def test_readyz_is_not_rate_limited(engine: Engine) -> None:
         statuses = [api.client.get("/readyz").status_code for _ in range(5)]
         assert "ratelimit-limit" not in api.client.get("/readyz").headers
     assert statuses == [200] * 5
+
+
+def _migrated_by_a_newer_version(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    return engine
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["strict", "allow-newer"])
+def test_a_database_a_newer_version_migrated_is_ready_only_when_allowed(
+    tmp_path: Path, allowed: bool
+) -> None:
+    engine = _migrated_by_a_newer_version(tmp_path / "newer.db")
+    try:
+        with open_harness(engine, TASKPILOT_ALLOW_NEWER_SCHEMA=allowed) as api:
+            response = api.client.get("/readyz")
+        with pytest.raises(DatabaseNotMigrated, match="newer version"):
+            ensure_migrated(engine)
+        if allowed:
+            ensure_migrated(engine, allow_newer=True)
+    finally:
+        engine.dispose()
+    if allowed:
+        assert response.status_code == 200, response.text
+    else:
+        assert response.status_code == 503
+        assert "newer than this version" in response.json()["checks"]["migrations"]

@@ -421,6 +421,10 @@ def _pending_answer(
     return (None if answer is Answer.no else message), DeferredToolResults(approvals=denials), {}
 
 
+# Transports whose turns an operator follows in the logs.
+_SERVED_SOURCES = frozenset({"slack", "api"})
+
+
 async def run_turn(
     text: str, *, runtime: AgentRuntime, deps: AgentDeps, conversation_id: str
 ) -> TurnResult:
@@ -446,9 +450,11 @@ async def run_turn(
         result = await _run_turn(text, runtime=runtime, deps=deps, conversation_id=conversation_id)
         attributes = _turn_attributes(result, runtime=runtime)
         set_attributes(**attributes)
-        # One line per turn for operators: how it was served and what it did, never what
-        # was said.
-        logger.info(
+        # One line per turn for the operators of a server (Slack, the REST API): how it was
+        # served and what it did, never what was said. At a terminal or in an eval run the
+        # person reads the result itself, so the line is only there at DEBUG.
+        logger.log(
+            logging.INFO if deps.source in _SERVED_SOURCES else logging.DEBUG,
             "agent turn %s: %d tool call(s), %d model call(s), served by %s",
             "failed" if result.error else "done",
             len(result.tool_calls),

@@ -271,3 +271,24 @@ def seeded_team(session_factory: SessionFactory) -> SeededTeam:
         add_people(session, team_id=team.team_id, people=PEOPLE)
         add_people(session, team_id=team.other_team_id, people=OTHER_PEOPLE)
     return team
+
+
+class SecretsClock:
+    """The secrets cache's clock (`core.secrets.monotonic`), moved by hand by the test; the
+    server threads a test starts read it too."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def secrets_clock(monkeypatch: pytest.MonkeyPatch) -> SecretsClock:
+    """Stands in for the clock of every secrets cache, so "after the TTL" needs no waiting."""
+    import core.secrets
+
+    fake = SecretsClock()
+    monkeypatch.setattr(core.secrets, "monotonic", fake)
+    return fake

@@ -103,3 +103,10 @@ def open_harness(
     app = create_app(context.settings, api=context)
     with TestClient(app, raise_server_exceptions=raise_server_exceptions) as client:
         yield ApiHarness(client=client, session_factory=session_factory, context=context)
+
+
+def create_task(api: ApiHarness, key: str, **body: Any) -> dict[str, Any]:
+    """POST a task (title "A task" unless given) with `key`; its public JSON (201 asserted)."""
+    response = api.client.post("/api/v1/tasks", json={"title": "A task", **body}, headers=auth(key))
+    assert response.status_code == 201, response.text
+    return response.json()

@@ -14,34 +14,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from api.problems import PROBLEM_MEDIA_TYPE
 from tasks.service import clean_tags
-from tests.api.support import ApiHarness, assert_problem, auth, open_harness
-from tests.conftest import SeededTeam
+from tests.api.support import ApiHarness, assert_problem, auth, create_task
 
 TASKS = "/api/v1/tasks"
 TURNS = "/api/v1/agent/turns"
 JSON = "application/json"
 MAX_BODY_BYTES = 1_048_576  # TASKPILOT_MAX_BODY_BYTES' default
-
-
-@pytest.fixture
-def api(engine: Engine, seeded_team: SeededTeam) -> Iterator[ApiHarness]:
-    with open_harness(engine) as harness:
-        yield harness
-
-
-@pytest.fixture
-def key(api: ApiHarness) -> str:
-    return api.key()
-
-
-def _create(api: ApiHarness, key: str, **body: Any) -> dict[str, Any]:
-    response = api.client.post(TASKS, json={"title": "A task", **body}, headers=auth(key))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def _send(
@@ -115,7 +97,7 @@ def test_a_body_that_is_not_json_is_a_422_problem_and_changes_nothing(
     content_type: str | None,
     encode: Any,
 ) -> None:
-    task = _create(api, key, title="Before")
+    task = create_task(api, key, title="Before")
     headers = auth(key)
     if content_type is not None:
         headers["Content-Type"] = content_type
@@ -143,7 +125,7 @@ def test_json_with_parameters_or_another_case_is_still_json(
     body: dict[str, Any],
     content_type: str,
 ) -> None:
-    task = _create(api, key)
+    task = create_task(api, key)
     response = api.client.request(
         method,
         template.format(id=task["id"]),
@@ -177,7 +159,7 @@ def test_a_body_past_the_limit_is_a_413_problem_and_changes_nothing(
     body: dict[str, Any],
     chunked: bool,
 ) -> None:
-    task = _create(api, key, title="Before")
+    task = create_task(api, key, title="Before")
     # Valid JSON: only the size is wrong (and one field, too long, that is never read).
     padded = {**body, "description" if "title" in body else "text": "x" * (MAX_BODY_BYTES + 10)}
     content = json.dumps(padded).encode()
@@ -271,7 +253,7 @@ def _accepted_or_refused(
     """Sends `value` in every string field; checks each answer; returns what happened."""
     outcomes: list[tuple[str, str, int]] = []
     for method, template, rest, field in STRING_FIELDS:
-        task = _create(api, key)
+        task = create_task(api, key)
         sent: Any = [value] if field == "tags" else value
         response = _send(
             api,
@@ -374,7 +356,7 @@ def test_sql_and_script_fragments_in_every_string_field_are_data(
     assert {("POST", "text")} <= stored  # an agent turn reads any text
     # Nothing was dropped or rewritten: one row per task made, the last title as sent.
     assert _tasks_table_rows(api) == len(api.tasks_of()) >= len(STRING_FIELDS)
-    made = _create(api, key, title=value, description=value, tags=[value])
+    made = create_task(api, key, title=value, description=value, tags=[value])
     listed = api.client.get(TASKS, params={"limit": 100}, headers=auth(key))
     _assert_json(listed)
     assert made in listed.json()["items"]
@@ -385,8 +367,8 @@ def test_sql_and_script_fragments_in_every_string_field_are_data(
 def test_fragments_in_the_text_filters_match_literally(
     api: ApiHarness, key: str, value: str
 ) -> None:
-    target = _create(api, key, title=f"before {value} after", tags=[value])
-    _create(api, key, title="an innocent task", tags=["innocent"])
+    target = create_task(api, key, title=f"before {value} after", tags=[value])
+    create_task(api, key, title="an innocent task", tags=["innocent"])
     found = api.client.get(TASKS, params={"q": value}, headers=auth(key))
     _assert_json(found)
     assert [item["id"] for item in found.json()["items"]] == [target["id"]]
@@ -398,7 +380,7 @@ def test_fragments_in_the_text_filters_match_literally(
 
 @pytest.mark.parametrize("value", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_fragments_in_the_pattern_filters_are_422(api: ApiHarness, key: str, value: str) -> None:
-    _create(api, key)
+    create_task(api, key)
     for name in ("assignee", "creator", "cursor"):
         response = api.client.get(TASKS, params={name: value}, headers=auth(key))
         problem = assert_problem(response, 422)
@@ -424,7 +406,7 @@ def test_every_cursor_the_pattern_admits_pages_without_a_server_error(
 ) -> None:
     # Cursors naming numbers past the 32-bit column (2**31 is "2LKcb2", 2**63 "AzL8n0Y58m8")
     # and past 2**63 must give an empty page, not a database error.
-    task = _create(api, key)
+    task = create_task(api, key)
     response = api.client.get(TASKS, params={"cursor": cursor}, headers=auth(key))
     assert response.status_code == 200, response.text
     items = [item["id"] for item in response.json()["items"]]
@@ -465,7 +447,7 @@ ID_OPERATIONS: list[tuple[str, str, dict[str, Any] | None]] = [
 def test_an_impossible_id_in_every_path_is_a_422_problem(
     api: ApiHarness, key: str, bad: str
 ) -> None:
-    task = _create(api, key, title="Untouched")
+    task = create_task(api, key, title="Untouched")
     for method, template, body in ID_OPERATIONS:
         response = api.client.request(method, template.format(id=bad), json=body, headers=auth(key))
         problem = assert_problem(response, 422)
@@ -478,7 +460,7 @@ def test_an_impossible_id_in_every_path_is_a_422_problem(
 def test_a_possible_but_unknown_id_in_every_path_is_a_404_problem(
     api: ApiHarness, key: str, missing: str
 ) -> None:
-    _create(api, key)
+    create_task(api, key)
     for method, template, body in ID_OPERATIONS:
         response = api.client.request(
             method, template.format(id=missing), json=body, headers=auth(key)

@@ -4,32 +4,18 @@ and PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import select
 
 from api.idempotency import IN_PROGRESS, request_hash
 from api.schemas import AgentTurnCreate, TaskAssign
 from tasks.models import ApiKey, IdempotencyRecord, utcnow
-from tests.api.support import ApiHarness, assert_problem, auth, open_harness
-from tests.conftest import SeededTeam
+from tests.api.support import ApiHarness, assert_problem, auth
 
 TASKS = "/api/v1/tasks"
-
-
-@pytest.fixture
-def api(engine: Engine, seeded_team: SeededTeam) -> Iterator[ApiHarness]:
-    with open_harness(engine) as harness:
-        yield harness
-
-
-@pytest.fixture
-def key(api: ApiHarness) -> str:
-    return api.key()
 
 
 def _post(api: ApiHarness, key: str, body: dict[str, Any], idem: str, path: str = TASKS) -> Any:

@@ -3,27 +3,18 @@ stated person, and its statuses are the documented ones. Runs on SQLite and Post
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pydantic_ai.models
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import select
 
 from tasks.models import AuditEvent
-from tests.api.support import OTHER_TEAM, ApiHarness, assert_problem, auth, open_harness
-from tests.conftest import SeededTeam
+from tests.api.support import OTHER_TEAM, ApiHarness, assert_problem, auth
 
 TURNS = "/api/v1/agent/turns"
 
 pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
-
-
-@pytest.fixture
-def api(engine: Engine, seeded_team: SeededTeam) -> Iterator[ApiHarness]:
-    with open_harness(engine) as harness:
-        yield harness
 
 
 @pytest.fixture

@@ -4,34 +4,16 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine
-
 from api.schemas import to_base62
-from tests.api.support import OTHER_TEAM, ApiHarness, auth, open_harness
-from tests.conftest import SeededTeam
+from tests.api.support import OTHER_TEAM, ApiHarness, auth, create_task
 
 TASKS = "/api/v1/tasks"
 
 
-@pytest.fixture
-def api(engine: Engine, seeded_team: SeededTeam) -> Iterator[ApiHarness]:
-    with open_harness(engine) as harness:
-        yield harness
-
-
-@pytest.fixture
-def key(api: ApiHarness) -> str:
-    return api.key()
-
-
 def _create(api: ApiHarness, key: str, **body: Any) -> int:
-    response = api.client.post(TASKS, json={"title": "A task", **body}, headers=auth(key))
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
+    return int(create_task(api, key, **body)["id"])
 
 
 def _page(api: ApiHarness, key: str, **params: Any) -> dict[str, Any]:

@@ -3,35 +3,21 @@ partial updates and the team boundary. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from tasks.models import AuditAction, AuditEvent
-from tests.api.support import OTHER_TEAM, ApiHarness, assert_problem, auth, open_harness
-from tests.conftest import SeededTeam
+from tests.api.support import (
+    OTHER_TEAM,
+    ApiHarness,
+    assert_problem,
+    auth,
+    create_task,
+)
 
 TASKS = "/api/v1/tasks"
-
-
-@pytest.fixture
-def api(engine: Engine, seeded_team: SeededTeam) -> Iterator[ApiHarness]:
-    with open_harness(engine) as harness:
-        yield harness
-
-
-@pytest.fixture
-def key(api: ApiHarness) -> str:
-    return api.key()
-
-
-def _create(api: ApiHarness, key: str, **body: Any) -> dict[str, Any]:
-    response = api.client.post(TASKS, json={"title": "A task", **body}, headers=auth(key))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_create_returns_201_with_the_task_and_where_it_lives(api: ApiHarness, key: str) -> None:
@@ -75,7 +61,7 @@ def test_writes_are_audited_as_the_key_with_the_request_id(api: ApiHarness, key:
 
 
 def test_get_returns_the_task_and_404_for_an_unknown_number(api: ApiHarness, key: str) -> None:
-    task = _create(api, key)
+    task = create_task(api, key)
     got = api.client.get(f"{TASKS}/{task['id']}", headers=auth(key))
     assert got.status_code == 200 and got.json() == task
     assert_problem(api.client.get(f"{TASKS}/999", headers=auth(key)), 404)
@@ -93,7 +79,7 @@ def test_impossible_ids_are_422(api: ApiHarness, key: str, bad: str) -> None:
 
 
 def test_another_teams_key_can_neither_see_nor_touch_the_task(api: ApiHarness, key: str) -> None:
-    task = _create(api, key, title="Secret plan")
+    task = create_task(api, key, title="Secret plan")
     other = api.key(team=OTHER_TEAM)
     path = f"{TASKS}/{task['id']}"
     missing = assert_problem(api.client.get(f"{TASKS}/424242", headers=auth(other)), 404)
@@ -111,7 +97,9 @@ def test_another_teams_key_can_neither_see_nor_touch_the_task(api: ApiHarness, k
 
 
 def test_patch_changes_only_the_fields_sent(api: ApiHarness, key: str) -> None:
-    task = _create(api, key, description="keep me", priority="high", tags=["a"], due="2026-12-04")
+    task = create_task(
+        api, key, description="keep me", priority="high", tags=["a"], due="2026-12-04"
+    )
     path = f"{TASKS}/{task['id']}"
     response = api.client.patch(path, json={"status": "in_progress"}, headers=auth(key))
     assert response.status_code == 200
@@ -139,7 +127,7 @@ def test_patch_changes_only_the_fields_sent(api: ApiHarness, key: str) -> None:
     ids=["empty", "null-title", "bad-status", "blank-title", "unknown-field", "too-many-tags"],
 )
 def test_patch_rejects_bad_bodies_with_422(api: ApiHarness, key: str, body: dict[str, Any]) -> None:
-    task = _create(api, key)
+    task = create_task(api, key)
     assert_problem(api.client.patch(f"{TASKS}/{task['id']}", json=body, headers=auth(key)), 422)
     assert api.tasks_of()[0].title == "A task"
 
@@ -149,7 +137,7 @@ def test_patch_of_an_unknown_task_is_404(api: ApiHarness, key: str) -> None:
 
 
 def test_delete_is_204_and_then_404(api: ApiHarness, key: str) -> None:
-    task = _create(api, key)
+    task = create_task(api, key)
     path = f"{TASKS}/{task['id']}"
     response = api.client.delete(path, headers=auth(key))
     assert response.status_code == 204 and response.content == b""
@@ -158,7 +146,7 @@ def test_delete_is_204_and_then_404(api: ApiHarness, key: str) -> None:
 
 
 def test_assign_gives_and_takes_the_task(api: ApiHarness, key: str) -> None:
-    task = _create(api, key)
+    task = create_task(api, key)
     path = f"{TASKS}/{task['id']}/assign"
     given = api.client.post(path, json={"assignee": "U0CAROL"}, headers=auth(key))
     assert given.status_code == 200 and given.json()["assignee"] == "U0CAROL"
@@ -168,7 +156,7 @@ def test_assign_gives_and_takes_the_task(api: ApiHarness, key: str) -> None:
 
 
 def test_assigning_someone_outside_the_team_is_422(api: ApiHarness, key: str) -> None:
-    task = _create(api, key)
+    task = create_task(api, key)
     path = f"{TASKS}/{task['id']}/assign"
     body = assert_problem(
         api.client.post(path, json={"assignee": "U0ERIN"}, headers=auth(key)), 422
@@ -194,7 +182,7 @@ def test_create_rejects_bad_fields_with_422_and_creates_nothing(api: ApiHarness,
 def test_scopes_are_enforced_with_403(api: ApiHarness) -> None:
     reader = api.key(scopes=["tasks:read"])
     writer = api.key(scopes=["tasks:write"])
-    task = _create(api, writer)
+    task = create_task(api, writer)
     path = f"{TASKS}/{task['id']}"
     for response in (
         api.client.post(TASKS, json={"title": "x"}, headers=auth(reader)),
@@ -210,7 +198,7 @@ def test_scopes_are_enforced_with_403(api: ApiHarness) -> None:
 
 
 def test_every_route_needs_a_key(api: ApiHarness, key: str) -> None:
-    task = _create(api, key)
+    task = create_task(api, key)
     path = f"{TASKS}/{task['id']}"
     for response in (
         api.client.get(TASKS),
@@ -229,7 +217,7 @@ def test_the_x_api_key_header_works_too(api: ApiHarness, key: str) -> None:
 
 
 def test_pages_cover_every_task_once(api: ApiHarness, key: str) -> None:
-    numbers = {_create(api, key, title=f"Task {i}")["id"] for i in range(7)}
+    numbers = {create_task(api, key, title=f"Task {i}")["id"] for i in range(7)}
     seen: list[int] = []
     cursor: str | None = None
     pages = 0
@@ -248,7 +236,7 @@ def test_pages_cover_every_task_once(api: ApiHarness, key: str) -> None:
 
 
 def test_a_page_survives_a_task_deleted_between_requests(api: ApiHarness, key: str) -> None:
-    ids = [_create(api, key, title=f"Task {i}")["id"] for i in range(4)]
+    ids = [create_task(api, key, title=f"Task {i}")["id"] for i in range(4)]
     first = api.client.get(TASKS, params={"limit": 2}, headers=auth(key)).json()
     api.client.delete(f"{TASKS}/{ids[1]}", headers=auth(key))
     second = api.client.get(
@@ -263,7 +251,7 @@ def test_a_malformed_cursor_is_422(api: ApiHarness, key: str, cursor: str) -> No
 
 
 def test_a_cursor_past_the_end_gives_an_empty_last_page(api: ApiHarness, key: str) -> None:
-    _create(api, key)
+    create_task(api, key)
     page = api.client.get(TASKS, params={"cursor": "zzzzzzzzzzz"}, headers=auth(key)).json()
     assert page == {"items": [], "next_cursor": None}
 
@@ -274,10 +262,10 @@ def test_the_page_size_is_bounded(api: ApiHarness, key: str, limit: int) -> None
 
 
 def test_filters_narrow_the_list(api: ApiHarness, key: str) -> None:
-    bob = _create(api, key, title="Ship the release", assignee="U0BOB", priority="urgent")
-    late = _create(api, key, title="Pay the invoice", due="2020-01-02", tags=["money"])
-    later = _create(api, key, title="Plan the offsite", due="2099-05-01")
-    done = _create(api, key, title="Old chore")
+    bob = create_task(api, key, title="Ship the release", assignee="U0BOB", priority="urgent")
+    late = create_task(api, key, title="Pay the invoice", due="2020-01-02", tags=["money"])
+    later = create_task(api, key, title="Plan the offsite", due="2099-05-01")
+    done = create_task(api, key, title="Old chore")
     api.client.patch(f"{TASKS}/{done['id']}", json={"status": "done"}, headers=auth(key))
 
     def ids(**params: Any) -> list[int]:
@@ -300,12 +288,12 @@ def test_filters_narrow_the_list(api: ApiHarness, key: str) -> None:
 
 
 def test_stats_count_open_overdue_and_done_per_week_and_assignee(api: ApiHarness, key: str) -> None:
-    _create(api, key, title="Late", due="2020-01-02", assignee="U0BOB")
-    _create(api, key, title="Open")
-    finished = _create(api, key, title="Finished", assignee="U0BOB")
+    create_task(api, key, title="Late", due="2020-01-02", assignee="U0BOB")
+    create_task(api, key, title="Open")
+    finished = create_task(api, key, title="Finished", assignee="U0BOB")
     api.client.patch(f"{TASKS}/{finished['id']}", json={"status": "done"}, headers=auth(key))
     other = api.key(team=OTHER_TEAM)
-    _create(api, other, title="Not ours")
+    create_task(api, other, title="Not ours")
     response = api.client.get("/api/v1/stats", params={"weeks": 4}, headers=auth(key))
     assert response.status_code == 200
     stats = response.json()
@@ -326,10 +314,10 @@ def test_the_audit_log_needs_its_scope_and_pages_the_teams_events(api: ApiHarnes
     writer = api.key(scopes=["tasks:write"])
     auditor = api.key(scopes=["audit:read"])
     other = api.key(team=OTHER_TEAM)
-    task = _create(api, writer, title="Audited")
+    task = create_task(api, writer, title="Audited")
     api.client.patch(f"{TASKS}/{task['id']}", json={"priority": "low"}, headers=auth(writer))
     api.client.delete(f"{TASKS}/{task['id']}", headers=auth(writer))
-    _create(api, other, title="Elsewhere")
+    create_task(api, other, title="Elsewhere")
     assert_problem(api.client.get("/api/v1/audit", headers=auth(writer)), 403)
     assert_problem(api.client.get("/api/v1/audit"), 401)
 
@@ -384,7 +372,7 @@ def test_unusable_filters_are_422_not_500(
 
 def test_hostile_strings_are_stored_and_returned_verbatim(api: ApiHarness, key: str) -> None:
     title = "'; DROP TABLE tasks; -- <script>alert(1)</script> 🎉 ẞ"
-    task = _create(api, key, title=title, description="% _ \\ \u202e")
+    task = create_task(api, key, title=title, description="% _ \\ \u202e")
     assert task["title"] == title
     found = api.client.get(TASKS, params={"q": "DROP TABLE"}, headers=auth(key)).json()
     assert [item["id"] for item in found["items"]] == [task["id"]]

@@ -11,29 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event, text
 
-import core.secrets
 from core.db import database_engine
 from core.settings import Settings
-from tests.conftest import PostgresServer
+from tests.conftest import PostgresServer, SecretsClock
 
 pytestmark = pytest.mark.postgres
 
 TTL = 30.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(core.secrets, "monotonic", fake)
-    return fake
 
 
 def _passwords_sent(engine: Engine) -> list[object]:
@@ -56,7 +40,7 @@ def _new_connection(engine: Engine) -> None:
 
 
 def test_a_rotated_password_file_is_used_for_new_connections(
-    postgres_server: PostgresServer, tmp_path: Path, clock: Clock
+    postgres_server: PostgresServer, tmp_path: Path, secrets_clock: SecretsClock
 ) -> None:
     (tmp_path / "DATABASE_PASSWORD").write_text("first-password\n")
     url = postgres_server.url.set(password="in-the-url").render_as_string(hide_password=False)
@@ -74,7 +58,7 @@ def test_a_rotated_password_file_is_used_for_new_connections(
         _new_connection(engine)
         (tmp_path / "DATABASE_PASSWORD").write_text("second-password\n")
         _new_connection(engine)  # Still cached.
-        clock.now += TTL + 1
+        secrets_clock.now += TTL + 1
         _new_connection(engine)
     finally:
         engine.dispose()

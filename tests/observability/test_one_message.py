@@ -12,13 +12,8 @@ secret and none of the person's words appear anywhere.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +23,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from slack_app.local_web_api import LocalSlackWebAPI
 from tests.observability.otlp_receiver import OtlpReceiver, ReceivedSpan
+from tests.serve_process import ServeProcess, free_port, running_serve, serve_env
 from tests.slack_app.support import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -36,19 +32,12 @@ from tests.slack_app.support import (
     event_callback,
     sign,
 )
-from tests.slack_app.test_serve import _free_port, _taskpilot
 
 pytestmark = pytest.mark.slow
 
 # Words only the person wrote: they must not leave the process with default settings.
 WORDS = "reconcile the zebra invoices"
 LLM_KEY = "sk-observability-test-key-0123456789"
-
-
-@dataclass
-class Running:
-    url: str
-    output: list[str]
 
 
 @pytest.fixture
@@ -64,70 +53,20 @@ def receiver() -> Iterator[OtlpReceiver]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, web: LocalSlackWebAPI, receiver: OtlpReceiver) -> Iterator[Running]:
-    port = _free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(
-            ("SLACK_", "TASKPILOT_", "DATABASE_URL", "REDIS_URL", "LOG_", "OTEL_", "SENTRY_")
-        )
-    }
-    env.update(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'taskpilot.db'}",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_BASE_URL": web.base_url,
-            "TASKPILOT_LLM_API_KEY": LLM_KEY,
-            "TASKPILOT_MODELS": "offline",
-            "TASKPILOT_TIMEZONE": "UTC",
-            "TASKPILOT_PORT": str(port),
-            "TASKPILOT_REMINDERS": "false",
-            "TASKPILOT_DIRECTORY_SYNC_MINUTES": "0",
-            "LOG_FORMAT": "json",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
-            # Export spans at once rather than every five seconds.
-            "OTEL_BSP_SCHEDULE_DELAY": "100",
-        }
+def server(tmp_path: Path, web: LocalSlackWebAPI, receiver: OtlpReceiver) -> Iterator[ServeProcess]:
+    env = serve_env(
+        database_url=f"sqlite:///{tmp_path / 'taskpilot.db'}",
+        port=free_port(),
+        web_api=web.base_url,
+        TASKPILOT_LLM_API_KEY=LLM_KEY,
+        TASKPILOT_DIRECTORY_SYNC_MINUTES="0",
+        LOG_FORMAT="json",
+        OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+        # Export spans at once rather than every five seconds.
+        OTEL_BSP_SCHEDULE_DELAY="100",
     )
-    subprocess.run(_taskpilot("db", "upgrade"), env=env, check=True, capture_output=True)
-    process = subprocess.Popen(
-        _taskpilot("serve"),
-        env=env,
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            reader.join(timeout=5)
-            raise AssertionError("taskpilot serve did not start:\n" + "".join(output))
-        time.sleep(0.1)
-    try:
-        yield Running(url=url, output=output)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-        reader.join(timeout=5)
-        if process.stdout is not None:
-            process.stdout.close()
+    with running_serve(env, cwd=tmp_path) as served:
+        yield served
 
 
 def _log_lines(output: list[str]) -> list[dict[str, Any]]:
@@ -151,7 +90,7 @@ def _wait_for_spans(
 
 
 def test_one_mention_can_be_followed_through_logs_spans_and_metrics(
-    server: Running, web: LocalSlackWebAPI, receiver: OtlpReceiver
+    server: ServeProcess, web: LocalSlackWebAPI, receiver: OtlpReceiver
 ) -> None:
     event_id = "Ev0OBSERVE1"
     body = event_callback(app_mention(f"<@U0BOT> add a task to {WORDS}"), event_id=event_id)

@@ -10,30 +10,14 @@ from pathlib import Path
 
 import pytest
 
-import core.secrets
 from agent.runtime import build_runtime
 from core.settings import Settings
 from evals.scripted_provider import ScriptedProvider, text
 from tests.agent.support import SessionFactory, turn
+from tests.conftest import SecretsClock
 from tests.providers.support import MODEL, chain_settings
 
 TTL = 60.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    # The secrets cache reads `core.secrets.monotonic` on every lookup.
-    fake = Clock()
-    monkeypatch.setattr(core.secrets, "monotonic", fake)
-    return fake
 
 
 def _file_backend(directory: Path) -> dict[str, object]:
@@ -49,7 +33,10 @@ def _keys_sent(provider: ScriptedProvider) -> list[str]:
 
 
 def test_a_rotated_key_of_a_local_server_is_used_after_the_cache_expires(
-    provider: ScriptedProvider, sessions: SessionFactory, tmp_path: Path, clock: Clock
+    provider: ScriptedProvider,
+    sessions: SessionFactory,
+    tmp_path: Path,
+    secrets_clock: SecretsClock,
 ) -> None:
     (tmp_path / "TASKPILOT_LLM_API_KEY").write_text("key-one\n")
     runtime = build_runtime(
@@ -59,9 +46,9 @@ def test_a_rotated_key_of_a_local_server_is_used_after_the_cache_expires(
 
     turn(sessions, runtime, "hi")
     (tmp_path / "TASKPILOT_LLM_API_KEY").write_text("key-two\n")
-    clock.now += TTL / 2
+    secrets_clock.now += TTL / 2
     turn(sessions, runtime, "hi again")
-    clock.now += TTL
+    secrets_clock.now += TTL
     result = turn(sessions, runtime, "and again")
 
     assert _keys_sent(provider) == ["Bearer key-one", "Bearer key-one", "Bearer key-two"]
@@ -72,7 +59,7 @@ def test_an_openai_key_mounted_as_a_file_keeps_the_link_and_rotates(
     provider: ScriptedProvider,
     sessions: SessionFactory,
     tmp_path: Path,
-    clock: Clock,
+    secrets_clock: SecretsClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # No OPENAI_API_KEY in the environment: only the mounted file holds it.
@@ -85,7 +72,7 @@ def test_an_openai_key_mounted_as_a_file_keeps_the_link_and_rotates(
 
     turn(sessions, runtime, "hi")
     (tmp_path / "openai_api_key").write_text("sk-file-two")
-    clock.now += TTL + 1
+    secrets_clock.now += TTL + 1
     turn(sessions, runtime, "hi again")
 
     assert _keys_sent(provider) == ["Bearer sk-file-one", "Bearer sk-file-two"]
@@ -103,7 +90,7 @@ def test_the_rotation_is_logged_by_name_never_by_value(
     provider: ScriptedProvider,
     sessions: SessionFactory,
     tmp_path: Path,
-    clock: Clock,
+    secrets_clock: SecretsClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     (tmp_path / "TASKPILOT_LLM_API_KEY").write_text("key-one")
@@ -113,7 +100,7 @@ def test_the_rotation_is_logged_by_name_never_by_value(
     provider.push(text("one"), text("two"))
     turn(sessions, runtime, "hi")
     (tmp_path / "TASKPILOT_LLM_API_KEY").write_text("key-two")
-    clock.now += TTL + 1
+    secrets_clock.now += TTL + 1
     with caplog.at_level("INFO", logger="agent.provider_keys"):
         turn(sessions, runtime, "hi again")
 

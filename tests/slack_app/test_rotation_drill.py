@@ -27,9 +27,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-import core.secrets
 from slack_app.local_web_api import LocalSlackWebAPI
 from tasks.api_keys import ApiKeyService
+from tests.conftest import SecretsClock
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import TEAM, SlackHarness, sign, slash_command
 
@@ -45,23 +45,6 @@ PHASE_DEADLINE_SECONDS = 60.0
 SLACK_CREDENTIALS = ("OLD", "NEW")
 OLD_CREDENTIALS = frozenset({"OLD", "K1"})
 NEW_CREDENTIALS = frozenset({"NEW", "K2"})
-
-
-class FakeClock:
-    """The secrets cache's clock, moved by the test (read by the server's threads too)."""
-
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(core.secrets, "monotonic", fake)
-    return fake
 
 
 @pytest.fixture
@@ -222,7 +205,7 @@ def summary(outcomes: list[Outcome], rotation: Transition, retirement: Transitio
 
 
 def test_rotation_drill_keeps_valid_credentials_working_and_stops_revoked_ones(
-    make_slack: SlackFactory, web: LocalSlackWebAPI, secrets_dir: Path, clock: FakeClock
+    make_slack: SlackFactory, web: LocalSlackWebAPI, secrets_dir: Path, secrets_clock: SecretsClock
 ) -> None:
     write_secret(secrets_dir, OLD)
     with make_slack(
@@ -251,7 +234,7 @@ def test_rotation_drill_keeps_valid_credentials_working_and_stops_revoked_ones(
             # expires; K1 is rotated to K2 with a day's grace.
             began = time.monotonic()
             write_secret(secrets_dir, f"{NEW},{OLD}")
-            clock.now += TTL + 1
+            secrets_clock.now += TTL + 1
             with slack.sessions() as session, session.begin():
                 k2 = ApiKeyService(session, actor_id="cli:drill", source="cli").rotate(
                     prefix=k1_prefix, grace=timedelta(hours=24)
@@ -265,7 +248,7 @@ def test_rotation_drill_keeps_valid_credentials_working_and_stops_revoked_ones(
             # revoked. The workers keep sending the old credentials on purpose.
             began = time.monotonic()
             write_secret(secrets_dir, NEW)
-            clock.now += TTL + 1
+            secrets_clock.now += TTL + 1
             with slack.sessions() as session, session.begin():
                 ApiKeyService(session, actor_id="cli:drill", source="cli").revoke(prefix=k1_prefix)
             retirement = Transition(began=began, done=time.monotonic())

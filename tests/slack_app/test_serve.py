@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,8 +17,8 @@ from sqlmodel import select
 from core.db import make_engine, make_session_factory
 from slack_app.local_web_api import LocalSlackWebAPI
 from tasks.models import Task
+from tests.serve_process import free_port, running_serve, serve_env
 from tests.slack_app.support import (
-    BOT_TOKEN,
     SIGNING_SECRET,
     app_mention,
     event_callback,
@@ -30,16 +27,6 @@ from tests.slack_app.support import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _taskpilot(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from core.cli import main; main()", *args]
 
 
 class Server:
@@ -75,75 +62,15 @@ class Server:
 @pytest.fixture
 def server(tmp_path: Path, web: LocalSlackWebAPI) -> Iterator[Server]:
     database_url = f"sqlite:///{tmp_path / 'taskpilot.db'}"
-    port = _free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "TASKPILOT_", "DATABASE_URL", "REDIS_URL"))
-    }
-    env.update(
-        {
-            "DATABASE_URL": database_url,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_BASE_URL": web.base_url,
-            "TASKPILOT_MODELS": "offline",
-            "TASKPILOT_TIMEZONE": "UTC",
-            "TASKPILOT_PORT": str(port),
-            "TASKPILOT_REMINDERS": "false",
-        }
-    )
-    subprocess.run(
-        _taskpilot("db", "upgrade"),
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,
-    )
-    process = subprocess.Popen(
-        _taskpilot("serve"),
-        env=env,
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            reader.join(timeout=5)
-            if process.stdout is not None:
-                process.stdout.close()
-            raise AssertionError("taskpilot serve did not start:\n" + "".join(output))
-        time.sleep(0.1)
-    try:
+    env = serve_env(database_url=database_url, port=free_port(), web_api=web.base_url)
+    with running_serve(env, cwd=tmp_path) as served:
         # The directory sync at start-up has fetched the workspace's people.
         web.wait_for("users.list")
-        yield Server(process, url, database_url)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            # uvicorn shuts down gracefully, then re-raises the signal it caught.
-            assert process.wait(timeout=30) in (0, -signal.SIGTERM), "".join(output)
-        finally:
-            if process.poll() is None:
-                process.kill()
-        reader.join(timeout=5)
-        if process.stdout is not None:
-            process.stdout.close()
-        log = "".join(output)
-        assert "Application shutdown complete" in log, log
-        assert "Traceback" not in log, log
+        yield Server(served.process, served.url, database_url)
+    # uvicorn shuts down gracefully, then re-raises the signal it caught.
+    assert served.process.returncode in (0, -signal.SIGTERM), served.log
+    assert "Application shutdown complete" in served.log, served.log
+    assert "Traceback" not in served.log, served.log
 
 
 def test_slash_command_is_acknowledged_then_creates_the_task_and_posts_the_card(

@@ -3,11 +3,7 @@ already told is accepted (the task is written, the reply posted) before it exits
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,19 +15,10 @@ from sqlmodel import select
 from core.db import make_engine, make_session_factory
 from slack_app.local_web_api import LocalSlackWebAPI, slack_user
 from tasks.models import Task
-from tests.slack_app.support import BOT_TOKEN, SIGNING_SECRET, TEAM, sign, slash_command
+from tests.serve_process import free_port, running_serve, serve_env
+from tests.slack_app.support import TEAM, sign, slash_command
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _taskpilot(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from core.cli import main; main()", *args]
 
 
 def _tasks(database_url: str) -> list[Task]:
@@ -63,81 +50,46 @@ def test_sigterm_lets_an_acknowledged_turn_finish_before_the_process_exits(
     tmp_path: Path, web: LocalSlackWebAPI
 ) -> None:
     database_url = f"sqlite:///{tmp_path / 'taskpilot.db'}"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(
-            ("SLACK_", "TASKPILOT_", "DATABASE_URL", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR")
-        )
-    }
-    env.update(
-        {
-            "DATABASE_URL": database_url,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_BASE_URL": web.base_url,
-            "TASKPILOT_MODELS": "offline",
-            "TASKPILOT_TIMEZONE": "UTC",
-            "TASKPILOT_PORT": str(port),
-            "TASKPILOT_REMINDERS": "false",
-            "TASKPILOT_SHUTDOWN_GRACE_SECONDS": "30",
-        }
+    env = serve_env(
+        database_url=database_url,
+        port=free_port(),
+        web_api=web.base_url,
+        TASKPILOT_SHUTDOWN_GRACE_SECONDS="30",
     )
-    subprocess.run(
-        _taskpilot("db", "upgrade"), env=env, check=True, capture_output=True, cwd=tmp_path
-    )
-    process = subprocess.Popen(
-        _taskpilot("serve"),
-        env=env,
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
-    reader.start()
     release: threading.Event | None = None
-    try:
-        _wait(lambda: process.poll() is not None or not _refuses_connections(url), "it serves")
-        assert process.poll() is None, "".join(output)
-        web.wait_for("users.list")
-        # A person the directory has not seen: the turn first looks them up, and that call is
-        # held, so the turn is in flight (acknowledged, nothing written) when SIGTERM comes.
-        web.users.append(slack_user("U0DANA", "dana", "Dana Scully", team_id=TEAM))
-        release = web.hold("users.info")
-        body = slash_command(
-            "add renew the TLS cert tomorrow",
-            user_id="U0DANA",
-            user_name="dana",
-            response_url=web.response_url(),
-        )
-        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
-        ack = httpx.post(f"{url}/slack/events", content=body, headers=headers, timeout=10)
-        assert ack.status_code == 200
-        web.wait_for("users.info")
-        assert _tasks(database_url) == []
+    with running_serve(env, cwd=tmp_path) as served:
+        url, process = served.url, served.process
+        try:
+            web.wait_for("users.list")
+            # A person the directory has not seen: the turn first looks them up, and that call
+            # is held, so the turn is in flight (acknowledged, nothing written) at SIGTERM.
+            web.users.append(slack_user("U0DANA", "dana", "Dana Scully", team_id=TEAM))
+            release = web.hold("users.info")
+            body = slash_command(
+                "add renew the TLS cert tomorrow",
+                user_id="U0DANA",
+                user_name="dana",
+                response_url=web.response_url(),
+            )
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+            ack = httpx.post(f"{url}/slack/events", content=body, headers=headers, timeout=10)
+            assert ack.status_code == 200
+            web.wait_for("users.info")
+            assert _tasks(database_url) == []
 
-        process.send_signal(signal.SIGTERM)
-        # The server has stopped listening: shutdown has begun with the turn still held.
-        _wait(lambda: _refuses_connections(url), "it stops taking requests")
-        assert process.poll() is None, "".join(output)
-        assert _tasks(database_url) == []
-        release.set()
-
-        # uvicorn shuts down gracefully, then re-raises the signal it caught.
-        assert process.wait(timeout=60) in (0, -signal.SIGTERM), "".join(output)
-    finally:
-        if release is not None:
+            process.send_signal(signal.SIGTERM)
+            # The server has stopped listening: shutdown has begun with the turn still held.
+            _wait(lambda: _refuses_connections(url), "it stops taking requests")
+            assert process.poll() is None, served.log
+            assert _tasks(database_url) == []
             release.set()
-        if process.poll() is None:
-            process.kill()
-        reader.join(timeout=5)
-        if process.stdout is not None:
-            process.stdout.close()
-    log = "".join(output)
+
+            # uvicorn shuts down gracefully, then re-raises the signal it caught.
+            assert process.wait(timeout=60) in (0, -signal.SIGTERM), served.log
+        finally:
+            if release is not None:
+                release.set()
+    log = served.log
     [task] = _tasks(database_url)
     assert task.title.lower().startswith("renew the tls cert")
     assert task.creator_id == "U0DANA"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import core.secrets
 from slack_app.local_web_api import LocalSlackWebAPI
+from tests.conftest import SecretsClock
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (
     SIGNING_SECRET,
@@ -28,23 +28,6 @@ from tests.slack_app.support import (
 OLD = "old-signing-secret-0a1b2c3d"
 NEW = "new-signing-secret-4e5f6a7b"
 TTL = 300.0
-
-
-class FakeClock:
-    """The secrets cache's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(core.secrets, "monotonic", fake)
-    return fake
 
 
 @pytest.fixture
@@ -78,7 +61,7 @@ def _mention(slack: SlackHarness, text: str, *, secret: str, event_id: str | Non
 
 
 def test_old_and_new_secrets_both_verify_during_rotation_and_old_stops_after(
-    make_slack: SlackFactory, web: LocalSlackWebAPI, secrets_dir: Path, clock: FakeClock
+    make_slack: SlackFactory, web: LocalSlackWebAPI, secrets_dir: Path, secrets_clock: SecretsClock
 ) -> None:
     (secrets_dir / "SLACK_SIGNING_SECRET").write_text(f"{OLD}\n")
     with file_backed_slack(make_slack, secrets_dir) as slack:
@@ -89,7 +72,7 @@ def test_old_and_new_secrets_both_verify_during_rotation_and_old_stops_after(
 
         # Rotation starts: the new secret is added in front of the old one.
         (secrets_dir / "SLACK_SIGNING_SECRET").write_text(f"{NEW},{OLD}\n")
-        clock.now += TTL
+        secrets_clock.now += TTL
         assert _mention(slack, "renew the TLS cert", secret=OLD) == 200
         assert _mention(slack, "order new badges", secret=NEW) == 200
         assert _mention(slack, "wire money to mallory", secret="forged-secret-000") == 401
@@ -100,9 +83,9 @@ def test_old_and_new_secrets_both_verify_during_rotation_and_old_stops_after(
 
         # Rotation ends: the old secret is dropped. Until the cache expires it still verifies.
         (secrets_dir / "SLACK_SIGNING_SECRET").write_text(f"{NEW}\n")
-        clock.now += TTL - 1
+        secrets_clock.now += TTL - 1
         assert _challenge(slack, secret=OLD) == 200
-        clock.now += 1
+        secrets_clock.now += 1
         assert _mention(slack, "pay the old invoice", secret=OLD) == 401
         assert _challenge(slack, secret=OLD) == 401
         assert _challenge(slack, secret=NEW) == 200
@@ -111,7 +94,7 @@ def test_old_and_new_secrets_both_verify_during_rotation_and_old_stops_after(
 
 
 def test_previous_secret_variable_verifies_until_removed(
-    make_slack: SlackFactory, secrets_dir: Path, clock: FakeClock
+    make_slack: SlackFactory, secrets_dir: Path, secrets_clock: SecretsClock
 ) -> None:
     (secrets_dir / "SLACK_SIGNING_SECRET").write_text(NEW)
     (secrets_dir / "slack_signing_secret_previous").write_text(f"{OLD}\n")
@@ -119,13 +102,13 @@ def test_previous_secret_variable_verifies_until_removed(
         assert _challenge(slack, secret=NEW) == 200
         assert _challenge(slack, secret=OLD) == 200
         (secrets_dir / "slack_signing_secret_previous").unlink()
-        clock.now += TTL
+        secrets_clock.now += TTL
         assert _challenge(slack, secret=OLD) == 401
         assert _challenge(slack, secret=NEW) == 200
 
 
 def test_forged_or_stale_requests_during_rotation_run_nothing(
-    make_slack: SlackFactory, web: LocalSlackWebAPI, secrets_dir: Path, clock: FakeClock
+    make_slack: SlackFactory, web: LocalSlackWebAPI, secrets_dir: Path, secrets_clock: SecretsClock
 ) -> None:
     (secrets_dir / "SLACK_SIGNING_SECRET").write_text(f"{NEW},{OLD}")
     with file_backed_slack(make_slack, secrets_dir) as slack:
@@ -149,7 +132,7 @@ def test_forged_or_stale_requests_during_rotation_run_nothing(
 def test_refusals_answer_like_bolt_and_log_no_secret(
     make_slack: SlackFactory,
     secrets_dir: Path,
-    clock: FakeClock,
+    secrets_clock: SecretsClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     (secrets_dir / "SLACK_SIGNING_SECRET").write_text(f"{NEW},{OLD}")
@@ -165,7 +148,7 @@ def test_refusals_answer_like_bolt_and_log_no_secret(
 
 
 def test_an_unreadable_secret_keeps_the_last_good_one_and_never_lets_requests_through(
-    make_slack: SlackFactory, secrets_dir: Path, clock: FakeClock
+    make_slack: SlackFactory, secrets_dir: Path, secrets_clock: SecretsClock
 ) -> None:
     secret_file = secrets_dir / "SLACK_SIGNING_SECRET"
     secret_file.write_text(NEW)
@@ -174,7 +157,7 @@ def test_an_unreadable_secret_keeps_the_last_good_one_and_never_lets_requests_th
         # The mount breaks (a directory where the file was): the cached secret keeps serving.
         secret_file.unlink()
         secret_file.mkdir()
-        clock.now += TTL
+        secrets_clock.now += TTL
         assert _challenge(slack, secret=NEW) == 200
         assert _challenge(slack, secret="forged-secret-000") == 401
 

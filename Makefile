@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # LiteLLM would fetch its price map from the internet at import time without this.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: help install deploy-tools run migrate test lint typecheck unit evals eval-report eval-baseline eval-deepeval eval-promptfoo bench-providers bench-cli format clean
+.PHONY: help install deploy-tools run migrate test lint typecheck unit evals eval-report eval-baseline eval-deepeval eval-promptfoo bench bench-ack bench-overhead bench-rest bench-growth bench-offline bench-providers bench-cli format clean
 
 help:
 	@echo "make run    install into .venv, migrate the database, start 'taskpilot chat'"
@@ -86,6 +86,25 @@ bench-providers: install
 # `taskpilot --help` against a bare interpreter and the imports it avoids.
 bench-cli: install
 	$(UV) run --frozen python bench/cli_startup.py
+
+# Issue 9's benchmarks: each prints ratios or percentiles measured side by side in one run
+# (BENCHMARKS.md has the latest figures, the targets and what each needs).
+bench-ack: install
+	$(UV) run --frozen python bench/slack_ack.py
+
+bench-overhead: install
+	$(UV) run --frozen python bench/agent_overhead.py
+
+bench-rest: install
+	$(UV) run --frozen python bench/rest_throughput.py
+
+bench-growth: install
+	$(UV) run --frozen python bench/growth.py --plans
+
+bench-offline: install
+	$(UV) run --frozen python bench/offline_speed.py
+
+bench: bench-ack bench-overhead bench-providers bench-rest bench-growth bench-offline
 
 test: lint typecheck unit evals
 

@@ -1,0 +1,499 @@
+"""Slack acknowledgement under load: time to the HTTP 200 of signed Slack events while hundreds
+of agent turns wait on a slow model.
+
+Run: `uv run python bench/slack_ack.py` (or `make bench-ack`). Options: `--rate R` events per
+second (default 100), `--seconds S` (default 10, so 1,000 events), `--model-delay D` seconds
+per model answer (default 2), `--workers W` (default 2), `--json`.
+
+What runs, all on loopback in one run:
+
+- `taskpilot serve --workers W` as a subprocess (migrated first with `taskpilot db upgrade`) on
+  a FRESH PostgreSQL database (`TASKPILOT_BENCH_POSTGRES_URL`, default
+  `postgresql+psycopg://root@127.0.0.1:5432/test`; dropped afterwards) and Redis database 14
+  (`TASKPILOT_BENCH_REDIS_URL`; flushed before and after) for event de-duplication and rate
+  limits. The per-user and per-team agent budgets are lifted so that no event is refused.
+- The model is SCRIPTED: `evals.scripted_provider.ScriptedProvider`, reached through LiteLLM
+  as `openai/gpt-4.1-mini` at `TASKPILOT_LLM_BASE_URL`, holds every request for
+  `--model-delay` seconds and answers with one `create_task` call (the turn then ends without
+  a second model call). At 100 events/s and 2 s per answer about 200 turns are in flight.
+- The Slack Web API is `slack_app.local_web_api.LocalSlackWebAPI`, a local recorder.
+
+The load generator (this process, on the same 2 cores) sends events OPEN-LOOP: event i leaves
+at t0 + i/R whatever happened to the earlier ones, over `httpx.AsyncClient` connections; half
+are `app_mention` events (Events API JSON, each with its own event_id and thread) and half
+`/task` slash commands (form-encoded), each signed with the v0 HMAC as Slack signs. The time
+measured is from just before the request is written to the response's status line; the
+signature is computed before.
+
+Side by side in the same run, to show what the generator and loopback cost by themselves:
+
+- "healthz, idle": `GET /healthz` at the same rate for a few seconds before the load;
+- "healthz, under load": `GET /healthz` at one tenth of the rate, interleaved with the events;
+- "generator lag": how late the generator started each event against its schedule, and the
+  generator's CPU time as a share of one core.
+
+Figures: p50/p90/p99/max of the event acknowledgements, the count of non-200 answers, the
+ratio of p99 to Slack's 3,000 ms limit, and, once the turns drained, how many replies reached
+the local Web API and the peak of model requests in flight. Target: p99 at most 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from common import (
+    ROOT,
+    emit_json,
+    flushed_redis,
+    free_port,
+    fresh_postgres,
+    percentile,
+    verdict,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from evals.scripted_provider import RecordedRequest, Reply
+    from slack_app.local_web_api import LocalSlackWebAPI
+
+SIGNING_SECRET = "bench-signing-secret"
+BOT_TOKEN = "xoxb-test-token"  # LocalSlackWebAPI's made-up token.
+TEAM = "T0TEST"
+SLACK_LIMIT_MS = 3000.0
+TARGET_P99_MS = 50.0
+MODEL = "openai/gpt-4.1-mini"
+# Settings of the developer's environment that must not leak into the bench server.
+_OWN_PREFIXES = ("SLACK_", "TASKPILOT_", "DATABASE_URL", "REDIS_URL", "LOG_", "OTEL_", "SENTRY_")
+
+
+def _sign(body: bytes) -> dict[str, str]:
+    stamp = str(int(time.time()))
+    digest = hmac.new(SIGNING_SECRET.encode(), b"v0:" + stamp.encode() + b":" + body, "sha256")
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest.hexdigest()}"}
+
+
+def _mention(number: int) -> tuple[bytes, str]:
+    ts = f"1710000000.{number:06d}"
+    event = {
+        "type": "app_mention",
+        "user": "U0ALICE",
+        "text": f"<@U0BOT> add a task to send the Q3 deck ({number})",
+        "ts": ts,
+        "channel": "C0GENERAL",
+        "event_ts": ts,
+        "team": TEAM,
+    }
+    body = {
+        "token": "legacy-verification-token",
+        "team_id": TEAM,
+        "api_app_id": "A0TASKPILOT",
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{number:08d}{uuid.uuid4().hex[:6].upper()}",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {"team_id": TEAM, "user_id": "U0BOT", "is_bot": True, "is_enterprise_install": False}
+        ],
+    }
+    return json.dumps(body).encode(), "application/json"
+
+
+def _command(number: int, response_url: str) -> tuple[bytes, str]:
+    form = {
+        "token": "legacy-verification-token",
+        "team_id": TEAM,
+        "team_domain": "bench",
+        "channel_id": "C0GENERAL",
+        "channel_name": "general",
+        "user_id": "U0BOB",
+        "user_name": "bob",
+        "command": "/task",
+        "text": f"add a task to review the budget ({number})",
+        "api_app_id": "A0TASKPILOT",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{number}.1.{uuid.uuid4().hex[:16]}",
+    }
+    return urlencode(form).encode(), "application/x-www-form-urlencoded"
+
+
+class SlowModel:
+    """The scripted provider's responder: hold the request, then call `create_task`; counts
+    how many requests it holds at once."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self._lock = threading.Lock()
+        self.active = 0
+        self.peak = 0
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        from evals.scripted_provider import text, tool_calls
+
+        with self._lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            time.sleep(self.delay)
+        finally:
+            with self._lock:
+                self.active -= 1
+        if any(message.get("role") == "tool" for message in request.messages):
+            return text("Done.")
+        return tool_calls(("create_task", {"title": "Send the Q3 deck"}))
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+
+def _taskpilot(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from core.cli import main; main()", *args]
+
+
+@contextmanager
+def _serve(env: dict[str, str], *, workers: int, folder: Path) -> Iterator[Server]:
+    import httpx
+
+    subprocess.run(_taskpilot("db", "upgrade"), env=env, check=True, capture_output=True, cwd=ROOT)
+    log = folder / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            _taskpilot("serve", "--workers", str(workers)),
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(process=process, url=f"http://127.0.0.1:{env['TASKPILOT_PORT']}", log=log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit("taskpilot serve did not start:\n" + log.read_text()[-4000:])
+            time.sleep(0.2)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@dataclass
+class Series:
+    latencies: list[float] = field(default_factory=list[float])
+    lags: list[float] = field(default_factory=list[float])
+    statuses: dict[str, int] = field(default_factory=dict[str, int])
+
+    def note(self, status: str) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    @property
+    def non_200(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status != "200")
+
+    def figures(self) -> dict[str, Any]:
+        ms = [value * 1000 for value in self.latencies]
+        return {
+            "count": len(self.latencies) + self.statuses.get("error", 0),
+            "p50_ms": percentile(ms, 50),
+            "p90_ms": percentile(ms, 90),
+            "p99_ms": percentile(ms, 99),
+            "max_ms": max(ms, default=float("nan")),
+            "non_200": self.non_200,
+            "statuses": dict(sorted(self.statuses.items())),
+            "lag_p99_ms": percentile([lag * 1000 for lag in self.lags], 99),
+        }
+
+
+async def _send(
+    client: httpx.AsyncClient,
+    series: Series,
+    *,
+    due: float,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    content_type: str | None = None,
+) -> None:
+    import httpx
+
+    delay = due - time.perf_counter()
+    if delay > 0:
+        await asyncio.sleep(delay)
+    headers = {"Content-Type": content_type, **_sign(body)} if body and content_type else {}
+    start = time.perf_counter()
+    series.lags.append(start - due)
+    try:
+        response = await client.request(method, path, content=body, headers=headers)
+    except httpx.HTTPError as error:
+        series.note(f"error {type(error).__name__}")
+        return
+    series.latencies.append(time.perf_counter() - start)
+    series.note(str(response.status_code))
+
+
+async def _drive(
+    url: str, web: LocalSlackWebAPI, *, rate: float, seconds: float
+) -> dict[str, Series | float]:
+    import httpx
+
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
+    timeout = httpx.Timeout(10.0)
+    idle, events, probes = Series(), Series(), Series()
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
+        # Open the connections the load will use, so that the first second is not handshakes.
+        await asyncio.gather(*(client.get("/healthz") for _ in range(min(int(rate), 200))))
+        idle_seconds = min(seconds, 5.0)
+        start = time.perf_counter() + 0.05
+        count = int(rate * idle_seconds)
+        await asyncio.gather(
+            *(
+                _send(client, idle, due=start + i / rate, method="GET", path="/healthz")
+                for i in range(count)
+            )
+        )
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        start = time.perf_counter() + 0.05
+        work: list[asyncio.Task[None]] = []
+        total = int(rate * seconds)
+        for i in range(total):
+            if i % 2 == 0:
+                body, kind = _mention(i)
+            else:
+                body, kind = _command(i, web.response_url(f"r{i}"))
+            due = start + i / rate
+            work.append(
+                asyncio.create_task(
+                    _send(
+                        client,
+                        events,
+                        due=due,
+                        method="POST",
+                        path="/slack/events",
+                        body=body,
+                        content_type=kind,
+                    )
+                )
+            )
+            if i % 10 == 5:
+                work.append(
+                    asyncio.create_task(
+                        _send(client, probes, due=due, method="GET", path="/healthz")
+                    )
+                )
+        await asyncio.gather(*work)
+        cpu = (time.process_time() - cpu0) / max(time.perf_counter() - wall0, 1e-9)
+    return {"idle": idle, "events": events, "probes": probes, "generator_cpu": cpu}
+
+
+async def _warm_up(url: str, web: LocalSlackWebAPI, *, count: int) -> None:
+    """A few turns first, so that each worker has imported and connected what a turn needs
+    (LiteLLM, the provider client, the database pool) before anything is measured."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        for number in range(count):
+            body, kind = _mention(900_000 + number)
+            headers = {"Content-Type": kind, **_sign(body)}
+            await client.post("/slack/events", content=body, headers=headers)
+
+
+def _count_tasks(database_url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM tasks")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _wait_for_replies(web: LocalSlackWebAPI, expected: int, timeout: float) -> tuple[int, float]:
+    start = time.monotonic()
+    while True:
+        done = len(web.calls_to("chat.postMessage")) + len(web.calls_to("response_url"))
+        if done >= expected or time.monotonic() - start > timeout:
+            return done, time.monotonic() - start
+        time.sleep(0.2)
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Time to the HTTP 200 of signed Slack events sent open-loop to `taskpilot "
+        "serve` (PostgreSQL, Redis) while agent turns wait on a SCRIPTED slow model; target "
+        "p99 <= 50 ms."
+    )
+    parser.add_argument("--rate", type=float, default=100.0, help="events/s (default 100)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="load duration (default 10)")
+    parser.add_argument(
+        "--model-delay", type=float, default=2.0, help="seconds per model answer (default 2)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="server workers (default 2)")
+    parser.add_argument(
+        "--drain", type=float, default=60.0, help="seconds to wait for replies (default 60)"
+    )
+    parser.add_argument("--log", type=Path, help="write the server's log to this file")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    return parser.parse_args(argv)
+
+
+def _environment(database_url: str, redis: str, web_api: str, llm: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_PREFIXES)}
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_BASE_URL": web_api,
+            "TASKPILOT_MODELS": MODEL,
+            "TASKPILOT_LLM_BASE_URL": llm,
+            "TASKPILOT_LLM_API_KEY": "sk-bench-not-a-real-key",
+            "TASKPILOT_LLM_TIMEOUT": "60",
+            "TASKPILOT_TIMEZONE": "UTC",
+            "TASKPILOT_PORT": str(free_port()),
+            "TASKPILOT_REMINDERS": "false",
+            "TASKPILOT_DIRECTORY_SYNC_MINUTES": "0",
+            "TASKPILOT_SEED_DEMO": "false",
+            "TASKPILOT_RATE_LIMIT_AGENT_USER": "1000000/minute",
+            "TASKPILOT_RATE_LIMIT_AGENT_TEAM": "1000000/minute",
+            "TASKPILOT_DAILY_TOKENS_PER_USER": "0",
+            "TASKPILOT_DAILY_TOKENS_PER_TEAM": "0",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        }
+    )
+    return env
+
+
+def _row(name: str, figures: dict[str, Any]) -> str:
+    return (
+        f"{name:<22}{figures['count']:>7}{figures['p50_ms']:>9.1f}{figures['p90_ms']:>9.1f}"
+        f"{figures['p99_ms']:>9.1f}{figures['max_ms']:>9.1f}{figures['non_200']:>8}"
+        f"{figures['lag_p99_ms']:>10.1f}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _arguments(argv)
+    from evals.scripted_provider import ScriptedProvider
+    from slack_app.local_web_api import LocalSlackWebAPI
+
+    model = SlowModel(args.model_delay)
+    with (
+        tempfile.TemporaryDirectory(prefix="taskpilot-bench-ack-") as folder,
+        fresh_postgres("taskpilot_bench_ack") as database_url,
+        flushed_redis() as redis,
+        LocalSlackWebAPI() as web,
+        ScriptedProvider(default=model) as provider,
+    ):
+        # Hundreds of held model requests: the default listen backlog of 5 would drop SYNs.
+        env = _environment(database_url, redis, web.base_url, provider.base_url)
+        with _serve(env, workers=args.workers, folder=Path(folder)) as server:
+            warm = 4 * args.workers
+            asyncio.run(_warm_up(server.url, web, count=warm))
+            _wait_for_replies(web, warm, 120)
+            web.calls.clear()
+            model.peak = 0
+            results = asyncio.run(_drive(server.url, web, rate=args.rate, seconds=args.seconds))
+            events = results["events"]
+            assert isinstance(events, Series)
+            accepted = events.statuses.get("200", 0)
+            replies, waited = _wait_for_replies(web, accepted, args.drain)
+            tasks = _count_tasks(database_url) - warm
+        # After shutdown, so that the log holds the turns that finished while draining.
+        log_text = server.log.read_text(errors="replace")
+        log_tail = log_text[-2000:]
+        if args.log is not None:
+            args.log.write_text(log_text)
+        cpu = results["generator_cpu"]
+        assert isinstance(cpu, float)
+        rows: dict[str, dict[str, Any]] = {}
+        for key, name in (
+            ("idle", "healthz, idle"),
+            ("events", "Slack events"),
+            ("probes", "healthz, under load"),
+        ):
+            series = results[key]
+            assert isinstance(series, Series)
+            rows[name] = series.figures()
+    ack = rows["Slack events"]
+    ok = ack["p99_ms"] <= TARGET_P99_MS and ack["non_200"] == 0
+    summary = (
+        f"Slack ack at {args.rate:g} events/s for {args.seconds:g} s, {args.model_delay:g} s "
+        f"model, {args.workers} workers: p50 {ack['p50_ms']:.1f} ms, p99 {ack['p99_ms']:.1f} ms "
+        f"({SLACK_LIMIT_MS / ack['p99_ms']:.0f}x inside Slack's 3,000 ms), non-200 "
+        f"{ack['non_200']}; target p99 <= {TARGET_P99_MS:g} ms: {verdict(ok)}"
+    )
+    extra = {
+        "generator_cpu_share_of_one_core": cpu,
+        "replies_posted": replies,
+        "tasks_created": tasks,
+        "events_acknowledged": accepted,
+        "seconds_to_drain": waited,
+        "peak_model_requests_in_flight": model.peak,
+        "model_requests": len(provider.requests),
+    }
+    if args.json:
+        emit_json(
+            {
+                "benchmark": "slack_ack",
+                "rate": args.rate,
+                "seconds": args.seconds,
+                "model_delay": args.model_delay,
+                "workers": args.workers,
+                "rows": rows,
+                "p99_over_slack_limit": ack["p99_ms"] / SLACK_LIMIT_MS,
+                "target_p99_ms": TARGET_P99_MS,
+                "pass": ok,
+                **extra,
+                "summary": summary,
+            }
+        )
+    else:
+        header = f"{'':<22}{'n':>7}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        print(header + f"{'non-200':>8}{'lag p99':>10}")
+        for name, figures in rows.items():
+            print(_row(name, figures))
+        print(
+            f"generator CPU {cpu:.0%} of one core; peak model requests in flight {model.peak}; "
+            f"replies posted {replies}/{accepted}, tasks created {tasks} (waited {waited:.1f} s)"
+        )
+        print(summary)
+    if replies < accepted or ack["non_200"]:
+        print("server log (tail):\n" + log_tail, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

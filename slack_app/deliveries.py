@@ -150,13 +150,32 @@ class DatabaseLedger:
             return int(getattr(result, "rowcount", 0) or 0)
 
 
+# How long a claim waits for a free Redis connection before it fails.
+POOL_WAIT_SECONDS = 5.0
+
+
 class RedisLedger:
     """The ledger in Redis (`REDIS_URL`): a state key per event and a lease key per claim."""
 
-    def __init__(self, url: str, *, lease: timedelta, owner: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        lease: timedelta,
+        owner: str | None = None,
+        max_connections: int = 64,
+    ) -> None:
         import redis.asyncio as redis_asyncio
 
-        self._redis: Any = redis_asyncio.from_url(url)  # pyright: ignore[reportUnknownMemberType]
+        # A pool that makes a caller wait for a free connection (each command takes well under
+        # a millisecond) rather than fail: under a burst of events the default pool raised
+        # "Too many connections" past 100 at once, and Slack got a 500 for an event it then
+        # had to deliver again.
+        pool: Any = redis_asyncio.BlockingConnectionPool.from_url(  # pyright: ignore[reportUnknownMemberType]
+            url, max_connections=max_connections, timeout=POOL_WAIT_SECONDS
+        )
+        # `from_pool` hands the pool to the client, so that `close` closes it too.
+        self._redis: Any = redis_asyncio.Redis.from_pool(pool)  # pyright: ignore[reportUnknownMemberType]
         self._lease_ms = int(lease.total_seconds() * 1000)
         self._owner = owner or replica_id()
         self._ttl = int(REMEMBER_FOR.total_seconds())

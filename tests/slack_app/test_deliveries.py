@@ -100,3 +100,17 @@ def test_redis_ledger_lets_one_replica_through_and_takes_over_after_the_lease(
     assert during_lease == [False] * 4
     assert after_lease.count(True) == 1
     assert after_finish == [False] * 4
+
+
+def test_a_burst_larger_than_the_redis_pool_waits_for_connections_instead_of_failing(
+    redis_url: str,
+) -> None:
+    async def scenario() -> list[bool]:
+        ledger = RedisLedger(redis_url, lease=timedelta(seconds=30), max_connections=4)
+        try:
+            # 300 distinct events at once through 4 connections: each claim waits its turn.
+            return await asyncio.gather(*(ledger.claim(f"T1:EvBURST{n}") for n in range(300)))
+        finally:
+            await ledger.close()
+
+    assert asyncio.run(scenario()) == [True] * 300

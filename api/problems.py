@@ -15,6 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tasks.errors import (
@@ -234,9 +236,42 @@ async def _unexpected_handler(request: Request, error: Exception) -> JSONRespons
     )
 
 
+# Errors that mean the database could not be reached or dropped the connection (as opposed
+# to a query that is wrong): the client may simply try again.
+_UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
+DATABASE_RETRY_AFTER = 2
+
+
+async def _database_unavailable_handler(request: Request, error: Exception) -> JSONResponse:
+    logger.warning(
+        "database unavailable in %s %s: %s",
+        request.method,
+        request.url.path,
+        type(error).__name__,
+        extra={"error": type(error).__name__},
+    )
+    request_id = getattr(request.state, "request_id", None)
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    if isinstance(request_id, str):
+        headers["X-Request-ID"] = request_id
+    return problem_response(
+        status=503,
+        request=request,
+        slug="database-unavailable",
+        title="Service unavailable",
+        detail=(
+            "The database cannot be reached right now. Try again in a few seconds; send a "
+            "POST again with the same Idempotency-Key so that it is not done twice."
+        ),
+        headers=headers,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error of `app` a problem+json response."""
     app.add_exception_handler(RequestValidationError, _validation_handler)
+    for kind in _UNREACHABLE:
+        app.add_exception_handler(kind, _database_unavailable_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(TaskError, _task_error_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
@@ -252,12 +287,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "A request with the same Idempotency-Key is still running, or a conflict.",
         422: "The request is not valid; `errors` lists each field.",
         429: "Too many requests for this API key, person or team; see `Retry-After`.",
-        503: "The service is not ready.",
+        503: "The database cannot be reached right now; see `Retry-After`.",
     }
     headers = {
         401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
         409: {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
         429: {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+        503: {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
     }
     result: dict[int | str, dict[str, Any]] = {}
     for status in statuses:

@@ -29,7 +29,7 @@ def build_router() -> APIRouter:
     router = APIRouter(
         prefix=PREFIX,
         dependencies=[Depends(limit_by_key())],
-        responses=problem_responses(429),
+        responses=problem_responses(429, 503),
     )
     router.include_router(tasks_router)
     router.include_router(agent_router)

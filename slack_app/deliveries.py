@@ -150,6 +150,24 @@ class DatabaseLedger:
             return int(getattr(result, "rowcount", 0) or 0)
 
 
+# Claims an event atomically. KEYS: the state key, the lease key. ARGV: this replica, the
+# state's time to live (s), the lease (ms). Returns 1 (claimed), 2 (a claim whose lease had
+# expired was taken over), 3 (done already), 0 (claimed by a replica whose lease holds).
+_CLAIM_SCRIPT = """
+if redis.call('SET', KEYS[1], 'claimed', 'NX', 'EX', ARGV[2]) then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+  return 1
+end
+if redis.call('GET', KEYS[1]) == 'done' then
+  return 3
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[3]) then
+  return 2
+end
+return 0
+"""
+_CLAIMED, _TAKEN_OVER, _DONE = 1, 2, 3
+
 # How long a claim waits for a free Redis connection before it fails.
 POOL_WAIT_SECONDS = 5.0
 
@@ -189,16 +207,25 @@ class RedisLedger:
         return f"taskpilot:slack:lease:{key}"
 
     async def claim(self, key: str) -> bool:
-        if await self._redis.set(self._state(key), "claimed", nx=True, ex=self._ttl):
-            await self._redis.set(self._lease_key(key), self._owner, px=self._lease_ms)
-            return True
-        state = await self._redis.get(self._state(key))
-        if state == b"done":
-            return False
-        # Claimed: take over only when the claim's lease has expired.
-        taken = bool(
-            await self._redis.set(self._lease_key(key), self._owner, nx=True, px=self._lease_ms)
+        # One script, so that the state and the lease are set together: set one after the
+        # other, a retry on another replica could land between them, find a claim without a
+        # lease and take it over at once (a second task and a second reply).
+        outcome = int(
+            await self._redis.eval(
+                _CLAIM_SCRIPT,
+                2,
+                self._state(key),
+                self._lease_key(key),
+                self._owner,
+                self._ttl,
+                self._lease_ms,
+            )
         )
+        if outcome == _CLAIMED:
+            return True
+        if outcome == _DONE:
+            return False
+        taken = outcome == _TAKEN_OVER
         if taken:
             logger.warning(
                 "took over a Slack event whose replica did not finish", extra={"delivery": key}

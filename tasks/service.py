@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeAlias
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -590,7 +590,19 @@ class TaskService:
         highest = max(self.session.exec(live).one() or 0, self.session.exec(gone).one() or 0)
         return highest + 1
 
+    def _lock_numbering(self) -> None:
+        # On PostgreSQL, creates in one team take turns (a lock held until the transaction
+        # ends), so that each sees the number the previous one took instead of racing for
+        # it: a crowd of concurrent creates otherwise ran out of retries. SQLite takes turns
+        # already (every transaction begins IMMEDIATE); other teams never wait.
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection().execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"taskpilot:task-number:{self.team_id}"},
+            )
+
     def _insert_with_next_number(self, task: Task) -> None:
+        self._lock_numbering()
         for attempt in range(NUMBER_ATTEMPTS):
             task.number = self._next_number()
             try:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select
 
 from tasks.models import AuditAction, AuditEvent
 from tests.api.support import (
@@ -389,3 +390,32 @@ def test_an_unusable_due_date_is_a_422_on_the_due_field_without_quoting_it(
     assert [error["field"] for error in problem["errors"]] == ["due"]
     assert due not in response.text
     assert api.tasks_of() == []
+
+
+def test_a_database_that_drops_out_is_a_503_with_retry_after_not_a_500(
+    api: ApiHarness, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    working = api.context.session_factory
+    create_task(api, key, title="Written before the outage")
+
+    def unreachable() -> Session:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(api.context, "session_factory", unreachable)
+    listed = api.client.get(TASKS, headers=auth(key))
+    created = api.client.post(
+        TASKS, json={"title": "During"}, headers={**auth(key), "Idempotency-Key": "outage-1"}
+    )
+    for response in (listed, created):
+        problem = assert_problem(response, 503)
+        assert problem["type"].endswith("database-unavailable")
+        assert response.headers["Retry-After"] == "2"
+        assert "server closed" not in response.text
+
+    # It recovers by itself, and the retried POST is done once.
+    monkeypatch.setattr(api.context, "session_factory", working)
+    retried = api.client.post(
+        TASKS, json={"title": "During"}, headers={**auth(key), "Idempotency-Key": "outage-1"}
+    )
+    assert retried.status_code == 201
+    assert [task.title for task in api.tasks_of()] == ["Written before the outage", "During"]

@@ -70,7 +70,8 @@ class ConsoleFormatter(logging.Formatter):
         trace_id = getattr(record, TRACE_ID, None)
         ids = [
             *([f"req={request_id}"] if request_id else []),
-            *([f"trace={str(trace_id)[:8]}"] if trace_id else []),
+            # Logfire's trace ids begin with a timestamp; their end tells traces apart.
+            *([f"trace=…{str(trace_id)[-8:]}"] if trace_id else []),
         ]
         if not ids:
             return line

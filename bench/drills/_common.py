@@ -1,0 +1,243 @@
+"""Shared pieces of the reliability drills: scratch PostgreSQL databases and Redis, servers
+started as `taskpilot serve` subprocesses, signed Slack deliveries and the PASS/FAIL table.
+
+Everything listens on loopback. Each drill creates a fresh PostgreSQL database (dropped at the
+end) and uses Redis database 13 (flushed before and after).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
+from sqlalchemy.engine import URL, make_url  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
+from tests.slack_app.support import SIGNING_SECRET, sign  # noqa: E402
+
+POSTGRES_ADMIN = os.environ.get(
+    "TASKPILOT_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("TASKPILOT_DRILL_REDIS_URL", "redis://127.0.0.1:6379/13")
+TEAM = "T0TEST"
+
+# Limits that would turn a drill's load into "slow down" replies instead of turns.
+UNLIMITED = {
+    "TASKPILOT_RATE_LIMIT_AGENT_USER": "1000000/minute",
+    "TASKPILOT_RATE_LIMIT_AGENT_TEAM": "1000000/minute",
+    "TASKPILOT_RATE_LIMIT_KEY": "1000000/minute",
+    "TASKPILOT_SEED_DEMO": "false",
+}
+
+
+def admin_url() -> URL:
+    return make_url(POSTGRES_ADMIN).update_query_dict({"connect_timeout": "3"})
+
+
+def admin_engine() -> Engine:
+    return create_engine(admin_url(), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for one drill; its URL. Dropped (FORCE) on leaving."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = admin_engine()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = admin_url().set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@contextmanager
+def scratch_redis() -> Iterator[str]:
+    """Redis database 13, flushed before and after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    client.flushdb()
+    try:
+        yield REDIS_URL
+    finally:
+        client.flushdb()
+        client.close()
+
+
+def query(database_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows of one read-only statement, on a short-lived connection."""
+    engine = create_engine(make_url(database_url), poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params).all()]
+    finally:
+        engine.dispose()
+
+
+def database_name(database_url: str) -> str:
+    return str(make_url(database_url).database)
+
+
+def terminate_backends(database_url: str) -> int:
+    """`pg_terminate_backend` every connection to the drill's database; how many."""
+    admin = admin_engine()
+    try:
+        with admin.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": database_name(database_url)},
+            ).all()
+            return len(rows)
+    finally:
+        admin.dispose()
+
+
+def allow_connections(database_url: str, allowed: bool) -> None:
+    admin = admin_engine()
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(
+                f'ALTER DATABASE "{database_name(database_url)}" ALLOW_CONNECTIONS '
+                + ("true" if allowed else "false")
+            )
+    finally:
+        admin.dispose()
+
+
+def backend_count(database_url: str) -> int:
+    admin = admin_engine()
+    try:
+        with admin.connect() as connection:
+            value = connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": database_name(database_url)},
+            ).scalar_one()
+            return int(value)
+    finally:
+        admin.dispose()
+
+
+def post_slack(
+    client: httpx.Client,
+    url: str,
+    body: bytes,
+    *,
+    retry: int = 0,
+    reason: str = "http_timeout",
+    timeout: float = 10,
+) -> int:
+    """Deliver `body` to `url`/slack/events as Slack does (signed, retry headers on retries);
+    the status, or 0 when the connection failed."""
+    kind = "application/json" if body.startswith(b"{") else "application/x-www-form-urlencoded"
+    headers: dict[str, str] = {"Content-Type": kind, **sign(body, secret=SIGNING_SECRET)}
+    if retry:
+        headers["X-Slack-Retry-Num"] = str(retry)
+        headers["X-Slack-Retry-Reason"] = reason
+    try:
+        return client.post(
+            f"{url}/slack/events", content=body, headers=headers, timeout=timeout
+        ).status_code
+    except httpx.TransportError:
+        return 0
+
+
+@dataclass
+class Report:
+    """The drill's table: one row per check, expected beside actual."""
+
+    title: str
+    rows: list[tuple[str, str, str, bool]] = field(default_factory=list[tuple[str, str, str, bool]])
+    notes: list[str] = field(default_factory=list[str])
+    started: float = field(default_factory=time.monotonic)
+
+    def check(self, name: str, expected: object, actual: object, ok: bool | None = None) -> bool:
+        passed = (expected == actual) if ok is None else ok
+        self.rows.append((name, str(expected), str(actual), passed))
+        return passed
+
+    def info(self, name: str, value: object) -> None:
+        self.rows.append((name, "-", str(value), True))
+
+    def note(self, text_: str) -> None:
+        self.notes.append(text_)
+
+    @property
+    def passed(self) -> bool:
+        return all(row[3] for row in self.rows)
+
+    def print(self) -> int:
+        """Print the table; the exit code (0 when every check passed)."""
+        columns: list[list[str]] = [
+            ["check", *(row[0] for row in self.rows)],
+            ["expected", *(row[1] for row in self.rows)],
+            ["actual", *(row[2] for row in self.rows)],
+        ]
+        widths = [max(len(cell) for cell in column) for column in columns]
+        line = f"{'check':<{widths[0]}}  {'expected':>{widths[1]}}  {'actual':>{widths[2]}}  result"
+        print(f"\n== {self.title} ({time.monotonic() - self.started:.1f} s) ==")
+        print(line)
+        print("-" * len(line))
+        for name, expected, actual, ok in self.rows:
+            verdict = "PASS" if ok else "FAIL"
+            if expected == "-":
+                verdict = "info"
+            print(f"{name:<{widths[0]}}  {expected:>{widths[1]}}  {actual:>{widths[2]}}  {verdict}")
+        for text_ in self.notes:
+            print(f"note: {text_}")
+        print(f"\n{self.title}: {'PASS' if self.passed else 'FAIL'}")
+        return 0 if self.passed else 1
+
+
+def count_lines(log: str, *needles: str) -> dict[str, int]:
+    return {needle: log.count(needle) for needle in needles}
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of `pid` in KiB (psutil when installed, else /proc)."""
+    try:
+        import psutil  # pyright: ignore[reportMissingModuleSource]
+
+        return int(psutil.Process(pid).memory_info().rss // 1024)
+    except ImportError:
+        pass
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def wait_until(predicate: Any, *, timeout: float, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
+
+
+def merge(*parts: Mapping[str, str]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for part in parts:
+        merged.update(part)
+    return merged

@@ -28,7 +28,7 @@ from slack_app.blocks import Block
 from slack_app.request_ids import request_id_of
 from slack_app.services import SlackServices
 from slack_app.text import BLOCKS_MAX, escape_keeping_mentions, escape_mrkdwn, normalize_mentions
-from slack_app.turns import reply_blocks, run_slack_turn
+from slack_app.turns import DatabaseUnavailable, reply_blocks, run_slack_turn
 from slack_app.web_client import WEB_API_TIMEOUT, retry_handlers
 from tasks.cards import task_card, task_cards
 from tasks.errors import TaskError
@@ -515,6 +515,10 @@ async def handle_command(
             actor_id=invocation.user_id,
             result=result,
         )
+    except DatabaseUnavailable as error:
+        # The agent turn retried the database and gave up (logged where it happened); the
+        # person learns whether anything may have been saved.
+        await send(response_url, ephemeral(error.apology))
     except Exception:
         logger.exception("a /task command failed", extra={"team": invocation.team_id})
         await send(response_url, ephemeral(_FAILED))

@@ -23,7 +23,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agent.memory import Conversation
 from slack_app.services import SlackServices
 from slack_app.text import truncate
-from slack_app.turns import answer_in_thread, conversation_id
+from slack_app.turns import (
+    TRANSIENT_DATABASE_ERRORS,
+    DatabaseUnavailable,
+    answer_in_thread,
+    conversation_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +51,18 @@ async def _finish_delivery(services: SlackServices, context: AsyncBoltContext) -
         await services.ledger.finish(key)
 
 
+async def _release_delivery(services: SlackServices, context: AsyncBoltContext) -> None:
+    key = context.get("delivery_key")
+    if not isinstance(key, str):
+        return
+    try:
+        await services.ledger.release(key)
+    except Exception:
+        # The ledger may be down with the database; the claim then stays until its lease
+        # runs out, after which a retry of the event can still take it over.
+        logger.exception("could not release a Slack delivery", extra={"delivery": key})
+
+
 async def handle_message(
     services: SlackServices,
     *,
@@ -53,7 +70,14 @@ async def handle_message(
     context: AsyncBoltContext,
     client: AsyncWebClient,
 ) -> None:
-    """Answer one person's message in its thread, then mark the delivery done."""
+    """Answer one person's message in its thread, then mark the delivery done.
+
+    When the database failed the turn before it wrote anything, the person gets an apology
+    and the delivery is released instead, so that a later delivery of the event can be
+    answered; a turn that may have written is marked done (running it again could repeat the
+    write).
+    """
+    release = False
     try:
         text = str(event.get("text") or "")
         team_id = context.team_id or str(event.get("team") or "")
@@ -75,8 +99,14 @@ async def handle_message(
                 # The Slack event (team:event_id) the audit log will name.
                 request_id=context.get("delivery_key"),
             )
+    except DatabaseUnavailable as error:
+        # Logged where it happened, and the person has the apology in the thread.
+        release = not error.wrote
     finally:
-        await _finish_delivery(services, context)
+        if release:
+            await _release_delivery(services, context)
+        else:
+            await _finish_delivery(services, context)
 
 
 def _has_history(services: SlackServices, *, team_id: str, conversation: str) -> bool:
@@ -127,9 +157,14 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             channel_id=str(payload.get("channel") or ""),
             thread_ts=str(payload.get("thread_ts") or payload.get("ts") or ""),
         )
-        first_message = not await asyncio.to_thread(
-            _has_history, services, team_id=team_id, conversation=key
-        )
+        try:
+            first_message = not await asyncio.to_thread(
+                _has_history, services, team_id=team_id, conversation=key
+            )
+        except TRANSIENT_DATABASE_ERRORS as error:
+            # The title is a nicety; the turn below retries the database and apologises.
+            logger.warning("could not read the assistant thread's history: %s", error)
+            first_message = False
         await handle_message(services, event=payload, context=context, client=client)
         if first_message:
             try:

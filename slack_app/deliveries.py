@@ -62,6 +62,11 @@ class DeliveryLedger(Protocol):
         """Mark the event handled; later deliveries are dropped."""
         ...
 
+    async def release(self, key: str) -> None:
+        """Give up this replica's claim of an event it could not handle, so that a later
+        delivery of it claims it afresh; a claim that is done or another replica's stays."""
+        ...
+
     async def prune(self) -> int:
         """Forget events older than a day; returns how many were forgotten."""
         ...
@@ -94,6 +99,9 @@ class DatabaseLedger:
 
     async def finish(self, key: str) -> None:
         await self._run(lambda: self._finish(key))
+
+    async def release(self, key: str) -> None:
+        await self._run(lambda: self._release(key))
 
     async def prune(self) -> int:
         return await self._run(self._prune)
@@ -139,6 +147,18 @@ class DatabaseLedger:
                 .values(status="done", done_at=self._clock())
             )
 
+    def _release(self, key: str) -> None:
+        # Only this replica's claim in flight: a claim another replica took over after the
+        # lease is theirs to settle, and a finished event stays finished.
+        with self._sessions() as session, session.begin():
+            session.execute(
+                delete(SlackDelivery).where(
+                    SlackDelivery.key == key,  # pyright: ignore[reportArgumentType]
+                    SlackDelivery.status == "claimed",  # pyright: ignore[reportArgumentType]
+                    SlackDelivery.owner == self._owner,  # pyright: ignore[reportArgumentType]
+                )
+            )
+
     def _prune(self) -> int:
         cutoff = self._clock() - REMEMBER_FOR
         with self._sessions() as session, session.begin():
@@ -167,6 +187,21 @@ end
 return 0
 """
 _CLAIMED, _TAKEN_OVER, _DONE = 1, 2, 3
+
+# Releases this replica's claim. KEYS: the state key, the lease key. ARGV: this replica.
+# Deletes both keys when the event is claimed (not done) and the lease is this replica's or
+# gone; returns 1 when it did, 0 otherwise.
+_RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= 'claimed' then
+  return 0
+end
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+"""
 
 # How long a claim waits for a free Redis connection before it fails.
 POOL_WAIT_SECONDS = 5.0
@@ -235,6 +270,13 @@ class RedisLedger:
     async def finish(self, key: str) -> None:
         await self._redis.set(self._state(key), "done", ex=self._ttl)
         await self._redis.delete(self._lease_key(key))
+
+    async def release(self, key: str) -> None:
+        # One script, so that a takeover by another replica cannot land between the check of
+        # the lease and the deletion.
+        await self._redis.eval(
+            _RELEASE_SCRIPT, 2, self._state(key), self._lease_key(key), self._owner
+        )
 
     async def prune(self) -> int:
         # Redis forgets by itself: every key has a time to live.

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.sql.elements import TextClause
+from sqlmodel import Session
 
 from agent.result import TurnResult
 from agent.runtime import run_turn
@@ -64,6 +70,78 @@ def conversation_id(*, team_id: str, channel_id: str, thread_ts: str) -> str:
     return f"slack:{team_id}:{channel_id}:{thread_ts}"
 
 
+# Database errors that say "not reachable right now" (a dropped or refused connection, a pool
+# with no connection to spare) rather than "this is wrong": worth another attempt.
+TRANSIENT_DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeoutError,
+)
+
+# The pauses between attempts of a Slack turn that could not reach the database before it
+# ran: four attempts in all, within 1.7 s of waiting, well inside Slack's patience.
+RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0)
+
+DATABASE_APOLOGY = (
+    "I couldn't reach my database just now, so nothing was changed. Please try again in a minute."
+)
+DATABASE_APOLOGY_AFTER_WRITE = (
+    "I lost my database partway through, so part of that may have been saved. "
+    "Please check the task list before trying again."
+)
+
+
+class DatabaseUnavailable(Exception):
+    """A Slack turn the database failed even after the retries.
+
+    `wrote` says whether the turn may have written something before the failure: then running
+    it again could repeat the write, and the delivery must not be handed back to Slack's
+    retries.
+    """
+
+    def __init__(self, *, wrote: bool) -> None:
+        super().__init__("the database could not be reached during a Slack turn")
+        self.wrote = wrote
+
+    @property
+    def apology(self) -> str:
+        """What the person reads instead of an answer."""
+        return DATABASE_APOLOGY_AFTER_WRITE if self.wrote else DATABASE_APOLOGY
+
+
+class _WriteWatch:
+    """The session factory of one turn attempt, noting whether any of its sessions tried to
+    write.
+
+    A write is a flush with pending changes or an INSERT, UPDATE or DELETE statement; a
+    textual statement other than a SELECT counts too. The note is taken before the write is
+    sent, so that a write that failed on its way (which may still have been committed) counts
+    as well: the watch errs towards "wrote".
+    """
+
+    def __init__(self, factory: Callable[[], Session]) -> None:
+        self._factory = factory
+        self.wrote = False
+
+    def __call__(self) -> Session:
+        session = self._factory()
+        event.listen(session, "before_flush", self._on_flush)
+        event.listen(session, "do_orm_execute", self._on_execute)
+        return session
+
+    def _on_flush(self, session: Session, flush_context: Any, instances: Any) -> None:
+        self.wrote = True
+
+    def _on_execute(self, state: ORMExecuteState) -> None:
+        statement = state.statement
+        textual_write = isinstance(statement, TextClause) and not (
+            statement.text.lstrip().upper().startswith("SELECT")
+        )
+        if state.is_insert or state.is_update or state.is_delete or textual_write:
+            self.wrote = True
+
+
 async def run_slack_turn(
     services: SlackServices,
     *,
@@ -84,17 +162,92 @@ async def run_slack_turn(
     if conversation_key is None and not thread_ts:
         raise ValueError("A turn outside a thread needs a conversation_key.")
     settings = services.settings
+    # Counted once, before the attempts: a retry is not another message from the person.
     if not await slack_turn_allowed(services.turn_limiter(), team_id=team_id, user_id=user_id):
         return TurnResult(
             reply=SLOW_DOWN_REPLY, model="none", prompt_version=settings.prompt_version
         )
-    await directory_sync.ensure_user(services, client=client, team_id=team_id, user_id=user_id)
     message = normalize_mentions(
         strip_leading_mention(text, bot_user_id=services.bot_user_ids.get(team_id))
     )
+    key = conversation_key or conversation_id(
+        team_id=team_id, channel_id=channel_id, thread_ts=thread_ts or ""
+    )
+    attempt = 0
+    while True:
+        watch = _WriteWatch(services.session_factory)
+        try:
+            result = await _attempt_turn(
+                services,
+                client=client,
+                watch=watch,
+                team_id=team_id,
+                user_id=user_id,
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+                message=message,
+                conversation_key=key,
+                request_id=request_id,
+            )
+        except TRANSIENT_DATABASE_ERRORS as error:
+            # Where "before the turn ran" ends: at the first write of a session the turn
+            # itself opened (through `deps.session_factory`: the conversation, the tools, the
+            # turn record). Up to there the attempt only read (the directory, the history,
+            # the budget) or upserted the speaker into the directory, which is the same row
+            # again, so running it once more repeats nothing. From there on a task may exist
+            # already; running the turn again could create it twice, so it is not retried.
+            # `run_turn` never raises for a model or provider failure, so what arrives here
+            # is the database's.
+            extra = {"team": team_id, "user": user_id, "attempt": attempt + 1}
+            if watch.wrote:
+                logger.error(
+                    "the database failed after the Slack turn began writing",
+                    exc_info=error,
+                    extra=extra,
+                )
+                raise DatabaseUnavailable(wrote=True) from error
+            if attempt >= len(RETRY_DELAYS):
+                logger.error(
+                    "the database failed before the Slack turn ran, attempts exhausted",
+                    exc_info=error,
+                    extra=extra,
+                )
+                raise DatabaseUnavailable(wrote=False) from error
+            logger.warning(
+                "the database failed before the Slack turn ran; trying again: %s",
+                error.__class__.__name__,
+                extra=extra,
+            )
+            await asyncio.sleep(RETRY_DELAYS[attempt])
+            attempt += 1
+            continue
+        if result.error:
+            logger.warning(
+                "agent turn failed",
+                extra={"team": team_id, "user": user_id, "error": result.error},
+            )
+        return result
+
+
+async def _attempt_turn(
+    services: SlackServices,
+    *,
+    client: AsyncWebClient,
+    watch: _WriteWatch,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    thread_ts: str | None,
+    message: str,
+    conversation_key: str,
+    request_id: str | None,
+) -> TurnResult:
+    """One attempt of a Slack turn; the turn's own sessions come from `watch`."""
+    settings = services.settings
+    await directory_sync.ensure_user(services, client=client, team_id=team_id, user_id=user_id)
     deps = await asyncio.to_thread(
         deps_for_speaker,
-        services.session_factory,
+        watch,
         team_id=team_id,
         user_id=user_id,
         source="slack",
@@ -103,18 +256,10 @@ async def run_slack_turn(
         thread_ts=thread_ts or None,
         request_id=request_id,
     )
-    key = conversation_key or conversation_id(
-        team_id=team_id, channel_id=channel_id, thread_ts=thread_ts or ""
-    )
-    async with services.inflight.slot(), _conversation_locks.hold(key):
-        result = await services.agent_loop.run(
-            run_turn(message, runtime=services.runtime, deps=deps, conversation_id=key)
+    async with services.inflight.slot(), _conversation_locks.hold(conversation_key):
+        return await services.agent_loop.run(
+            run_turn(message, runtime=services.runtime, deps=deps, conversation_id=conversation_key)
         )
-    if result.error:
-        logger.warning(
-            "agent turn failed", extra={"team": team_id, "user": user_id, "error": result.error}
-        )
-    return result
 
 
 def reply_blocks(result: TurnResult, *, team_id: str) -> list[list[dict[str, Any]]]:
@@ -193,17 +338,35 @@ async def answer_in_thread(
     text: str,
     request_id: str | None = None,
 ) -> TurnResult:
-    """Run the turn, post the reply in the thread, then tell the people the change concerns."""
-    result = await run_slack_turn(
-        services,
-        client=client,
-        team_id=team_id,
-        user_id=user_id,
-        channel_id=channel_id,
-        thread_ts=thread_ts,
-        text=text,
-        request_id=request_id,
-    )
+    """Run the turn, post the reply in the thread, then tell the people the change concerns.
+
+    When the database failed the turn (`DatabaseUnavailable`), an apology is posted in the
+    thread and the error raised again, for the caller to settle the delivery.
+    """
+    try:
+        result = await run_slack_turn(
+            services,
+            client=client,
+            team_id=team_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            text=text,
+            request_id=request_id,
+        )
+    except DatabaseUnavailable as error:
+        apology = TurnResult(
+            reply=error.apology, model="none", prompt_version=services.settings.prompt_version
+        )
+        await post_reply(
+            services,
+            client=client,
+            result=apology,
+            team_id=team_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+        )
+        raise
     await post_reply(
         services,
         client=client,

@@ -254,6 +254,9 @@ class CountingLedger:
     async def finish(self, key: str) -> None:
         await self.inner.finish(key)
 
+    async def release(self, key: str) -> None:
+        await self.inner.release(key)
+
     async def prune(self) -> int:
         self.prunes += 1
         return await self.inner.prune()

@@ -56,7 +56,7 @@ TurnOutput = str | DeferredToolRequests
 
 # Bounds on one turn, so that a confused model cannot loop or spend without limit; the token
 # bound comes from the settings.
-_REQUEST_LIMIT = 8
+TURN_REQUEST_LIMIT = 8
 _TOOL_CALLS_LIMIT = 12
 
 _EMPTY_REPLY = (
@@ -535,7 +535,7 @@ async def _run_turn(
 
     prompt, deferred, confirmed = _pending_answer(message, state.pending)
     limits = UsageLimits(
-        request_limit=_REQUEST_LIMIT,
+        request_limit=TURN_REQUEST_LIMIT,
         tool_calls_limit=_TOOL_CALLS_LIMIT,
         total_tokens_limit=settings.turn_max_tokens,
     )

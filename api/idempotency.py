@@ -11,6 +11,15 @@ retry can run again. Later requests with the key:
 - while the first is still running: they wait up to `ApiContext.idempotency_wait_seconds` for
   it, then get 409.
 
+A request can die without releasing its claim: when the database connection that ran its work
+is terminated, the release (on a fresh session, retried a few times) may fail as well. So an
+`in_progress` record older than `ABANDONED_AFTER` counts as abandoned, and a retry with the
+same body takes it over with a compare-and-set on the record's `created_at` (the claim time),
+so that of two retries only one takes it over. Every claim remembers its claim time, and the
+work of `run_idempotent` commits only while its record still carries that time: when a request
+that was in fact still running is taken over, its work is rolled back, and at most one of the
+two ever commits.
+
 Records older than `idempotency_ttl_hours` count as absent and are replaced.
 """
 
@@ -18,19 +27,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import CursorResult, Result, delete, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col
 
 from tasks.models import IdempotencyRecord, utcnow
+
+logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -38,6 +50,14 @@ KEY_MAX_CHARS = 255
 IN_PROGRESS = "in_progress"
 DONE = "done"
 _POLL_SECONDS = 0.05
+# An `in_progress` record older than this belongs to a request that died without releasing it
+# (a REST write takes well under a second; a client gives up on it long before 30 s), and the
+# next retry with the same body takes it over instead of answering 409 until the TTL.
+ABANDONED_AFTER = timedelta(seconds=30)
+# The release of a failed request's claim is tried this many times, each on a fresh session,
+# with these pauses in between (seconds); after that the record is left to `ABANDONED_AFTER`.
+RELEASE_ATTEMPTS = 3
+_RELEASE_BACKOFF_SECONDS = (0.05, 0.2)
 
 # The OpenAPI description of the header on a replayed response.
 REPLAYED_HEADER_DOC: dict[str, Any] = {
@@ -50,11 +70,16 @@ REPLAYED_HEADER_DOC: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Claim:
-    """The right to run the request with this Idempotency-Key (None: no key was sent)."""
+    """The right to run the request with this Idempotency-Key (None: no key was sent).
+
+    `claimed_at` is the `created_at` the record carried when this request claimed it (None
+    without a key); the claim holds only while the record still carries it.
+    """
 
     api_key_id: int
     key: str | None
     request_hash: str
+    claimed_at: datetime | None = None
 
 
 def request_hash(*, method: str, path: str, payload: Any) -> str:
@@ -77,6 +102,37 @@ def _expired(record: IdempotencyRecord, *, now: datetime, ttl: timedelta) -> boo
     return record.created_at < now - ttl
 
 
+def _abandoned(record: IdempotencyRecord, *, now: datetime, abandon_after: timedelta) -> bool:
+    return record.state == IN_PROGRESS and record.created_at <= now - abandon_after
+
+
+def _rowcount(result: Result[Any]) -> int:
+    # UPDATE and DELETE statements return a cursor result, which counts the rows they matched.
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
+
+
+def _take_over(session: Session, record: IdempotencyRecord, *, now: datetime) -> bool:
+    """Move the abandoned `record`'s claim time to `now`; False when another request won.
+
+    The compare-and-set on the claim time read makes this the single winner of any race: on
+    PostgreSQL a concurrent UPDATE waits for the row lock and then finds a new `created_at`
+    (or a `done` state), on SQLite the write transactions run one after the other.
+    """
+    result = session.execute(
+        update(IdempotencyRecord)
+        .where(
+            col(IdempotencyRecord.api_key_id) == record.api_key_id,
+            col(IdempotencyRecord.key) == record.key,
+            col(IdempotencyRecord.state) == IN_PROGRESS,
+            col(IdempotencyRecord.request_hash) == record.request_hash,
+            col(IdempotencyRecord.created_at) == record.created_at,
+        )
+        .values(created_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
 def claim(
     session_factory: Callable[[], Session],
     *,
@@ -86,11 +142,13 @@ def claim(
     ttl: timedelta,
     wait_seconds: float,
     clock: Callable[[], datetime] = utcnow,
+    abandon_after: timedelta = ABANDONED_AFTER,
 ) -> Claim | Response:
     """Claim `key` for this request, or the response to send instead (a replay).
 
-    Raises a 422 `HTTPException` when the key was used for another request and a 409 one when
-    the request that holds it is still running after `wait_seconds`.
+    A record still `in_progress` after `abandon_after` is taken over. Raises a 422
+    `HTTPException` when the key was used for another request and a 409 one when the request
+    that holds it is still running after `wait_seconds`.
     """
     if key is None:
         return Claim(api_key_id=api_key_id, key=None, request_hash=fingerprint)
@@ -108,9 +166,11 @@ def claim(
                         created_at=now,
                     )
                 )
-            return Claim(api_key_id=api_key_id, key=key, request_hash=fingerprint)
+            return Claim(api_key_id=api_key_id, key=key, request_hash=fingerprint, claimed_at=now)
         except IntegrityError:
             pass
+        abandoned_since: datetime | None = None
+        taken_over = False
         with session_factory() as session, session.begin():
             record = session.get(IdempotencyRecord, (api_key_id, key))
             if record is None:
@@ -133,6 +193,18 @@ def claim(
                 )
             if record.state == DONE:
                 return replay_response(record)
+            if _abandoned(record, now=now, abandon_after=abandon_after):
+                abandoned_since = record.created_at
+                taken_over = _take_over(session, record, now=now)
+        if taken_over:
+            logger.warning(
+                "Took over an Idempotency-Key whose request did not finish",
+                extra={"api_key_id": api_key_id, "claimed_at": abandoned_since},
+            )
+            return Claim(api_key_id=api_key_id, key=key, request_hash=fingerprint, claimed_at=now)
+        if abandoned_since is not None:
+            # Another retry took it over (or its request finished) a moment ago: look again.
+            continue
         if time.monotonic() >= deadline:
             raise HTTPException(
                 status_code=409,
@@ -143,35 +215,80 @@ def claim(
         time.sleep(_POLL_SECONDS)
 
 
+def _store(session: Session, claimed: Claim, response: JSONResponse) -> bool:
+    """Mark the claimed record done with `response`; False when this request lost the claim.
+
+    The claim is lost when the record expired and was removed, or when a retry took it over;
+    the compare-and-set on the claim time keeps this request from storing over the other's.
+    """
+    if claimed.key is None or claimed.claimed_at is None:
+        return True
+    result = session.execute(
+        update(IdempotencyRecord)
+        .where(
+            col(IdempotencyRecord.api_key_id) == claimed.api_key_id,
+            col(IdempotencyRecord.key) == claimed.key,
+            col(IdempotencyRecord.state) == IN_PROGRESS,
+            col(IdempotencyRecord.created_at) == claimed.claimed_at,
+        )
+        .values(
+            state=DONE,
+            status_code=response.status_code,
+            response_body=bytes(response.body).decode("utf-8"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
 def complete(session: Session, claimed: Claim, *, status_code: int, body: Any) -> JSONResponse:
-    """Store the response of the claimed request in `session`'s transaction; returns it."""
+    """Store the response of the claimed request in `session`'s transaction; returns it.
+
+    When the claim was lost meanwhile (expired, or taken over by a retry), the work is done
+    already and only the replay is lost; the response is returned all the same.
+    """
     response = JSONResponse(body, status_code=status_code)
-    if claimed.key is None:
-        return response
-    record = session.get(IdempotencyRecord, (claimed.api_key_id, claimed.key))
-    if record is None:
-        # Expired and taken over meanwhile: the work is done, only the replay is lost.
-        return response
-    record.state = DONE
-    record.status_code = status_code
-    record.response_body = bytes(response.body).decode("utf-8")
-    session.add(record)
+    if not _store(session, claimed, response):
+        logger.warning(
+            "The Idempotency-Key of a finished request was taken over; its response is not stored",
+            extra={"api_key_id": claimed.api_key_id},
+        )
     return response
 
 
 def release(session_factory: Callable[[], Session], claimed: Claim) -> None:
-    """Give the key up after the claimed request failed, so that a retry runs again."""
-    if claimed.key is None:
+    """Give the key up after the claimed request failed, so that a retry runs again.
+
+    The failure may have been the database connection itself, so each attempt runs on a fresh
+    session, and a few attempts are made. When all of them fail, the error is logged and not
+    raised (the request's own error is the one to report), and the record is left for a retry
+    to take over after `ABANDONED_AFTER`. Only this request's claim is removed: not one that a
+    retry took over meanwhile.
+    """
+    if claimed.key is None or claimed.claimed_at is None:
         return
-    with session_factory() as session, session.begin():
-        session.execute(
-            delete(IdempotencyRecord).where(
-                col(IdempotencyRecord.api_key_id) == claimed.api_key_id,
-                col(IdempotencyRecord.key) == claimed.key,
-                col(IdempotencyRecord.state) == IN_PROGRESS,
-                col(IdempotencyRecord.request_hash) == claimed.request_hash,
-            )
-        )
+    statement = delete(IdempotencyRecord).where(
+        col(IdempotencyRecord.api_key_id) == claimed.api_key_id,
+        col(IdempotencyRecord.key) == claimed.key,
+        col(IdempotencyRecord.state) == IN_PROGRESS,
+        col(IdempotencyRecord.request_hash) == claimed.request_hash,
+        col(IdempotencyRecord.created_at) == claimed.claimed_at,
+    )
+    for attempt in range(RELEASE_ATTEMPTS):
+        try:
+            with session_factory() as session, session.begin():
+                session.execute(statement)
+            return
+        except DBAPIError:
+            if attempt + 1 >= RELEASE_ATTEMPTS:
+                logger.warning(
+                    "Could not release an Idempotency-Key after a failed request; "
+                    "a retry takes it over once it is abandoned",
+                    exc_info=True,
+                    extra={"api_key_id": claimed.api_key_id},
+                )
+                return
+            time.sleep(_RELEASE_BACKOFF_SECONDS[min(attempt, len(_RELEASE_BACKOFF_SECONDS) - 1)])
 
 
 def run_idempotent(
@@ -183,11 +300,14 @@ def run_idempotent(
     ttl: timedelta,
     wait_seconds: float,
     work: Callable[[Session], tuple[int, Any, dict[str, str]]],
+    abandon_after: timedelta = ABANDONED_AFTER,
 ) -> Response:
     """Run `work(session)` (returning status, JSON body and headers) at most once per key.
 
-    The work and the stored response commit together; when the work raises, the claim is
-    released and the exception goes on to the error handlers.
+    The work and the stored response commit together, and only while this request still holds
+    the key: when a retry took it over meanwhile, the work is rolled back and the answer is a
+    409 (the retry's response is the one stored). When the work raises, the claim is released
+    and the exception goes on to the error handlers.
     """
     claimed = claim(
         session_factory,
@@ -196,13 +316,22 @@ def run_idempotent(
         fingerprint=fingerprint,
         ttl=ttl,
         wait_seconds=wait_seconds,
+        abandon_after=abandon_after,
     )
     if isinstance(claimed, Response):
         return claimed
     try:
         with session_factory() as session, session.begin():
             status_code, body, headers = work(session)
-            response = complete(session, claimed, status_code=status_code, body=body)
+            response = JSONResponse(body, status_code=status_code)
+            if not _store(session, claimed, response):
+                # Raising rolls the work back, so that only the request holding the key writes.
+                raise HTTPException(
+                    status_code=409,
+                    detail=f"This request ran so long that a retry with its {HEADER} took it "
+                    "over; retry in a moment to get that one's response.",
+                    headers={"Retry-After": "1"},
+                )
     except BaseException:
         release(session_factory, claimed)
         raise

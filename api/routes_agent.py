@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from agent.runtime import run_turn
+from agent.runtime import TURN_REQUEST_LIMIT, run_turn
 from agent.speaker import deps_for_speaker
 from api.auth import ApiContext, Principal, authenticate, context_of, request_id_of
 from api.idempotency import (
@@ -29,10 +29,19 @@ from api.idempotency import (
 from api.problems import problem_responses
 from api.ratelimit import check_agent_turn
 from api.schemas import AgentTurnCreate, AgentTurnPublic
+from core.settings import Settings
 
 router = APIRouter(prefix="/agent", tags=["agent"])
 
 CONVERSATION_NAMESPACE = "api:"
+
+
+def turn_time_bound(settings: Settings) -> timedelta:
+    """The longest an agent turn can run: each of its model calls timing out on every
+    attempt of every provider link."""
+    links = max(1, sum(1 for name in settings.model_chain if name != "offline"))
+    per_call = settings.llm_timeout * (settings.llm_retries + 1) * links
+    return timedelta(seconds=TURN_REQUEST_LIMIT * per_call + 60)
 
 
 def conversation_for(payload: AgentTurnCreate) -> str:
@@ -72,6 +81,10 @@ async def run_agent_turn(
         fingerprint=fingerprint,
         ttl=timedelta(hours=context.settings.idempotency_ttl_hours),
         wait_seconds=context.idempotency_wait_seconds,
+        # A turn writes outside the transaction that stores its response, so its key may only
+        # be taken over once the turn cannot still be running: every model call of every
+        # link timed out, plus a minute of slack.
+        abandon_after=turn_time_bound(context.settings),
     )
     if isinstance(claimed, Response):
         return claimed

@@ -24,6 +24,8 @@ TAG_MAX_CHARS = 40
 
 # Slack ids are short (U02ABCDEF, T0123), but other sources (API keys, evals) may use longer ones.
 ID_CHARS = 64
+# `Task.origin_key`: a request id and the ordinal of the create within it.
+ORIGIN_KEY_CHARS = 200
 
 
 class AuditAction(StrEnum):
@@ -55,6 +57,9 @@ class Task(SQLModel, table=True):
     __tablename__: ClassVar[str] = "tasks"  # pyright: ignore[reportIncompatibleVariableOverride]
     __table_args__: ClassVar[tuple[Any, ...]] = (
         SAUniqueConstraint("team_id", "number", name="uq_tasks_team_number"),
+        # One task per origin (see `origin_key`); NULLs never collide, so tasks without an
+        # origin are not constrained (PostgreSQL and SQLite alike).
+        SAUniqueConstraint("team_id", "origin_key", name="uq_tasks_team_origin"),
         CheckConstraint("number > 0", name="ck_tasks_number_positive"),
         CheckConstraint(_in_values("status", TaskStatus), name="ck_tasks_status"),
         CheckConstraint(_in_values("priority", TaskPriority), name="ck_tasks_priority"),
@@ -88,6 +93,13 @@ class Task(SQLModel, table=True):
     )
     source_thread: str | None = Field(
         default=None, sa_column=Column(String(ID_CHARS), nullable=True)
+    )
+    # The replayable request that created the task and which of its creates it was,
+    # "{request_id}#{ordinal}" (e.g. "T0123:Ev0456#1" for a Slack event's first create), so
+    # that a re-run of the request finds the task instead of creating it again; None for
+    # requests that are never re-run (see `TaskService.create_task`).
+    origin_key: str | None = Field(
+        default=None, sa_column=Column(String(ORIGIN_KEY_CHARS), nullable=True)
     )
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)

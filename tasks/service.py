@@ -16,6 +16,7 @@ Each mutation writes an `AuditEvent` and flushes; the caller owns the transactio
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from tasks.directory import UserDirectory
 from tasks.errors import InvalidTaskInput, PermissionDenied, TaskError, TaskNotFound
 from tasks.models import (
     DESCRIPTION_MAX_CHARS,
+    ORIGIN_KEY_CHARS,
     TAG_MAX_CHARS,
     TAGS_MAX,
     TITLE_MAX_CHARS,
@@ -47,6 +49,14 @@ NUMBER_ATTEMPTS = 8
 OPEN_STATUSES = (TaskStatus.open, TaskStatus.in_progress)
 # The largest task number the `number` column (a 32-bit integer) can hold.
 NUMBER_MAX = 2**31 - 1
+
+# A Slack Events API delivery key, `team:event_id` (`slack_app.deliveries.delivery_key`; the
+# team is a `T…`/`E…` id, or "-"). Only these request ids make creates idempotent by default:
+# an event is the one request that is re-run in full with the same id, when Slack's retry takes
+# over a turn whose replica died (the delivery ledger's lease ran out). The REST API has its
+# own `Idempotency-Key`, and an HTTP request id, a CLI run or an eval never comes back with the
+# same id, so their creates stay as they were.
+_SLACK_DELIVERY_KEY = re.compile(r"[A-Za-z0-9-]+:Ev[A-Za-z0-9]+")
 
 JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
@@ -184,9 +194,20 @@ def snapshot(task: Task) -> dict[str, JSONValue]:
     }
 
 
+def is_replayable_request_id(request_id: str | None) -> bool:
+    """Whether `request_id` is one a crash can make run again in full (a Slack event's
+    delivery key), so that its creates must be idempotent."""
+    return request_id is not None and _SLACK_DELIVERY_KEY.fullmatch(request_id) is not None
+
+
 def _is_number_clash(error: IntegrityError) -> bool:
     text = str(error.orig)
     return "uq_tasks_team_number" in text or "tasks.team_id, tasks.number" in text
+
+
+def _is_origin_clash(error: IntegrityError) -> bool:
+    text = str(error.orig)
+    return "uq_tasks_team_origin" in text or "tasks.team_id, tasks.origin_key" in text
 
 
 def _has_tag(tag: str, *, dialect: str) -> ColumnElement[bool]:
@@ -227,6 +248,10 @@ class TaskService:
     `request_id` (the HTTP request or Slack event behind the call) is stored on every audit
     event. `may_change_any` lifts the creator and assignee rules, for integrations whose API
     key has the `tasks:write` scope; the team boundary still holds.
+
+    `replayable` says whether the request may run again in full with the same id, which makes
+    `create_task` idempotent per request and ordinal; by default only a Slack event's delivery
+    key is (`is_replayable_request_id`).
     """
 
     def __init__(
@@ -239,6 +264,7 @@ class TaskService:
         clock: Callable[[], datetime] = utcnow,
         request_id: str | None = None,
         may_change_any: bool = False,
+        replayable: bool | None = None,
     ) -> None:
         self.session = session
         self.team_id = team_id
@@ -246,6 +272,13 @@ class TaskService:
         self.source = source
         self.request_id = request_id
         self.may_change_any = may_change_any
+        self.replayable = (
+            is_replayable_request_id(request_id)
+            if replayable is None
+            else replayable and request_id is not None
+        )
+        # Creates this instance made (or found again), for the default ordinal.
+        self._creates = 0
         self._clock = clock
         self.directory = UserDirectory(session, team_id=team_id)
 
@@ -420,8 +453,30 @@ class TaskService:
         tags: Iterable[str] = (),
         source_channel: str | None = None,
         source_thread: str | None = None,
+        ordinal: int | None = None,
     ) -> Task:
-        """Create a task with the team's next number; the actor is its creator."""
+        """Create a task with the team's next number; the actor is its creator.
+
+        For a replayable request (see the class), the create is the request's `ordinal`-th
+        (by default, the count of this instance's creates so far plus one; a caller that uses
+        one instance per call, as the tools do, counts per request itself). When the team
+        already has a task of that request and ordinal, a re-run of the request is creating it
+        again: that task is returned as it is, with no second audit event. The ordinal, not
+        the title, ties the two, since a re-run's model may word the title differently.
+        """
+        if ordinal is None:
+            ordinal = self._creates + 1
+        if ordinal < 1:
+            raise ValueError("A create's ordinal starts at 1.")
+        origin_key = self._origin_key(ordinal)
+        if origin_key is not None:
+            # Taken before looking, so that a concurrent re-run of the same request (holding
+            # the lock until it commits) is seen here, not raced.
+            self._lock_numbering()
+            existing = self._task_of_origin(origin_key)
+            if existing is not None:
+                self._creates = max(self._creates, ordinal)
+                return existing
         now = self._clock()
         task = Task(
             team_id=self.team_id,
@@ -435,12 +490,25 @@ class TaskService:
             tags=clean_tags(tags),
             source_channel=source_channel,
             source_thread=source_thread,
+            origin_key=origin_key,
             created_at=now,
             updated_at=now,
         )
         _apply_due(task, due)
-        self._insert_with_next_number(task)
+        try:
+            self._insert_with_next_number(task)
+        except IntegrityError as error:
+            # Only reached when the origin's row appeared after the look above (a database
+            # that let a concurrent re-run through): the winner's task is the answer.
+            if origin_key is None or not _is_origin_clash(error):
+                raise
+            existing = self._task_of_origin(origin_key)
+            if existing is None:
+                raise
+            self._creates = max(self._creates, ordinal)
+            return existing
         self._record(AuditAction.create, task, {k: [None, v] for k, v in snapshot(task).items()})
+        self._creates = max(self._creates, ordinal)
         return task
 
     def seed_task(
@@ -581,6 +649,18 @@ class TaskService:
             return None
         user = self.directory.require_assignable(assignee_id.strip(), actor_id=self.actor_id)
         return user.user_id
+
+    def _origin_key(self, ordinal: int) -> str | None:
+        if not self.replayable or self.request_id is None:
+            return None
+        key = f"{self.request_id}#{ordinal}"
+        # A key too long to store is not made up from a shortened one (two requests could
+        # then share it); such a request's creates are simply not idempotent.
+        return key if len(key) <= ORIGIN_KEY_CHARS else None
+
+    def _task_of_origin(self, origin_key: str) -> Task | None:
+        statement = select(Task).where(Task.team_id == self.team_id, Task.origin_key == origin_key)
+        return self.session.exec(statement).first()
 
     def _next_number(self) -> int:
         # Numbers of deleted tasks stay in the audit trail and are never given out again, so

@@ -118,7 +118,9 @@ def create_task(
     """
     deps = ctx.deps
     try:
-        with _transaction(deps) as session:
+        # The ordinal is counted once the transaction has committed; a re-run of a Slack
+        # event's turn gets the task its earlier run created (same card, no second one).
+        with deps.creates.next() as ordinal, _transaction(deps) as session:
             assignee_id = _resolve_user(session, deps, assignee).user_id if assignee else None
             resolved = _resolve_due(deps, due) if due else None
             task = _service(session, deps).create_task(
@@ -130,6 +132,7 @@ def create_task(
                 tags=_clean_tags(tags) or (),
                 source_channel=deps.channel_id,
                 source_thread=deps.thread_ts,
+                ordinal=ordinal,
             )
             card = _card(session, deps, task)
     except TaskError as error:

@@ -1,0 +1,125 @@
+"""A Slack turn re-run in full by a retry that took over its delivery (the replica that ran it
+died, or never marked it done) creates its task once: the re-run finds the task the first run
+created under the event's delivery key and answers with the same card."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from slack_app.local_web_api import LocalSlackWebAPI, RecordedCall
+from tasks.models import AuditAction, AuditEvent
+from tests.slack_app.conftest import SlackFactory
+from tests.slack_app.support import (
+    TEAM,
+    SlackHarness,
+    app_mention,
+    event_callback,
+    harness_settings,
+    running_server,
+    seed_directory,
+)
+
+LEASE = 0.5
+RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+
+
+def _numbers(call: RecordedCall) -> set[str]:
+    """The task numbers ("#1") a reply names, in its text or blocks."""
+    return set(re.findall(r"#\d+", json.dumps(call.args)))
+
+
+def _create_events(harness: SlackHarness) -> list[AuditEvent]:
+    with harness.sessions() as session:
+        statement = select(AuditEvent).where(
+            AuditEvent.team_id == TEAM, AuditEvent.action == AuditAction.create
+        )
+        return list(session.exec(statement).all())
+
+
+def _until(condition: object, *, timeout: float = 20) -> None:
+    assert callable(condition)
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_turn_run_again_after_an_unfinished_delivery_creates_its_task_once(
+    make_slack: SlackFactory, web: LocalSlackWebAPI
+) -> None:
+    with make_slack(SLACK_DELIVERY_LEASE_SECONDS=LEASE) as slack:
+
+        async def never_finish(key: str) -> None:
+            del key  # the replica "died" after its reply: the event stays claimed
+
+        finish = slack.services.ledger.finish
+        slack.services.ledger.finish = never_finish  # pyright: ignore[reportAttributeAccessIssue]
+        body = event_callback(app_mention("<@U0BOT> add a task to renew the wildcard cert"))
+        assert slack.post(body).status_code == 200
+        slack.drain()
+        assert len(slack.tasks()) == 1
+        slack.services.ledger.finish = finish  # pyright: ignore[reportAttributeAccessIssue]
+
+        time.sleep(LEASE + 0.3)
+        assert slack.post(body, headers=RETRY).status_code == 200
+        slack.drain()
+
+        tasks = slack.tasks()
+        assert [(task.number, task.title.lower()) for task in tasks] == [
+            (1, "renew the wildcard cert")
+        ]
+        assert tasks[0].origin_key is not None
+        assert tasks[0].origin_key.startswith(f"{TEAM}:Ev")
+        replies = web.calls_to("chat.postMessage")
+        assert len(replies) == 2  # the takeover answered again: the same card
+        assert _numbers(replies[0]) == _numbers(replies[1]) == {"#1"}
+        assert len(_create_events(slack)) == 1
+        # The event is done now: a later retry is dropped.
+        assert slack.post(body, headers={"X-Slack-Retry-Num": "2"}).status_code == 200
+        slack.drain()
+        assert len(web.calls_to("chat.postMessage")) == 2
+
+
+def _replicas(engine: Engine, web: LocalSlackWebAPI) -> Iterator[list[SlackHarness]]:
+    url = engine.url.render_as_string(hide_password=False)
+    settings = harness_settings(web, url, SLACK_DELIVERY_LEASE_SECONDS=LEASE)
+    with ExitStack() as stack:
+        servers = [stack.enter_context(running_server(settings, engine, web=web)) for _ in range(2)]
+        seed_directory(servers[0])
+        yield servers
+
+
+def test_a_takeover_while_the_first_turn_hangs_after_its_write_makes_one_task(
+    engine: Engine, web: LocalSlackWebAPI
+) -> None:
+    # As in the crash drill: the first replica wrote the task and hangs before its reply
+    # reaches Slack; after the lease, Slack's retry lands on the other replica, which takes
+    # the event over and runs the whole turn again.
+    for first, second in _replicas(engine, web):
+        hold = web.hold("chat.postMessage")
+        body = event_callback(app_mention("<@U0BOT> add a task to rotate the API keys"))
+        try:
+            assert first.post(body).status_code == 200
+            web.wait_for("chat.postMessage", timeout=20)
+            assert len(first.tasks()) == 1
+            time.sleep(LEASE + 0.3)
+            assert second.post(body, headers=RETRY).status_code == 200
+            second.drain()
+        finally:
+            hold.set()
+        first.drain()
+        _until(lambda: len(web.calls_to("chat.postMessage")) >= 2)
+
+        tasks = first.tasks()
+        assert [task.number for task in tasks] == [1]
+        replies = web.calls_to("chat.postMessage")
+        assert len(replies) == 2
+        assert _numbers(replies[0]) == _numbers(replies[1]) == {"#1"}
+        assert len(_create_events(first)) == 1

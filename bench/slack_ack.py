@@ -156,7 +156,11 @@ class SlowModel:
         finally:
             with self._lock:
                 self.active -= 1
-        if any(message.get("role") == "tool" for message in request.messages):
+        # Only this turn counts: a conversation's earlier turns (every /task of one person in
+        # one channel is one conversation) hold tool results too.
+        roles = [message.get("role") for message in request.messages]
+        last_user = max((i for i, role in enumerate(roles) if role == "user"), default=-1)
+        if "tool" in roles[last_user + 1 :]:
             return text("Done.")
         return tool_calls(("create_task", {"title": "Send the Q3 deck"}))
 

@@ -45,14 +45,17 @@ def redis_url() -> str:
 
 
 @contextmanager
-def fresh_postgres(prefix: str = "taskpilot_bench") -> Iterator[str]:
-    """An empty PostgreSQL database with a unique name (its URL), dropped on leaving."""
+def fresh_postgres(
+    prefix: str = "taskpilot_bench", *, server_url: str | None = None
+) -> Iterator[str]:
+    """An empty PostgreSQL database with a unique name (its URL) on `server_url` (by default
+    the bench server), dropped on leaving even with connections left or refused."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
     from core.db import normalize_url
 
-    server = normalize_url(postgres_url())
+    server = normalize_url(server_url or postgres_url())
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
@@ -61,16 +64,18 @@ def fresh_postgres(prefix: str = "taskpilot_bench") -> Iterator[str]:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
+            # A drill may have refused connections to it; dropping needs them allowed.
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 
 @contextmanager
-def flushed_redis() -> Iterator[str]:
-    """The bench Redis database (db 14 by default), flushed before and after."""
+def flushed_redis(url: str | None = None) -> Iterator[str]:
+    """A Redis database (the bench's, db 14, by default), flushed before and after."""
     import redis
 
-    url = redis_url()
+    url = url or redis_url()
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
     client.flushdb()
     try:

@@ -46,16 +46,15 @@ import os
 import statistics
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from common import fresh_postgres
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from core.db import make_engine, normalize_url, upgrade
@@ -89,25 +88,6 @@ QUERIES: dict[str, Query] = {
 
 
 # ---- the database ------------------------------------------------------------------------------
-
-
-def _admin(url: URL) -> Engine:
-    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-
-
-@contextmanager
-def fresh_database(server: URL) -> Iterator[str]:
-    """A new, empty database on `server`, dropped afterwards (even with connections left)."""
-    name = f"taskpilot_bench_growth_{uuid.uuid4().hex[:8]}"
-    admin = _admin(server)
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def _unit(g: str, k: int) -> str:
@@ -319,7 +299,12 @@ def run(server: URL, *, sizes: Sequence[int], team_size: int, repeats: int) -> l
     generated: dict[int, float] = {}
     with ExitStack() as stack:
         for size in sizes:
-            url = stack.enter_context(fresh_database(server))
+            url = stack.enter_context(
+                fresh_postgres(
+                    "taskpilot_bench_growth",
+                    server_url=server.render_as_string(hide_password=False),
+                )
+            )
             engine = make_engine(url)
             stack.callback(engine.dispose)
             upgrade(engine)

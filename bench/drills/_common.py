@@ -10,18 +10,19 @@ from __future__ import annotations
 import os
 import sys
 import time
-import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "bench"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 import httpx  # noqa: E402
+from common import flushed_redis, fresh_postgres  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.engine import URL, make_url  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
@@ -51,35 +52,14 @@ def admin_engine() -> Engine:
     return create_engine(admin_url(), isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
-@contextmanager
-def scratch_database(prefix: str) -> Iterator[str]:
+def scratch_database(prefix: str) -> AbstractContextManager[str]:
     """A fresh PostgreSQL database for one drill; its URL. Dropped (FORCE) on leaving."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = admin_engine()
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = admin_url().set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    return fresh_postgres(prefix, server_url=POSTGRES_ADMIN)
 
 
-@contextmanager
-def scratch_redis() -> Iterator[str]:
+def scratch_redis() -> AbstractContextManager[str]:
     """Redis database 13, flushed before and after."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    client.flushdb()
-    try:
-        yield REDIS_URL
-    finally:
-        client.flushdb()
-        client.close()
+    return flushed_redis(REDIS_URL)
 
 
 def query(database_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:

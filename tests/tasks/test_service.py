@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,45 +28,11 @@ from tasks.errors import (
 from tasks.models import AuditAction, AuditEvent, Task, TaskPriority, TaskStatus
 from tasks.service import TaskService
 from tests.conftest import SeededTeam, SessionFactory
+from tests.tasks.conftest import MakeService
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=NY)  # a Wednesday
-
-MakeService = Callable[..., TaskService]
-
-
-class Clock:
-    """A clock that moves one minute each time it is read."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(minutes=1)
-        return self.now
-
-
-@pytest.fixture
-def session(session_factory: SessionFactory, seeded_team: SeededTeam) -> Iterator[Session]:
-    with session_factory() as session:
-        yield session
-
-
-@pytest.fixture
-def make_service(session: Session, seeded_team: SeededTeam) -> MakeService:
-    clock = Clock()
-
-    def make(actor: str = "U0ALICE", *, team: str | None = None) -> TaskService:
-        return TaskService(
-            session,
-            team_id=team or seeded_team.team_id,
-            actor_id=actor,
-            source="test",
-            clock=clock,
-        )
-
-    return make
 
 
 def count(session: Session, model: type[Task] | type[AuditEvent]) -> int:

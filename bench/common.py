@@ -7,10 +7,15 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -91,3 +96,40 @@ def verdict(ok: bool) -> str:
 
 def emit_json(payload: dict[str, Any]) -> None:
     print(json.dumps(payload, indent=2, sort_keys=True))
+
+
+def taskpilot(*args: str) -> list[str]:
+    """The `taskpilot` command line, run by this interpreter."""
+    return [sys.executable, "-c", "from core.cli import main; main()", *args]
+
+
+@contextmanager
+def running_process(
+    command: list[str], env: dict[str, str], *, url: str, log: Path, ready: str = "/healthz"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `command` (its output into `log`), wait until `url + ready` answers 200, and
+    SIGTERM it on leaving; exits the benchmark with the log's tail if it never starts."""
+    import httpx
+
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}{ready}", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"{command} did not start:\n" + log.read_text()[-4000:])
+            time.sleep(0.2)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)

@@ -34,7 +34,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, emit_json, free_port, fresh_postgres, percentile, verdict
+from common import (
+    ROOT,
+    emit_json,
+    free_port,
+    fresh_postgres,
+    percentile,
+    running_process,
+    taskpilot,
+    verdict,
+)
 
 TARGET = 0.5
 TEAM = "T0BENCH"
@@ -92,38 +100,6 @@ class Phase:
     seconds: float
     cpu: float
     latencies: list[float]
-
-
-@contextmanager
-def _process(command: list[str], env: dict[str, str], url: str, log: Path) -> Iterator[None]:
-    import httpx
-
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"{command} did not start:\n" + log.read_text()[-4000:])
-            time.sleep(0.2)
-        yield
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-
-def _taskpilot(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from core.cli import main; main()", *args]
 
 
 def _seed(database_url: str) -> str:
@@ -240,18 +216,19 @@ def main(argv: Sequence[str] | None = None) -> None:
             port_a, port_b = free_port(), free_port()
             env = _environment(database_url, port_a)
             subprocess.run(
-                _taskpilot("db", "upgrade"), env=env, check=True, capture_output=True, cwd=ROOT
+                taskpilot("db", "upgrade"), env=env, check=True, capture_output=True, cwd=ROOT
             )
             key = _seed(database_url)
             url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
-            with _process(_taskpilot("serve", "--workers", "1"), env, url_a, folder / "a.log"):
+            serve = taskpilot("serve", "--workers", "1")
+            with running_process(serve, env, url=url_a, log=folder / "a.log"):
                 first = httpx.get(url_a + PATH, headers={"Authorization": f"Bearer {key}"})
                 if first.status_code != 200 or len(first.json().get("items", first.json())) < 1:
                     sys.exit(f"GET {PATH} answered {first.status_code}: {first.text[:500]}")
                 payload = folder / "payload.json"
                 payload.write_bytes(first.content)
                 command = [sys.executable, __file__, "--ceiling-server", str(port_b), str(payload)]
-                with _process(command, env, url_b, folder / "b.log"):
+                with running_process(command, env, url=url_b, log=folder / "b.log"):
                     phases: list[Phase] = []
                     for _ in range(args.rounds):
                         for server, url in (("taskpilot", url_a), ("ceiling", url_b)):

@@ -44,7 +44,6 @@ import asyncio
 import hmac
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -65,6 +64,8 @@ from common import (
     free_port,
     fresh_postgres,
     percentile,
+    running_process,
+    taskpilot,
     verdict,
 )
 
@@ -172,45 +173,14 @@ class Server:
     log: Path
 
 
-def _taskpilot(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from core.cli import main; main()", *args]
-
-
 @contextmanager
 def _serve(env: dict[str, str], *, workers: int, folder: Path) -> Iterator[Server]:
-    import httpx
-
-    subprocess.run(_taskpilot("db", "upgrade"), env=env, check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(taskpilot("db", "upgrade"), env=env, check=True, capture_output=True, cwd=ROOT)
+    url = f"http://127.0.0.1:{env['TASKPILOT_PORT']}"
     log = folder / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            _taskpilot("serve", "--workers", str(workers)),
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process=process, url=f"http://127.0.0.1:{env['TASKPILOT_PORT']}", log=log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit("taskpilot serve did not start:\n" + log.read_text()[-4000:])
-            time.sleep(0.2)
-        yield server
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    command = taskpilot("serve", "--workers", str(workers))
+    with running_process(command, env, url=url, log=log, ready="/readyz") as process:
+        yield Server(process=process, url=url, log=log)
 
 
 @dataclass

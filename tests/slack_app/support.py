@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import math
 import threading
 import time
 import uuid
@@ -331,8 +332,16 @@ def running_server(
     if services_hook is not None:
         services_hook(services)
     app = create_app(settings, services=services)
+    # The keep-alive `taskpilot serve` uses: with uvicorn's 5 s default, a test that paused
+    # longer reused a connection the server had just closed ("connection reset by peer").
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_config=None, lifespan="on", access_log=False
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_config=None,
+        lifespan="on",
+        access_log=False,
+        timeout_keep_alive=math.ceil(settings.keep_alive),
     )
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()

@@ -110,6 +110,8 @@ def create_app(
                     )
                 if isinstance(slack_services.ledger, RedisLedger):
                     await slack_services.ledger.close()
+                if slack_services.turn_queue is not None:
+                    await slack_services.turn_queue.close()
                 slack_services.agent_loop.stop()
             app.state.api = None
             if slack_services is None or api_context.agent_loop is not slack_services.agent_loop:

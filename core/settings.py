@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     slack_delivery_lease: float = Field(default=120.0, alias="SLACK_DELIVERY_LEASE_SECONDS", gt=0)
     # Agent turns one process runs at once for Slack; more wait for a free slot.
     slack_max_concurrent_turns: int = Field(default=256, alias="SLACK_MAX_CONCURRENT_TURNS", ge=1)
+    # Where Slack's agent turns run: "inline" in the process that acknowledged them, or
+    # "redis": queued on REDIS_URL for `taskpilot slack worker` processes.
+    turn_queue: Literal["inline", "redis"] = Field(default="inline", alias="TASKPILOT_TURN_QUEUE")
     reminders_enabled: bool = Field(default=True, alias="TASKPILOT_REMINDERS")
     reminder_interval: float = Field(
         default=60.0, alias="TASKPILOT_REMINDER_INTERVAL_SECONDS", gt=0

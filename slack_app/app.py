@@ -27,6 +27,7 @@ from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, de
 from slack_app.inflight import InFlight
 from slack_app.observe import observe_slack_request
 from slack_app.services import SingleWorkspaceTokens, SlackServices, TokenSource
+from slack_app.turn_queue import RedisTurnQueue
 from slack_app.verification import install_verification
 from slack_app.web_client import web_client
 
@@ -55,12 +56,20 @@ def slack_configured(settings: Settings) -> bool:
     )
 
 
-def check_slack_settings(settings: Settings, *, socket_mode: bool = False) -> None:
+def check_slack_settings(
+    settings: Settings, *, socket_mode: bool = False, worker: bool = False
+) -> None:
     """Raise `SlackNotConfigured` with the missing names when Slack cannot start. Socket Mode
-    needs no signing secret: its requests come over the app's own WebSocket, unsigned."""
+    needs no signing secret: its requests come over the app's own WebSocket, unsigned; nor
+    does a turn worker, which takes no requests from Slack but needs Redis."""
     missing: list[str] = []
-    if settings.slack_signing_secret is None and not socket_mode:
+    if settings.slack_signing_secret is None and not (socket_mode or worker):
         missing.append("SLACK_SIGNING_SECRET")
+    if worker and not settings.redis_url:
+        missing.append(
+            "REDIS_URL (`taskpilot slack worker` reads the turn queue there; `taskpilot serve` "
+            "fills it with TASKPILOT_TURN_QUEUE=redis)"
+        )
     if settings.slack_bot_token is None and not settings.slack_oauth_enabled:
         missing.append("SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
     if socket_mode and settings.slack_app_token is None:
@@ -69,6 +78,11 @@ def check_slack_settings(settings: Settings, *, socket_mode: bool = False) -> No
         missing.append(
             "SLACK_TOKEN_ENCRYPTION_KEY (installations' tokens are encrypted; "
             "`taskpilot slack keygen` makes one)"
+        )
+    if settings.turn_queue == "redis" and not settings.redis_url and not worker:
+        missing.append(
+            "REDIS_URL (TASKPILOT_TURN_QUEUE=redis queues agent turns there for "
+            "`taskpilot slack worker`)"
         )
     if missing:
         raise SlackNotConfigured("Slack is not configured: set " + "; ".join(missing) + ".")
@@ -102,9 +116,14 @@ def build_services(
     runtime: AgentRuntime | None = None,
     check_migrated: bool = True,
     socket_mode: bool = False,
+    worker: bool = False,
 ) -> SlackServices:
-    """Connect to the database, build the agent and the shared parts of the Slack app."""
-    check_slack_settings(settings, socket_mode=socket_mode)
+    """Connect to the database, build the agent and the shared parts of the Slack app.
+
+    With `TASKPILOT_TURN_QUEUE=redis` the listeners queue agent turns for turn workers; a
+    turn worker's own services (`worker=True`) run them whatever the setting.
+    """
+    check_slack_settings(settings, socket_mode=socket_mode, worker=worker)
     engine = database_engine(settings)
     if check_migrated:
         ensure_migrated(engine, allow_newer=settings.allow_newer_schema)
@@ -116,7 +135,15 @@ def build_services(
         ledger=build_ledger(settings),
         inflight=InFlight(limit=settings.slack_max_concurrent_turns),
         tokens=build_token_source(settings, session_factory),
+        turn_queue=None if worker else build_turn_queue(settings),
     )
+
+
+def build_turn_queue(settings: Settings) -> RedisTurnQueue | None:
+    """The Redis turn queue when `TASKPILOT_TURN_QUEUE=redis`, else None (turns run inline)."""
+    if settings.turn_queue != "redis" or not settings.redis_url:
+        return None
+    return RedisTurnQueue(settings.redis_url, reclaim_after=settings.slack_delivery_lease)
 
 
 Next = Callable[[], Awaitable[BoltResponse | None]]

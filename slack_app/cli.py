@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # stays quick.
 
 app = typer.Typer(
-    help="The Slack app: Socket Mode, installed workspaces, token encryption keys.",
+    help="The Slack app: Socket Mode, turn workers, installed workspaces, token encryption keys.",
     no_args_is_help=True,
 )
 
@@ -48,6 +48,24 @@ def socket_command() -> None:
         TokenKeyError,
         SecretsError,
     ) as error:
+        raise fail(str(error)) from None
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Run the agent turns `taskpilot serve` queued with TASKPILOT_TURN_QUEUE=redis, until
+    SIGTERM or Ctrl-C; several workers share the queue."""
+    from core.db import DatabaseNotMigrated
+    from core.observability import configure_observability
+    from slack_app.app import SlackNotConfigured
+    from slack_app.crypto import TokenKeyError
+    from slack_app.worker import run_worker
+
+    try:
+        settings = settings_with_secrets(load_settings())
+        configure_observability(settings, tracing=True)
+        asyncio.run(run_worker(settings))
+    except (SlackNotConfigured, DatabaseNotMigrated, TokenKeyError, SecretsError) as error:
         raise fail(str(error)) from None
 
 

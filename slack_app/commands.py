@@ -23,11 +23,13 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from agent.result import TurnResult
 from agent.speaker import deps_for_speaker
+from core.context import REQUEST_ID, current_ids
 from slack_app import blocks, directory_sync, notify
 from slack_app.blocks import Block
 from slack_app.request_ids import request_id_of
 from slack_app.services import SlackServices
 from slack_app.text import BLOCKS_MAX, escape_keeping_mentions, escape_mrkdwn, normalize_mentions
+from slack_app.turn_queue import SlackJob, submit
 from slack_app.turns import DatabaseUnavailable, reply_blocks, run_slack_turn
 from slack_app.web_client import WEB_API_TIMEOUT, retry_handlers
 from tasks.cards import task_card, task_cards
@@ -534,9 +536,18 @@ def register(app: AsyncApp, services: SlackServices) -> None:
         async with services.inflight.track():
             # Slack wants the ack within 3 seconds; the answer follows on the response_url.
             await ack()
-            await handle_command(
-                services,
-                command=command,
-                client=client,
-                request_id=request_id_of(context, command),
-            )
+            request_id = request_id_of(context, command)
+            queue = services.turn_queue
+            if queue is not None:
+                ids = current_ids()
+                job = SlackJob(
+                    kind="command",
+                    team_id=str(command.get("team_id") or ""),
+                    user_id=str(command.get("user_id") or ""),
+                    payload=command,
+                    request_id=ids.get(REQUEST_ID),
+                    audit_id=request_id,
+                )
+                if await submit(queue, job):
+                    return
+            await handle_command(services, command=command, client=client, request_id=request_id)

@@ -21,8 +21,10 @@ from slack_bolt.context.set_title.async_set_title import AsyncSetTitle
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.memory import Conversation
+from core.context import REQUEST_ID, SLACK_EVENT_ID, current_ids
 from slack_app.services import SlackServices
 from slack_app.text import truncate
+from slack_app.turn_queue import SlackJob, submit
 from slack_app.turns import (
     TRANSIENT_DATABASE_ERRORS,
     DatabaseUnavailable,
@@ -45,15 +47,19 @@ ASSISTANT_GREETING = (
 THINKING_STATUS = "is thinking…"
 
 
-async def _finish_delivery(services: SlackServices, context: AsyncBoltContext) -> None:
+def _delivery_key(context: AsyncBoltContext) -> str | None:
     key = context.get("delivery_key")
-    if isinstance(key, str):
+    return key if isinstance(key, str) else None
+
+
+async def finish_delivery(services: SlackServices, key: str | None) -> None:
+    """Mark the claimed delivery `key` (if any) as answered."""
+    if key is not None:
         await services.ledger.finish(key)
 
 
-async def _release_delivery(services: SlackServices, context: AsyncBoltContext) -> None:
-    key = context.get("delivery_key")
-    if not isinstance(key, str):
+async def _release_delivery(services: SlackServices, key: str | None) -> None:
+    if key is None:
         return
     try:
         await services.ledger.release(key)
@@ -67,7 +73,9 @@ async def handle_message(
     services: SlackServices,
     *,
     event: dict[str, Any],
-    context: AsyncBoltContext,
+    team_id: str,
+    user_id: str,
+    delivery_key: str | None,
     client: AsyncWebClient,
 ) -> None:
     """Answer one person's message in its thread, then mark the delivery done.
@@ -80,8 +88,8 @@ async def handle_message(
     release = False
     try:
         text = str(event.get("text") or "")
-        team_id = context.team_id or str(event.get("team") or "")
-        user_id = context.user_id or str(event.get("user") or "")
+        team_id = team_id or str(event.get("team") or "")
+        user_id = user_id or str(event.get("user") or "")
         channel_id = str(event.get("channel") or "")
         thread_ts = str(event.get("thread_ts") or event.get("ts") or "")
         if not (team_id and user_id and channel_id and thread_ts):
@@ -97,16 +105,47 @@ async def handle_message(
                 thread_ts=thread_ts,
                 text=text,
                 # The Slack event (team:event_id) the audit log will name.
-                request_id=context.get("delivery_key"),
+                request_id=delivery_key,
             )
     except DatabaseUnavailable as error:
         # Logged where it happened, and the person has the apology in the thread.
         release = not error.wrote
     finally:
         if release:
-            await _release_delivery(services, context)
+            await _release_delivery(services, delivery_key)
         else:
-            await _finish_delivery(services, context)
+            await finish_delivery(services, delivery_key)
+
+
+async def answer_message(
+    services: SlackServices,
+    *,
+    event: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+) -> None:
+    """Answer a mention or direct message here, or queue it for a turn worker when the
+    turn queue is on (`TASKPILOT_TURN_QUEUE=redis`)."""
+    team_id = context.team_id or str(event.get("team") or "")
+    user_id = context.user_id or str(event.get("user") or "")
+    key = _delivery_key(context)
+    queue = services.turn_queue
+    if queue is not None:
+        ids = current_ids()
+        job = SlackJob(
+            kind="message",
+            team_id=team_id,
+            user_id=user_id,
+            payload=event,
+            delivery_key=key,
+            request_id=ids.get(REQUEST_ID),
+            slack_event_id=ids.get(SLACK_EVENT_ID),
+        )
+        if await submit(queue, job):
+            return
+    await handle_message(
+        services, event=event, team_id=team_id, user_id=user_id, delivery_key=key, client=client
+    )
 
 
 def _has_history(services: SlackServices, *, team_id: str, conversation: str) -> bool:
@@ -134,7 +173,7 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             await say(ASSISTANT_GREETING)
             await set_suggested_prompts(prompts=list(SUGGESTED_PROMPTS))
         finally:
-            await _finish_delivery(services, context)
+            await finish_delivery(services, _delivery_key(context))
 
     @assistant.user_message
     async def user_message(  # pyright: ignore[reportUnusedFunction]
@@ -165,7 +204,16 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             # The title is a nicety; the turn below retries the database and apologises.
             logger.warning("could not read the assistant thread's history: %s", error)
             first_message = False
-        await handle_message(services, event=payload, context=context, client=client)
+        # The assistant panel's status and title need this request's Bolt helpers, so its
+        # turns run here even when the turn queue is on.
+        await handle_message(
+            services,
+            event=payload,
+            team_id=team_id,
+            user_id=context.user_id or str(payload.get("user") or ""),
+            delivery_key=_delivery_key(context),
+            client=client,
+        )
         if first_message:
             try:
                 await set_title(truncate(" ".join(text.split()), 60) or "Tasks")
@@ -178,14 +226,14 @@ def register(app: AsyncApp, services: SlackServices) -> None:
     async def on_mention(  # pyright: ignore[reportUnusedFunction]
         event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
-        await handle_message(services, event=event, context=context, client=client)
+        await answer_message(services, event=event, context=context, client=client)
 
     @app.event("message")
     async def on_message(  # pyright: ignore[reportUnusedFunction]
         event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         if _is_plain_dm(event) and not event.get("bot_id"):
-            await handle_message(services, event=event, context=context, client=client)
+            await answer_message(services, event=event, context=context, client=client)
             return
         # Channel messages (without a mention), edits and deletions: acknowledged, no answer.
-        await _finish_delivery(services, context)
+        await finish_delivery(services, _delivery_key(context))

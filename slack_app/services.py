@@ -15,6 +15,7 @@ from slack_app.agent_loop import AgentLoop
 from slack_app.deliveries import DeliveryLedger
 from slack_app.inflight import InFlight
 from slack_app.ratelimit import RateLimiter
+from slack_app.turn_queue import RedisTurnQueue
 from slack_app.web_client import web_client
 
 
@@ -72,6 +73,9 @@ class SlackServices:
     agent_loop: AgentLoop = field(default_factory=AgentLoop)
     # Limits on agent turns per person and per team; built from the settings on first use.
     rate_limiter: RateLimiter | None = None
+    # With `TASKPILOT_TURN_QUEUE=redis`, mentions, DMs and `/task` commands go here for
+    # `taskpilot slack worker` processes instead of running in this process.
+    turn_queue: RedisTurnQueue | None = None
 
     def turn_limiter(self) -> RateLimiter:
         """The rate limiter of agent turns, built from the settings the first time."""

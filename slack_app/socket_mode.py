@@ -97,6 +97,8 @@ async def _shut_down(
         )
     if isinstance(services.ledger, RedisLedger):
         await services.ledger.close()
+    if services.turn_queue is not None:
+        await services.turn_queue.close()
     services.agent_loop.stop()
 
 

@@ -27,7 +27,7 @@ from agent.runtime import build_runtime
 from api.app import create_app
 from core.db import make_session_factory
 from core.settings import Settings
-from slack_app.app import build_ledger, build_token_source
+from slack_app.app import build_ledger, build_token_source, build_turn_queue
 from slack_app.inflight import InFlight
 from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.services import SlackServices
@@ -328,6 +328,7 @@ def running_server(
         ledger=build_ledger(settings),
         inflight=InFlight(limit=settings.slack_max_concurrent_turns),
         tokens=build_token_source(settings, session_factory),
+        turn_queue=build_turn_queue(settings),
     )
     if services_hook is not None:
         services_hook(services)
@@ -354,7 +355,13 @@ def running_server(
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
-    http = httpx.Client(base_url=base_url, timeout=30)
+    # A new connection per request. Reusing an idle keep-alive connection failed the first
+    # request of a test with "connection reset by peer" about once in a few full runs, after
+    # the server's keep-alive was raised to 75 s too; a fresh connection costs a loopback
+    # handshake and takes the reuse race out of the tests.
+    http = httpx.Client(
+        base_url=base_url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)
+    )
     # FastAPI builds each route's dependencies on the first request that walks past it. Two
     # servers in one test process share the route modules, and building them on both at once
     # races on shared parameter objects; a request that walks every route settles it now.

@@ -1,0 +1,189 @@
+"""`taskpilot slack worker`: runs the agent turns `taskpilot serve` queued on Redis.
+
+Each worker reads the turn queue (`slack_app.turn_queue`) through one consumer group, runs up
+to `SLACK_MAX_CONCURRENT_TURNS` jobs at once, and acknowledges a job only when its reply has
+been posted (or its failure answered). On SIGTERM it stops taking jobs and finishes the ones
+it holds within `TASKPILOT_SHUTDOWN_GRACE_SECONDS`; jobs it could not finish are taken over by
+another worker after the delivery lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+
+from core.context import bound
+from core.settings import Settings
+from slack_app.app import build_services, check_slack_settings
+from slack_app.commands import handle_command
+from slack_app.conversations import finish_delivery, handle_message
+from slack_app.deliveries import RedisLedger, replica_id
+from slack_app.services import SlackServices
+from slack_app.turn_queue import QueuedJob, RedisTurnQueue, SlackJob
+
+logger = logging.getLogger(__name__)
+
+# How often a worker looks for jobs that other workers left unfinished.
+RECLAIM_EVERY_SECONDS = 10.0
+# How long one read waits for a new job; also how quickly a stop is noticed.
+READ_BLOCK_SECONDS = 1.0
+# How long the worker waits after the queue failed before it asks again.
+QUEUE_RETRY_SECONDS = 1.0
+
+
+def worker_queue(settings: Settings) -> RedisTurnQueue:
+    """The queue a worker reads (in Redis, `REDIS_URL`), whatever `TASKPILOT_TURN_QUEUE`
+    says: that setting tells the acknowledging servers to fill it."""
+    check_slack_settings(settings, worker=True)
+    return RedisTurnQueue(settings.redis_url or "", reclaim_after=settings.slack_delivery_lease)
+
+
+async def run_job(services: SlackServices, job: SlackJob) -> None:
+    """Do what the listener would have done after acknowledging `job`."""
+    client = await services.client_for_team(job.team_id)
+    if client is None:
+        logger.warning("a queued Slack job for a team without an installation was skipped")
+        await finish_delivery(services, job.delivery_key)
+        return
+    if job.kind == "message":
+        await handle_message(
+            services,
+            event=job.payload,
+            team_id=job.team_id,
+            user_id=job.user_id,
+            delivery_key=job.delivery_key,
+            client=client,
+        )
+        return
+    await handle_command(
+        services,
+        command=job.payload,
+        client=client,
+        request_id=job.audit_id or job.request_id or "",
+    )
+
+
+async def _perform(services: SlackServices, queue: RedisTurnQueue, queued: QueuedJob) -> None:
+    job = queued.job
+    try:
+        if job is not None:
+            with bound(
+                request_id=job.request_id,
+                team_id=job.team_id,
+                user_id=job.user_id,
+                slack_event_id=job.slack_event_id,
+                fresh=True,
+            ):
+                if queued.deliveries > 1:
+                    logger.warning(
+                        "took over a queued Slack job another worker did not finish",
+                        extra={"entry": queued.entry_id, "deliveries": queued.deliveries},
+                    )
+                logger.debug(
+                    "running a queued Slack job",
+                    extra={"entry": queued.entry_id, "waited": time.time() - job.enqueued_at},
+                )
+                await run_job(services, job)
+    except Exception:
+        # The handlers answer their own failures; what arrives here is unexpected. The job is
+        # acknowledged all the same: running it again would most likely fail again.
+        logger.exception("a queued Slack job failed", extra={"entry": queued.entry_id})
+    try:
+        await queue.done(queued.entry_id)
+    except Exception:
+        # Left pending, the job is taken over after the lease; its writes are idempotent
+        # (`tasks.origin_key`), so a second run creates nothing twice.
+        logger.exception(
+            "could not acknowledge a queued Slack job", extra={"entry": queued.entry_id}
+        )
+
+
+async def _next_jobs(
+    queue: RedisTurnQueue, *, consumer: str, room: int, reclaim: bool
+) -> list[QueuedJob]:
+    jobs: list[QueuedJob] = []
+    if reclaim:
+        jobs = await queue.reclaim(consumer=consumer, count=room)
+    if not jobs:
+        jobs = await queue.take(consumer=consumer, count=room, block=READ_BLOCK_SECONDS)
+    return jobs
+
+
+def _on_stop_signals(stop: asyncio.Event) -> list[signal.Signals]:
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        # Only the main thread of a Unix process can take signals in the event loop.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
+    return handled
+
+
+async def run_worker(
+    settings: Settings,
+    *,
+    services: SlackServices | None = None,
+    queue: RedisTurnQueue | None = None,
+    stop: asyncio.Event | None = None,
+    grace: float | None = None,
+    consumer: str | None = None,
+) -> None:
+    """Run queued Slack jobs until `stop` is set, SIGTERM or Ctrl-C; then finish the jobs in
+    hand for `grace` seconds (by default `TASKPILOT_SHUTDOWN_GRACE_SECONDS`)."""
+    grace = settings.shutdown_grace if grace is None else grace
+    queue = queue or worker_queue(settings)
+    if services is None:
+        services = await asyncio.to_thread(build_services, settings, worker=True)
+    consumer = consumer or replica_id()
+    stop = stop or asyncio.Event()
+    limit = settings.slack_max_concurrent_turns
+    running: set[asyncio.Task[None]] = set()
+    signals = _on_stop_signals(stop)
+    await queue.ensure_group()
+    logger.info("taking Slack jobs from the turn queue", extra={"consumer": consumer})
+    last_reclaim = 0.0
+    try:
+        while not stop.is_set():
+            room = limit - len(running)
+            if room <= 0:
+                await asyncio.wait(running, timeout=READ_BLOCK_SECONDS)
+                continue
+            now = time.monotonic()
+            reclaim = now - last_reclaim >= RECLAIM_EVERY_SECONDS
+            try:
+                jobs = await _next_jobs(queue, consumer=consumer, room=room, reclaim=reclaim)
+            except Exception as error:
+                logger.warning("could not read the turn queue; trying again: %s", error)
+                await asyncio.sleep(QUEUE_RETRY_SECONDS)
+                continue
+            if reclaim:
+                last_reclaim = now
+            for queued in jobs:
+                task = asyncio.create_task(_perform(services, queue, queued))
+                running.add(task)
+                task.add_done_callback(running.discard)
+        logger.info("stopping: finishing the Slack jobs in hand", extra={"jobs": len(running)})
+        if running:
+            _done, left = await asyncio.wait(set(running), timeout=grace)
+            if left:
+                logger.warning(
+                    "stopped with queued Slack jobs unfinished; another worker takes them "
+                    "over after the delivery lease",
+                    extra={"jobs": len(left)},
+                )
+                for task in left:
+                    task.cancel()
+    finally:
+        loop = asyncio.get_running_loop()
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        await queue.close()
+        if isinstance(services.ledger, RedisLedger):
+            await services.ledger.close()
+        if services.rate_limiter is not None:
+            await services.rate_limiter.close()
+        services.agent_loop.stop()

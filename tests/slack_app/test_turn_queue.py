@@ -1,0 +1,230 @@
+"""The turn queue: `taskpilot serve` with TASKPILOT_TURN_QUEUE=redis acknowledges mentions and
+`/task` commands and queues them; `taskpilot slack worker` runs the turns and answers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy import Engine
+
+from agent.runtime import build_runtime
+from core.db import make_session_factory
+from core.settings import Settings
+from slack_app.app import SlackNotConfigured, build_ledger, build_token_source
+from slack_app.inflight import InFlight
+from slack_app.local_web_api import LocalSlackWebAPI
+from slack_app.services import SlackServices
+from slack_app.turn_queue import STREAM, RedisTurnQueue, SlackJob
+from slack_app.worker import run_worker, worker_queue
+from tests.slack_app.conftest import SlackFactory
+from tests.slack_app.support import (
+    TEAM,
+    SlackHarness,
+    app_mention,
+    event_callback,
+    slash_command,
+)
+
+
+def _depth(url: str) -> int:
+    client = redis.Redis.from_url(url)
+    try:
+        return int(client.xlen(STREAM))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+    finally:
+        client.close()
+
+
+@contextmanager
+def running_worker(
+    settings: Settings, engine: Engine, *, consumer: str = "worker-1"
+) -> Iterator[SlackServices]:
+    """`run_worker` on its own event loop in a thread, as `taskpilot slack worker` runs it."""
+    session_factory = make_session_factory(engine)
+    services = SlackServices(
+        settings=settings,
+        session_factory=session_factory,
+        runtime=build_runtime(settings=settings),
+        ledger=build_ledger(settings),
+        inflight=InFlight(limit=settings.slack_max_concurrent_turns),
+        tokens=build_token_source(settings, session_factory),
+    )
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            loop.run_until_complete(
+                run_worker(settings, services=services, stop=stop, grace=10, consumer=consumer)
+            )
+        except BaseException as error:  # the test reports it
+            failure.append(error)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    try:
+        yield services
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=30)
+        loop.close()
+    assert not failure, failure
+
+
+def _wait(predicate: Any, *, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def queued(make_slack: SlackFactory, redis_url: str) -> Iterator[SlackHarness]:
+    """The server with the turn queue on, on the test Redis."""
+    with make_slack(TASKPILOT_TURN_QUEUE="redis", REDIS_URL=redis_url) as harness:
+        yield harness
+
+
+def _engine(harness: SlackHarness) -> Engine:
+    bind = harness.sessions().get_bind()
+    assert isinstance(bind, Engine)
+    return bind
+
+
+def test_a_mention_is_acknowledged_and_queued_and_a_worker_answers_it(
+    queued: SlackHarness, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    body = event_callback(app_mention("<@U0BOT> add a task to renew the TLS cert"))
+    assert queued.post(body).status_code == 200
+    queued.drain()
+    # The acknowledging server ran no turn: the job waits for a worker.
+    assert queued.tasks() == []
+    assert web.calls_to("chat.postMessage") == []
+    assert _depth(redis_url) == 1
+    with running_worker(queued.settings, _engine(queued)):
+        web.wait_for("chat.postMessage")
+        _wait(lambda: _depth(redis_url) == 0)
+    assert [task.title for task in queued.tasks()] == ["Renew the TLS cert"]
+    assert len(web.calls_to("chat.postMessage")) == 1
+    # The delivery is settled: Slack delivering the event again changes nothing.
+    assert queued.post(body, headers={"X-Slack-Retry-Num": "1"}).status_code == 200
+    queued.drain()
+    assert _depth(redis_url) == 0
+
+
+def test_a_task_command_is_answered_on_its_response_url_by_the_worker(
+    queued: SlackHarness, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    body = slash_command("add order new badges", response_url=web.response_url("q1"))
+    response = queued.post(body)
+    assert response.status_code == 200
+    queued.drain()
+    assert web.calls_to("response_url") == []
+    with running_worker(queued.settings, _engine(queued)):
+        answers = web.wait_for("response_url")
+    assert [task.title for task in queued.tasks()] == ["Order new badges"]
+    assert "Order new badges" in str(answers[0].args)
+
+
+def test_redeliveries_of_a_queued_event_make_one_job_one_task_and_one_reply(
+    queued: SlackHarness, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    body = event_callback(app_mention("<@U0BOT> add a task to rotate the API keys"))
+    statuses = [
+        queued.post(body, headers={"X-Slack-Retry-Num": str(n)} if n else {}).status_code
+        for n in range(4)
+    ]
+    assert statuses == [200] * 4
+    queued.drain()
+    assert _depth(redis_url) == 1
+    with running_worker(queued.settings, _engine(queued)):
+        web.wait_for("chat.postMessage")
+        _wait(lambda: _depth(redis_url) == 0)
+    assert len(queued.tasks()) == 1
+    assert len(web.calls_to("chat.postMessage")) == 1
+
+
+def test_a_job_a_crashed_worker_left_is_taken_over_after_the_lease_and_answered_once(
+    make_slack: SlackFactory, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    with make_slack(
+        TASKPILOT_TURN_QUEUE="redis", REDIS_URL=redis_url, SLACK_DELIVERY_LEASE_SECONDS=1
+    ) as harness:
+        body = event_callback(app_mention("<@U0BOT> add a task to book the offsite venue"))
+        assert harness.post(body).status_code == 200
+        harness.drain()
+        # A worker that took the job and died before finishing it: it never acknowledges.
+        queue = RedisTurnQueue(redis_url, reclaim_after=1)
+        taken = harness.run(queue.take(consumer="crashed", count=10, block=1))
+        assert len(taken) == 1
+        harness.run(queue.close())
+        time.sleep(1.2)
+        with running_worker(harness.settings, _engine(harness), consumer="survivor"):
+            web.wait_for("chat.postMessage")
+            _wait(lambda: _depth(redis_url) == 0)
+        assert [task.title for task in harness.tasks()] == ["Book the offsite venue"]
+        assert len(web.calls_to("chat.postMessage")) == 1
+
+
+def test_an_unreadable_job_is_dropped_and_the_next_one_still_answered(
+    queued: SlackHarness, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    client.xadd(STREAM, {"job": b"{not json"})  # pyright: ignore[reportUnknownMemberType]
+    client.close()
+    body = event_callback(app_mention("<@U0BOT> add a task to water the plants"))
+    assert queued.post(body).status_code == 200
+    queued.drain()
+    with running_worker(queued.settings, _engine(queued)):
+        web.wait_for("chat.postMessage")
+        _wait(lambda: _depth(redis_url) == 0)
+    assert [task.title for task in queued.tasks()] == ["Water the plants"]
+
+
+def test_when_redis_refuses_the_job_the_server_answers_the_mention_itself(
+    make_slack: SlackFactory, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    from tests.serve_process import free_port
+
+    with make_slack(TASKPILOT_TURN_QUEUE="redis", REDIS_URL=redis_url) as harness:
+        # The queue's Redis is gone (nothing listens on this port): nothing may be lost.
+        harness.services.turn_queue = RedisTurnQueue(
+            f"redis://127.0.0.1:{free_port()}/0", reclaim_after=60
+        )
+        body = event_callback(app_mention("<@U0BOT> add a task to file the expenses"))
+        assert harness.post(body).status_code == 200
+        harness.drain()
+        assert [task.title for task in harness.tasks()] == ["File the expenses"]
+        assert len(web.calls_to("chat.postMessage")) == 1
+
+
+def test_a_job_carries_what_the_worker_needs_and_nothing_else() -> None:
+    job = SlackJob(kind="message", team_id=TEAM, user_id="U0ALICE", payload={"text": "hi"})
+    assert SlackJob.model_validate_json(job.model_dump_json()) == job
+    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+        SlackJob.model_validate({**job.model_dump(), "token": "xoxb-nope"})
+
+
+def test_queue_settings_without_redis_say_what_to_set() -> None:
+    settings = Settings.model_validate(
+        {
+            "DATABASE_URL": "sqlite://",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "TASKPILOT_TURN_QUEUE": "redis",
+            "REDIS_URL": None,
+        }
+    )
+    from slack_app.app import check_slack_settings
+
+    with pytest.raises(SlackNotConfigured, match="REDIS_URL"):
+        check_slack_settings(settings)
+    with pytest.raises(SlackNotConfigured, match="REDIS_URL"):
+        worker_queue(settings)

@@ -202,7 +202,8 @@ def _turn_workers(
                 processes.append(
                     subprocess.Popen(
                         taskpilot("slack", "worker"),
-                        env=env,
+                        # Each worker's health and metrics endpoint needs a port of its own.
+                        env={**env, "TASKPILOT_PORT": str(free_port())},
                         cwd=ROOT,
                         stdout=out,
                         stderr=subprocess.STDOUT,

@@ -59,13 +59,19 @@ def worker_command() -> None:
     from core.observability import configure_observability
     from slack_app.app import SlackNotConfigured
     from slack_app.crypto import TokenKeyError
-    from slack_app.worker import run_worker
+    from slack_app.worker import WorkerCannotStart, run_worker
 
     try:
         settings = settings_with_secrets(load_settings())
         configure_observability(settings, tracing=True)
         asyncio.run(run_worker(settings))
-    except (SlackNotConfigured, DatabaseNotMigrated, TokenKeyError, SecretsError) as error:
+    except (
+        SlackNotConfigured,
+        DatabaseNotMigrated,
+        TokenKeyError,
+        SecretsError,
+        WorkerCannotStart,
+    ) as error:
         raise fail(str(error)) from None
 
 

@@ -1,5 +1,8 @@
 """`taskpilot slack worker`: runs the agent turns `taskpilot serve` queued on Redis.
 
+It also answers `/healthz`, `/readyz` and `/metrics` on `TASKPILOT_PORT`
+(`slack_app.worker_health`), for probes and for the metrics of the turns it runs.
+
 Each worker reads the turn queue (`slack_app.turn_queue`) through one consumer group, runs up
 to `SLACK_MAX_CONCURRENT_TURNS` jobs at once, and acknowledges a job only when its reply has
 been posted (or its failure answered). On SIGTERM it stops taking jobs and finishes the ones
@@ -14,6 +17,7 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Callable
 
 from core.context import bound
 from core.settings import Settings
@@ -23,6 +27,7 @@ from slack_app.conversations import finish_delivery, handle_message
 from slack_app.deliveries import RedisLedger, replica_id
 from slack_app.services import SlackServices
 from slack_app.turn_queue import QueuedJob, RedisTurnQueue, SlackJob
+from slack_app.worker_health import WorkerHealthServer, WorkerPulse
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +37,10 @@ RECLAIM_EVERY_SECONDS = 10.0
 READ_BLOCK_SECONDS = 1.0
 # How long the worker waits after the queue failed before it asks again.
 QUEUE_RETRY_SECONDS = 1.0
+
+
+class WorkerCannotStart(Exception):
+    """The worker cannot start; the message says why and what to change."""
 
 
 def worker_queue(settings: Settings) -> RedisTurnQueue:
@@ -131,9 +140,15 @@ async def run_worker(
     stop: asyncio.Event | None = None,
     grace: float | None = None,
     consumer: str | None = None,
+    health_port: int | None = None,
+    on_listening: Callable[[int], None] | None = None,
 ) -> None:
     """Run queued Slack jobs until `stop` is set, SIGTERM or Ctrl-C; then finish the jobs in
-    hand for `grace` seconds (by default `TASKPILOT_SHUTDOWN_GRACE_SECONDS`)."""
+    hand for `grace` seconds (by default `TASKPILOT_SHUTDOWN_GRACE_SECONDS`).
+
+    `/healthz`, `/readyz` and `/metrics` listen on `TASKPILOT_HOST`:`health_port` (by default
+    `TASKPILOT_PORT`); `on_listening` is told the port.
+    """
     grace = settings.shutdown_grace if grace is None else grace
     queue = queue or worker_queue(settings)
     if services is None:
@@ -142,12 +157,25 @@ async def run_worker(
     stop = stop or asyncio.Event()
     limit = settings.slack_max_concurrent_turns
     running: set[asyncio.Task[None]] = set()
+    pulse = WorkerPulse()
+    port = settings.port if health_port is None else health_port
+    try:
+        health = WorkerHealthServer(pulse, host=settings.host, port=port)
+    except OSError as error:
+        raise WorkerCannotStart(
+            f"The worker cannot listen on {settings.host}:{port} for its health and metrics "
+            f"endpoint ({error.strerror or error}); set TASKPILOT_PORT to a free port."
+        ) from None
+    health.start()
+    if on_listening is not None:
+        on_listening(health.port)
     signals = _on_stop_signals(stop)
-    await queue.ensure_group()
-    logger.info("taking Slack jobs from the turn queue", extra={"consumer": consumer})
     last_reclaim = 0.0
     try:
+        # The first read creates the consumer group; a Redis that is not up yet is waited for.
+        logger.info("taking Slack jobs from the turn queue", extra={"consumer": consumer})
         while not stop.is_set():
+            pulse.looped()
             room = limit - len(running)
             if room <= 0:
                 await asyncio.wait(running, timeout=READ_BLOCK_SECONDS)
@@ -156,6 +184,7 @@ async def run_worker(
             reclaim = now - last_reclaim >= RECLAIM_EVERY_SECONDS
             try:
                 jobs = await _next_jobs(queue, consumer=consumer, room=room, reclaim=reclaim)
+                pulse.read()
             except Exception as error:
                 logger.warning("could not read the turn queue; trying again: %s", error)
                 await asyncio.sleep(QUEUE_RETRY_SECONDS)
@@ -181,6 +210,7 @@ async def run_worker(
         loop = asyncio.get_running_loop()
         for sig in signals:
             loop.remove_signal_handler(sig)
+        health.stop()
         await queue.close()
         if isinstance(services.ledger, RedisLedger):
             await services.ledger.close()

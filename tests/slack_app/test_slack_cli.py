@@ -179,3 +179,31 @@ def test_reencrypt_moves_installs_to_the_new_key_so_the_old_one_can_go(
     code, out, _ = run("slack", "installations", "--json")
     assert code == 0
     assert "T0ACME" in out
+
+
+def test_worker_without_redis_or_slack_settings_names_each_one(env: str) -> None:
+    code, _, err = run("slack", "worker")
+    assert code != 0
+    assert "REDIS_URL" in err
+    assert "SLACK_BOT_TOKEN" in err
+    # A worker takes no requests from Slack, so the signing secret is not asked for.
+    assert "SLACK_SIGNING_SECRET" not in err
+    assert "Traceback" not in err
+
+
+def test_worker_on_a_taken_port_says_which_setting_to_change(
+    env: str, monkeypatch: pytest.MonkeyPatch, redis_url: str
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("REDIS_URL", redis_url)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+        monkeypatch.setenv("TASKPILOT_HOST", "127.0.0.1")
+        monkeypatch.setenv("TASKPILOT_PORT", str(taken.getsockname()[1]))
+        code, _, err = run("slack", "worker")
+    assert code != 0
+    assert "TASKPILOT_PORT" in err
+    assert "Traceback" not in err

@@ -8,8 +8,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 import redis
 from sqlalchemy import Engine
@@ -41,10 +43,24 @@ def _depth(url: str) -> int:
         client.close()
 
 
+@dataclass
+class Worker:
+    services: SlackServices
+    ports: list[int] = field(default_factory=list[int])
+
+    def get(self, path: str) -> httpx.Response:
+        _wait(lambda: bool(self.ports))
+        return httpx.get(f"http://127.0.0.1:{self.ports[0]}{path}", timeout=10)
+
+
 @contextmanager
 def running_worker(
-    settings: Settings, engine: Engine, *, consumer: str = "worker-1"
-) -> Iterator[SlackServices]:
+    settings: Settings,
+    engine: Engine,
+    *,
+    consumer: str = "worker-1",
+    queue: RedisTurnQueue | None = None,
+) -> Iterator[Worker]:
     """`run_worker` on its own event loop in a thread, as `taskpilot slack worker` runs it."""
     session_factory = make_session_factory(engine)
     services = SlackServices(
@@ -58,11 +74,21 @@ def running_worker(
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     failure: list[BaseException] = []
+    worker = Worker(services=services)
 
     def work() -> None:
         try:
             loop.run_until_complete(
-                run_worker(settings, services=services, stop=stop, grace=10, consumer=consumer)
+                run_worker(
+                    settings,
+                    services=services,
+                    queue=queue,
+                    stop=stop,
+                    grace=10,
+                    consumer=consumer,
+                    health_port=0,
+                    on_listening=worker.ports.append,
+                )
             )
         except BaseException as error:  # the test reports it
             failure.append(error)
@@ -70,7 +96,7 @@ def running_worker(
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
     try:
-        yield services
+        yield worker
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=30)
@@ -203,6 +229,36 @@ def test_when_redis_refuses_the_job_the_server_answers_the_mention_itself(
         harness.drain()
         assert [task.title for task in harness.tasks()] == ["File the expenses"]
         assert len(web.calls_to("chat.postMessage")) == 1
+
+
+def test_the_worker_reports_health_readiness_and_the_metrics_of_its_turns(
+    queued: SlackHarness, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    body = event_callback(app_mention("<@U0BOT> add a task to print the posters"))
+    assert queued.post(body).status_code == 200
+    queued.drain()
+    with running_worker(queued.settings, _engine(queued)) as worker:
+        web.wait_for("chat.postMessage")
+        _wait(lambda: worker.get("/readyz").status_code == 200)
+        assert worker.get("/healthz").json() == {"status": "ok"}
+        assert worker.get("/readyz").json()["checks"] == {"loop": "ok", "queue": "ok"}
+        metrics = worker.get("/metrics")
+        assert metrics.status_code == 200
+        assert 'taskpilot_tool_calls_total{outcome="ok",tool="create_task"}' in metrics.text
+        assert worker.get("/nothing").status_code == 404
+
+
+def test_a_worker_whose_redis_is_down_is_alive_but_not_ready(
+    queued: SlackHarness, redis_url: str
+) -> None:
+    from tests.serve_process import free_port
+
+    gone = RedisTurnQueue(f"redis://127.0.0.1:{free_port()}/0", reclaim_after=60)
+    with running_worker(queued.settings, _engine(queued), queue=gone) as worker:
+        assert worker.get("/healthz").status_code == 200
+        ready = worker.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["queue"] != "ok"
 
 
 def test_a_job_carries_what_the_worker_needs_and_nothing_else() -> None:

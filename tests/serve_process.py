@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,12 +79,24 @@ class ServeProcess:
 
 
 @contextmanager
-def running_serve(env: dict[str, str], *, cwd: Path, timeout: float = 60) -> Iterator[ServeProcess]:
-    """Migrate the database, start `taskpilot serve` and wait until `/healthz` answers; on
-    leaving, SIGTERM it (unless the test already stopped it) and wait for it to exit."""
-    subprocess.run(taskpilot("db", "upgrade"), env=env, check=True, capture_output=True, cwd=cwd)
+def running_serve(
+    env: dict[str, str],
+    *,
+    cwd: Path,
+    timeout: float = 60,
+    command: Sequence[str] = ("serve",),
+    migrate: bool = True,
+) -> Iterator[ServeProcess]:
+    """Migrate the database, start `taskpilot serve` (or `taskpilot <command>`, such as a
+    turn worker, which answers `/healthz` on `TASKPILOT_PORT` too) and wait until `/healthz`
+    answers; on leaving, SIGTERM it (unless the test already stopped it) and wait for it to
+    exit."""
+    if migrate:
+        subprocess.run(
+            taskpilot("db", "upgrade"), env=env, check=True, capture_output=True, cwd=cwd
+        )
     process = subprocess.Popen(
-        taskpilot("serve"),
+        taskpilot(*command),
         env=env,
         cwd=cwd,
         text=True,
@@ -105,7 +117,8 @@ def running_serve(env: dict[str, str], *, cwd: Path, timeout: float = 60) -> Ite
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("taskpilot serve did not start:\n" + served.log)
+                started = " ".join(command)
+                raise AssertionError(f"taskpilot {started} did not start:\n" + served.log)
             time.sleep(0.1)
         yield served
     finally:

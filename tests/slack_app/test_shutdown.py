@@ -98,3 +98,70 @@ def test_sigterm_lets_an_acknowledged_turn_finish_before_the_process_exits(
     assert "Application shutdown complete" in log, log
     assert "still in flight" not in log, log
     assert "Traceback" not in log, log
+
+
+def test_a_turn_worker_finishes_its_job_on_sigterm_and_the_queue_is_empty_after(
+    tmp_path: Path, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    """`taskpilot serve` queues the command, `taskpilot slack worker` (both subprocesses, as
+    deployed) runs it; SIGTERM with the turn held: the worker finishes it, then exits."""
+    import redis
+
+    from slack_app.turn_queue import STREAM
+
+    database_url = f"sqlite:///{tmp_path / 'taskpilot.db'}"
+    common = {
+        "REDIS_URL": redis_url,
+        "TASKPILOT_TURN_QUEUE": "redis",
+        "TASKPILOT_SHUTDOWN_GRACE_SECONDS": "30",
+    }
+    server_env = serve_env(
+        database_url=database_url, port=free_port(), web_api=web.base_url, **common
+    )
+    worker_env = serve_env(
+        database_url=database_url, port=free_port(), web_api=web.base_url, **common
+    )
+    release: threading.Event | None = None
+    with (
+        running_serve(server_env, cwd=tmp_path) as served,
+        running_serve(
+            worker_env, cwd=tmp_path, command=("slack", "worker"), migrate=False
+        ) as worker,
+    ):
+        try:
+            web.users.append(slack_user("U0DANA", "dana", "Dana Scully", team_id=TEAM))
+            release = web.hold("users.info")
+            body = slash_command(
+                "add renew the TLS cert tomorrow",
+                user_id="U0DANA",
+                user_name="dana",
+                response_url=web.response_url(),
+            )
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+            ack = httpx.post(
+                f"{served.url}/slack/events", content=body, headers=headers, timeout=10
+            )
+            assert ack.status_code == 200
+            # The worker took the job: its turn now waits on the held lookup.
+            web.wait_for("users.info")
+            assert _tasks(database_url) == []
+            assert httpx.get(f"{worker.url}/readyz", timeout=5).status_code == 200
+            worker.process.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            assert worker.process.poll() is None, worker.log
+            release.set()
+            assert worker.process.wait(timeout=60) == 0, worker.log
+        finally:
+            if release is not None:
+                release.set()
+    [task] = _tasks(database_url)
+    assert task.title.lower().startswith("renew the tls cert")
+    [reply] = web.calls_to("response_url")
+    assert f"#{task.number}" in str(reply.args)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert client.xlen(STREAM) == 0  # pyright: ignore[reportUnknownMemberType]
+    finally:
+        client.close()
+    assert "Traceback" not in worker.log, worker.log
+    assert "unfinished" not in worker.log, worker.log

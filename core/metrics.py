@@ -68,6 +68,8 @@ class Metrics:
     cost_usd: Counter
     rate_limit_rejections: Counter
     reminders_due: Gauge
+    turn_queue_depth: Gauge
+    turn_queue_wait: Histogram
     build_info: Gauge
 
 
@@ -183,6 +185,17 @@ def metrics() -> Metrics:
             "Reminders due and not yet sent, as the latest reminder sweep found them.",
             multiprocess_mode="livemostrecent",
         ),
+        turn_queue_depth=Gauge(
+            "taskpilot_turn_queue_depth",
+            "Slack jobs in the turn queue (waiting or running), as a turn worker last read it.",
+            multiprocess_mode="livemostrecent",
+        ),
+        turn_queue_wait=Histogram(
+            "taskpilot_turn_queue_wait_seconds",
+            "Time a queued Slack job waited between its acknowledgement and a turn worker "
+            "starting it.",
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+        ),
         build_info=Gauge(
             "taskpilot_build_info",
             "Always 1; the labels say which version runs in which environment.",
@@ -296,6 +309,16 @@ def count_rate_limit_rejection(*, limit: str, surface: str) -> None:
 def set_reminders_due(count: int) -> None:
     """Record how many reminders the latest sweep found due and not yet sent."""
     metrics().reminders_due.set(count)
+
+
+def set_turn_queue_depth(count: int) -> None:
+    """Record how many Slack jobs the turn queue holds, waiting or running."""
+    metrics().turn_queue_depth.set(count)
+
+
+def observe_turn_queue_wait(seconds: float) -> None:
+    """Record how long a queued Slack job waited for a turn worker."""
+    metrics().turn_queue_wait.observe(max(seconds, 0.0))
 
 
 def set_build_info(*, version: str, environment: str) -> None:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 
 from core.context import bound
+from core.metrics import observe_turn_queue_wait, set_turn_queue_depth
 from core.settings import Settings
 from slack_app.app import build_services, check_slack_settings
 from slack_app.commands import handle_command
@@ -91,9 +92,13 @@ async def _perform(services: SlackServices, queue: RedisTurnQueue, queued: Queue
                         "took over a queued Slack job another worker did not finish",
                         extra={"entry": queued.entry_id, "deliveries": queued.deliveries},
                     )
+                waited = time.time() - job.enqueued_at
+                if queued.deliveries == 1:
+                    # A job taken over waited for the lease as well; it would skew the wait.
+                    observe_turn_queue_wait(waited)
                 logger.debug(
                     "running a queued Slack job",
-                    extra={"entry": queued.entry_id, "waited": time.time() - job.enqueued_at},
+                    extra={"entry": queued.entry_id, "waited": waited},
                 )
                 await run_job(services, job)
     except Exception:
@@ -115,6 +120,8 @@ async def _next_jobs(
 ) -> list[QueuedJob]:
     jobs: list[QueuedJob] = []
     if reclaim:
+        # As often as the reclaim: for the queue-depth gauge, which scales and alerts.
+        set_turn_queue_depth(await queue.depth())
         jobs = await queue.reclaim(consumer=consumer, count=room)
     if not jobs:
         jobs = await queue.take(consumer=consumer, count=room, block=READ_BLOCK_SECONDS)

@@ -220,6 +220,16 @@ def main(argv: list[str] | None = None) -> int:
     report.info(f"RSS mean, first {window:.0f} s (MiB)", f"{first_mib:.1f}")
     report.info(f"RSS mean, last {window:.0f} s (MiB)", f"{last_mib:.1f}")
     report.info("RSS peak (MiB)", f"{max(rss for _, rss, _ in samples) / 1024:.1f}")
+    # The mean of each fifth of the run: whether the growth levels off or keeps climbing.
+    span = samples[-1][0] or 1.0
+    fifths = [
+        [rss for at, rss, _ in samples if part * span / 5 <= at <= (part + 1) * span / 5]
+        for part in range(5)
+    ]
+    report.info(
+        "RSS mean by fifth of the run (MiB)",
+        " / ".join(f"{statistics.mean(part) / 1024:.1f}" for part in fifths if part),
+    )
     if args.minutes >= 5:
         report.check(f"RSS growth at most {GROWTH_LIMIT:.0%}", True, growth <= GROWTH_LIMIT)
         report.info("RSS growth", f"{growth:+.1%}")

@@ -45,6 +45,9 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
         ("taskpilot_cost_usd_total", "counter", {"model"}),
         ("taskpilot_rate_limit_rejections_total", "counter", {"limit", "surface"}),
         ("taskpilot_reminders_due", "gauge", set[str]()),
+        # Exported by `taskpilot slack worker` (slack_app/worker.py).
+        ("taskpilot_turn_queue_depth", "gauge", set[str]()),
+        ("taskpilot_turn_queue_wait_seconds", "histogram", set[str]()),
         ("taskpilot_build_info", "gauge", {"version", "environment"}),
         # Written by `taskpilot eval run --metrics-out` (evals/cli.py).
         ("taskpilot_eval_pass_rate", "gauge", {"dataset", "model", "prompt_version", "category"}),
@@ -297,6 +300,7 @@ def test_the_alerts_the_issue_asks_for_are_there() -> None:
         "TaskPilotEvalScoreDropped": "offset 7d",
         "TaskPilotEvalsStale": "taskpilot_eval_run_timestamp_seconds",
         "TaskPilotRemindersBacklogGrowing": "taskpilot_reminders_due",
+        "TaskPilotTurnQueueBackingUp": "taskpilot_turn_queue_wait_seconds_bucket",
     }
     for name, fragment in expected.items():
         assert name in by_name and fragment in by_name[name]["expr"], name

@@ -234,6 +234,9 @@ def test_when_redis_refuses_the_job_the_server_answers_the_mention_itself(
 def test_the_worker_reports_health_readiness_and_the_metrics_of_its_turns(
     queued: SlackHarness, web: LocalSlackWebAPI, redis_url: str
 ) -> None:
+    from prometheus_client import REGISTRY
+
+    waited_before = REGISTRY.get_sample_value("taskpilot_turn_queue_wait_seconds_count") or 0.0
     body = event_callback(app_mention("<@U0BOT> add a task to print the posters"))
     assert queued.post(body).status_code == 200
     queued.drain()
@@ -245,6 +248,14 @@ def test_the_worker_reports_health_readiness_and_the_metrics_of_its_turns(
         metrics = worker.get("/metrics")
         assert metrics.status_code == 200
         assert 'taskpilot_tool_calls_total{outcome="ok",tool="create_task"}' in metrics.text
+        waits = [
+            line
+            for line in metrics.text.splitlines()
+            if line.startswith("taskpilot_turn_queue_wait_seconds_count")
+        ]
+        # This test's job is counted (the registry is the test process's, shared by tests).
+        assert waits and float(waits[0].split()[-1]) == waited_before + 1
+        assert "taskpilot_turn_queue_depth" in metrics.text
         assert worker.get("/nothing").status_code == 404
 
 

@@ -71,8 +71,9 @@ class Settings(BaseSettings):
     slack_redirect_uri: str | None = Field(default=None, alias="SLACK_REDIRECT_URI")
     # Messages from other bots are ignored unless this is on; the app's own always are.
     slack_allow_bot_messages: bool = Field(default=False, alias="SLACK_ALLOW_BOT_MESSAGES")
-    # A claimed Slack event whose replica has not finished within this many seconds may be
-    # taken over by Slack's next retry (the replica is presumed dead).
+    # A claimed Slack event whose replica has not renewed its claim for this many seconds may
+    # be taken over by Slack's next retry (the replica is presumed dead); a live replica
+    # renews it three times per lease while the turn runs.
     slack_delivery_lease: float = Field(default=120.0, alias="SLACK_DELIVERY_LEASE_SECONDS", gt=0)
     # Agent turns one process runs at once for Slack; more wait for a free slot.
     slack_max_concurrent_turns: int = Field(default=256, alias="SLACK_MAX_CONCURRENT_TURNS", ge=1)

@@ -7,7 +7,10 @@ agent remembers. The work runs after Bolt has acknowledged the event.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncAssistant
@@ -69,6 +72,33 @@ async def _release_delivery(services: SlackServices, key: str | None) -> None:
         logger.exception("could not release a Slack delivery", extra={"delivery": key})
 
 
+@asynccontextmanager
+async def _lease_kept(services: SlackServices, key: str | None) -> AsyncIterator[None]:
+    """Renew the claim on delivery `key` three times per lease while the block runs, so that
+    a retry of the event does not take a slow turn for a dead replica's and answer twice."""
+    if key is None:
+        yield
+        return
+    every = services.settings.slack_delivery_lease / 3
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await services.ledger.renew(key)
+            except Exception as error:
+                # A missed renewal only shortens the lease; the turn carries on.
+                logger.warning("could not renew a Slack delivery's lease: %s", error)
+
+    renewing = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
+
+
 async def handle_message(
     services: SlackServices,
     *,
@@ -95,7 +125,7 @@ async def handle_message(
         if not (team_id and user_id and channel_id and thread_ts):
             logger.warning("a Slack message without team, user, channel or ts was skipped")
             return
-        async with services.inflight.track():
+        async with services.inflight.track(), _lease_kept(services, delivery_key):
             await answer_in_thread(
                 services,
                 client=client,

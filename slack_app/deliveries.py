@@ -67,6 +67,11 @@ class DeliveryLedger(Protocol):
         delivery of it claims it afresh; a claim that is done or another replica's stays."""
         ...
 
+    async def renew(self, key: str) -> None:
+        """Start this replica's lease on a claim it still works on afresh, so that a slow
+        turn is not taken for a dead replica's; a claim that is done or another's stays."""
+        ...
+
     async def prune(self) -> int:
         """Forget events older than a day; returns how many were forgotten."""
         ...
@@ -102,6 +107,9 @@ class DatabaseLedger:
 
     async def release(self, key: str) -> None:
         await self._run(lambda: self._release(key))
+
+    async def renew(self, key: str) -> None:
+        await self._run(lambda: self._renew(key))
 
     async def prune(self) -> int:
         return await self._run(self._prune)
@@ -159,6 +167,18 @@ class DatabaseLedger:
                 )
             )
 
+    def _renew(self, key: str) -> None:
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(SlackDelivery)
+                .where(
+                    SlackDelivery.key == key,  # pyright: ignore[reportArgumentType]
+                    SlackDelivery.status == "claimed",  # pyright: ignore[reportArgumentType]
+                    SlackDelivery.owner == self._owner,  # pyright: ignore[reportArgumentType]
+                )
+                .values(claimed_at=self._clock())
+            )
+
     def _prune(self) -> int:
         cutoff = self._clock() - REMEMBER_FOR
         with self._sessions() as session, session.begin():
@@ -205,6 +225,15 @@ return 1
 
 # How long a claim waits for a free Redis connection before it fails.
 POOL_WAIT_SECONDS = 5.0
+
+
+# Renews this replica's lease. KEYS: the lease key. ARGV: this replica, the lease (ms).
+_RENEW_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
 
 
 class RedisLedger:
@@ -277,6 +306,9 @@ class RedisLedger:
         await self._redis.eval(
             _RELEASE_SCRIPT, 2, self._state(key), self._lease_key(key), self._owner
         )
+
+    async def renew(self, key: str) -> None:
+        await self._redis.eval(_RENEW_SCRIPT, 1, self._lease_key(key), self._owner, self._lease_ms)
 
     async def prune(self) -> int:
         # Redis forgets by itself: every key has a time to live.

@@ -13,9 +13,7 @@ pages themselves (`/slack/install`) are HTTP and need `taskpilot serve`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
@@ -25,6 +23,7 @@ from slack_app.app import SlackNotConfigured, build_services, build_slack_app, c
 from slack_app.background import Background
 from slack_app.deliveries import RedisLedger
 from slack_app.services import SlackServices
+from slack_app.stop_signals import forget_stop_signals, on_stop_signals
 from slack_app.web_client import web_client
 
 logger = logging.getLogger(__name__)
@@ -51,18 +50,6 @@ def app_token(settings: Settings) -> str:
             "(a bot token, xoxb-..., goes in SLACK_BOT_TOKEN)."
         )
     return token
-
-
-def _on_stop_signals(stop: asyncio.Event) -> list[signal.Signals]:
-    """Set `stop` on SIGTERM and SIGINT; the signals that could be handled."""
-    loop = asyncio.get_running_loop()
-    handled: list[signal.Signals] = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        # Only the main thread of a Unix process can take signals in the event loop.
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
-            handled.append(sig)
-    return handled
 
 
 async def _open_socket(handler: AsyncSocketModeHandler) -> None:
@@ -123,7 +110,7 @@ async def run_socket_mode(
         web_client=web_client(settings),
     )
     background = Background()
-    signals = _on_stop_signals(stop)
+    signals = on_stop_signals(stop)
     try:
         await _open_socket(handler)
         background.start(services)
@@ -131,7 +118,5 @@ async def run_socket_mode(
         await stop.wait()
         logger.info("stopping: closing the socket and finishing acknowledged work")
     finally:
-        loop = asyncio.get_running_loop()
-        for sig in signals:
-            loop.remove_signal_handler(sig)
+        forget_stop_signals(signals)
         await _shut_down(handler, background, services, grace=grace)

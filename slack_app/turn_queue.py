@@ -6,9 +6,10 @@ worker` processes read the stream through a consumer group and run the turns. An
 acknowledgement then costs a claim and an append, and no agent turn's CPU work competes with
 it for the acknowledging process's interpreter.
 
-A worker acknowledges a job in the stream only when it has finished. Jobs a worker took and
-did not finish (it crashed or was killed) are taken over by another worker once they have
-been idle for the Slack delivery lease (`SLACK_DELIVERY_LEASE_SECONDS`); a job taken over
+A worker acknowledges a job in the stream only when it has finished, and while it works on
+it marks it fresh several times per lease (`keep`). Jobs a worker took and did not finish (it
+crashed or was killed) go stale and are taken over by another worker once they have been idle
+for the Slack delivery lease (`SLACK_DELIVERY_LEASE_SECONDS`); a job delivered
 `MAX_DELIVERIES` times is dropped with an error in the log, so that a job that crashes every
 worker cannot stop the queue.
 """
@@ -68,6 +69,12 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def _entry_order(entry_id: str) -> tuple[int, int]:
+    # Stream ids are "<milliseconds>-<sequence>": ordered by number, not as text.
+    milliseconds, _, sequence = entry_id.partition("-")
+    return int(milliseconds), int(sequence or 0)
+
+
 class RedisTurnQueue:
     """Slack jobs on a Redis stream (`REDIS_URL`), read by a consumer group of turn workers."""
 
@@ -91,6 +98,7 @@ class RedisTurnQueue:
         self._stream = stream
         self._group = group
         self._reclaim_ms = int(reclaim_after * 1000)
+        self.reclaim_after = reclaim_after
         self._group_ready = False
 
     async def put(self, job: SlackJob) -> str:
@@ -142,10 +150,10 @@ class RedisTurnQueue:
         entries: list[Any] = answer[1] if answer else []
         if not entries:
             return []
-        ids = [_text(entry_id) for entry_id, _fields in entries]
+        ids = sorted((_text(entry_id) for entry_id, _fields in entries), key=_entry_order)
         # The pending list holds how often each entry was handed out.
         pending: Any = await self._redis.xpending_range(
-            self._stream, self._group, min=min(ids), max=max(ids), count=len(ids) * 4
+            self._stream, self._group, min=ids[0], max=ids[-1], count=len(ids) * 4
         )
         counts = {_text(item["message_id"]): int(item["times_delivered"]) for item in pending or []}
         jobs: list[QueuedJob] = []
@@ -161,6 +169,12 @@ class RedisTurnQueue:
                 continue
             jobs.append(self._decode(key, fields, deliveries=deliveries))
         return jobs
+
+    async def keep(self, *, consumer: str, entry_ids: list[str]) -> None:
+        """Mark the jobs `consumer` is still working on as fresh, so that no other worker
+        takes them over while it lives (the delivery count is left as it is)."""
+        if entry_ids:
+            await self._redis.xclaim(self._stream, self._group, consumer, 0, entry_ids, justid=True)
 
     async def done(self, entry_id: str) -> None:
         """Acknowledge and delete a finished job."""

@@ -13,9 +13,7 @@ another worker after the delivery lease.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 import time
 from collections.abc import Callable
 
@@ -27,14 +25,16 @@ from slack_app.commands import handle_command
 from slack_app.conversations import finish_delivery, handle_message
 from slack_app.deliveries import RedisLedger, replica_id
 from slack_app.services import SlackServices
+from slack_app.stop_signals import forget_stop_signals, on_stop_signals
 from slack_app.turn_queue import QueuedJob, RedisTurnQueue, SlackJob
 from slack_app.worker_health import WorkerHealthServer, WorkerPulse
 
 logger = logging.getLogger(__name__)
 
-# How often a worker looks for jobs that other workers left unfinished.
+# How often, at most, a worker looks for jobs that other workers left unfinished and marks
+# its own as fresh; with a short lease, several times per lease.
 RECLAIM_EVERY_SECONDS = 10.0
-# How long one read waits for a new job; also how quickly a stop is noticed.
+# How long one read waits for a new job, at most; also how quickly a stop is noticed.
 READ_BLOCK_SECONDS = 1.0
 # How long the worker waits after the queue failed before it asks again.
 QUEUE_RETRY_SECONDS = 1.0
@@ -116,27 +116,26 @@ async def _perform(services: SlackServices, queue: RedisTurnQueue, queued: Queue
 
 
 async def _next_jobs(
-    queue: RedisTurnQueue, *, consumer: str, room: int, reclaim: bool
+    queue: RedisTurnQueue,
+    *,
+    consumer: str,
+    room: int,
+    running: dict[asyncio.Task[None], str],
+    reclaim: bool,
+    block: float,
 ) -> list[QueuedJob]:
     jobs: list[QueuedJob] = []
     if reclaim:
+        # The jobs in hand first: a job idle for the lease is taken over, also from a live
+        # worker whose turn is merely slow.
+        await queue.keep(consumer=consumer, entry_ids=list(running.values()))
         # As often as the reclaim: for the queue-depth gauge, which scales and alerts.
         set_turn_queue_depth(await queue.depth())
-        jobs = await queue.reclaim(consumer=consumer, count=room)
-    if not jobs:
-        jobs = await queue.take(consumer=consumer, count=room, block=READ_BLOCK_SECONDS)
+        if room > 0:
+            jobs = await queue.reclaim(consumer=consumer, count=room)
+    if not jobs and room > 0:
+        jobs = await queue.take(consumer=consumer, count=room, block=block)
     return jobs
-
-
-def _on_stop_signals(stop: asyncio.Event) -> list[signal.Signals]:
-    loop = asyncio.get_running_loop()
-    handled: list[signal.Signals] = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        # Only the main thread of a Unix process can take signals in the event loop.
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
-            handled.append(sig)
-    return handled
 
 
 async def run_worker(
@@ -163,7 +162,11 @@ async def run_worker(
     consumer = consumer or replica_id()
     stop = stop or asyncio.Event()
     limit = settings.slack_max_concurrent_turns
-    running: set[asyncio.Task[None]] = set()
+    # Each job in hand, by the task running it.
+    running: dict[asyncio.Task[None], str] = {}
+    # Several rounds per lease, so that a job in hand never looks abandoned.
+    every = min(RECLAIM_EVERY_SECONDS, queue.reclaim_after / 4)
+    block = min(READ_BLOCK_SECONDS, every)
     pulse = WorkerPulse()
     port = settings.port if health_port is None else health_port
     try:
@@ -176,7 +179,7 @@ async def run_worker(
     health.start()
     if on_listening is not None:
         on_listening(health.port)
-    signals = _on_stop_signals(stop)
+    signals = on_stop_signals(stop)
     last_reclaim = 0.0
     try:
         # The first read creates the consumer group; a Redis that is not up yet is waited for.
@@ -184,13 +187,20 @@ async def run_worker(
         while not stop.is_set():
             pulse.looped()
             room = limit - len(running)
-            if room <= 0:
-                await asyncio.wait(running, timeout=READ_BLOCK_SECONDS)
-                continue
             now = time.monotonic()
-            reclaim = now - last_reclaim >= RECLAIM_EVERY_SECONDS
+            reclaim = now - last_reclaim >= every
+            if room <= 0 and not reclaim:
+                await asyncio.wait(set(running), timeout=block)
+                continue
             try:
-                jobs = await _next_jobs(queue, consumer=consumer, room=room, reclaim=reclaim)
+                jobs = await _next_jobs(
+                    queue,
+                    consumer=consumer,
+                    room=max(room, 0),
+                    running=running,
+                    reclaim=reclaim,
+                    block=block,
+                )
                 pulse.read()
             except Exception as error:
                 logger.warning("could not read the turn queue; trying again: %s", error)
@@ -200,8 +210,8 @@ async def run_worker(
                 last_reclaim = now
             for queued in jobs:
                 task = asyncio.create_task(_perform(services, queue, queued))
-                running.add(task)
-                task.add_done_callback(running.discard)
+                running[task] = queued.entry_id
+                task.add_done_callback(lambda done: running.pop(done, None))
         logger.info("stopping: finishing the Slack jobs in hand", extra={"jobs": len(running)})
         if running:
             _done, left = await asyncio.wait(set(running), timeout=grace)
@@ -214,9 +224,7 @@ async def run_worker(
                 for task in left:
                     task.cancel()
     finally:
-        loop = asyncio.get_running_loop()
-        for sig in signals:
-            loop.remove_signal_handler(sig)
+        forget_stop_signals(signals)
         health.stop()
         await queue.close()
         if isinstance(services.ledger, RedisLedger):

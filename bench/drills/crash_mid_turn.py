@@ -23,13 +23,11 @@ one reply delivered after the restart. Exits 1 when a count differs.
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -37,7 +35,6 @@ from pathlib import Path
 import httpx
 from _common import (  # pyright: ignore[reportMissingImports]
     TEAM,
-    UNLIMITED,
     Report,
     post_slack,
     query,
@@ -45,43 +42,16 @@ from _common import (  # pyright: ignore[reportMissingImports]
     scratch_redis,
     wait_until,
 )
+from _crash import (  # pyright: ignore[reportMissingImports]
+    Model,
+    check_tasks_and_replies,
+    drill_env,
+    mentions,
+)
 
-from evals.scripted_provider import RecordedRequest, Reply, ScriptedProvider, text, tool_calls
+from evals.scripted_provider import ScriptedProvider
 from slack_app.local_web_api import LocalSlackWebAPI
-from tests.serve_process import free_port, running_serve, serve_env
-from tests.slack_app.support import app_mention, event_callback
-
-MODEL = "openai/gpt-4.1-mini"
-ITEM = re.compile(r"drill item (\d{5})")
-SLOW_SECONDS = 30.0
-
-
-def title_of(index: int) -> str:
-    return f"Drill item {index:05d}"
-
-
-class Model:
-    """The scripted provider's answers: create the mentioned item, slowly for even items
-    while `slow` is set; after a tool result, a short text."""
-
-    def __init__(self) -> None:
-        self.slow = True
-
-    def __call__(self, request: RecordedRequest) -> Reply:
-        messages = request.messages
-        if messages and messages[-1].get("role") == "tool":
-            return text("Done.")
-        said = " ".join(str(m.get("content")) for m in messages if m.get("role") == "user").lower()
-        found = ITEM.findall(said)
-        if not found:
-            return text("Which item?")
-        index = int(found[-1])
-        reply = tool_calls(("create_task", {"title": title_of(index)}))
-        if self.slow and index % 2 == 0:
-            return Reply(
-                message=reply.message, finish_reason=reply.finish_reason, delay=SLOW_SECONDS
-            )
-        return reply
+from tests.serve_process import running_serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,15 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     n: int = args.turns
     report = Report(f"crash mid-turn: SIGKILL with {n} turns in flight, restart, retries")
     model = Model()
-    bodies = [
-        event_callback(
-            app_mention(
-                f"<@U0BOT> add a task to drill item {index:05d}", ts=f"1730000000.{index:06d}"
-            ),
-            event_id=f"EvCRASH{index:06d}",
-        )
-        for index in range(n)
-    ]
+    bodies = mentions(n, event_prefix="EvCRASH")
     after_write = [index for index in range(n) if index % 2 == 1]
 
     with ExitStack() as stack:
@@ -112,23 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         client = stack.enter_context(httpx.Client(limits=httpx.Limits(max_connections=64)))
 
         def env() -> dict[str, str]:
-            return serve_env(
+            return drill_env(
                 database_url=database_url,
-                port=free_port(),
-                web_api=web.base_url,
-                REDIS_URL=redis_url,
-                SLACK_DELIVERY_LEASE_SECONDS=str(args.lease),
-                TASKPILOT_MODELS=MODEL,
-                TASKPILOT_LLM_BASE_URL=provider.base_url,
-                TASKPILOT_LLM_API_KEY="sk-drill",
-                OPENAI_API_KEY="sk-drill",
-                TASKPILOT_LLM_TIMEOUT="60",
-                TASKPILOT_LLM_RETRIES="0",
-                TASKPILOT_DAILY_TOKENS_PER_USER="1000000000",
-                TASKPILOT_DAILY_TOKENS_PER_TEAM="1000000000",
-                LITELLM_LOCAL_MODEL_COST_MAP="True",
-                LOG_LEVEL="WARNING",
-                **UNLIMITED,
+                redis_url=redis_url,
+                web=web,
+                provider_url=provider.base_url,
+                lease=args.lease,
             )
 
         holds: list[threading.Event] = [web.hold("chat.postMessage") for _ in after_write]
@@ -177,32 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(3)
             log = second.log
 
-        replies = web.calls_to("chat.postMessage")[held_before_kill:]
-        per_thread = Counter(str(call.args.get("thread_ts")) for call in replies)
-        rows = query(database_url, "SELECT title FROM tasks WHERE team_id = :t", t=TEAM)
-        titles = Counter(str(row[0]) for row in rows)
-        groups = {"before write": range(0, n, 2), "after write": range(1, n, 2)}
-        for name, indexes in groups.items():
-            report.check(
-                f"[{name}] events with exactly one task",
-                len(indexes),
-                sum(1 for i in indexes if titles.get(title_of(i)) == 1),
-            )
-            report.info(
-                f"[{name}] events with no task (lost)",
-                sum(1 for i in indexes if not titles.get(title_of(i))),
-            )
-            report.info(
-                f"[{name}] events with 2+ tasks (doubled)",
-                sum(1 for i in indexes if titles.get(title_of(i), 0) > 1),
-            )
-        report.check("tasks in the database", n, sum(titles.values()))
-        report.check(
-            "events answered exactly once after the restart",
-            n,
-            sum(1 for i in range(n) if per_thread.get(f"1730000000.{i:06d}") == 1),
+        check_tasks_and_replies(
+            report,
+            count=n,
+            database_url=database_url,
+            web=web,
+            replies_before=held_before_kill,
         )
-        report.check("replies after the restart", n, len(replies))
         report.info("takeovers logged by the new server", log.count("took over a Slack event"))
         report.check("Tracebacks in the new server's log", 0, log.count("Traceback"))
         report.note(

@@ -24,12 +24,10 @@ delivered after the restart, and an empty stream. Exits 1 when a count differs.
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import sys
 import tempfile
 import threading
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -38,7 +36,6 @@ import httpx
 import redis
 from _common import (  # pyright: ignore[reportMissingImports]
     TEAM,
-    UNLIMITED,
     Report,
     post_slack,
     query,
@@ -46,44 +43,17 @@ from _common import (  # pyright: ignore[reportMissingImports]
     scratch_redis,
     wait_until,
 )
+from _crash import (  # pyright: ignore[reportMissingImports]
+    Model,
+    check_tasks_and_replies,
+    drill_env,
+    mentions,
+)
 
-from evals.scripted_provider import RecordedRequest, Reply, ScriptedProvider, text, tool_calls
+from evals.scripted_provider import ScriptedProvider
 from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.turn_queue import STREAM
-from tests.serve_process import free_port, running_serve, serve_env
-from tests.slack_app.support import app_mention, event_callback
-
-MODEL = "openai/gpt-4.1-mini"
-ITEM = re.compile(r"drill item (\d{5})")
-SLOW_SECONDS = 30.0
-
-
-def title_of(index: int) -> str:
-    return f"Drill item {index:05d}"
-
-
-class Model:
-    """The scripted provider's answers: create the mentioned item, slowly for even items
-    while `slow` is set; after a tool result, a short text."""
-
-    def __init__(self) -> None:
-        self.slow = True
-
-    def __call__(self, request: RecordedRequest) -> Reply:
-        messages = request.messages
-        if messages and messages[-1].get("role") == "tool":
-            return text("Done.")
-        said = " ".join(str(m.get("content")) for m in messages if m.get("role") == "user").lower()
-        found = ITEM.findall(said)
-        if not found:
-            return text("Which item?")
-        index = int(found[-1])
-        reply = tool_calls(("create_task", {"title": title_of(index)}))
-        if self.slow and index % 2 == 0:
-            return Reply(
-                message=reply.message, finish_reason=reply.finish_reason, delay=SLOW_SECONDS
-            )
-        return reply
+from tests.serve_process import running_serve
 
 
 def _stream_length(redis_url: str) -> int:
@@ -102,15 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     n: int = args.turns
     report = Report(f"worker crash: SIGKILL a turn worker with {n} turns in flight, take over")
     model = Model()
-    bodies = [
-        event_callback(
-            app_mention(
-                f"<@U0BOT> add a task to drill item {index:05d}", ts=f"1730000000.{index:06d}"
-            ),
-            event_id=f"EvWCRASH{index:06d}",
-        )
-        for index in range(n)
-    ]
+    bodies = mentions(n, event_prefix="EvWCRASH")
     after_write = [index for index in range(n) if index % 2 == 1]
 
     with ExitStack() as stack:
@@ -122,24 +84,13 @@ def main(argv: list[str] | None = None) -> int:
         client = stack.enter_context(httpx.Client(limits=httpx.Limits(max_connections=64)))
 
         def env() -> dict[str, str]:
-            return serve_env(
+            return drill_env(
                 database_url=database_url,
-                port=free_port(),
-                web_api=web.base_url,
-                REDIS_URL=redis_url,
+                redis_url=redis_url,
+                web=web,
+                provider_url=provider.base_url,
+                lease=args.lease,
                 TASKPILOT_TURN_QUEUE="redis",
-                SLACK_DELIVERY_LEASE_SECONDS=str(args.lease),
-                TASKPILOT_MODELS=MODEL,
-                TASKPILOT_LLM_BASE_URL=provider.base_url,
-                TASKPILOT_LLM_API_KEY="sk-drill",
-                OPENAI_API_KEY="sk-drill",
-                TASKPILOT_LLM_TIMEOUT="60",
-                TASKPILOT_LLM_RETRIES="0",
-                TASKPILOT_DAILY_TOKENS_PER_USER="1000000000",
-                TASKPILOT_DAILY_TOKENS_PER_TEAM="1000000000",
-                LITELLM_LOCAL_MODEL_COST_MAP="True",
-                LOG_LEVEL="WARNING",
-                **UNLIMITED,
             )
 
         worker_command = ("slack", "worker")
@@ -185,32 +136,13 @@ def main(argv: list[str] | None = None) -> int:
             log = second.log
         server_log = server.log
 
-        replies = web.calls_to("chat.postMessage")[held_before_kill:]
-        per_thread = Counter(str(call.args.get("thread_ts")) for call in replies)
-        rows = query(database_url, "SELECT title FROM tasks WHERE team_id = :t", t=TEAM)
-        titles = Counter(str(row[0]) for row in rows)
-        groups = {"before write": range(0, n, 2), "after write": range(1, n, 2)}
-        for name, indexes in groups.items():
-            report.check(
-                f"[{name}] events with exactly one task",
-                len(indexes),
-                sum(1 for i in indexes if titles.get(title_of(i)) == 1),
-            )
-            report.info(
-                f"[{name}] events with no task (lost)",
-                sum(1 for i in indexes if not titles.get(title_of(i))),
-            )
-            report.info(
-                f"[{name}] events with 2+ tasks (doubled)",
-                sum(1 for i in indexes if titles.get(title_of(i), 0) > 1),
-            )
-        report.check("tasks in the database", n, sum(titles.values()))
-        report.check(
-            "events answered exactly once after the restart",
-            n,
-            sum(1 for i in range(n) if per_thread.get(f"1730000000.{i:06d}") == 1),
+        check_tasks_and_replies(
+            report,
+            count=n,
+            database_url=database_url,
+            web=web,
+            replies_before=held_before_kill,
         )
-        report.check("replies after the restart", n, len(replies))
         report.check("jobs left in the stream", 0, _stream_length(redis_url))
         report.check(
             "takeovers logged by the new worker",
@@ -223,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
             "replies held when the worker died were never delivered to Slack in this drill; "
             "had Slack received one before the crash, that event would be answered twice."
         )
+    saved = Path(tempfile.gettempdir()) / "drill-worker-crash.log"
+    saved.write_text(log)
+    report.note(f"the new worker's log saved to {saved}")
     return report.print()
 
 

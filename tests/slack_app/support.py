@@ -311,6 +311,21 @@ def harness_settings(web: LocalSlackWebAPI, database_url: str, **overrides: Any)
     return Settings.model_validate(values)
 
 
+def harness_services(settings: Settings, engine: Engine, *, worker: bool = False) -> SlackServices:
+    """What `build_services` builds, on the test's engine: for the server, or (`worker`) for
+    a turn worker, which runs turns itself whatever `TASKPILOT_TURN_QUEUE` says."""
+    session_factory = make_session_factory(engine)
+    return SlackServices(
+        settings=settings,
+        session_factory=session_factory,
+        runtime=build_runtime(settings=settings),
+        ledger=build_ledger(settings),
+        inflight=InFlight(limit=settings.slack_max_concurrent_turns),
+        tokens=build_token_source(settings, session_factory),
+        turn_queue=None if worker else build_turn_queue(settings),
+    )
+
+
 @contextmanager
 def running_server(
     settings: Settings,
@@ -320,16 +335,7 @@ def running_server(
     services_hook: Callable[[SlackServices], None] | None = None,
 ) -> Iterator[SlackHarness]:
     """Start the server app for `settings` on a free loopback port; stop it afterwards."""
-    session_factory = make_session_factory(engine)
-    services = SlackServices(
-        settings=settings,
-        session_factory=session_factory,
-        runtime=build_runtime(settings=settings),
-        ledger=build_ledger(settings),
-        inflight=InFlight(limit=settings.slack_max_concurrent_turns),
-        tokens=build_token_source(settings, session_factory),
-        turn_queue=build_turn_queue(settings),
-    )
+    services = harness_services(settings, engine)
     if services_hook is not None:
         services_hook(services)
     app = create_app(settings, services=services)

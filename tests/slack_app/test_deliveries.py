@@ -114,3 +114,50 @@ def test_a_burst_larger_than_the_redis_pool_waits_for_connections_instead_of_fai
             await ledger.close()
 
     assert asyncio.run(scenario()) == [True] * 300
+
+
+def test_a_renewed_claim_is_not_taken_over_and_only_its_owner_can_renew_it(
+    engine: Engine,
+) -> None:
+    factory = make_session_factory(engine)
+    clock = Clock()
+    lease = timedelta(minutes=2)
+    working = DatabaseLedger(factory, lease=lease, owner="working", clock=clock)
+    other = DatabaseLedger(factory, lease=lease, owner="other", clock=clock)
+    assert asyncio.run(working.claim("T1:EvSLOW"))
+    for _ in range(3):
+        clock.now += timedelta(seconds=90)
+        asyncio.run(working.renew("T1:EvSLOW"))
+        # Another replica renewing does not make the claim its own, nor keep it alive.
+        asyncio.run(other.renew("T1:EvSLOW"))
+        assert not asyncio.run(other.claim("T1:EvSLOW"))
+    # The working replica stops renewing (it died): after the lease the claim is taken over.
+    clock.now += timedelta(minutes=2, seconds=1)
+    assert asyncio.run(other.claim("T1:EvSLOW"))
+
+
+def test_a_renewed_redis_claim_outlives_its_lease_and_only_its_owner_can_renew_it(
+    redis_url: str,
+) -> None:
+    async def scenario() -> tuple[bool, bool, bool]:
+        lease = timedelta(milliseconds=400)
+        working = RedisLedger(redis_url, lease=lease, owner="working")
+        other = RedisLedger(redis_url, lease=lease, owner="other")
+        try:
+            assert await working.claim("T1:EvSLOWR")
+            for _ in range(4):
+                await asyncio.sleep(0.2)
+                await working.renew("T1:EvSLOWR")
+                await other.renew("T1:EvSLOWR")
+            kept = not await other.claim("T1:EvSLOWR")
+            await asyncio.sleep(0.6)
+            taken = await other.claim("T1:EvSLOWR")
+            # The working replica's renewal cannot take its claim back.
+            await working.renew("T1:EvSLOWR")
+            still_other = not await working.claim("T1:EvSLOWR")
+            return kept, taken, still_other
+        finally:
+            await working.close()
+            await other.close()
+
+    assert asyncio.run(scenario()) == (True, True, True)

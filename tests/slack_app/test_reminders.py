@@ -257,6 +257,9 @@ class CountingLedger:
     async def release(self, key: str) -> None:
         await self.inner.release(key)
 
+    async def renew(self, key: str) -> None:
+        await self.inner.renew(key)
+
     async def prune(self) -> int:
         self.prunes += 1
         return await self.inner.prune()

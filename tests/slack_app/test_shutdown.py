@@ -46,6 +46,25 @@ def _refuses_connections(url: str) -> bool:
     return False
 
 
+def _send_a_held_command(web: LocalSlackWebAPI, url: str) -> threading.Event:
+    """`/task add ...` from a person the directory has not seen: the turn first looks them up,
+    and that call is held, so the turn is in flight (acknowledged, nothing written) until the
+    returned event is set."""
+    web.users.append(slack_user("U0DANA", "dana", "Dana Scully", team_id=TEAM))
+    release = web.hold("users.info")
+    body = slash_command(
+        "add renew the TLS cert tomorrow",
+        user_id="U0DANA",
+        user_name="dana",
+        response_url=web.response_url(),
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    ack = httpx.post(f"{url}/slack/events", content=body, headers=headers, timeout=10)
+    assert ack.status_code == 200
+    web.wait_for("users.info")
+    return release
+
+
 def test_sigterm_lets_an_acknowledged_turn_finish_before_the_process_exits(
     tmp_path: Path, web: LocalSlackWebAPI
 ) -> None:
@@ -61,20 +80,7 @@ def test_sigterm_lets_an_acknowledged_turn_finish_before_the_process_exits(
         url, process = served.url, served.process
         try:
             web.wait_for("users.list")
-            # A person the directory has not seen: the turn first looks them up, and that call
-            # is held, so the turn is in flight (acknowledged, nothing written) at SIGTERM.
-            web.users.append(slack_user("U0DANA", "dana", "Dana Scully", team_id=TEAM))
-            release = web.hold("users.info")
-            body = slash_command(
-                "add renew the TLS cert tomorrow",
-                user_id="U0DANA",
-                user_name="dana",
-                response_url=web.response_url(),
-            )
-            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
-            ack = httpx.post(f"{url}/slack/events", content=body, headers=headers, timeout=10)
-            assert ack.status_code == 200
-            web.wait_for("users.info")
+            release = _send_a_held_command(web, url)
             assert _tasks(database_url) == []
 
             process.send_signal(signal.SIGTERM)
@@ -129,21 +135,8 @@ def test_a_turn_worker_finishes_its_job_on_sigterm_and_the_queue_is_empty_after(
         ) as worker,
     ):
         try:
-            web.users.append(slack_user("U0DANA", "dana", "Dana Scully", team_id=TEAM))
-            release = web.hold("users.info")
-            body = slash_command(
-                "add renew the TLS cert tomorrow",
-                user_id="U0DANA",
-                user_name="dana",
-                response_url=web.response_url(),
-            )
-            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
-            ack = httpx.post(
-                f"{served.url}/slack/events", content=body, headers=headers, timeout=10
-            )
-            assert ack.status_code == 200
             # The worker took the job: its turn now waits on the held lookup.
-            web.wait_for("users.info")
+            release = _send_a_held_command(web, served.url)
             assert _tasks(database_url) == []
             assert httpx.get(f"{worker.url}/readyz", timeout=5).status_code == 200
             worker.process.send_signal(signal.SIGTERM)

@@ -96,12 +96,14 @@ def _replicas(engine: Engine, web: LocalSlackWebAPI) -> Iterator[list[SlackHarne
         yield servers
 
 
-def test_a_takeover_while_the_first_turn_hangs_after_its_write_makes_one_task(
+def test_a_retry_while_a_live_replica_is_slow_after_its_write_is_dropped(
     engine: Engine, web: LocalSlackWebAPI
 ) -> None:
-    # As in the crash drill: the first replica wrote the task and hangs before its reply
-    # reaches Slack; after the lease, Slack's retry lands on the other replica, which takes
-    # the event over and runs the whole turn again.
+    # The first replica wrote the task and waits for Slack to take its reply, for longer
+    # than the lease; Slack's retry lands on the other replica. The first replica renews its
+    # lease while it works, so the retry is dropped: one task, one reply. (A replica that
+    # died stops renewing, and its event is taken over: the test above, and
+    # bench/drills/crash_mid_turn.py.)
     for first, second in _replicas(engine, web):
         hold = web.hold("chat.postMessage")
         body = event_callback(app_mention("<@U0BOT> add a task to rotate the API keys"))
@@ -109,17 +111,16 @@ def test_a_takeover_while_the_first_turn_hangs_after_its_write_makes_one_task(
             assert first.post(body).status_code == 200
             web.wait_for("chat.postMessage", timeout=20)
             assert len(first.tasks()) == 1
-            time.sleep(LEASE + 0.3)
+            time.sleep(3 * LEASE)
             assert second.post(body, headers=RETRY).status_code == 200
             second.drain()
         finally:
             hold.set()
         first.drain()
-        _until(lambda: len(web.calls_to("chat.postMessage")) >= 2)
 
         tasks = first.tasks()
         assert [task.number for task in tasks] == [1]
         replies = web.calls_to("chat.postMessage")
-        assert len(replies) == 2
-        assert _numbers(replies[0]) == _numbers(replies[1]) == {"#1"}
+        assert len(replies) == 1
+        assert _numbers(replies[0]) == {"#1"}
         assert len(_create_events(first)) == 1

@@ -16,11 +16,8 @@ import pytest
 import redis
 from sqlalchemy import Engine
 
-from agent.runtime import build_runtime
-from core.db import make_session_factory
 from core.settings import Settings
-from slack_app.app import SlackNotConfigured, build_ledger, build_token_source
-from slack_app.inflight import InFlight
+from slack_app.app import SlackNotConfigured
 from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.services import SlackServices
 from slack_app.turn_queue import STREAM, RedisTurnQueue, SlackJob
@@ -31,6 +28,7 @@ from tests.slack_app.support import (
     SlackHarness,
     app_mention,
     event_callback,
+    harness_services,
     slash_command,
 )
 
@@ -62,15 +60,7 @@ def running_worker(
     queue: RedisTurnQueue | None = None,
 ) -> Iterator[Worker]:
     """`run_worker` on its own event loop in a thread, as `taskpilot slack worker` runs it."""
-    session_factory = make_session_factory(engine)
-    services = SlackServices(
-        settings=settings,
-        session_factory=session_factory,
-        runtime=build_runtime(settings=settings),
-        ledger=build_ledger(settings),
-        inflight=InFlight(limit=settings.slack_max_concurrent_turns),
-        tokens=build_token_source(settings, session_factory),
-    )
+    services = harness_services(settings, engine, worker=True)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     failure: list[BaseException] = []
@@ -196,6 +186,30 @@ def test_a_job_a_crashed_worker_left_is_taken_over_after_the_lease_and_answered_
             web.wait_for("chat.postMessage")
             _wait(lambda: _depth(redis_url) == 0)
         assert [task.title for task in harness.tasks()] == ["Book the offsite venue"]
+        assert len(web.calls_to("chat.postMessage")) == 1
+
+
+def test_a_job_a_live_worker_is_slow_on_is_not_taken_over_by_another(
+    make_slack: SlackFactory, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    with make_slack(
+        TASKPILOT_TURN_QUEUE="redis", REDIS_URL=redis_url, SLACK_DELIVERY_LEASE_SECONDS=1
+    ) as harness:
+        body = event_callback(app_mention("<@U0BOT> add a task to repaint the lobby"))
+        assert harness.post(body).status_code == 200
+        harness.drain()
+        # The reply is held for three leases while a second worker looks for stale jobs.
+        release = web.hold("chat.postMessage")
+        engine = _engine(harness)
+        with (
+            running_worker(harness.settings, engine, consumer="slow"),
+            running_worker(harness.settings, engine, consumer="watcher"),
+        ):
+            web.wait_for("chat.postMessage")
+            time.sleep(3)
+            release.set()
+            _wait(lambda: _depth(redis_url) == 0)
+        assert [task.title for task in harness.tasks()] == ["Repaint the lobby"]
         assert len(web.calls_to("chat.postMessage")) == 1
 
 

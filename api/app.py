@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import Engine
 
 from api.auth import ApiContext
@@ -25,7 +26,7 @@ from core.db import database_engine, make_session_factory
 from core.metrics import mark_process_dead
 from core.secrets import settings_with_secrets
 from core.settings import Settings, load_settings
-from core.tracing import instrument_app
+from core.tracing import instrument_app, spans_exported
 from slack_app.app import (
     SlackNotConfigured,
     build_services,
@@ -55,6 +56,16 @@ def _api_context(
         return context, None
     engine = database_engine(settings)
     return ApiContext(settings=settings, session_factory=make_session_factory(engine)), engine
+
+
+def framework_telemetry() -> TelemetryConfig:
+    """FastAPI's own OpenTelemetry spans, metrics and logs: FastAPI's defaults while spans are
+    exported; off otherwise, since nothing would read them and each request would still pay for
+    a span per request, dependency, endpoint and serialisation (the request's log lines get
+    their trace id from `core.tracing.RequestTraceMiddleware` instead)."""
+    if spans_exported():
+        return {}
+    return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def create_app(
@@ -122,7 +133,9 @@ def create_app(
             # This worker's live gauges stop counting (multi-process metrics only).
             mark_process_dead(os.getpid())
 
-    app = FastAPI(title="TaskPilot", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="TaskPilot", version="0.1.0", lifespan=lifespan, telemetry=framework_telemetry()
+    )
     app.state.slack = None
     app.state.api = None
     install_v1(app)

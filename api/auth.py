@@ -4,8 +4,11 @@ A key comes as `Authorization: Bearer tp_...` or `X-API-Key: tp_...`. A missing 
 401 with `WWW-Authenticate`; a key without the scope an operation needs is a 403. The request id
 is the caller's `X-Request-ID` when it is sane, else a new one; `RequestIdMiddleware` echoes it.
 
-`ApiContext` holds what the routes share (database sessions, the agent); the app builds it in
-its lifespan, and tests pass their own.
+`ApiContext` holds what the routes share (database sessions, the agent, the cache of
+authenticated keys); the app builds it in its lifespan, and tests pass their own. A key that
+authenticated is believed for a few seconds without asking the database again (`api.key_cache`
+says how revocations still take effect: at once in this process, within `KEY_CACHE_SECONDS`
+from another one).
 """
 
 from __future__ import annotations
@@ -14,44 +17,27 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from threading import Lock
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.runtime import AgentRuntime, build_runtime
+from api.key_cache import KeyCache
 from core.context import bound
 from core.settings import Settings
 from core.spans import set_attributes
 from slack_app.agent_loop import AgentLoop
-from tasks.api_keys import ApiKeyService, InvalidApiKey
+from tasks.api_keys import KEY_MAX_CHARS, ApiKeyService, InvalidApiKey, hash_key, key_changes
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _CHALLENGE = 'Bearer realm="taskpilot"'
-
-
-@dataclass(kw_only=True)
-class ApiContext:
-    """The parts every REST request shares; the agent runtime is built on the first turn."""
-
-    settings: Settings
-    session_factory: Callable[[], Session]
-    agent_loop: AgentLoop = field(default_factory=AgentLoop)
-    runtime: AgentRuntime | None = None
-    # How long a request waits for a concurrent one with the same Idempotency-Key to finish.
-    idempotency_wait_seconds: float = 2.0
-    _lock: Lock = field(default_factory=Lock, repr=False)
-
-    def agent_runtime(self) -> AgentRuntime:
-        """The agent, built once."""
-        with self._lock:
-            if self.runtime is None:
-                self.runtime = build_runtime(settings=self.settings)
-            return self.runtime
 
 
 @dataclass(frozen=True)
@@ -69,8 +55,33 @@ class Principal:
         return f"apikey:{self.prefix}"
 
 
-def context_of(request: Request) -> ApiContext:
-    """The app's `ApiContext`; 503 while the server is starting or stopping."""
+@dataclass(kw_only=True)
+class ApiContext:
+    """The parts every REST request shares; the agent runtime is built on the first turn."""
+
+    settings: Settings
+    session_factory: Callable[[], Session]
+    agent_loop: AgentLoop = field(default_factory=AgentLoop)
+    runtime: AgentRuntime | None = None
+    # How long a request waits for a concurrent one with the same Idempotency-Key to finish.
+    idempotency_wait_seconds: float = 2.0
+    # Keys that authenticated lately, by hash (`KeyCache(ttl=0)` asks the database every time).
+    key_cache: KeyCache[Principal] = field(default_factory=lambda: KeyCache[Principal]())
+    _lock: Lock = field(default_factory=Lock, repr=False)
+
+    def agent_runtime(self) -> AgentRuntime:
+        """The agent, built once."""
+        with self._lock:
+            if self.runtime is None:
+                self.runtime = build_runtime(settings=self.settings)
+            return self.runtime
+
+
+async def context_of(request: Request) -> ApiContext:
+    """The app's `ApiContext`; 503 while the server is starting or stopping.
+
+    A coroutine, so that FastAPI calls it on the event loop: a plain function dependency would
+    cost every request a trip to a worker thread and back."""
     context = getattr(request.app.state, "api", None)
     if not isinstance(context, ApiContext):
         raise HTTPException(status_code=503, detail="The API is not ready yet; try again.")
@@ -133,32 +144,57 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(status_code=401, detail=detail, headers={"WWW-Authenticate": _CHALLENGE})
 
 
-def authenticate(
-    security_scopes: SecurityScopes,
-    request: Request,
-    context: Annotated[ApiContext, Depends(context_of)],
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    api_key: Annotated[str | None, Depends(_api_key_header)],
-) -> Principal:
-    """The key behind the request, which must have every scope the operation declares."""
-    presented = bearer.credentials if bearer is not None else api_key
-    if not presented:
-        raise _unauthorized(
-            "Send an API key as `Authorization: Bearer tp_...` or `X-API-Key: tp_...`."
-        )
-    client = request.client.host if request.client is not None else None
+def _look_up(
+    context: ApiContext, key: str, *, ip: str | None, request_id: str
+) -> tuple[Principal, datetime | None]:
+    """The principal of `key` from the database (recording its use) and when the key stops
+    working (None: not by itself); 401 when it may not be used."""
     with context.session_factory() as session, session.begin():
-        service = ApiKeyService(
-            session, actor_id="api", source="api", request_id=request_id_of(request)
-        )
+        service = ApiKeyService(session, actor_id="api", source="api", request_id=request_id)
         try:
-            row = service.authenticate(presented.strip(), ip=client)
+            row = service.authenticate(key, ip=ip)
         except InvalidApiKey as error:
             raise _unauthorized(error.message) from None
         assert row.id is not None
         principal = Principal(
             team_id=row.team_id, key_id=row.id, prefix=row.prefix, scopes=frozenset(row.scopes)
         )
+        ends = [moment for moment in (row.expires_at, row.grace_until) if moment is not None]
+        return principal, min(ends) if ends else None
+
+
+async def authenticate(
+    security_scopes: SecurityScopes,
+    request: Request,
+    context: Annotated[ApiContext, Depends(context_of)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key_header)],
+) -> Principal:
+    """The key behind the request, which must have every scope the operation declares.
+
+    A key that authenticated from the same address a moment ago is taken from the context's
+    cache without a database round trip or a thread; otherwise the database is asked in a
+    worker thread (it may write `last_used_at` and an audit event).
+    """
+    presented = bearer.credentials if bearer is not None else api_key
+    if not presented:
+        raise _unauthorized(
+            "Send an API key as `Authorization: Bearer tp_...` or `X-API-Key: tp_...`."
+        )
+    key = presented.strip()
+    client = request.client.host if request.client is not None else None
+    # Overlong input is refused by `authenticate` before it is hashed; it is never cached.
+    key_hash = hash_key(key) if len(key) <= KEY_MAX_CHARS else None
+    principal = context.key_cache.get(key_hash, ip=client) if key_hash is not None else None
+    if principal is None:
+        generation = key_changes()
+        principal, valid_until = await run_in_threadpool(
+            _look_up, context, key, ip=client, request_id=request_id_of(request)
+        )
+        if key_hash is not None:
+            context.key_cache.put(
+                key_hash, principal, ip=client, generation=generation, valid_until=valid_until
+            )
     missing = [scope for scope in security_scopes.scopes if scope not in principal.scopes]
     if missing:
         raise HTTPException(

@@ -51,9 +51,12 @@ IN_PROGRESS = "in_progress"
 DONE = "done"
 _POLL_SECONDS = 0.05
 # An `in_progress` record older than this belongs to a request that died without releasing it
-# (a REST write takes well under a second; a client gives up on it long before 30 s), and the
-# next retry with the same body takes it over instead of answering 409 until the TTL.
-ABANDONED_AFTER = timedelta(seconds=30)
+# (a REST write takes well under a second), and the next retry with the same body takes it
+# over instead of answering 409 until the TTL. A request that was in fact still running loses
+# its commit to the takeover (see above), so nothing is written twice; 30 s made a client that
+# retried for half a minute after a database outage give up on a write that would have gone
+# through (the outage drill, one or two writes in most runs), so it is 10 s.
+ABANDONED_AFTER = timedelta(seconds=10)
 # The release of a failed request's claim is tried this many times, each on a fresh session,
 # with these pauses in between (seconds); after that the record is left to `ABANDONED_AFTER`.
 RELEASE_ATTEMPTS = 3

@@ -61,6 +61,10 @@ CORS_EXPOSED = [
 ]
 
 
+def _encoded(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((name.lower().encode(), value.encode()) for name, value in headers.items())
+
+
 class SecurityHeadersMiddleware:
     """Adds the security headers to every HTTP response; HSTS only when the request came over
     https (as uvicorn's proxy headers report it)."""
@@ -68,25 +72,27 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, docs_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.docs_paths = docs_paths
+        # Encoded once: (documentation page?, https?) -> the headers to add.
+        self._headers: dict[tuple[bool, bool], tuple[tuple[bytes, bytes], ...]] = {}
+        for docs in (False, True):
+            for https in (False, True):
+                added = dict(SECURITY_HEADERS)
+                added["Content-Security-Policy"] = DOCS_CSP if docs else API_CSP
+                if https:
+                    added["Strict-Transport-Security"] = HSTS
+                self._headers[docs, https] = _encoded(added)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        added = dict(SECURITY_HEADERS)
-        added["Content-Security-Policy"] = (
-            DOCS_CSP if scope.get("path") in self.docs_paths else API_CSP
-        )
-        if scope.get("scheme") == "https":
-            added["Strict-Transport-Security"] = HSTS
+        added = self._headers[scope.get("path") in self.docs_paths, scope.get("scheme") == "https"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw: list[tuple[bytes, bytes]] = list(message.get("headers", []))
                 present = {name.lower() for name, _ in raw}
-                for name, value in added.items():
-                    if name.lower().encode() not in present:
-                        raw.append((name.lower().encode(), value.encode()))
+                raw.extend(header for header in added if header[0] not in present)
                 message = {**message, "headers": raw}
             await send(message)
 
@@ -132,6 +138,8 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared: int | None = None
+        chunked = False
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -142,6 +150,13 @@ class BodySizeLimitMiddleware:
                     for message in self._problem(scope):
                         await send(message)
                     return
+            elif name == b"transfer-encoding":
+                chunked = True
+        if declared is None and not chunked and scope.get("http_version") in ("1.0", "1.1"):
+            # An HTTP/1 request without Content-Length or Transfer-Encoding has no body
+            # (RFC 9112, 6.3), such as almost every GET: nothing to count.
+            await self.app(scope, receive, send)
+            return
         received = 0
         too_large = False
         started = False

@@ -39,6 +39,18 @@ MODEL_MODULES: tuple[str, ...] = (
 )
 
 
+# Connections a PostgreSQL pool keeps open once it has needed them. Connections past the pool
+# (up to `POOL_OVERFLOW` more) are closed when they are given back, so a pool smaller than the
+# requests a worker serves at once opens a new backend for a good share of them (SQLAlchemy's
+# default of 5 opened one for every fifth REST request at 16 concurrent clients); 20 covers the
+# concurrency a worker sustains. Pre-ping stays: after a database restart or a terminated
+# backend it replaces a dead pooled connection before a request uses it, which is what lets the
+# server recover by itself (tests/api, bench/drills/database_outage.py); it costs one short
+# round trip per checkout, too little to tell apart in the REST benchmark.
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
+
+
 class DatabaseNotMigrated(Exception):
     """The database schema is missing or older than this code; the message says what to run."""
 
@@ -63,13 +75,16 @@ def make_engine(
 
     SQLite: WAL journal, foreign keys on, usable from several threads, one shared connection
     for an in-memory database, and the parent folder of a database file created. PostgreSQL
-    (`postgresql://`, `postgres://` or `postgresql+psycopg://`): psycopg 3, pooled, with
-    pre-ping; `password`, when given, is asked before every new connection and, when it
-    answers, replaces the URL's password (so a rotated password is used without a restart).
+    (`postgresql://`, `postgres://` or `postgresql+psycopg://`): psycopg 3, pooled (see
+    `POOL_SIZE`), with pre-ping; `password`, when given, is asked before every new connection
+    and, when it answers, replaces the URL's password (so a rotated password is used without a
+    restart).
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+        engine = create_engine(
+            parsed, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
         if password is not None:
             _ask_password_on_connect(engine, password)
         return engine
@@ -146,6 +161,18 @@ def _configure_sqlite(engine: Engine, *, memory: bool) -> None:
         # write (such as allocating the next task number) wait for each other instead of
         # failing with "database is locked" when the second one tries to write.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_without_transaction(session: Session) -> None:
+    """On PostgreSQL, run `session`'s statements without a transaction of its own (autocommit).
+
+    For work that is one read (a page of a list), the statement sees the same committed data
+    either way, and the BEGIN and ROLLBACK round trips around it are saved. Call it before the
+    session's first statement, and only for work that writes nothing and reads once. Other
+    databases keep their transaction (SQLite's is local and costs no round trip).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def make_session_factory(engine: Engine) -> Callable[[], Session]:

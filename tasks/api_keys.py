@@ -6,7 +6,8 @@ once, when the key is made, and never stored: the database keeps the SHA-256 of 
 Keys carry 256 random bits, so a fast hash is enough, and hashes are compared in constant time.
 
 A rotated key keeps working until its `grace_until`, so that integrations can switch to the new
-key without an outage; a revoked key stops at once.
+key without an outage; a revoked key stops at once here, and within 5 seconds in servers that
+had verified it (`api/key_cache.py`).
 
 Like `TaskService`, every method flushes and leaves the commit to the caller.
 """
@@ -18,11 +19,13 @@ import hmac
 import re
 import secrets
 import string
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from tasks.errors import InvalidTaskInput, TaskError
@@ -45,6 +48,42 @@ _DURATION = re.compile(r"^\s*(\d{1,7})\s*([smhdw])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 # Hashed when no key has the presented prefix, so that an unknown prefix costs the same work.
 _DUMMY_HASH = hashlib.sha256(b"taskpilot-unknown-api-key").hexdigest()
+
+
+class _KeyChanges:
+    """How many times a key was rotated or revoked in this process (a generation number).
+
+    Caches of authenticated keys (`api.key_cache`) drop what they learnt under an older
+    generation, so that a revocation takes effect in this process at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value = 0
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+    def bump(self) -> None:
+        with self._lock:
+            self._value += 1
+
+
+_key_changes = _KeyChanges()
+
+
+def key_changes() -> int:
+    """The generation of key rotations and revocations in this process; it moves on when a
+    rotation or revocation is flushed and again when it commits."""
+    return _key_changes.value
+
+
+def _note_key_change(session: Session) -> None:
+    # Now, so that lookups already running cannot cache what they read before the change;
+    # and after the commit, so that lookups that read the old row meanwhile cannot either.
+    _key_changes.bump()
+    event.listen(session, "after_commit", lambda _session: _key_changes.bump(), once=True)  # pyright: ignore[reportUnknownArgumentType, reportUnknownLambdaType]
 
 
 class InvalidApiKey(TaskError):
@@ -304,6 +343,7 @@ class ApiKeyService:
         old.replaced_by = new.api_key.id
         self.session.add(old)
         self.session.flush()
+        _note_key_change(self.session)
         self._record(
             AuditAction.key_created,
             new.api_key,
@@ -335,6 +375,7 @@ class ApiKeyService:
         api_key.revoked_at = now
         self.session.add(api_key)
         self.session.flush()
+        _note_key_change(self.session)
         self._record(AuditAction.key_revoked, api_key, {"revoked_at": [None, _iso(now)]})
         return api_key
 

@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, inspect, select, text
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.exc import StatementError
-from sqlmodel import SQLModel
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, SQLModel
 
 from core.db import (
     MODEL_MODULES,
+    POOL_SIZE,
     UPGRADE_COMMAND,
     DatabaseNotMigrated,
     alembic_config,
@@ -27,9 +42,11 @@ from core.db import (
     head_revision,
     make_engine,
     make_session_factory,
+    read_without_transaction,
     upgrade,
 )
 from tasks.types import UTCDateTime
+from tests.conftest import PostgresServer
 
 APP_TABLES = {
     "tasks",
@@ -267,3 +284,86 @@ def test_utc_datetimes_come_back_aware_in_utc(engine: Engine) -> None:
                 connection.execute(table.insert().values(label="naive", at=datetime(2026, 1, 1)))
     finally:
         metadata.drop_all(engine)
+
+
+@pytest.fixture
+def postgres_engine(postgres_server: PostgresServer) -> Iterator[Engine]:
+    """An engine made by `make_engine` on a new, empty PostgreSQL database."""
+    url = postgres_server.create_database()
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        postgres_server.drop_database(url)
+
+
+def _backend_pid(session: Session) -> int:
+    return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_whose_backend_was_killed_is_replaced_before_use(
+    postgres_engine: Engine,
+) -> None:
+    sessions = make_session_factory(postgres_engine)
+    with sessions() as session:
+        killed = _backend_pid(session)
+    # Another engine, so that the connection to kill stays in the pool.
+    admin = create_engine(postgres_engine.url, poolclass=NullPool)
+    try:
+        with admin.connect() as other:
+            terminate = text("SELECT pg_terminate_backend(:pid)")
+            assert other.execute(terminate, {"pid": killed}).scalar()
+    finally:
+        admin.dispose()
+    # The dead connection went back to the pool; the next session must not see it fail.
+    with sessions() as session:
+        assert _backend_pid(session) != killed
+
+
+@pytest.mark.postgres
+def test_the_pool_keeps_as_many_connections_as_a_worker_uses_at_once(
+    postgres_engine: Engine,
+) -> None:
+    # With SQLAlchemy's default pool of 5, connections past the fifth were closed when given
+    # back and opened again for the next request.
+    connections = [postgres_engine.connect() for _ in range(16)]
+    for connection in connections:
+        connection.exec_driver_sql("SELECT 1")
+    for connection in connections:
+        connection.close()
+    assert POOL_SIZE >= 16
+    assert postgres_engine.pool.checkedin() == 16  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+
+
+def _in_transaction(session: Session) -> bool:
+    raw = session.connection().connection.dbapi_connection
+    assert isinstance(raw, psycopg.Connection)
+    return raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+@pytest.mark.postgres
+def test_a_read_without_transaction_opens_none_and_leaves_the_pool_transactional(
+    postgres_engine: Engine,
+) -> None:
+    sessions = make_session_factory(postgres_engine)
+    with sessions() as session:
+        read_without_transaction(session)
+        _backend_pid(session)
+        assert not _in_transaction(session)
+    # The same pooled connection serves the next session with a transaction again.
+    with sessions() as session:
+        _backend_pid(session)
+        assert _in_transaction(session)
+
+
+def test_a_read_without_transaction_on_sqlite_keeps_its_transaction(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        with make_session_factory(engine)() as session:
+            read_without_transaction(session)
+            session.execute(text("SELECT 1"))
+            assert session.connection().get_isolation_level() != "AUTOCOMMIT"
+    finally:
+        engine.dispose()

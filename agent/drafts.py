@@ -25,7 +25,8 @@ from agent.budgets import check_budget
 from agent.costs import estimate_cost
 from agent.deps import AgentDeps
 from agent.models import OFFLINE
-from agent.runtime import AgentRuntime, TurnOutput, prompt_people
+from agent.people import prompt_people
+from agent.runtime import AgentRuntime, TurnOutput
 from agent.turn_log import TurnRecord, record_turn
 from tasks.dates import resolve_due
 from tasks.directory import UserDirectory

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -13,6 +14,8 @@ from pydantic_ai.messages import (
     UserPromptPart,
 )
 from sqlalchemy import JSON, Column, String, Text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Field, Session, SQLModel
 
 from tasks.models import ID_CHARS, utcnow
@@ -78,13 +81,46 @@ def save_conversation(
     pending: list[dict[str, Any]],
     max_messages: int,
 ) -> None:
-    """Store the conversation after a turn, bounded in length."""
+    """Store the conversation after a turn, bounded in length.
+
+    One statement, whether or not the conversation is stored already: an insert that updates
+    the row when it exists (PostgreSQL and SQLite), so the turn needs no read before it. Two
+    turns of one new conversation that end together both land; the later write wins.
+    """
     kept = messages if pending else trim_history(messages, max_messages=max_messages)
-    payload = ModelMessagesTypeAdapter.dump_json(kept).decode()
+    values: dict[str, Any] = {
+        "team_id": team_id,
+        "conversation_id": conversation_id,
+        "messages": ModelMessagesTypeAdapter.dump_json(kept).decode(),
+        "pending": pending or None,
+        "updated_at": utcnow(),
+    }
+    upsert = _upsert(session.get_bind().dialect.name)
+    if upsert is not None:
+        # On the session's connection, in its transaction: no ORM object is involved.
+        session.connection().execute(upsert, values)
+        return
     row = session.get(Conversation, (team_id, conversation_id))
     if row is None:
         row = Conversation(team_id=team_id, conversation_id=conversation_id)
-    row.messages = payload
-    row.pending = pending or None
-    row.updated_at = utcnow()
+    row.messages = values["messages"]
+    row.pending = values["pending"]
+    row.updated_at = values["updated_at"]
     session.add(row)
+
+
+# The columns a stored conversation's next turn replaces.
+_UPDATED = ("messages", "pending", "updated_at")
+
+
+@functools.cache
+def _upsert(dialect: str) -> Insert | None:
+    """The insert-or-update of a conversation on `dialect`, built once (its values are bound
+    per call); None where the database has no such statement."""
+    if dialect not in ("postgresql", "sqlite"):
+        return None
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Conversation)
+    return insert.on_conflict_do_update(
+        index_elements=["team_id", "conversation_id"],
+        set_={name: insert.excluded[name] for name in _UPDATED},
+    )

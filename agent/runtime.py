@@ -30,7 +30,6 @@ from pydantic_ai.messages import (
 from pydantic_ai.models import Model
 from pydantic_ai.tools import DeferredToolApprovalResult
 from pydantic_ai.usage import RunUsage, UsageLimits
-from sqlmodel import Session
 
 from agent.budgets import check_budget
 from agent.confirmation import Answer, classify_answer
@@ -38,16 +37,17 @@ from agent.costs import estimate_cost
 from agent.deps import AgentDeps
 from agent.memory import load_conversation, save_conversation
 from agent.models import OFFLINE, ResolvedModel, resolve_model
+from agent.people import prompt_people
 from agent.providers import close_provider_clients
 from agent.replies import DEGRADED_NOTES, capped, reply_from_records, with_footer
 from agent.result import PendingConfirmation, ToolCallRecord, TurnResult, TurnUsage
 from agent.turn_log import TurnRecord, record_turn
 from core.context import REQUEST_ID, bound, current_ids
+from core.db import read_without_transaction
 from core.metrics import observe_agent_turn
 from core.settings import Settings
 from core.spans import set_attributes, span
 from prompts.loader import load_prompt
-from tasks.directory import UserDirectory
 from tools.task_tools import TASK_TOOLS, WRITE_TOOLS
 
 logger = logging.getLogger(__name__)
@@ -80,9 +80,6 @@ class AgentRuntime:
 
 
 _PLACEHOLDERS = frozenset({"today", "weekday", "timezone", "actor", "people"})
-# A prompt lists the workspace's people only while that stays short; the tools resolve any
-# name either way.
-MAX_PEOPLE_IN_PROMPT = 40
 
 
 class PromptTemplateError(ValueError):
@@ -110,16 +107,6 @@ def _render_instructions(template: str, deps: AgentDeps) -> str:
     )
 
 
-def prompt_people(session: Session, team_id: str) -> tuple[str, ...]:
-    """The workspace's people as the prompt lists them, or () when there are too many."""
-    users = UserDirectory(session, team_id=team_id).list_users(active_only=True)
-    if len(users) > MAX_PEOPLE_IN_PROMPT:
-        return ()
-    return tuple(
-        f"{user.handle} ({user.real_name})" if user.real_name else user.handle for user in users
-    )
-
-
 def build_runtime(
     *,
     settings: Settings,
@@ -140,7 +127,9 @@ def build_runtime(
     chosen = model if model is not None else ",".join(settings.model_chain)
     resolved = resolve_model(chosen, settings=settings)
 
-    def instructions(ctx: RunContext[AgentDeps]) -> str:
+    # Async, so that pydantic-ai calls it on the event loop: a plain function would be run
+    # on a worker thread (a thread hand-off per model request) for a string format.
+    async def instructions(ctx: RunContext[AgentDeps]) -> str:
         return _render_instructions(template, ctx.deps)
 
     def make_agent(served_by: Model) -> Agent[AgentDeps, TurnOutput]:
@@ -517,6 +506,9 @@ async def _run_turn(
     agent = runtime.agent
     degraded_reason: str | None = None
     with deps.session_factory() as session:
+        # Independent reads that write nothing: on PostgreSQL they run without a transaction,
+        # which saves the BEGIN and ROLLBACK round trips around them.
+        read_without_transaction(session)
         state = load_conversation(session, team_id=deps.team_id, conversation_id=conversation_id)
         deps = replace(deps, people=prompt_people(session, deps.team_id))
         if runtime.resolved.has_providers:

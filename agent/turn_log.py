@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Boolean, Column, Float, Index, Integer, String, func
+from sqlalchemy import Boolean, Column, Float, Index, Integer, String, func, insert
 from sqlmodel import Field, Session, SQLModel, select
 
 from tasks.models import ID_CHARS, utcnow
@@ -51,9 +51,14 @@ class TurnRecord(SQLModel, table=True):
     outcome: str = Field(default="ok", sa_column=Column(String(20), nullable=False))
 
 
+# Built once; each turn binds its own values. A turn's record is written and never read back
+# in the same session, so it goes out as a plain insert, without the ORM's unit of work.
+_INSERT_TURN = insert(TurnRecord)
+
+
 def record_turn(session: Session, *, record: TurnRecord) -> None:
-    """Store one turn's record; the caller's transaction commits it."""
-    session.add(record)
+    """Store one turn's record; the caller's transaction commits it. `record.id` stays None."""
+    session.connection().execute(_INSERT_TURN, record.model_dump(exclude={"id"}))
 
 
 def provider_tokens_since(

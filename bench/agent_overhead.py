@@ -14,7 +14,8 @@ What is measured, per call, with `time.perf_counter` around it:
   (a pydantic-ai `FunctionModel`, no network, no language understanding) that answers the
   first request with one `create_task(title=...)` tool call and any later request with a
   short text. Everything else is the production path: the prompt built from the template and
-  the directory, conversation memory loaded and saved, the tool's argument validation, the
+  the directory (the team's people list is kept per team for a minute, as in production:
+  `agent/people.py`), conversation memory loaded and saved, the tool's argument validation, the
   task written with its audit event in its own transaction, the card, the turn log.
   Each turn has a conversation id of its own (a new Slack thread), so history never grows.
 - B, "TaskService": `TaskService(session, ...).create_task(title=...)` in

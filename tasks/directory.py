@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 
 from rapidfuzz import fuzz
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import Session, col, select
 
 from tasks.errors import AmbiguousUser, InvalidTaskInput, UnknownUser, UserCandidate
@@ -19,6 +20,40 @@ SELF_WORDS = frozenset({"me", "myself", "i", "self", "yours truly"})
 _SEPARATORS = re.compile(r"[._\-]+")
 _MAX_CANDIDATES = 5
 _FUZZY_CUTOFF = 60.0
+
+
+# How many changes to each team's directory this process has committed. A cache of directory
+# data (the agent's prompt lists the team's people) remembers the count it was filled at and
+# is stale once the count moves; changes made by other processes are not counted here.
+_changes: dict[str, int] = {}
+_changes_lock = threading.Lock()
+# The teams a session changed and has not committed yet (in `Session.info`).
+_UNCOMMITTED = "taskpilot.directory.changed_teams"
+
+
+def directory_changes(team_id: str) -> int:
+    """How many changes to `team_id`'s directory this process has committed so far."""
+    return _changes.get(team_id, 0)
+
+
+def _count_on_commit(session: Session, team_id: str) -> None:
+    """Count a change to `team_id`'s directory once `session` commits it."""
+    teams: set[str] | None = session.info.get(_UNCOMMITTED)
+    if teams is None:
+        teams = set()
+        session.info[_UNCOMMITTED] = teams
+        event.listen(session, "after_commit", _count_committed)
+    teams.add(team_id)
+
+
+def _count_committed(session: Session) -> None:
+    # A change rolled back stays in the set and is counted at the session's next commit: a
+    # cache refilled once too often is harmless, a stale one is not.
+    teams: set[str] = session.info.get(_UNCOMMITTED, set())
+    with _changes_lock:
+        for team_id in teams:
+            _changes[team_id] = _changes.get(team_id, 0) + 1
+    teams.clear()
 
 
 def fold(text: str) -> str:
@@ -141,7 +176,10 @@ class UserDirectory:
         is_bot: bool = False,
         deleted: bool = False,
     ) -> DirectoryUser:
-        """Add a person or update what the directory knows of them; flushes, never commits."""
+        """Add a person or update what the directory knows of them; flushes, never commits.
+
+        Once the caller commits, `directory_changes(team_id)` counts the change.
+        """
         user_id = user_id.strip()
         handle = handle.strip().lstrip("@").strip()
         if not user_id:
@@ -160,6 +198,7 @@ class UserDirectory:
         user.updated_at = utcnow()
         self.session.add(user)
         self.session.flush()
+        _count_on_commit(self.session, self.team_id)
         return user
 
     def display_name_of(self, user_id: str) -> str:

@@ -68,6 +68,15 @@ class PostgresServer:
             admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_people_cache() -> None:
+    """Each test starts with no team's people cached for prompts: PostgreSQL tests share one
+    database whose tables are emptied in between, which the cache cannot see."""
+    from agent.people import forget_people
+
+    forget_people()
+
+
 REDIS_URL_ENV = "TASKPILOT_TEST_REDIS_URL"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -3,6 +3,7 @@
 pydantic writes an optional argument as `anyOf: [{type: X}, {type: null}]` with `default: null`
 and a `title`; the model needs none of that, since an argument it leaves out is the same as
 null. Every model call carries all five schemas, so what is cut here is cut from every call.
+The compact schema is computed once, when a tool is built (`compact_tool`), not on every step.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, cast
 
-from pydantic_ai import RunContext
-from pydantic_ai.tools import ToolDefinition
+from pydantic_ai import RunContext, Tool
+from pydantic_ai.tools import ToolDefinition, ToolFuncContext
 
 from tools.deps import ToolDeps
 
@@ -56,8 +57,32 @@ def _task_id_as_number(schema: Schema) -> Schema:
     return schema
 
 
+def compact_parameters(schema: Schema) -> Schema:
+    """A tool's parameters schema as the model reads it: compact, with task ids as numbers."""
+    return _task_id_as_number(compact_schema(schema))
+
+
 async def compact_definition(ctx: RunContext[ToolDeps], tool_def: ToolDefinition) -> ToolDefinition:
-    """`Tool(prepare=...)` hook: the compact schema of the tool, for every model call."""
+    """`Tool(prepare=...)` hook: the compact schema of the tool, computed on every step.
+
+    The task tools use `compact_tool` instead, which computes the same schema once; this stays
+    for tools built elsewhere and as the reference the tests compare `compact_tool` with.
+    """
     del ctx
-    schema = _task_id_as_number(compact_schema(tool_def.parameters_json_schema))
-    return replace(tool_def, parameters_json_schema=schema)
+    return replace(
+        tool_def, parameters_json_schema=compact_parameters(tool_def.parameters_json_schema)
+    )
+
+
+def compact_tool(function: ToolFuncContext[ToolDeps, ...], *, sequential: bool) -> Tool[ToolDeps]:
+    """A tool whose definition carries the compact schema, computed once here.
+
+    Arguments are still validated against the full signature (pydantic's validator of the
+    function); only the schema the model reads is compact.
+    """
+    tool = Tool(function, sequential=sequential)
+    tool.function_schema = replace(
+        tool.function_schema,
+        json_schema=compact_parameters(tool.function_schema.json_schema),
+    )
+    return tool

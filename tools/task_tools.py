@@ -17,7 +17,7 @@ from tasks.errors import AmbiguousUser, TaskError, UnknownUser
 from tasks.models import DirectoryUser, Task, TaskPriority, TaskStatus
 from tasks.service import TaskService
 from tools.deps import ToolDeps
-from tools.schema import compact_definition
+from tools.schema import compact_tool
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Status = Literal["open", "in_progress", "done", "cancelled"]
@@ -295,11 +295,11 @@ def delete_task(ctx: RunContext[ToolDeps], task_id: int | str) -> ToolResult:
 # Calls of one response run one at a time, in the order the model gave them: task numbers
 # follow that order, and one database connection is never shared between threads.
 TASK_TOOLS: tuple[Tool[ToolDeps], ...] = (
-    Tool(create_task, sequential=True, prepare=compact_definition),
-    Tool(update_task, sequential=True, prepare=compact_definition),
-    Tool(assign_task, sequential=True, prepare=compact_definition),
-    Tool(list_tasks, sequential=True, prepare=compact_definition),
-    Tool(delete_task, sequential=True, prepare=compact_definition),
+    compact_tool(create_task, sequential=True),
+    compact_tool(update_task, sequential=True),
+    compact_tool(assign_task, sequential=True),
+    compact_tool(list_tasks, sequential=True),
+    compact_tool(delete_task, sequential=True),
 )
 """The tools in the order the model sees them."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic_ai.messages import (
     ModelMessage,
     ModelRequest,
@@ -11,6 +13,7 @@ from pydantic_ai.messages import (
     ToolReturnPart,
     UserPromptPart,
 )
+from sqlalchemy import event
 
 from agent.memory import load_conversation, save_conversation, trim_history
 from tests.agent.support import TEAM, SessionFactory
@@ -64,3 +67,40 @@ def test_history_round_trips_through_the_database(sessions: SessionFactory) -> N
     assert part.content == {"ok": True}
     assert other.messages == []
     assert other.pending == []
+
+
+def test_saving_replaces_the_stored_state_in_one_statement_without_reading(
+    session_factory: SessionFactory,
+) -> None:
+    # On SQLite and PostgreSQL: an insert that updates an existing row, so a turn's save
+    # reads nothing first, and two turns that both began on a new conversation both land.
+    pending = [{"tool_call_id": "call-9", "tool": "delete_task", "args": {"task_id": 9}}]
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    for turn, (history, waiting) in enumerate(
+        [(exchange(1), []), (exchange(1) + exchange(2), pending), (exchange(3), [])]
+    ):
+        with session_factory() as session, session.begin():
+            engine = session.get_bind()
+            event.listen(engine, "before_cursor_execute", seen)
+            try:
+                save_conversation(
+                    session,
+                    team_id=TEAM,
+                    conversation_id="c1",
+                    messages=history,
+                    pending=waiting,
+                    max_messages=20,
+                )
+            finally:
+                event.remove(engine, "before_cursor_execute", seen)
+        with session_factory() as session:
+            state = load_conversation(session, team_id=TEAM, conversation_id="c1")
+        assert len(state.messages) == len(history), turn
+        assert state.pending == waiting, turn
+    # SQLite's transactions begin with a statement of their own (`BEGIN IMMEDIATE`).
+    sent = [s for s in statements if not s.upper().startswith("BEGIN")]
+    assert len(sent) == 3 and all(s.upper().startswith("INSERT") for s in sent), statements

@@ -46,8 +46,12 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         "_state",
         {"configured": False, "message_text": False, "exported": False, "sqlalchemy": False},
     )
-    # `configure_tracing` hands an endpoint from the settings on to the environment.
-    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    # `configure_tracing` hands an endpoint from the settings on to the environment. Set,
+    # then deleted, so that the end of the test removes what the test put there (a bare
+    # delete of an absent variable restores nothing, and the endpoint leaked into every
+    # later test's exporter).
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "unset")
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT")
     return made
 
 

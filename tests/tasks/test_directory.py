@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from tasks.directory import UserDirectory
+from tasks.directory import UserDirectory, directory_changes
 from tasks.errors import AmbiguousUser, UnknownUser
 from tests.conftest import Person, SeededTeam, SessionFactory, add_people
 
@@ -153,3 +153,17 @@ def test_display_names(directory: UserDirectory) -> None:
     assert directory.display_name_of("U0BOB") == "Bob Ortiz"
     assert directory.display_name_of("U0GHOST") == "U0GHOST"
     assert directory.names_of(["U0ALICE", "U0GHOST"]) == {"U0ALICE": "Alice", "U0GHOST": "U0GHOST"}
+
+
+def test_a_change_is_counted_once_it_commits(session_factory: SessionFactory) -> None:
+    # Caches of the directory (the agent's prompt people list) watch this count.
+    before = directory_changes("T0COUNT")
+    with session_factory() as session:
+        UserDirectory(session, team_id="T0COUNT").upsert(user_id="U0NEW", handle="newbie")
+        UserDirectory(session, team_id="T0COUNT").upsert(user_id="U0NEW2", handle="newbie2")
+        assert directory_changes("T0COUNT") == before
+        session.commit()
+    assert directory_changes("T0COUNT") == before + 1
+    with session_factory() as session, session.begin():
+        UserDirectory(session, team_id="T0COUNT").upsert(user_id="U0NEW", handle="renamed")
+    assert directory_changes("T0COUNT") == before + 2

@@ -279,6 +279,8 @@ class HomeSection:
     cards: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
     empty_text: str
     more_text: str = "…and {hidden} more."
+    # How many tasks the section has in all, when `cards` holds only the first of them.
+    total: int | None = None
 
 
 def _shown_per_section(
@@ -319,7 +321,7 @@ def home_view(
     for index, (section, count) in enumerate(zip(sections, shown, strict=True)):
         if index:
             blocks.append(divider())
-        total = len(section.cards)
+        total = max(section.total or 0, len(section.cards))
         blocks.append(header(f"{section.title} ({total})" if total else section.title))
         for card in section.cards[:count]:
             blocks.extend(task_card_blocks(card, team_id=team_id, block_key=section.key))

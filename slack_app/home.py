@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from slack_app import blocks, directory_sync
@@ -31,6 +31,9 @@ from tasks.models import Task, utcnow
 from tasks.service import OPEN_STATUSES, TaskService
 
 logger = logging.getLogger(__name__)
+
+# Tasks loaded per section: as many as the view can show.
+HOME_SECTION_ROWS = blocks.HOME_SECTION_CARDS_MAX
 
 INTRO = (
     "Hi <@{user_id}>! Here is where your tasks stand. To add one, tell me in a DM or use "
@@ -58,6 +61,9 @@ class HomeTasks:
     assigned: list[Task]
     overdue: list[Task]
     done: list[Task]
+    # How many tasks each section has in all; the lists hold only the first
+    # `HOME_SECTION_ROWS` of each, since the view shows no more.
+    totals: dict[str, int]
 
 
 def _list_order(task: Task) -> tuple[bool, datetime, float, int]:
@@ -66,55 +72,117 @@ def _list_order(task: Task) -> tuple[bool, datetime, float, int]:
     return (task.due_at is None, due, -task.created_at.timestamp(), -task.number)
 
 
+# The same order in SQL, for the sections `list_tasks` cannot filter.
+_LIST_ORDER: list[Any] = [
+    case((col(Task.due_at).is_(None), 1), else_=0),
+    col(Task.due_at),
+    col(Task.created_at).desc(),
+    col(Task.number).desc(),
+]
+
+
 def _merged(*lists: Iterable[Task]) -> list[Task]:
     by_number = {task.number: task for tasks in lists for task in tasks}
     return sorted(by_number.values(), key=_list_order)
 
 
-def done_since(session: Session, *, team_id: str, user_id: str, since: datetime) -> list[Task]:
-    """Tasks of `user_id` (assigned to them, or theirs and unassigned) done since `since`,
-    the latest first.
-
-    Tasks have no completion time, so `updated_at` stands in for it: a task edited after it
-    was done counts from that edit. `TaskService.list_tasks` has no filter on it, hence this
-    query, scoped to the team like the service's.
-    """
-    statement = (
-        select(Task)
-        .where(
-            col(Task.team_id) == team_id,
-            col(Task.status) == TaskStatus.done,
-            col(Task.updated_at) >= since,
-            or_(
-                col(Task.assignee_id) == user_id,
-                and_(col(Task.assignee_id).is_(None), col(Task.creator_id) == user_id),
-            ),
-        )
-        .order_by(col(Task.updated_at).desc(), col(Task.number).desc())
-    )
-    return list(session.exec(statement).all())
+def _assigned_to_others(user_id: str) -> list[ColumnElement[bool]]:
+    # Open tasks `user_id` created and gave to someone else.
+    return [
+        col(Task.creator_id) == user_id,
+        col(Task.status).in_(OPEN_STATUSES),
+        col(Task.assignee_id).is_not(None),
+        col(Task.assignee_id) != user_id,
+    ]
 
 
-def home_tasks(session: Session, *, team_id: str, user_id: str, now: datetime) -> HomeTasks:
-    """What `user_id`'s App Home shows at `now` (aware, in their zone)."""
+def _done_since(user_id: str, since: datetime) -> list[ColumnElement[bool]]:
+    # Done since `since`, by `user_id` (assigned to them, or theirs and unassigned). Tasks have
+    # no completion time, so `updated_at` stands in for it: a task edited after it was done
+    # counts from that edit.
+    return [
+        col(Task.status) == TaskStatus.done,
+        col(Task.updated_at) >= since,
+        or_(
+            col(Task.assignee_id) == user_id,
+            and_(col(Task.assignee_id).is_(None), col(Task.creator_id) == user_id),
+        ),
+    ]
+
+
+def _rows_and_count(
+    session: Session,
+    *,
+    team_id: str,
+    conditions: list[ColumnElement[bool]],
+    order: list[Any],
+    limit: int,
+) -> tuple[list[Task], int]:
+    # `TaskService.list_tasks` has no filter for these sections, hence these queries, scoped
+    # to the team like the service's.
+    scoped = [col(Task.team_id) == team_id, *conditions]
+    rows = session.exec(select(Task).where(*scoped).order_by(*order).limit(limit)).all()
+    total = session.exec(select(func.count()).select_from(Task).where(*scoped)).one()
+    return list(rows), int(total)
+
+
+def home_tasks(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    rows: int = HOME_SECTION_ROWS,
+) -> HomeTasks:
+    """What `user_id`'s App Home shows at `now` (aware, in their zone): at most `rows` tasks
+    per section, and how many each section has in all. Loading only what the view shows keeps
+    a refresh (after every change the person makes) as cheap for someone with thousands of
+    open tasks as for someone with five."""
     service = TaskService(session, team_id=team_id, actor_id=user_id, source="slack")
     # Unassigned tasks a person created are theirs to do until someone takes them; without
     # this they would show in no section at all.
+    theirs = {"assignee_id": user_id, "status": OPEN_STATUSES}
+    unassigned = {"creator_id": user_id, "unassigned": True, "status": OPEN_STATUSES}
     mine = _merged(
-        service.list_tasks(assignee_id=user_id, status=OPEN_STATUSES, limit=None),
-        service.list_tasks(creator_id=user_id, unassigned=True, status=OPEN_STATUSES, limit=None),
+        service.list_tasks(**theirs, limit=rows), service.list_tasks(**unassigned, limit=rows)
+    )[:rows]
+    mine_total = service.count_tasks(**theirs) + service.count_tasks(**unassigned)
+    assigned, assigned_total = _rows_and_count(
+        session,
+        team_id=team_id,
+        conditions=_assigned_to_others(user_id),
+        order=_LIST_ORDER,
+        limit=rows,
     )
-    assigned = [
-        task
-        for task in service.list_tasks(creator_id=user_id, status=OPEN_STATUSES, limit=None)
-        if task.assignee_id is not None and task.assignee_id != user_id
-    ]
     overdue = _merged(
-        service.list_tasks(assignee_id=user_id, overdue_at=now, limit=None),
-        service.list_tasks(creator_id=user_id, overdue_at=now, limit=None),
+        service.list_tasks(assignee_id=user_id, overdue_at=now, limit=rows),
+        service.list_tasks(creator_id=user_id, overdue_at=now, limit=rows),
+    )[:rows]
+    # Tasks both assigned to and created by the person are in both counts once.
+    overdue_total = (
+        service.count_tasks(assignee_id=user_id, overdue_at=now)
+        + service.count_tasks(creator_id=user_id, overdue_at=now)
+        - service.count_tasks(assignee_id=user_id, creator_id=user_id, overdue_at=now)
     )
-    done = done_since(session, team_id=team_id, user_id=user_id, since=week_start(now))
-    return HomeTasks(mine=mine, assigned=assigned, overdue=overdue, done=done)
+    done, done_total = _rows_and_count(
+        session,
+        team_id=team_id,
+        conditions=_done_since(user_id, week_start(now)),
+        order=[col(Task.updated_at).desc(), col(Task.number).desc()],
+        limit=rows,
+    )
+    return HomeTasks(
+        mine=mine,
+        assigned=assigned,
+        overdue=overdue,
+        done=done,
+        totals={
+            "mine": mine_total,
+            "assigned": assigned_total,
+            "overdue": overdue_total,
+            "done": done_total,
+        },
+    )
 
 
 def home_sections(
@@ -131,6 +199,7 @@ def home_sections(
             key="mine",
             title="📌 Your open tasks",
             cards=cards(tasks.mine),
+            total=tasks.totals["mine"],
             empty_text="Nothing on your plate right now. Enjoy the calm! 🌿",
             more_text="…and {hidden} more. Ask me “what's on my plate?” to see them all.",
         ),
@@ -138,6 +207,7 @@ def home_sections(
             key="assigned",
             title="📤 Tasks you assigned",
             cards=cards(tasks.assigned),
+            total=tasks.totals["assigned"],
             empty_text="No open tasks you gave to someone else.",
             more_text="…and {hidden} more.",
         ),
@@ -145,6 +215,7 @@ def home_sections(
             key="overdue",
             title="⏰ Overdue",
             cards=cards(tasks.overdue),
+            total=tasks.totals["overdue"],
             empty_text="Nothing overdue. Nice work! 🎉",
             more_text="…and {hidden} more. Ask me “what's overdue?” to see them all.",
         ),
@@ -152,6 +223,7 @@ def home_sections(
             key="done",
             title="✅ Done this week",
             cards=cards(tasks.done),
+            total=tasks.totals["done"],
             empty_text="Nothing finished yet this week. It will come!",
             more_text="…and {hidden} more.",
         ),

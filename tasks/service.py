@@ -323,6 +323,104 @@ class TaskService:
         """
         if limit is not None and limit < 1:
             raise InvalidTaskInput("The limit must be at least 1.", field="limit")
+        conditions = self._conditions(
+            assignee_id=assignee_id,
+            creator_id=creator_id,
+            status=status,
+            priority=priority,
+            due_before=due_before,
+            due_after=due_after,
+            query=query,
+            overdue_at=overdue_at,
+            unassigned=unassigned,
+            tag=tag,
+            after_number=after_number,
+        )
+        statement = select(Task).where(*conditions)
+        if order == "number":
+            # Numbers are unique per team, so this order is total; with `after_number` the
+            # unique (team_id, number) index answers it as a range scan.
+            statement = statement.order_by(col(Task.number))
+        else:
+            statement = statement.order_by(
+                case((col(Task.due_at).is_(None), 1), else_=0),
+                col(Task.due_at),
+                col(Task.created_at).desc(),
+                col(Task.number).desc(),
+            )
+        if limit is not None:
+            statement = statement.limit(limit)
+        return list(self.session.exec(statement).all())
+
+    def count_tasks(
+        self,
+        *,
+        assignee_id: str | None = None,
+        creator_id: str | None = None,
+        status: TaskStatus | str | Iterable[TaskStatus | str] | None = None,
+        overdue_at: datetime | None = None,
+        unassigned: bool = False,
+    ) -> int:
+        """How many of the team's tasks `list_tasks` would return with these filters and no
+        limit, counted by the database (a section that shows 20 of 3,000 tasks loads 20)."""
+        conditions = self._conditions(
+            assignee_id=assignee_id,
+            creator_id=creator_id,
+            status=status,
+            overdue_at=overdue_at,
+            unassigned=unassigned,
+        )
+        statement = select(func.count()).select_from(Task).where(*conditions)
+        return int(self.session.exec(statement).one())
+
+    def count_by_assignee(
+        self,
+        *,
+        status: TaskStatus | str | Iterable[TaskStatus | str] | None = None,
+        overdue_at: datetime | None = None,
+        updated_since: datetime | None = None,
+    ) -> dict[str | None, int]:
+        """How many of the team's tasks match, per assignee (None: unassigned), counted by the
+        database; `updated_since` keeps tasks last changed at or after that instant."""
+        conditions = self._conditions(status=status, overdue_at=overdue_at)
+        if updated_since is not None:
+            conditions.append(col(Task.updated_at) >= updated_since)
+        statement = (
+            select(col(Task.assignee_id), func.count())
+            .where(*conditions)
+            .group_by(col(Task.assignee_id))
+        )
+        return {assignee: int(total) for assignee, total in self.session.exec(statement).all()}
+
+    def times_since(
+        self,
+        *,
+        since: datetime,
+        field: Literal["created_at", "updated_at"],
+        status: TaskStatus | str | Iterable[TaskStatus | str] | None = None,
+    ) -> list[datetime]:
+        """When the team's tasks (with `status`) were created or last changed, for those at
+        or after `since`: what a per-week count needs, without loading the tasks."""
+        column = col(Task.created_at) if field == "created_at" else col(Task.updated_at)
+        conditions = [*self._conditions(status=status), column >= since]
+        return list(self.session.exec(select(column).where(*conditions)).all())
+
+    def _conditions(
+        self,
+        *,
+        assignee_id: str | None = None,
+        creator_id: str | None = None,
+        status: TaskStatus | str | Iterable[TaskStatus | str] | None = None,
+        priority: TaskPriority | str | Iterable[TaskPriority | str] | None = None,
+        due_before: datetime | None = None,
+        due_after: datetime | None = None,
+        query: str | None = None,
+        overdue_at: datetime | None = None,
+        unassigned: bool = False,
+        tag: str | None = None,
+        after_number: int | None = None,
+    ) -> list[ColumnElement[bool]]:
+        # The filters of `list_tasks` and `count_tasks`, always within the team.
         conditions: list[ColumnElement[bool]] = [col(Task.team_id) == self.team_id]
         if assignee_id is not None:
             conditions.append(col(Task.assignee_id) == assignee_id)
@@ -372,21 +470,7 @@ class TaskService:
                     ),
                 )
             )
-        statement = select(Task).where(*conditions)
-        if order == "number":
-            # Numbers are unique per team, so this order is total; with `after_number` the
-            # unique (team_id, number) index answers it as a range scan.
-            statement = statement.order_by(col(Task.number))
-        else:
-            statement = statement.order_by(
-                case((col(Task.due_at).is_(None), 1), else_=0),
-                col(Task.due_at),
-                col(Task.created_at).desc(),
-                col(Task.number).desc(),
-            )
-        if limit is not None:
-            statement = statement.limit(limit)
-        return list(self.session.exec(statement).all())
+        return conditions
 
     def history(self, *, number: int) -> list[AuditEvent]:
         """The audit trail of task #`number` (also after it was deleted), oldest first."""

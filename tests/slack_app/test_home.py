@@ -147,3 +147,49 @@ def test_other_tabs_publish_nothing(slack: SlackHarness, web: LocalSlackWebAPI) 
     assert slack.post(home_opened(tab="messages")).status_code == 200
     slack.drain()
     assert web.calls_to("views.publish") == []
+
+
+def test_a_home_with_hundreds_of_tasks_loads_only_what_it_shows_and_counts_the_rest(
+    slack: SlackHarness, web: LocalSlackWebAPI
+) -> None:
+    # Every change a person makes republishes their Home; with thousands of open tasks each
+    # refresh used to load every one of them (the soak drill's memory growth).
+    from sqlalchemy import event
+
+    from tasks.models import Task
+
+    with slack.sessions() as session, session.begin():
+        alice = TaskService(session, team_id=TEAM, actor_id="U0ALICE", source="test")
+        for n in range(40):
+            alice.create_task(title=f"Mine {n}", assignee_id="U0ALICE")
+            alice.create_task(title=f"Unassigned {n}")
+            alice.create_task(title=f"Handed {n}", assignee_id="U0CAROL")
+        for n in range(30):
+            alice.create_task(title=f"Late {n}", assignee_id="U0ALICE", due=days_ago(2))
+        for n in range(30):
+            number = alice.create_task(title=f"Finished {n}", assignee_id="U0ALICE").number
+            alice.update_task(number=number, status=TaskStatus.done)
+    loaded: list[int] = []
+
+    def count_load(target: Task, context: object) -> None:
+        del context
+        loaded.append(target.number)
+
+    event.listen(Task, "load", count_load)
+    try:
+        view = open_home(slack, web)
+    finally:
+        event.remove(Task, "load", count_load)
+    headers = set(sections(view))
+    assert headers == {
+        "📌 Your open tasks (110)",
+        "📤 Tasks you assigned (40)",
+        "⏰ Overdue (30)",
+        "✅ Done this week (30)",
+    }
+    # At most a section's worth from each of the queries behind the four sections.
+    assert len(loaded) <= 6 * blocks.HOME_SECTION_CARDS_MAX
+    shown = sections(view)["📌 Your open tasks (110)"]
+    assert f"…and {110 - len(shown)} more. Ask me “what's on my plate?” to see them all." in (
+        lines(view)
+    )

@@ -642,3 +642,30 @@ def test_a_crowd_of_slow_creates_in_one_team_all_get_a_number(
         thread.join()
     assert failures == []
     assert sorted(results) == list(range(1, workers + 1))
+
+
+def test_count_tasks_counts_what_list_tasks_lists_within_the_team(
+    make_service: MakeService, seeded_team: SeededTeam
+) -> None:
+    alice = make_service()
+    bob = make_service("U0BOB")
+    for n in range(5):
+        alice.create_task(title=f"Alice's {n}", assignee_id="U0ALICE")
+        alice.create_task(title=f"Unassigned {n}")
+        bob.create_task(title=f"Bob's {n}", assignee_id="U0BOB")
+    late = resolve_due("yesterday 9am", now=NOW)
+    alice.create_task(title="Late", assignee_id="U0ALICE", due=late)
+    bob.update_task(number=bob.create_task(title="Done", assignee_id="U0BOB").number, status="done")
+    # Another team's tasks are never counted.
+    make_service("U0ERIN", team=seeded_team.other_team_id).create_task(title="Theirs")
+    filters: list[dict[str, Any]] = [
+        {},
+        {"assignee_id": "U0ALICE"},
+        {"creator_id": "U0ALICE", "unassigned": True},
+        {"assignee_id": "U0BOB", "status": ["open", "in_progress"]},
+        {"status": "done"},
+        {"assignee_id": "U0ALICE", "creator_id": "U0ALICE", "overdue_at": NOW},
+    ]
+    for given in filters:
+        assert alice.count_tasks(**given) == len(alice.list_tasks(**given, limit=None)), given
+    assert alice.count_tasks() == 17

@@ -4,11 +4,28 @@ the counts of tasks and replies at the end (`crash_mid_turn.py`, `worker_crash.p
 from __future__ import annotations
 
 import re
+import tempfile
+import threading
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from _common import TEAM, UNLIMITED, Report, query  # pyright: ignore[reportMissingImports]
+import httpx
+from _common import (  # pyright: ignore[reportMissingImports]
+    TEAM,
+    UNLIMITED,
+    Report,
+    post_slack,
+    query,
+    scratch_database,
+    scratch_redis,
+    wait_until,
+)
 
-from evals.scripted_provider import RecordedRequest, Reply, text, tool_calls
+from evals.scripted_provider import RecordedRequest, Reply, ScriptedProvider, text, tool_calls
 from slack_app.local_web_api import LocalSlackWebAPI
 from tests.serve_process import free_port, serve_env
 from tests.slack_app.support import app_mention, event_callback
@@ -128,3 +145,78 @@ def check_tasks_and_replies(
         sum(1 for i in range(count) if per_thread.get(thread_of(i)) == 1),
     )
     report.check("replies after the restart", count, len(replies))
+
+
+@dataclass
+class CrashRig:
+    """What a crash drill runs against: the local Web API, the scripted provider, a scratch
+    database and Redis, a working directory and an HTTP client."""
+
+    web: LocalSlackWebAPI
+    provider: ScriptedProvider
+    model: Model
+    database_url: str
+    redis_url: str
+    workdir: Path
+    client: httpx.Client
+    lease: float
+    holds: list[threading.Event] = field(default_factory=list[threading.Event])
+
+    def env(self, **settings: str) -> dict[str, str]:
+        """A new process's settings (its own port), `settings` added."""
+        return drill_env(
+            database_url=self.database_url,
+            redis_url=self.redis_url,
+            web=self.web,
+            provider_url=self.provider.base_url,
+            lease=self.lease,
+            **settings,
+        )
+
+    def deliver_and_hold(
+        self, report: Report, *, url: str, bodies: list[bytes], label: str
+    ) -> None:
+        """Deliver every event to `url` and wait until every turn is in flight: the even ones
+        waiting on the model, the odd ones written and waiting for Slack to take the reply,
+        which is held until `release`."""
+        count = len(bodies)
+        self.holds = [self.web.hold("chat.postMessage") for _ in range(1, count, 2)]
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            acks = list(pool.map(lambda body: post_slack(self.client, url, body), bodies))
+        report.check(label, count, acks.count(200))
+        in_flight = wait_until(
+            lambda: (
+                len(self.provider.requests) >= count
+                and len(self.web.calls_to("chat.postMessage")) >= len(self.holds)
+            ),
+            timeout=60,
+        )
+        report.check("all turns in flight at the kill", True, in_flight)
+        written = query(self.database_url, "SELECT count(*) FROM tasks WHERE team_id = :t", t=TEAM)
+        report.info("tasks written when killed", written[0][0])
+
+    def release(self) -> int:
+        """Let the held replies go (the process that posted them is dead) and the model answer
+        at once; how many replies were posted before."""
+        posted = len(self.web.calls_to("chat.postMessage"))
+        for hold in self.holds:
+            hold.set()
+        self.model.slow = False
+        return posted
+
+
+@contextmanager
+def crash_rig(*, database_prefix: str, lease: float) -> Iterator[CrashRig]:
+    """A `CrashRig` on fresh scratch stores, torn down afterwards."""
+    model = Model()
+    with ExitStack() as stack:
+        yield CrashRig(
+            web=stack.enter_context(LocalSlackWebAPI()),
+            provider=stack.enter_context(ScriptedProvider(default=model)),
+            model=model,
+            database_url=stack.enter_context(scratch_database(database_prefix)),
+            redis_url=stack.enter_context(scratch_redis()),
+            workdir=Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drill-"))),
+            client=stack.enter_context(httpx.Client(limits=httpx.Limits(max_connections=64))),
+            lease=lease,
+        )

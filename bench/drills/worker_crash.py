@@ -27,33 +27,16 @@ import argparse
 import signal
 import sys
 import tempfile
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import redis
-from _common import (  # pyright: ignore[reportMissingImports]
-    TEAM,
-    Report,
-    post_slack,
-    query,
-    scratch_database,
-    scratch_redis,
-    wait_until,
-)
-from _crash import (  # pyright: ignore[reportMissingImports]
-    Model,
-    check_tasks_and_replies,
-    drill_env,
-    mentions,
-)
+from _common import Report, wait_until  # pyright: ignore[reportMissingImports]
+from _crash import check_tasks_and_replies, crash_rig, mentions  # pyright: ignore[reportMissingImports]
 
-from evals.scripted_provider import ScriptedProvider
-from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.turn_queue import STREAM
 from tests.serve_process import running_serve
+
+WORKER = ("slack", "worker")
 
 
 def _stream_length(redis_url: str) -> int:
@@ -71,64 +54,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n: int = args.turns
     report = Report(f"worker crash: SIGKILL a turn worker with {n} turns in flight, take over")
-    model = Model()
     bodies = mentions(n, event_prefix="EvWCRASH")
-    after_write = [index for index in range(n) if index % 2 == 1]
 
-    with ExitStack() as stack:
-        web = stack.enter_context(LocalSlackWebAPI())
-        provider = stack.enter_context(ScriptedProvider(default=model))
-        database_url = stack.enter_context(scratch_database("drill_wcrash"))
-        redis_url = stack.enter_context(scratch_redis())
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drill-")))
-        client = stack.enter_context(httpx.Client(limits=httpx.Limits(max_connections=64)))
-
-        def env() -> dict[str, str]:
-            return drill_env(
-                database_url=database_url,
-                redis_url=redis_url,
-                web=web,
-                provider_url=provider.base_url,
-                lease=args.lease,
-                TASKPILOT_TURN_QUEUE="redis",
+    with (
+        crash_rig(database_prefix="drill_wcrash", lease=args.lease) as rig,
+        running_serve(rig.env(TASKPILOT_TURN_QUEUE="redis"), cwd=rig.workdir) as server,
+    ):
+        rig.web.wait_for("users.list", timeout=30)
+        worker_env = rig.env(TASKPILOT_TURN_QUEUE="redis")
+        with running_serve(worker_env, cwd=rig.workdir, command=WORKER, migrate=False) as first:
+            rig.deliver_and_hold(
+                report, url=server.url, bodies=bodies, label="events acknowledged 200"
             )
-
-        worker_command = ("slack", "worker")
-        holds: list[threading.Event] = [web.hold("chat.postMessage") for _ in after_write]
-        server = stack.enter_context(running_serve(env(), cwd=workdir))
-        web.wait_for("users.list", timeout=30)
-        with running_serve(env(), cwd=workdir, command=worker_command, migrate=False) as first:
-            with ThreadPoolExecutor(max_workers=16) as pool:
-                acks = list(pool.map(lambda body: post_slack(client, server.url, body), bodies))
-            report.check("events acknowledged 200", n, acks.count(200))
-            # Every turn is in flight in the worker: the slow ones wait on the model, the
-            # others on Slack.
-            in_flight = wait_until(
-                lambda: (
-                    len(provider.requests) >= n
-                    and len(web.calls_to("chat.postMessage")) >= len(after_write)
-                ),
-                timeout=60,
-            )
-            report.check("all turns in flight at the kill", True, in_flight)
-            written_at_kill = query(
-                database_url, "SELECT count(*) FROM tasks WHERE team_id = :t", t=TEAM
-            )[0][0]
-            report.info("jobs in the stream at the kill", _stream_length(redis_url))
+            report.info("jobs in the stream at the kill", _stream_length(rig.redis_url))
             first.process.send_signal(signal.SIGKILL)
             first.process.wait(timeout=10)
-            report.info("tasks written when killed", written_at_kill)
             report.info("worker exit status", first.process.returncode)
-        held_before_kill = len(web.calls_to("chat.postMessage"))
-        for release in holds:
-            release.set()
-        model.slow = False
+        held_before_kill = rig.release()
 
-        with running_serve(env(), cwd=workdir, command=worker_command, migrate=False) as second:
+        worker_env = rig.env(TASKPILOT_TURN_QUEUE="redis")
+        with running_serve(worker_env, cwd=rig.workdir, command=WORKER, migrate=False) as second:
             answered = wait_until(
                 lambda: (
-                    len(web.calls_to("chat.postMessage")) - held_before_kill >= n
-                    and _stream_length(redis_url) == 0
+                    len(rig.web.calls_to("chat.postMessage")) - held_before_kill >= n
+                    and _stream_length(rig.redis_url) == 0
                 ),
                 timeout=60 + n,
             )
@@ -139,15 +88,13 @@ def main(argv: list[str] | None = None) -> int:
         check_tasks_and_replies(
             report,
             count=n,
-            database_url=database_url,
-            web=web,
+            database_url=rig.database_url,
+            web=rig.web,
             replies_before=held_before_kill,
         )
-        report.check("jobs left in the stream", 0, _stream_length(redis_url))
+        report.check("jobs left in the stream", 0, _stream_length(rig.redis_url))
         report.check(
-            "takeovers logged by the new worker",
-            n,
-            log.count("took over a queued Slack job"),
+            "takeovers logged by the new worker", n, log.count("took over a queued Slack job")
         )
         report.check("Tracebacks in the new worker's log", 0, log.count("Traceback"))
         report.check("Tracebacks in the server's log", 0, server_log.count("Traceback"))

@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +67,26 @@ class PostgresServer:
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             admin.dispose()
+
+
+@contextmanager
+def tasks_loaded() -> Iterator[list[int]]:
+    """The numbers of the task rows the ORM loads inside the block (any thread)."""
+    from sqlalchemy import event
+
+    from tasks.models import Task
+
+    loaded: list[int] = []
+
+    def count_load(target: Task, context: object) -> None:
+        del context
+        loaded.append(target.number)
+
+    event.listen(Task, "load", count_load)
+    try:
+        yield loaded
+    finally:
+        event.remove(Task, "load", count_load)
 
 
 @pytest.fixture(autouse=True)

@@ -313,23 +313,12 @@ def test_stats_count_open_overdue_and_done_per_week_and_assignee(api: ApiHarness
 
 def test_stats_are_counted_by_the_database_without_loading_tasks(api: ApiHarness, key: str) -> None:
     # The cost of /stats must not grow with the team's whole history: no task row is loaded.
-    from sqlalchemy import event
-
-    from tasks.models import Task
+    from tests.conftest import tasks_loaded
 
     for n in range(30):
         create_task(api, key, title=f"Chore {n}", assignee="U0BOB" if n % 2 else None)
-    loaded: list[int] = []
-
-    def count_load(target: Task, context: object) -> None:
-        del context
-        loaded.append(target.number)
-
-    event.listen(Task, "load", count_load)
-    try:
+    with tasks_loaded() as loaded:
         stats = api.client.get("/api/v1/stats", headers=auth(key)).json()
-    finally:
-        event.remove(Task, "load", count_load)
     assert loaded == []
     assert stats["open"] == 30
     assert {row["assignee"]: row["open"] for row in stats["assignees"]} == {"U0BOB": 15, None: 15}

@@ -154,9 +154,7 @@ def test_a_home_with_hundreds_of_tasks_loads_only_what_it_shows_and_counts_the_r
 ) -> None:
     # Every change a person makes republishes their Home; with thousands of open tasks each
     # refresh used to load every one of them (the soak drill's memory growth).
-    from sqlalchemy import event
-
-    from tasks.models import Task
+    from tests.conftest import tasks_loaded
 
     with slack.sessions() as session, session.begin():
         alice = TaskService(session, team_id=TEAM, actor_id="U0ALICE", source="test")
@@ -169,17 +167,8 @@ def test_a_home_with_hundreds_of_tasks_loads_only_what_it_shows_and_counts_the_r
         for n in range(30):
             number = alice.create_task(title=f"Finished {n}", assignee_id="U0ALICE").number
             alice.update_task(number=number, status=TaskStatus.done)
-    loaded: list[int] = []
-
-    def count_load(target: Task, context: object) -> None:
-        del context
-        loaded.append(target.number)
-
-    event.listen(Task, "load", count_load)
-    try:
+    with tasks_loaded() as loaded:
         view = open_home(slack, web)
-    finally:
-        event.remove(Task, "load", count_load)
     headers = set(sections(view))
     assert headers == {
         "📌 Your open tasks (110)",

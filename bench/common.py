@@ -103,6 +103,18 @@ def taskpilot(*args: str) -> list[str]:
     return [sys.executable, "-c", "from core.cli import main; main()", *args]
 
 
+def stop_gracefully(process: subprocess.Popen[bytes], *, grace: float = 40) -> None:
+    """SIGTERM `process` unless it has exited, wait up to `grace` seconds, then SIGKILL it."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 @contextmanager
 def running_process(
     command: list[str], env: dict[str, str], *, url: str, log: Path, ready: str = "/healthz"
@@ -126,10 +138,4 @@ def running_process(
             time.sleep(0.2)
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop_gracefully(process)

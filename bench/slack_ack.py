@@ -44,7 +44,6 @@ import asyncio
 import hmac
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -66,6 +65,7 @@ from common import (
     fresh_postgres,
     percentile,
     running_process,
+    stop_gracefully,
     taskpilot,
     verdict,
 )
@@ -219,14 +219,7 @@ def _turn_workers(
         yield processes
     finally:
         for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop_gracefully(process)
 
 
 @dataclass

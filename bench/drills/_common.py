@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
-from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,60 @@ def merge(*parts: Mapping[str, str]) -> dict[str, str]:
     for part in parts:
         merged.update(part)
     return merged
+
+
+def make_api_key(database_url: str, *, name: str, scopes: str) -> str:
+    """A new API key of the drill's team, made as `taskpilot apikey create` makes one."""
+    from core.db import make_engine, make_session_factory
+    from tasks.api_keys import ApiKeyService
+
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            service = ApiKeyService(session, actor_id="cli:drill", source="cli")
+            return service.create(team_id=TEAM, name=name, scopes=scopes, expires_in=None).key
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class DrillServer:
+    """One `taskpilot serve` (offline model) on scratch stores, and what drives it."""
+
+    web: Any
+    database_url: str
+    # The running `taskpilot serve` (`tests.serve_process.ServeProcess`).
+    serve: Any
+    headers: dict[str, str]
+
+
+@contextmanager
+def drill_server(
+    stack: ExitStack, *, database_prefix: str, key_name: str, scopes: str
+) -> Iterator[DrillServer]:
+    """Start the server on a fresh database and Redis (torn down with `stack`), wait until it
+    has synced the directory, and make an API key with `scopes`."""
+    from slack_app.local_web_api import LocalSlackWebAPI
+    from tests.serve_process import free_port, running_serve, serve_env
+
+    web = stack.enter_context(LocalSlackWebAPI())
+    database_url = stack.enter_context(scratch_database(database_prefix))
+    redis_url = stack.enter_context(scratch_redis())
+    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drill-")))
+    env = serve_env(
+        database_url=database_url,
+        port=free_port(),
+        web_api=web.base_url,
+        REDIS_URL=redis_url,
+        LOG_LEVEL="WARNING",
+        **UNLIMITED,
+    )
+    serve = stack.enter_context(running_serve(env, cwd=workdir))
+    web.wait_for("users.list", timeout=30)
+    key = make_api_key(database_url, name=key_name, scopes=scopes)
+    yield DrillServer(
+        web=web,
+        database_url=database_url,
+        serve=serve,
+        headers={"Authorization": f"Bearer {key}"},
+    )

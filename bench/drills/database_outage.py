@@ -37,19 +37,15 @@ from typing import Any
 import httpx
 from _common import (  # pyright: ignore[reportMissingImports]
     TEAM,
-    UNLIMITED,
     Report,
     allow_connections,
+    drill_server,
     post_slack,
     query,
-    scratch_database,
-    scratch_redis,
     terminate_backends,
     wait_until,
 )
 
-from slack_app.local_web_api import LocalSlackWebAPI
-from tests.serve_process import free_port, running_serve, serve_env
 from tests.slack_app.support import app_mention, event_callback
 
 FAIL_FAST_SECONDS = 5.0
@@ -65,21 +61,6 @@ class Write:
     stored: dict[str, Any] | None = None
 
 
-def make_api_key(database_url: str) -> str:
-    from core.db import make_engine, make_session_factory
-    from tasks.api_keys import ApiKeyService
-
-    engine = make_engine(database_url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            made = ApiKeyService(session, actor_id="cli:drill", source="cli").create(
-                team_id=TEAM, name="outage drill", scopes="tasks:read,tasks:write", expires_in=None
-            )
-            return made.key
-    finally:
-        engine.dispose()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=24.0)
@@ -90,22 +71,20 @@ def main(argv: list[str] | None = None) -> int:
     report = Report("database outage: backends terminated, connections refused, under load")
 
     with ExitStack() as stack:
-        web = stack.enter_context(LocalSlackWebAPI())
-        database_url = stack.enter_context(scratch_database("drill_outage"))
-        redis_url = stack.enter_context(scratch_redis())
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drill-")))
-        env = serve_env(
-            database_url=database_url,
-            port=free_port(),
-            web_api=web.base_url,
-            REDIS_URL=redis_url,
-            LOG_LEVEL="WARNING",
-            **UNLIMITED,
+        drill = stack.enter_context(
+            drill_server(
+                stack,
+                database_prefix="drill_outage",
+                key_name="outage drill",
+                scopes="tasks:read,tasks:write",
+            )
         )
-        server = stack.enter_context(running_serve(env, cwd=workdir))
-        web.wait_for("users.list", timeout=30)
-        api_key = make_api_key(database_url)
-        headers = {"Authorization": f"Bearer {api_key}"}
+        web, database_url, server, headers = (
+            drill.web,
+            drill.database_url,
+            drill.serve,
+            drill.headers,
+        )
         client = stack.enter_context(httpx.Client(base_url=server.url, headers=headers, timeout=30))
         stop = threading.Event()
         writes: list[Write] = []

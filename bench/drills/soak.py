@@ -21,54 +21,27 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 from _common import (  # pyright: ignore[reportMissingImports]
     TEAM,
-    UNLIMITED,
     Report,
     backend_count,
+    drill_server,
     post_slack,
     query,
     rss_kib,
-    scratch_database,
-    scratch_redis,
     wait_until,
 )
 
-from slack_app.local_web_api import LocalSlackWebAPI
-from tests.serve_process import free_port, running_serve, serve_env
 from tests.slack_app.support import app_mention, event_callback
 
 SAMPLE_SECONDS = 5.0
 GROWTH_LIMIT = 0.20
-
-
-def make_api_key(database_url: str) -> str:
-    from core.db import make_engine, make_session_factory
-    from tasks.api_keys import ApiKeyService
-
-    engine = make_engine(database_url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            return (
-                ApiKeyService(session, actor_id="cli:drill", source="cli")
-                .create(
-                    team_id=TEAM,
-                    name="soak drill",
-                    scopes="tasks:read,tasks:write,agent:run",
-                    expires_in=None,
-                )
-                .key
-            )
-    finally:
-        engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,21 +54,20 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(f"soak: {args.minutes:g} min of mixed REST + Slack + agent load")
 
     with ExitStack() as stack:
-        web = stack.enter_context(LocalSlackWebAPI())
-        database_url = stack.enter_context(scratch_database("drill_soak"))
-        redis_url = stack.enter_context(scratch_redis())
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="drill-")))
-        env = serve_env(
-            database_url=database_url,
-            port=free_port(),
-            web_api=web.base_url,
-            REDIS_URL=redis_url,
-            LOG_LEVEL="WARNING",
-            **UNLIMITED,
+        drill = stack.enter_context(
+            drill_server(
+                stack,
+                database_prefix="drill_soak",
+                key_name="soak drill",
+                scopes="tasks:read,tasks:write,agent:run",
+            )
         )
-        server = stack.enter_context(running_serve(env, cwd=workdir))
-        web.wait_for("users.list", timeout=30)
-        headers = {"Authorization": f"Bearer {make_api_key(database_url)}"}
+        web, database_url, server, headers = (
+            drill.web,
+            drill.database_url,
+            drill.serve,
+            drill.headers,
+        )
         stop = threading.Event()
         lock = threading.Lock()
         statuses: Counter[str] = Counter()

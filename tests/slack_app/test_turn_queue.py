@@ -101,6 +101,24 @@ def _wait(predicate: Any, *, timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
+def _mention(harness: SlackHarness, words: str) -> bytes:
+    """Deliver a mention saying `words` and wait until the server has acknowledged it and
+    finished what it does after (queuing it); the event's body, for redeliveries."""
+    body = event_callback(app_mention(f"<@U0BOT> {words}"))
+    assert harness.post(body).status_code == 200
+    harness.drain()
+    return body
+
+
+@pytest.fixture
+def short_lease(make_slack: SlackFactory, redis_url: str) -> Iterator[SlackHarness]:
+    """The server with the turn queue on and a one-second delivery lease."""
+    with make_slack(
+        TASKPILOT_TURN_QUEUE="redis", REDIS_URL=redis_url, SLACK_DELIVERY_LEASE_SECONDS=1
+    ) as harness:
+        yield harness
+
+
 @pytest.fixture
 def queued(make_slack: SlackFactory, redis_url: str) -> Iterator[SlackHarness]:
     """The server with the turn queue on, on the test Redis."""
@@ -117,9 +135,7 @@ def _engine(harness: SlackHarness) -> Engine:
 def test_a_mention_is_acknowledged_and_queued_and_a_worker_answers_it(
     queued: SlackHarness, web: LocalSlackWebAPI, redis_url: str
 ) -> None:
-    body = event_callback(app_mention("<@U0BOT> add a task to renew the TLS cert"))
-    assert queued.post(body).status_code == 200
-    queued.drain()
+    body = _mention(queued, "add a task to renew the TLS cert")
     # The acknowledging server ran no turn: the job waits for a worker.
     assert queued.tasks() == []
     assert web.calls_to("chat.postMessage") == []
@@ -168,49 +184,41 @@ def test_redeliveries_of_a_queued_event_make_one_job_one_task_and_one_reply(
 
 
 def test_a_job_a_crashed_worker_left_is_taken_over_after_the_lease_and_answered_once(
-    make_slack: SlackFactory, web: LocalSlackWebAPI, redis_url: str
+    short_lease: SlackHarness, web: LocalSlackWebAPI, redis_url: str
 ) -> None:
-    with make_slack(
-        TASKPILOT_TURN_QUEUE="redis", REDIS_URL=redis_url, SLACK_DELIVERY_LEASE_SECONDS=1
-    ) as harness:
-        body = event_callback(app_mention("<@U0BOT> add a task to book the offsite venue"))
-        assert harness.post(body).status_code == 200
-        harness.drain()
-        # A worker that took the job and died before finishing it: it never acknowledges.
-        queue = RedisTurnQueue(redis_url, reclaim_after=1)
-        taken = harness.run(queue.take(consumer="crashed", count=10, block=1))
-        assert len(taken) == 1
-        harness.run(queue.close())
-        time.sleep(1.2)
-        with running_worker(harness.settings, _engine(harness), consumer="survivor"):
-            web.wait_for("chat.postMessage")
-            _wait(lambda: _depth(redis_url) == 0)
-        assert [task.title for task in harness.tasks()] == ["Book the offsite venue"]
-        assert len(web.calls_to("chat.postMessage")) == 1
+    harness = short_lease
+    _mention(harness, "add a task to book the offsite venue")
+    # A worker that took the job and died before finishing it: it never acknowledges.
+    queue = RedisTurnQueue(redis_url, reclaim_after=1)
+    taken = harness.run(queue.take(consumer="crashed", count=10, block=1))
+    assert len(taken) == 1
+    harness.run(queue.close())
+    time.sleep(1.2)
+    with running_worker(harness.settings, _engine(harness), consumer="survivor"):
+        web.wait_for("chat.postMessage")
+        _wait(lambda: _depth(redis_url) == 0)
+    assert [task.title for task in harness.tasks()] == ["Book the offsite venue"]
+    assert len(web.calls_to("chat.postMessage")) == 1
 
 
 def test_a_job_a_live_worker_is_slow_on_is_not_taken_over_by_another(
-    make_slack: SlackFactory, web: LocalSlackWebAPI, redis_url: str
+    short_lease: SlackHarness, web: LocalSlackWebAPI, redis_url: str
 ) -> None:
-    with make_slack(
-        TASKPILOT_TURN_QUEUE="redis", REDIS_URL=redis_url, SLACK_DELIVERY_LEASE_SECONDS=1
-    ) as harness:
-        body = event_callback(app_mention("<@U0BOT> add a task to repaint the lobby"))
-        assert harness.post(body).status_code == 200
-        harness.drain()
-        # The reply is held for three leases while a second worker looks for stale jobs.
-        release = web.hold("chat.postMessage")
-        engine = _engine(harness)
-        with (
-            running_worker(harness.settings, engine, consumer="slow"),
-            running_worker(harness.settings, engine, consumer="watcher"),
-        ):
-            web.wait_for("chat.postMessage")
-            time.sleep(3)
-            release.set()
-            _wait(lambda: _depth(redis_url) == 0)
-        assert [task.title for task in harness.tasks()] == ["Repaint the lobby"]
-        assert len(web.calls_to("chat.postMessage")) == 1
+    harness = short_lease
+    _mention(harness, "add a task to repaint the lobby")
+    # The reply is held for three leases while a second worker looks for stale jobs.
+    release = web.hold("chat.postMessage")
+    engine = _engine(harness)
+    with (
+        running_worker(harness.settings, engine, consumer="slow"),
+        running_worker(harness.settings, engine, consumer="watcher"),
+    ):
+        web.wait_for("chat.postMessage")
+        time.sleep(3)
+        release.set()
+        _wait(lambda: _depth(redis_url) == 0)
+    assert [task.title for task in harness.tasks()] == ["Repaint the lobby"]
+    assert len(web.calls_to("chat.postMessage")) == 1
 
 
 def test_an_unreadable_job_is_dropped_and_the_next_one_still_answered(
@@ -219,9 +227,7 @@ def test_an_unreadable_job_is_dropped_and_the_next_one_still_answered(
     client = redis.Redis.from_url(redis_url)
     client.xadd(STREAM, {"job": b"{not json"})  # pyright: ignore[reportUnknownMemberType]
     client.close()
-    body = event_callback(app_mention("<@U0BOT> add a task to water the plants"))
-    assert queued.post(body).status_code == 200
-    queued.drain()
+    _mention(queued, "add a task to water the plants")
     with running_worker(queued.settings, _engine(queued)):
         web.wait_for("chat.postMessage")
         _wait(lambda: _depth(redis_url) == 0)
@@ -238,9 +244,7 @@ def test_when_redis_refuses_the_job_the_server_answers_the_mention_itself(
         harness.services.turn_queue = RedisTurnQueue(
             f"redis://127.0.0.1:{free_port()}/0", reclaim_after=60
         )
-        body = event_callback(app_mention("<@U0BOT> add a task to file the expenses"))
-        assert harness.post(body).status_code == 200
-        harness.drain()
+        _mention(harness, "add a task to file the expenses")
         assert [task.title for task in harness.tasks()] == ["File the expenses"]
         assert len(web.calls_to("chat.postMessage")) == 1
 
@@ -251,9 +255,7 @@ def test_the_worker_reports_health_readiness_and_the_metrics_of_its_turns(
     from prometheus_client import REGISTRY
 
     waited_before = REGISTRY.get_sample_value("taskpilot_turn_queue_wait_seconds_count") or 0.0
-    body = event_callback(app_mention("<@U0BOT> add a task to print the posters"))
-    assert queued.post(body).status_code == 200
-    queued.drain()
+    _mention(queued, "add a task to print the posters")
     with running_worker(queued.settings, _engine(queued)) as worker:
         web.wait_for("chat.postMessage")
         _wait(lambda: worker.get("/readyz").status_code == 200)

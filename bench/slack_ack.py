@@ -119,12 +119,15 @@ def _mention(number: int) -> tuple[bytes, str]:
 
 
 def _command(number: int, response_url: str) -> tuple[bytes, str]:
+    # Each command comes from its own channel: one person's `/task` commands in one channel
+    # are one conversation, answered a turn at a time, and 500 of them from one place in 10 s
+    # would measure that queue instead of the turns in flight.
     form = {
         "token": "legacy-verification-token",
         "team_id": TEAM,
         "team_domain": "bench",
-        "channel_id": "C0GENERAL",
-        "channel_name": "general",
+        "channel_id": f"C0BENCH{number:05d}",
+        "channel_name": f"bench-{number}",
         "user_id": "U0BOB",
         "user_name": "bob",
         "command": "/task",

@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeAlias
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from tasks.dates import ResolvedDue, due_of, zone_name
@@ -279,6 +280,8 @@ class TaskService:
         )
         # Creates this instance made (or found again), for the default ordinal.
         self._creates = 0
+        # The transaction in which this instance took the team's numbering lock, if any.
+        self._numbering_locked_in: SessionTransaction | None = None
         self._clock = clock
         self.directory = UserDirectory(session, team_id=team_id)
 
@@ -748,25 +751,55 @@ class TaskService:
 
     def _next_number(self) -> int:
         # Numbers of deleted tasks stay in the audit trail and are never given out again, so
-        # "#7" in an old Slack thread never comes to mean a different task.
+        # "#7" in an old Slack thread never comes to mean a different task. Both highest
+        # numbers come back in one round trip: on PostgreSQL this runs while the team's
+        # creates wait for the numbering lock.
         live = select(func.max(Task.number)).where(Task.team_id == self.team_id)
         gone = select(func.max(AuditEvent.task_number)).where(AuditEvent.team_id == self.team_id)
-        highest = max(self.session.exec(live).one() or 0, self.session.exec(gone).one() or 0)
-        return highest + 1
+        statement = select(
+            func.coalesce(live.scalar_subquery(), 0), func.coalesce(gone.scalar_subquery(), 0)
+        )
+        highest_live, highest_gone = self.session.exec(statement).one()
+        return max(int(highest_live), int(highest_gone)) + 1
 
-    def _lock_numbering(self) -> None:
-        # On PostgreSQL, creates in one team take turns (a lock held until the transaction
-        # ends), so that each sees the number the previous one took instead of racing for
-        # it: a crowd of concurrent creates otherwise ran out of retries. SQLite takes turns
-        # already (every transaction begins IMMEDIATE); other teams never wait.
-        if self.session.get_bind().dialect.name == "postgresql":
-            self.session.connection().execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                {"key": f"taskpilot:task-number:{self.team_id}"},
-            )
+    def _lock_numbering(self) -> bool:
+        """Whether this transaction holds the team's numbering lock (taken here if not yet).
+
+        On PostgreSQL, creates in one team take turns (a lock held until the transaction
+        ends), so that each sees the number the previous one took instead of racing for it: a
+        crowd of concurrent creates otherwise ran out of retries. SQLite takes turns already
+        (every transaction begins IMMEDIATE) and answers False; other teams never wait.
+        """
+        if self.session.get_bind().dialect.name != "postgresql":
+            return False
+        transaction = self.session.get_transaction()
+        if transaction is not None and transaction is self._numbering_locked_in:
+            # Taken once per transaction: every round trip under the lock makes the team's
+            # other creates wait longer.
+            return True
+        self.session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"taskpilot:task-number:{self.team_id}"},
+        )
+        self._numbering_locked_in = self.session.get_transaction()
+        return True
 
     def _insert_with_next_number(self, task: Task) -> None:
-        self._lock_numbering()
+        if self._lock_numbering():
+            # Under the lock no other create of the team can take the number: no savepoint
+            # and no retry, which would be two more round trips while the others wait.
+            task.number = self._next_number()
+            self.session.add(task)
+            try:
+                self.session.flush()
+            except IntegrityError as error:
+                # Only a create that bypassed the lock could have taken the number.
+                if not _is_number_clash(error):
+                    raise
+                raise TaskError(
+                    "Too many tasks were being created at the same moment; please try again."
+                ) from None
+            return
         for attempt in range(NUMBER_ATTEMPTS):
             task.number = self._next_number()
             try:

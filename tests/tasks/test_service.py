@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, col, func, select
 
 from tasks.cards import task_card, task_cards, task_record
@@ -605,6 +605,9 @@ def test_too_much_contention_gives_a_readable_error(
     service.create_task(title="Holds #1")
     # Always picking a taken number is what endless lost races look like.
     monkeypatch.setattr(TaskService, "_next_number", lambda self: 1)  # pyright: ignore[reportUnknownLambdaType, reportUnknownArgumentType]
+    # Races are lost only where creates do not take turns (PostgreSQL's numbering lock rules
+    # them out): without the lock, as on SQLite.
+    monkeypatch.setattr(TaskService, "_lock_numbering", lambda self: False)  # pyright: ignore[reportUnknownLambdaType, reportUnknownArgumentType]
     monkeypatch.setattr(time, "sleep", lambda seconds: None)  # pyright: ignore[reportUnknownLambdaType, reportUnknownArgumentType]
     with pytest.raises(TaskError, match="try again"):
         service.create_task(title="Never placed")
@@ -642,6 +645,41 @@ def test_a_crowd_of_slow_creates_in_one_team_all_get_a_number(
         thread.join()
     assert failures == []
     assert sorted(results) == list(range(1, workers + 1))
+
+
+def test_a_create_holds_the_numbering_lock_for_few_round_trips(
+    session_factory: SessionFactory, seeded_team: SeededTeam, backend: str
+) -> None:
+    # Every create of a team waits while another holds its numbering lock (PostgreSQL), so
+    # the statements from taking it to the commit bound how many creates a team gets through
+    # a second: a hundred Slack turns creating at once queue on it.
+    if backend != "postgres":
+        pytest.skip("the numbering lock is PostgreSQL's; SQLite serialises writes itself")
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statements or "pg_advisory_xact_lock" in statement:
+            statements.append(statement.split()[0].upper())
+
+    with session_factory() as session, session.begin():
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            service = TaskService(
+                session,
+                team_id=seeded_team.team_id,
+                actor_id="U0ALICE",
+                source="slack",
+                request_id="slack:T0TEST:Ev0LOCK",
+                replayable=True,
+            )
+            task = service.create_task(title="Send the Q3 deck")
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+    # Take the lock, look for the request's earlier task, read the highest numbers, insert the
+    # task and its audit event: no savepoint, no second lock, no number read twice.
+    assert statements == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"]
+    assert task.number == 1
 
 
 def test_count_tasks_counts_what_list_tasks_lists_within_the_team(

@@ -116,6 +116,20 @@ async def handle_message(
     write).
     """
     release = False
+    finished = False
+
+    async def replied() -> None:
+        # Marked answered the moment the reply is posted: a crash while the people concerned
+        # are notified then leaves nothing for a retry or another worker to answer again.
+        nonlocal finished
+        try:
+            await finish_delivery(services, delivery_key)
+        except Exception as error:
+            # The people concerned are told all the same; marking it is tried again after.
+            logger.warning("could not mark a Slack delivery answered: %s", error)
+            return
+        finished = True
+
     try:
         text = str(event.get("text") or "")
         team_id = team_id or str(event.get("team") or "")
@@ -136,6 +150,7 @@ async def handle_message(
                 text=text,
                 # The Slack event (team:event_id) the audit log will name.
                 request_id=delivery_key,
+                on_replied=replied,
             )
     except DatabaseUnavailable as error:
         # Logged where it happened, and the person has the apology in the thread.
@@ -143,7 +158,7 @@ async def handle_message(
     finally:
         if release:
             await _release_delivery(services, delivery_key)
-        else:
+        elif not finished:
             await finish_delivery(services, delivery_key)
 
 

@@ -72,6 +72,10 @@ class DeliveryLedger(Protocol):
         turn is not taken for a dead replica's; a claim that is done or another's stays."""
         ...
 
+    async def finished(self, key: str) -> bool:
+        """Whether the event was marked handled: its reply reached Slack."""
+        ...
+
     async def prune(self) -> int:
         """Forget events older than a day; returns how many were forgotten."""
         ...
@@ -110,6 +114,9 @@ class DatabaseLedger:
 
     async def renew(self, key: str) -> None:
         await self._run(lambda: self._renew(key))
+
+    async def finished(self, key: str) -> bool:
+        return await self._run(lambda: self._finished(key))
 
     async def prune(self) -> int:
         return await self._run(self._prune)
@@ -178,6 +185,11 @@ class DatabaseLedger:
                 )
                 .values(claimed_at=self._clock())
             )
+
+    def _finished(self, key: str) -> bool:
+        with self._sessions() as session:
+            row = session.get(SlackDelivery, key)
+            return row is not None and row.status == "done"
 
     def _prune(self) -> int:
         cutoff = self._clock() - REMEMBER_FOR
@@ -309,6 +321,10 @@ class RedisLedger:
 
     async def renew(self, key: str) -> None:
         await self._redis.eval(_RENEW_SCRIPT, 1, self._lease_key(key), self._owner, self._lease_ms)
+
+    async def finished(self, key: str) -> bool:
+        state = await self._redis.get(self._state(key))
+        return state in (b"done", "done")
 
     async def prune(self) -> int:
         # Redis forgets by itself: every key has a time to live.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -337,11 +337,15 @@ async def answer_in_thread(
     thread_ts: str,
     text: str,
     request_id: str | None = None,
+    on_replied: Callable[[], Awaitable[None]] | None = None,
 ) -> TurnResult:
     """Run the turn, post the reply in the thread, then tell the people the change concerns.
 
-    When the database failed the turn (`DatabaseUnavailable`), an apology is posted in the
-    thread and the error raised again, for the caller to settle the delivery.
+    `on_replied` is awaited as soon as the reply is posted, before the notifications: the
+    caller marks the event answered there, so that a crash while notifying does not make a
+    retry answer it twice. When the database failed the turn (`DatabaseUnavailable`), an
+    apology is posted in the thread and the error raised again, for the caller to settle the
+    delivery.
     """
     try:
         result = await run_slack_turn(
@@ -375,6 +379,8 @@ async def answer_in_thread(
         channel_id=channel_id,
         thread_ts=thread_ts,
     )
+    if on_replied is not None:
+        await on_replied()
     await notify.after_turn(
         services, client=client, team_id=team_id, actor_id=user_id, result=result
     )

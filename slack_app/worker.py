@@ -76,6 +76,18 @@ async def run_job(services: SlackServices, job: SlackJob) -> None:
     )
 
 
+async def _answered(services: SlackServices, job: SlackJob) -> bool:
+    """Whether the Slack event of `job` was answered (its delivery marked done)."""
+    if job.delivery_key is None:
+        return False
+    try:
+        return await services.ledger.finished(job.delivery_key)
+    except Exception as error:
+        # Not knowing, the job is run: its writes are idempotent, only a reply could repeat.
+        logger.warning("could not look up whether a Slack job was answered: %s", error)
+        return False
+
+
 async def _perform(services: SlackServices, queue: RedisTurnQueue, queued: QueuedJob) -> None:
     job = queued.job
     try:
@@ -92,15 +104,24 @@ async def _perform(services: SlackServices, queue: RedisTurnQueue, queued: Queue
                         "took over a queued Slack job another worker did not finish",
                         extra={"entry": queued.entry_id, "deliveries": queued.deliveries},
                     )
-                waited = time.time() - job.enqueued_at
-                if queued.deliveries == 1:
-                    # A job taken over waited for the lease as well; it would skew the wait.
-                    observe_turn_queue_wait(waited)
-                logger.debug(
-                    "running a queued Slack job",
-                    extra={"entry": queued.entry_id, "waited": waited},
-                )
-                await run_job(services, job)
+                if queued.deliveries > 1 and await _answered(services, job):
+                    # The worker before posted the reply and stopped before it acknowledged
+                    # the job: running it again would answer twice. It is acknowledged below.
+                    logger.info(
+                        "a queued Slack job taken over was answered already",
+                        extra={"entry": queued.entry_id},
+                    )
+                else:
+                    waited = time.time() - job.enqueued_at
+                    if queued.deliveries == 1:
+                        # A job taken over waited for the lease as well; it would skew the
+                        # wait.
+                        observe_turn_queue_wait(waited)
+                    logger.debug(
+                        "running a queued Slack job",
+                        extra={"entry": queued.entry_id, "waited": waited},
+                    )
+                    await run_job(services, job)
     except Exception:
         # The handlers answer their own failures; what arrives here is unexpected. The job is
         # acknowledged all the same: running it again would most likely fail again.

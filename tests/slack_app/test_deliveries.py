@@ -161,3 +161,29 @@ def test_a_renewed_redis_claim_outlives_its_lease_and_only_its_owner_can_renew_i
             await other.close()
 
     assert asyncio.run(scenario()) == (True, True, True)
+
+
+def test_an_event_counts_as_answered_only_once_it_is_finished(
+    engine: Engine, redis_url: str
+) -> None:
+    # A worker that takes over a job asks this before answering it again.
+    async def scenario(ledger: DeliveryLedger, key: str) -> list[bool]:
+        seen = [await ledger.finished(key)]
+        await ledger.claim(key)
+        seen.append(await ledger.finished(key))
+        await ledger.finish(key)
+        seen.append(await ledger.finished(key))
+        return seen
+
+    lease = timedelta(minutes=2)
+    database = DatabaseLedger(make_session_factory(engine), lease=lease, owner="one")
+    assert asyncio.run(scenario(database, "T1:EvANSWERED")) == [False, False, True]
+
+    async def in_redis() -> list[bool]:
+        ledger = RedisLedger(redis_url, lease=lease, owner="one")
+        try:
+            return await scenario(ledger, "T1:EvANSWEREDR")
+        finally:
+            await ledger.close()
+
+    assert asyncio.run(in_redis()) == [False, False, True]

@@ -260,6 +260,9 @@ class CountingLedger:
     async def renew(self, key: str) -> None:
         await self.inner.renew(key)
 
+    async def finished(self, key: str) -> bool:
+        return await self.inner.finished(key)
+
     async def prune(self) -> int:
         self.prunes += 1
         return await self.inner.prune()

@@ -10,9 +10,11 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from slack_app import notify
 from slack_app.local_web_api import LocalSlackWebAPI, RecordedCall
 from tasks.models import AuditAction, AuditEvent
 from tests.slack_app.conftest import SlackFactory
@@ -85,6 +87,36 @@ def test_a_turn_run_again_after_an_unfinished_delivery_creates_its_task_once(
         assert slack.post(body, headers={"X-Slack-Retry-Num": "2"}).status_code == 200
         slack.drain()
         assert len(web.calls_to("chat.postMessage")) == 2
+
+
+def test_a_replica_that_dies_while_notifying_after_its_reply_is_not_answered_again(
+    make_slack: SlackFactory, web: LocalSlackWebAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with make_slack(SLACK_DELIVERY_LEASE_SECONDS=LEASE) as slack:
+        finish = slack.services.ledger.finish
+
+        async def never_finish(key: str) -> None:
+            del key
+
+        async def dies(*args: object, **kwargs: object) -> None:
+            # The replica dies while it tells the people concerned: whatever it had not yet
+            # marked stays unmarked.
+            del args, kwargs
+            slack.services.ledger.finish = never_finish  # pyright: ignore[reportAttributeAccessIssue]
+
+        monkeypatch.setattr(notify, "after_turn", dies)
+        body = event_callback(app_mention("<@U0BOT> add a task to order new badges"))
+        assert slack.post(body).status_code == 200
+        slack.drain()
+        slack.services.ledger.finish = finish  # pyright: ignore[reportAttributeAccessIssue]
+        monkeypatch.undo()
+
+        time.sleep(LEASE + 0.3)
+        assert slack.post(body, headers=RETRY).status_code == 200
+        slack.drain()
+        # The event was marked answered when its reply was posted: the retry is dropped.
+        assert len(slack.tasks()) == 1
+        assert len(web.calls_to("chat.postMessage")) == 1
 
 
 def _replicas(engine: Engine, web: LocalSlackWebAPI) -> Iterator[list[SlackHarness]]:

@@ -201,6 +201,31 @@ def test_a_job_a_crashed_worker_left_is_taken_over_after_the_lease_and_answered_
     assert len(web.calls_to("chat.postMessage")) == 1
 
 
+class DiesBeforeAcknowledging(RedisTurnQueue):
+    """The queue of a worker that dies between posting a job's reply and acknowledging it."""
+
+    async def done(self, entry_id: str) -> None:
+        del entry_id
+
+
+def test_a_job_answered_by_a_worker_that_died_before_acknowledging_is_not_answered_again(
+    short_lease: SlackHarness, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    harness = short_lease
+    _mention(harness, "add a task to order new badges")
+    engine = _engine(harness)
+    dying = DiesBeforeAcknowledging(redis_url, reclaim_after=1)
+    with running_worker(harness.settings, engine, consumer="dies", queue=dying):
+        web.wait_for("chat.postMessage")
+    assert _depth(redis_url) == 1
+    time.sleep(1.2)
+    with running_worker(harness.settings, engine, consumer="survivor"):
+        _wait(lambda: _depth(redis_url) == 0)
+    # The survivor took the job over, saw its event answered and acknowledged it.
+    assert [task.title for task in harness.tasks()] == ["Order new badges"]
+    assert len(web.calls_to("chat.postMessage")) == 1
+
+
 def test_a_job_a_live_worker_is_slow_on_is_not_taken_over_by_another(
     short_lease: SlackHarness, web: LocalSlackWebAPI, redis_url: str
 ) -> None:

@@ -397,7 +397,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--drain", type=float, default=60.0, help="seconds to wait for replies (default 60)"
     )
-    parser.add_argument("--log", type=Path, help="write the server's log to this file")
+    parser.add_argument(
+        "--log",
+        type=Path,
+        help="write the server's log to this file (and each turn worker's beside it)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser.parse_args(argv)
 
@@ -485,8 +489,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         # After shutdown, so that the log holds the turns that finished while draining.
         log_text = server.log.read_text(errors="replace")
         log_tail = log_text[-2000:]
+        worker_logs = sorted(Path(folder).glob("worker-*.log"))
+        # What went wrong in the turn workers, if anything: their warnings and errors.
+        worker_trouble = [
+            line
+            for log in worker_logs
+            for line in log.read_text(errors="replace").splitlines()
+            if line.startswith(("WARNING", "ERROR", "CRITICAL"))
+        ]
         if args.log is not None:
             args.log.write_text(log_text)
+            for log in worker_logs:
+                args.log.with_name(f"{args.log.stem}-{log.name}").write_bytes(log.read_bytes())
         cpu = results["generator_cpu"]
         assert isinstance(cpu, float)
         rows: dict[str, dict[str, Any]] = {}
@@ -547,6 +561,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(summary)
     if replies < accepted or ack["non_200"]:
         print("server log (tail):\n" + log_tail, file=sys.stderr)
+        if worker_trouble:
+            print(
+                f"turn workers' warnings and errors ({len(worker_trouble)}, the last 20):\n"
+                + "\n".join(worker_trouble[-20:]),
+                file=sys.stderr,
+            )
 
 
 if __name__ == "__main__":

@@ -165,9 +165,13 @@ class RateLimiter:
             allowed = await self._strategy.hit(item, bucket, identity)
             stats = await self._strategy.get_window_stats(item, bucket, identity)
         except StorageError as error:
+            # The error's kind is in the message too, for logs read as text: a timeout (a
+            # busy Redis or event loop) and a refused connection call for different fixes.
+            kind = type(error.storage_error).__name__
             logger.warning(
-                "the rate limit store failed; the request is let through",
-                extra={"bucket": bucket, "error": type(error.storage_error).__name__},
+                "the rate limit store failed (%s); the request is let through",
+                kind,
+                extra={"bucket": bucket, "error": kind},
             )
             return Decision(
                 allowed=True,

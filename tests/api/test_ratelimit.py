@@ -4,6 +4,7 @@ budget per key, per person and per team, and one budget across replicas through 
 from __future__ import annotations
 
 import asyncio
+import logging
 from types import SimpleNamespace
 from typing import Any
 
@@ -176,7 +177,7 @@ def test_replicas_in_memory_do_not_share_budgets() -> None:
     assert asyncio.run(scenario()) == [True, True]
 
 
-def test_when_redis_is_down_requests_are_let_through() -> None:
+def test_when_redis_is_down_requests_are_let_through(caplog: pytest.LogCaptureFixture) -> None:
     settings = Settings.model_validate({"REDIS_URL": "redis://127.0.0.1:1/0"})
 
     async def scenario() -> list[bool]:
@@ -189,4 +190,7 @@ def test_when_redis_is_down_requests_are_let_through() -> None:
         finally:
             await limiter.close()
 
-    assert asyncio.run(scenario()) == [True, True]
+    with caplog.at_level(logging.WARNING, logger="slack_app.ratelimit"):
+        assert asyncio.run(scenario()) == [True, True]
+    # The log says what failed, for an operator reading it as text.
+    assert "the rate limit store failed (ConnectionError)" in caplog.text

@@ -21,7 +21,10 @@ What runs, all on loopback in one run:
 The load generator (this process, on the same 2 cores) sends events OPEN-LOOP: event i leaves
 at t0 + i/R whatever happened to the earlier ones, over `httpx.AsyncClient` connections; half
 are `app_mention` events (Events API JSON, each with its own event_id and thread) and half
-`/task` slash commands (form-encoded), each signed with the v0 HMAC as Slack signs. The time
+`/task` slash commands (form-encoded, each from its own channel: one person's commands in one
+channel are one conversation, answered a turn at a time), each signed with the v0 HMAC as
+Slack signs. All of them are in one team, so their creates take turns on the team's task
+numbering. The time
 measured is from just before the request is written to the response's status line; the
 signature is computed before.
 

@@ -14,7 +14,9 @@ stopped: other sessions share it):
 - at 12 s: `ALTER DATABASE ... ALLOW_CONNECTIONS false` and terminate every backend, for
   `--outage` seconds (default 4), then allow connections again.
 
-Expected: failed requests fail fast (a 5xx within 5 s), the server recovers by itself (a write
+Expected: failed requests fail fast (within 5 s, with a 503, or a 409 while the key's earlier
+attempt is still held because its release failed with the database, each with Retry-After),
+the server recovers by itself (a write
 succeeds within 10 s of the outage's end, without a restart), every acknowledged write (201)
 is in the database, every task has its `create` audit event, each write made exactly one
 task, replaying each acknowledged write's Idempotency-Key returns the stored response, and no
@@ -57,7 +59,8 @@ class Write:
     index: int
     key: str
     body: dict[str, Any]
-    attempts: list[tuple[int, float]] = field(default_factory=list[tuple[int, float]])
+    # Each attempt's status (0: no answer), seconds, and whether it said when to retry.
+    attempts: list[tuple[int, float, bool]] = field(default_factory=list[tuple[int, float, bool]])
     stored: dict[str, Any] | None = None
 
 
@@ -113,11 +116,12 @@ def main(argv: list[str] | None = None) -> int:
                             headers={"Idempotency-Key": write.key},
                         )
                         status = response.status_code
+                        retry_after = "retry-after" in response.headers
                     except httpx.TransportError as error:
-                        response, status = None, 0
+                        response, status, retry_after = None, 0, False
                         with lock:
                             dropped[type(error).__name__] += 1
-                    write.attempts.append((status, time.monotonic() - started))
+                    write.attempts.append((status, time.monotonic() - started, retry_after))
                     if status == 201 and response is not None:
                         write.stored = response.json()
                         break
@@ -216,8 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         )[0][0]
 
     attempts = [attempt for write in writes for attempt in write.attempts]
-    failed = [(status, seconds) for status, seconds in attempts if status not in (200, 201)]
-    statuses = Counter(status for status, _ in attempts)
+    failed = [attempt for attempt in attempts if attempt[0] not in (200, 201)]
+    statuses = Counter(status for status, _, _ in attempts)
     replies = web.calls_to("chat.postMessage")
     per_thread = Counter(str(call.args.get("thread_ts")) for call in replies)
     slack_acked = [ts for ts, codes in slack_events if codes[-1] == 200]
@@ -231,11 +235,15 @@ def main(argv: list[str] | None = None) -> int:
     report.check(
         f"failed attempts answered within {FAIL_FAST_SECONDS:.0f} s",
         len(failed),
-        sum(1 for _, seconds in failed if seconds <= FAIL_FAST_SECONDS),
+        sum(1 for _, seconds, _ in failed if seconds <= FAIL_FAST_SECONDS),
     )
-    report.info("slowest failed attempt (s)", f"{max((s for _, s in failed), default=0):.2f}")
+    report.info("slowest failed attempt (s)", f"{max((s for _, s, _ in failed), default=0):.2f}")
     report.check(
-        "failed attempts answered with a 5xx", len(failed), sum(1 for s, _ in failed if s >= 500)
+        # A 503 (the database is out) or a 409 (the key's earlier attempt is still held:
+        # its release failed with the database), each saying when to retry.
+        "failed attempts answered 5xx or 409, with Retry-After",
+        len(failed),
+        sum(1 for s, _, again in failed if (s >= 500 or s == 409) and again),
     )
     report.check(
         f"recovered within {RECOVER_SECONDS:.0f} s of the outage",
@@ -285,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     for reply_text, count in texts.most_common(2):
         report.note(f"{count} Slack replies said: {reply_text!r}")
     for write in [w for w in writes if w.stored is None][:3]:
-        report.note(f"{write.key} never acknowledged; statuses {[s for s, _ in write.attempts]}")
+        report.note(f"{write.key} never acknowledged; statuses {[s for s, _, _ in write.attempts]}")
     saved = Path(tempfile.gettempdir()) / "drill-database-outage.log"
     saved.write_text(log)
     report.note(f"server log saved to {saved}")

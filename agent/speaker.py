@@ -34,6 +34,7 @@ def deps_for_speaker(
     channel_id: str | None = None,
     thread_ts: str | None = None,
     request_id: str | None = None,
+    replayable: bool | None = None,
 ) -> AgentDeps:
     """The deps of one turn: `now` is the speaker's wall clock in their own zone."""
     with session_factory() as session:
@@ -51,5 +52,6 @@ def deps_for_speaker(
         channel_id=channel_id,
         thread_ts=thread_ts,
         request_id=request_id,
+        replayable=replayable,
         actor_name=actor_name,
     )

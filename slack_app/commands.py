@@ -78,6 +78,9 @@ class Invocation:
     channel_id: str
     request_id: str
     """The id the command's changes are audited under (see `slack_app.request_ids`)."""
+    replayable: bool = False
+    """Whether the command may run again in full under the same `request_id` (a queued job a
+    turn worker may take over), so that its creates must be idempotent."""
 
 
 @dataclass(kw_only=True)
@@ -412,6 +415,7 @@ async def agent_answers(
         text=text,
         conversation_key=conversation_key(invocation),
         request_id=invocation.request_id,
+        replayable=True if invocation.replayable else None,
     )
     return result, turn_answers(result, team_id=invocation.team_id)
 
@@ -464,14 +468,17 @@ async def handle_command(
     command: dict[str, Any],
     client: AsyncWebClient,
     request_id: str,
+    replayable: bool = False,
 ) -> None:
     """Answer one `/task` command (after the ack); its changes are audited under
-    `request_id`."""
+    `request_id`. `replayable`: the command may be run again under the same id (a turn
+    worker's job), so the tasks it creates are created once however often it runs."""
     invocation = Invocation(
         team_id=str(command.get("team_id") or ""),
         user_id=str(command.get("user_id") or ""),
         channel_id=str(command.get("channel_id") or ""),
         request_id=request_id,
+        replayable=replayable,
     )
     response_url = str(command.get("response_url") or "")
     if not (invocation.team_id and invocation.user_id and response_url):

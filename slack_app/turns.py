@@ -153,11 +153,14 @@ async def run_slack_turn(
     text: str,
     conversation_key: str | None = None,
     request_id: str | None = None,
+    replayable: bool | None = None,
 ) -> TurnResult:
     """Run the agent on `text` said by `user_id` in a thread; the reply is not posted yet.
 
     The agent remembers the conversation under `conversation_key`, by default the thread's;
-    without a thread (a slash command) a `conversation_key` is required.
+    without a thread (a slash command) a `conversation_key` is required. `replayable` says
+    whether the turn may run again under `request_id` (None: a Slack event's delivery key
+    says so itself), which makes its creates idempotent.
     """
     if conversation_key is None and not thread_ts:
         raise ValueError("A turn outside a thread needs a conversation_key.")
@@ -188,6 +191,7 @@ async def run_slack_turn(
                 message=message,
                 conversation_key=key,
                 request_id=request_id,
+                replayable=replayable,
             )
         except TRANSIENT_DATABASE_ERRORS as error:
             # Where "before the turn ran" ends: at the first write of a session the turn
@@ -241,6 +245,7 @@ async def _attempt_turn(
     message: str,
     conversation_key: str,
     request_id: str | None,
+    replayable: bool | None = None,
 ) -> TurnResult:
     """One attempt of a Slack turn; the turn's own sessions come from `watch`."""
     settings = services.settings
@@ -255,6 +260,7 @@ async def _attempt_turn(
         channel_id=channel_id,
         thread_ts=thread_ts or None,
         request_id=request_id,
+        replayable=replayable,
     )
     async with services.inflight.slot(), _conversation_locks.hold(conversation_key):
         return await services.agent_loop.run(

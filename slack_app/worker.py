@@ -68,11 +68,15 @@ async def run_job(services: SlackServices, job: SlackJob) -> None:
             client=client,
         )
         return
+    request_id = job.audit_id or job.request_id or ""
     await handle_command(
         services,
         command=job.payload,
         client=client,
-        request_id=job.audit_id or job.request_id or "",
+        request_id=request_id,
+        # Another worker may run the job again if this one dies: its creates must not repeat,
+        # which the command's own id (stored with the job) makes sure of.
+        replayable=bool(request_id),
     )
 
 

@@ -45,5 +45,9 @@ class ToolDeps:
     # The request behind the turn (an HTTP request id, a Slack event), for the audit log; a
     # Slack event's delivery key also makes the turn's creates idempotent (`TaskService`).
     request_id: str | None = None
+    # Whether the turn may be run again in full for the same request, so that its creates
+    # must be idempotent: None lets `TaskService` tell from the request id (a Slack event's
+    # delivery key); True for a queued `/task` command, whose job a turn worker may take over.
+    replayable: bool | None = None
     # Shared by copies of the deps (`dataclasses.replace`), so one turn counts once.
     creates: TurnCreates = field(default_factory=TurnCreates, compare=False, repr=False)

@@ -42,6 +42,7 @@ def _service(session: Session, deps: ToolDeps) -> TaskService:
         actor_id=deps.actor_id,
         source=deps.source,
         request_id=deps.request_id,
+        replayable=deps.replayable,
     )
 
 

@@ -226,6 +226,27 @@ def test_a_job_answered_by_a_worker_that_died_before_acknowledging_is_not_answer
     assert len(web.calls_to("chat.postMessage")) == 1
 
 
+def test_a_task_command_run_again_by_another_worker_creates_its_task_once(
+    short_lease: SlackHarness, web: LocalSlackWebAPI, redis_url: str
+) -> None:
+    harness = short_lease
+    body = slash_command("add renew the domain", response_url=web.response_url("q2"))
+    assert harness.post(body).status_code == 200
+    harness.drain()
+    engine = _engine(harness)
+    dying = DiesBeforeAcknowledging(redis_url, reclaim_after=1)
+    with running_worker(harness.settings, engine, consumer="dies", queue=dying):
+        web.wait_for("response_url")
+    time.sleep(1.2)
+    with running_worker(harness.settings, engine, consumer="survivor"):
+        _wait(lambda: _depth(redis_url) == 0)
+    # The survivor ran the command again: it found the task the first run created.
+    assert [(task.number, task.title) for task in harness.tasks()] == [(1, "Renew the domain")]
+    answers = web.calls_to("response_url")
+    assert len(answers) == 2
+    assert all("#1" in str(answer.args) for answer in answers)
+
+
 def test_a_job_a_live_worker_is_slow_on_is_not_taken_over_by_another(
     short_lease: SlackHarness, web: LocalSlackWebAPI, redis_url: str
 ) -> None:

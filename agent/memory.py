@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pydantic_ai.messages import (
     ModelMessage,
@@ -13,7 +13,7 @@ from pydantic_ai.messages import (
     ModelRequest,
     UserPromptPart,
 )
-from sqlalchemy import JSON, Column, String, Text
+from sqlalchemy import JSON, Column, String, Text, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Field, Session, SQLModel
@@ -48,13 +48,29 @@ class ConversationState:
     pending: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
 
 
+# Built once; each turn binds its own team and conversation. The two columns a turn starts
+# from are read as a plain row: nothing in the turn changes it, so the ORM's identity map and
+# object set-up would be work for nothing.
+_CONVERSATIONS = Conversation.metadata.tables[Conversation.__tablename__]
+_SELECT_STATE = select(_CONVERSATIONS.c.messages, _CONVERSATIONS.c.pending).where(
+    _CONVERSATIONS.c.team_id == bindparam("team_id"),
+    _CONVERSATIONS.c.conversation_id == bindparam("conversation_id"),
+)
+
+
 def load_conversation(session: Session, *, team_id: str, conversation_id: str) -> ConversationState:
     """The stored state of a conversation, empty when it is new."""
-    row = session.get(Conversation, (team_id, conversation_id))
+    row = (
+        session.connection()
+        .execute(_SELECT_STATE, {"team_id": team_id, "conversation_id": conversation_id})
+        .first()
+    )
     if row is None:
         return ConversationState()
-    messages = ModelMessagesTypeAdapter.validate_json(row.messages)
-    return ConversationState(messages=list(messages), pending=list(row.pending or []))
+    stored = cast("str", row.messages)
+    pending = cast("list[dict[str, Any]] | None", row.pending)
+    messages = ModelMessagesTypeAdapter.validate_json(stored)
+    return ConversationState(messages=list(messages), pending=list(pending or []))
 
 
 def trim_history(messages: list[ModelMessage], *, max_messages: int) -> list[ModelMessage]:
@@ -72,6 +88,26 @@ def trim_history(messages: list[ModelMessage], *, max_messages: int) -> list[Mod
     return []
 
 
+def conversation_values(
+    *,
+    team_id: str,
+    conversation_id: str,
+    messages: list[ModelMessage],
+    pending: list[dict[str, Any]],
+    max_messages: int,
+) -> dict[str, Any]:
+    """The stored row of a conversation after a turn: its history bounded in length (kept
+    whole while a call awaits confirmation), as `ModelMessagesTypeAdapter` writes it."""
+    kept = messages if pending else trim_history(messages, max_messages=max_messages)
+    return {
+        "team_id": team_id,
+        "conversation_id": conversation_id,
+        "messages": ModelMessagesTypeAdapter.dump_json(kept).decode(),
+        "pending": pending or None,
+        "updated_at": utcnow(),
+    }
+
+
 def save_conversation(
     session: Session,
     *,
@@ -87,14 +123,13 @@ def save_conversation(
     the row when it exists (PostgreSQL and SQLite), so the turn needs no read before it. Two
     turns of one new conversation that end together both land; the later write wins.
     """
-    kept = messages if pending else trim_history(messages, max_messages=max_messages)
-    values: dict[str, Any] = {
-        "team_id": team_id,
-        "conversation_id": conversation_id,
-        "messages": ModelMessagesTypeAdapter.dump_json(kept).decode(),
-        "pending": pending or None,
-        "updated_at": utcnow(),
-    }
+    values = conversation_values(
+        team_id=team_id,
+        conversation_id=conversation_id,
+        messages=messages,
+        pending=pending,
+        max_messages=max_messages,
+    )
     upsert = _upsert(session.get_bind().dialect.name)
     if upsert is not None:
         # On the session's connection, in its transaction: no ORM object is involved.

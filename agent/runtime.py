@@ -35,13 +35,14 @@ from agent.budgets import check_budget
 from agent.confirmation import Answer, classify_answer
 from agent.costs import estimate_cost
 from agent.deps import AgentDeps
-from agent.memory import load_conversation, save_conversation
+from agent.memory import load_conversation
 from agent.models import OFFLINE, ResolvedModel, resolve_model
 from agent.people import prompt_people
 from agent.providers import close_provider_clients
 from agent.replies import DEGRADED_NOTES, capped, reply_from_records, with_footer
 from agent.result import PendingConfirmation, ToolCallRecord, TurnResult, TurnUsage
-from agent.turn_log import TurnRecord, record_turn
+from agent.turn_log import TurnRow, record_turn, turn_row
+from agent.turn_store import store_turn
 from core.context import REQUEST_ID, bound, current_ids
 from core.db import read_without_transaction
 from core.metrics import observe_agent_turn
@@ -605,21 +606,17 @@ async def _run_turn(
         degraded=degraded_reason is not None,
         degraded_reason=degraded_reason,
     )
-    with deps.session_factory() as session, session.begin():
-        save_conversation(
-            session,
-            team_id=deps.team_id,
-            conversation_id=conversation_id,
-            messages=run.all_messages,
-            pending=pending,
-            max_messages=settings.history_max_messages,
-        )
-        record_turn(
-            session,
-            record=_turn_record(
-                result, deps=deps, runtime=runtime, conversation_id=conversation_id, outcome="ok"
-            ),
-        )
+    store_turn(
+        deps.session_factory,
+        team_id=deps.team_id,
+        conversation_id=conversation_id,
+        messages=run.all_messages,
+        pending=pending,
+        max_messages=settings.history_max_messages,
+        record=_turn_record(
+            result, deps=deps, runtime=runtime, conversation_id=conversation_id, outcome="ok"
+        ),
+    )
     _observe_turn(
         result,
         outcome="ok",
@@ -741,8 +738,8 @@ def _turn_record(
     runtime: AgentRuntime,
     conversation_id: str,
     outcome: str,
-) -> TurnRecord:
-    return TurnRecord(
+) -> TurnRow:
+    return turn_row(
         team_id=deps.team_id,
         user_id=deps.actor_id,
         conversation_id=conversation_id,

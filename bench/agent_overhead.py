@@ -13,8 +13,11 @@ What is measured, per call, with `time.perf_counter` around it:
 - A, "run_turn": `agent.runtime.run_turn("add a task to ...")` with an INSTANT SCRIPTED model
   (a pydantic-ai `FunctionModel`, no network, no language understanding) that answers the
   first request with one `create_task(title=...)` tool call and any later request with a
-  short text. Everything else is the production path: the prompt built from the template and
-  the directory (the team's people list is kept per team for a minute, as in production:
+  short text. Its function is a coroutine, as a provider model's request is: `FunctionModel`
+  runs a plain function on a worker thread, a hand-off per model call that no provider model
+  makes, so a plain one would count a cost of the scripted model against the agent.
+  Everything else is the production path: the prompt built from the template and the
+  directory (the team's people list is kept per team for a minute, as in production:
   `agent/people.py`), conversation memory loaded and saved, the tool's argument validation, the
   task written with its audit event in its own transaction, the card, the turn log.
   Each turn has a conversation id of its own (a new Slack thread), so history never grows.
@@ -59,7 +62,9 @@ def _instant_model() -> Any:
 
     counter = iter(range(1, 10**9))
 
-    def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    # A coroutine, so that `FunctionModel` calls it on the event loop as a provider model's
+    # request would run, rather than on a worker thread (see the module's docstring).
+    async def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         del info
         last = messages[-1]
         # A request carrying tool results: the turn's calls were made, answer in a sentence.

@@ -174,8 +174,9 @@ async def list_tasks(
             read_without_transaction(session)
             # Keyset paging on the task number, so that no task shows up twice or goes
             # missing between pages even while tasks are added or removed. One row past the
-            # page says whether another page follows.
-            tasks = service_for(session, principal, request, write=False).list_tasks(
+            # page says whether another page follows. Rows, not `Task`s: the page is only
+            # shown, so nothing needs the ORM's objects.
+            tasks = service_for(session, principal, request, write=False).list_task_rows(
                 assignee_id=assignee,
                 unassigned=unassigned,
                 creator_id=creator,

@@ -2,10 +2,12 @@
 returns the same JSON from memory, both under uvicorn with one worker, in one run.
 
 Run: `uv run python bench/rest_throughput.py` (or `make bench-rest`). Options:
-`--concurrency C` (default 16), `--seconds S` per phase (default 5), `--rounds R` (default 3:
-A, B, A, B, A, B), `--database sqlite|postgres` (default postgres: a fresh database on
-`TASKPILOT_BENCH_POSTGRES_URL`, default `postgresql+psycopg://root@127.0.0.1:5432/test`,
-dropped afterwards; sqlite: a file in a temporary folder), `--json`.
+`--concurrency C` (default 16), `--seconds S` per phase (default 5; whole seconds with wrk),
+`--rounds R` (default 3: A, B, A, B, A, B), `--generator auto|wrk|httpx` (default auto: wrk
+when it is on PATH, else httpx), `--database sqlite|postgres` (default postgres: a fresh
+database on `TASKPILOT_BENCH_POSTGRES_URL`, default
+`postgresql+psycopg://root@127.0.0.1:5432/test`, dropped afterwards; sqlite: a file in a
+temporary folder), `--json`.
 
 What runs, all on loopback:
 
@@ -21,11 +23,21 @@ What runs, all on loopback:
   worker, no access log, proxy headers, no server header, the same keep-alive).
 
 Both servers run during the whole measurement; the load goes to one at a time, alternating.
-The load is CLOSED-LOOP: C `httpx.AsyncClient` tasks in this process each send the next request
-as soon as the previous answered, for S seconds per phase. The figure is requests/s of A over
-requests/s of B (each summed over its phases). The generator shares the 2 cores with the
-server, so both figures are lower than on separate machines; its CPU share is printed.
-Target: A at least 50% of B.
+The load is CLOSED-LOOP: C connections each send the next request as soon as the previous
+answered, for S seconds per phase, with the same `Authorization` header for A and B. The load
+generator is one of:
+
+- wrk (a compiled generator; `wrk -t1 -c C -d S --latency`, one thread): requests/s, p50 and
+  p99 and errors (non-2xx answers and socket errors) are read from its report. Over several
+  phases, p50 is the request-weighted mean of the phases' p50 and p99 the worst phase's.
+- httpx (the fallback without wrk): C `httpx.AsyncClient` tasks in this process; percentiles
+  over every request of the phases. A Python client needs about as much CPU per request as the
+  bare server, so it tends to be the limit of the ceiling phases (a note says so).
+
+The figure is requests/s of A over requests/s of B (each summed over its phases). The
+generator shares the 2 cores with the servers, so both figures are lower than on separate
+machines; its CPU share (of one core) is printed, and a summary whose ceiling phases had the
+generator at 80% of a core or more says it is not conclusive. Target: A at least 50% of B.
 """
 
 from __future__ import annotations
@@ -33,7 +45,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
+import re
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,6 +73,9 @@ from common import (
 )
 
 TARGET = 0.5
+# The generator's CPU (share of one core) during the ceiling phases above which the ceiling is
+# taken to be the generator's limit rather than the bare server's.
+GENERATOR_BOUND_CPU = 0.8
 TEAM = "T0BENCH"
 PATH = "/api/v1/tasks?limit=20"
 KEEP_ALIVE = 75
@@ -99,7 +118,11 @@ class Phase:
     errors: int
     seconds: float
     cpu: float
+    # Every answered request's latency (httpx), or none when the generator reports percentiles
+    # of its own (wrk: `p50`/`p99`, in seconds).
     latencies: list[float]
+    p50: float = math.nan
+    p99: float = math.nan
 
 
 def _seed(database_url: str) -> str:
@@ -128,7 +151,7 @@ def _seed(database_url: str) -> str:
         engine.dispose()
 
 
-async def _phase(url: str, name: str, *, key: str, concurrency: int, seconds: float) -> Phase:
+async def _httpx_phase(url: str, name: str, *, key: str, concurrency: int, seconds: float) -> Phase:
     import httpx
 
     headers = {"Authorization": f"Bearer {key}"}
@@ -160,6 +183,75 @@ async def _phase(url: str, name: str, *, key: str, concurrency: int, seconds: fl
     return Phase(name, len(latencies), errors, wall, cpu, latencies)
 
 
+_WRK_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_WRK_PERCENTILE = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.MULTILINE)
+_WRK_TOTAL = re.compile(r"(\d+) requests in ([\d.]+)(us|ms|s|m|h)")
+_WRK_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_WRK_NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+
+
+def parse_wrk(output: str) -> tuple[int, int, float, float, float]:
+    """From a `wrk --latency` report: (answered 2xx/3xx requests, errors, seconds, p50, p99),
+    times in seconds; errors are non-2xx/3xx answers plus socket errors."""
+    total = _WRK_TOTAL.search(output)
+    if total is None:
+        raise ValueError(f"no request count in wrk's report:\n{output}")
+    percentiles = {
+        match[1]: float(match[2]) * _WRK_UNITS[match[3]]
+        for match in _WRK_PERCENTILE.finditer(output)
+    }
+    if set(percentiles) != {"50", "99"}:
+        raise ValueError(f"no latency distribution in wrk's report:\n{output}")
+    socket = _WRK_SOCKET.search(output)
+    non_2xx = _WRK_NON_2XX.search(output)
+    refused = int(non_2xx[1]) if non_2xx else 0
+    socket_errors = sum(int(value) for value in socket.groups()) if socket else 0
+    seconds = float(total[2]) * _WRK_UNITS[total[3]]
+    return (
+        int(total[1]) - refused,
+        refused + socket_errors,
+        seconds,
+        percentiles["50"],
+        percentiles["99"],
+    )
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _wrk_phase(wrk: str, url: str, name: str, *, key: str, concurrency: int, seconds: int) -> Phase:
+    command = [
+        wrk,
+        "-t1",
+        f"-c{concurrency}",
+        f"-d{seconds}s",
+        "--latency",
+        "-H",
+        f"Authorization: Bearer {key}",
+        url + PATH,
+    ]
+    cpu0, wall0 = _children_cpu(), time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - wall0
+    cpu = (_children_cpu() - cpu0) / wall
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command[:5])} ... failed ({done.returncode}):\n{done.stderr}")
+    requests, errors, measured, p50, p99 = parse_wrk(done.stdout)
+    return Phase(name, requests, errors, measured, cpu, [], p50, p99)
+
+
+def _generator(choice: str) -> tuple[str, str | None]:
+    """The generator to use ("wrk" or "httpx") and wrk's path when it is wrk."""
+    wrk = shutil.which("wrk")
+    if choice == "wrk" and wrk is None:
+        sys.exit("--generator wrk: wrk is not on PATH (Debian/Ubuntu: apt-get install wrk).")
+    if choice == "httpx" or wrk is None:
+        return "httpx", None
+    return "wrk", wrk
+
+
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Requests/s of GET /api/v1/tasks (taskpilot serve, one worker) against a "
@@ -168,6 +260,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=16, help="clients (default 16)")
     parser.add_argument("--seconds", type=float, default=5.0, help="per phase (default 5)")
     parser.add_argument("--rounds", type=int, default=3, help="A/B pairs (default 3)")
+    parser.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "httpx"),
+        default="auto",
+        help="load generator (default auto: wrk when on PATH, else httpx)",
+    )
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="postgres")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
@@ -203,12 +301,57 @@ def _environment(database_url: str, port: int) -> dict[str, str]:
     return env
 
 
+def _row(phases: Sequence[Phase]) -> dict[str, float]:
+    seconds = sum(phase.seconds for phase in phases)
+    requests = sum(phase.requests for phase in phases)
+    latencies = [value * 1000 for phase in phases for value in phase.latencies]
+    if latencies:
+        p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    else:
+        # wrk reports percentiles per phase: weight the medians by requests, keep the worst
+        # tail.
+        p50 = sum(phase.p50 * phase.requests for phase in phases) / max(requests, 1) * 1000
+        p99 = max(phase.p99 for phase in phases) * 1000
+    return {
+        "requests": requests,
+        "errors": sum(phase.errors for phase in phases),
+        "rps": requests / seconds,
+        "rps_per_phase_min": min(phase.requests / phase.seconds for phase in phases),
+        "rps_per_phase_max": max(phase.requests / phase.seconds for phase in phases),
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "generator_cpu": sum(phase.cpu for phase in phases) / len(phases),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _arguments(argv)
     if args.ceiling_server:
         _ceiling_server(int(args.ceiling_server[0]), args.ceiling_server[1])
         return
     import httpx
+
+    generator, wrk = _generator(args.generator)
+    notes: list[str] = []
+    if generator == "httpx":
+        notes.append(
+            "note: load from the Python httpx generator"
+            + (" (wrk is not on PATH)" if args.generator == "auto" else "")
+            + "; it may be the limit of the ceiling phases (see its CPU), so the ratio may "
+            "read higher than the servers' own."
+        )
+    wrk_seconds = max(1, math.ceil(args.seconds))
+    if wrk is not None and wrk_seconds != args.seconds:
+        notes.append(f"note: wrk runs whole seconds: {wrk_seconds} s per phase.")
+
+    def phase(url: str, server: str, key: str) -> Phase:
+        if wrk is not None:
+            return _wrk_phase(
+                wrk, url, server, key=key, concurrency=args.concurrency, seconds=wrk_seconds
+            )
+        return asyncio.run(
+            _httpx_phase(url, server, key=key, concurrency=args.concurrency, seconds=args.seconds)
+        )
 
     with tempfile.TemporaryDirectory(prefix="taskpilot-bench-rest-") as name:
         folder = Path(name)
@@ -232,56 +375,48 @@ def main(argv: Sequence[str] | None = None) -> None:
                     phases: list[Phase] = []
                     for _ in range(args.rounds):
                         for server, url in (("taskpilot", url_a), ("ceiling", url_b)):
-                            phases.append(
-                                asyncio.run(
-                                    _phase(
-                                        url,
-                                        server,
-                                        key=key,
-                                        concurrency=args.concurrency,
-                                        seconds=args.seconds,
-                                    )
-                                )
-                            )
-    rows: dict[str, dict[str, float]] = {}
-    for server in ("taskpilot", "ceiling"):
-        mine = [phase for phase in phases if phase.server == server]
-        latencies = [value * 1000 for phase in mine for value in phase.latencies]
-        seconds = sum(phase.seconds for phase in mine)
-        rows[server] = {
-            "requests": sum(phase.requests for phase in mine),
-            "errors": sum(phase.errors for phase in mine),
-            "rps": sum(phase.requests for phase in mine) / seconds,
-            "rps_per_phase_min": min(phase.requests / phase.seconds for phase in mine),
-            "rps_per_phase_max": max(phase.requests / phase.seconds for phase in mine),
-            "p50_ms": percentile(latencies, 50),
-            "p99_ms": percentile(latencies, 99),
-            "generator_cpu": sum(phase.cpu for phase in mine) / len(mine),
-        }
+                            phases.append(phase(url, server, key))
+    rows = {
+        server: _row([phase for phase in phases if phase.server == server])
+        for server in ("taskpilot", "ceiling")
+    }
     ratio = rows["taskpilot"]["rps"] / rows["ceiling"]["rps"]
     ok = ratio >= TARGET and rows["taskpilot"]["errors"] == 0
+    seconds = wrk_seconds if wrk is not None else args.seconds
+    # A generator near a whole core during the ceiling phases measured itself, not B.
+    generator_bound = rows["ceiling"]["generator_cpu"] >= GENERATOR_BOUND_CPU
     summary = (
-        f"REST throughput ({args.database}, concurrency {args.concurrency}, "
-        f"{args.rounds}x{args.seconds:g} s each): GET /api/v1/tasks "
+        f"REST throughput ({args.database}, {generator}, concurrency {args.concurrency}, "
+        f"{args.rounds}x{seconds:g} s each): GET /api/v1/tasks "
         f"{rows['taskpilot']['rps']:.0f} req/s = {ratio:.0%} of the bare FastAPI ceiling "
         f"{rows['ceiling']['rps']:.0f} req/s; target >= {TARGET:.0%}: {verdict(ok)}"
     )
+    if generator_bound:
+        summary += (
+            f" (not conclusive: the {generator} generator used "
+            f"{rows['ceiling']['generator_cpu']:.0%} of a core during the ceiling phases)"
+        )
     if args.json:
         emit_json(
             {
                 "benchmark": "rest_throughput",
                 "database": args.database,
+                "generator": generator,
                 "concurrency": args.concurrency,
-                "seconds_per_phase": args.seconds,
+                "seconds_per_phase": seconds,
                 "rounds": args.rounds,
                 "rows": rows,
                 "ratio": ratio,
                 "target_min_ratio": TARGET,
                 "pass": ok,
+                "generator_bound": generator_bound,
+                "notes": notes,
                 "summary": summary,
             }
         )
         return
+    for note in notes:
+        print(note)
     print(
         f"{'':<12}{'req/s':>9}{'min':>8}{'max':>8}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'errors':>8}{'gen CPU':>9}"

@@ -8,10 +8,10 @@ from typing import Any
 
 from tasks.dates import due_of
 from tasks.directory import UserDirectory
-from tasks.models import Task
+from tasks.models import Task, TaskRow
 
 
-def due_text(task: Task, *, tz: tzinfo | None) -> str | None:
+def due_text(task: Task | TaskRow, *, tz: tzinfo | None) -> str | None:
     """`YYYY-MM-DD` for an all-day task (the day it was given for), an ISO datetime with the
     offset of `tz` otherwise, None without a due date."""
     due = due_of(task)
@@ -65,9 +65,10 @@ def task_cards(
     return [task_card(task, tz=tz, names=names) for task in tasks]
 
 
-def task_record(task: Task, *, tz: tzinfo | None = None) -> dict[str, Any]:
+def task_record(task: Task | TaskRow, *, tz: tzinfo | None = None) -> dict[str, Any]:
     """The public JSON of a task (`taskpilot tasks list --json`): id, title, description,
-    status, priority, assignee, creator, due, tags, created_at, updated_at."""
+    status, priority, assignee, creator, due, tags, created_at, updated_at. The same for a
+    `Task` and for the `TaskRow` of the same task."""
     return {
         "id": task.number,
         "title": task.title,
@@ -83,7 +84,7 @@ def task_record(task: Task, *, tz: tzinfo | None = None) -> dict[str, Any]:
     }
 
 
-def _given_zone(task: Task) -> tzinfo:
+def _given_zone(task: Task | TaskRow) -> tzinfo:
     due = due_of(task)
     if due is None:
         return UTC

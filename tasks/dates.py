@@ -56,7 +56,7 @@ from dateutil.relativedelta import relativedelta
 from tasks.errors import DueDateError
 
 if TYPE_CHECKING:
-    from tasks.models import Task
+    from tasks.models import Task, TaskRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -689,7 +689,7 @@ def zone_from_name(name: str | None) -> tzinfo:
         return UTC
 
 
-def due_of(task: Task) -> ResolvedDue | None:
+def due_of(task: Task | TaskRow) -> ResolvedDue | None:
     """A task's due date as a `ResolvedDue` in the zone it was given in (None if it has none).
 
     `in_past` is False here: the task does not know the reader's `now`.

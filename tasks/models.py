@@ -6,6 +6,7 @@ compares the two, so a change here needs a new migration.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -107,6 +108,26 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """The columns of a task that its public record shows, read straight from a query's row
+    (`TaskService.list_task_rows`) without building and tracking a `Task`. Not a table."""
+
+    number: int
+    title: str
+    description: str | None
+    status: TaskStatus
+    priority: TaskPriority
+    assignee_id: str | None
+    creator_id: str
+    due_at: datetime | None
+    due_all_day: bool
+    due_tz: str | None
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
 
 
 class AuditEvent(SQLModel, table=True):

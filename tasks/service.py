@@ -19,13 +19,15 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, or_, text
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, text
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import SessionTransaction
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from tasks.dates import ResolvedDue, due_of, zone_name
 from tasks.directory import UserDirectory
@@ -40,6 +42,7 @@ from tasks.models import (
     AuditEvent,
     Task,
     TaskPriority,
+    TaskRow,
     TaskStatus,
     utcnow,
 )
@@ -50,6 +53,38 @@ NUMBER_ATTEMPTS = 8
 OPEN_STATUSES = (TaskStatus.open, TaskStatus.in_progress)
 # The largest task number the `number` column (a 32-bit integer) can hold.
 NUMBER_MAX = 2**31 - 1
+
+# The columns of a `TaskRow`, in its fields' order: the table's own columns, not the ORM
+# attributes (`Task.number`). Every statement then selects the very objects the cached
+# compilation of the first one did, so SQLAlchemy maps result columns by identity instead of
+# comparing annotated columns one by one on each execution.
+_TASKS = SQLModel.metadata.tables[Task.__tablename__]
+_ROW_COLUMNS = tuple(_TASKS.c[field.name] for field in fields(TaskRow))
+# Built once, so that a page does not coerce the thirteen columns again.
+_SELECT_ROWS = select_columns(*_ROW_COLUMNS)
+
+_AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
+
+
+def _ordered(
+    statement: _AnySelect, *, order: Literal["due", "number"], limit: int | None
+) -> _AnySelect:
+    # The order and limit of `list_tasks` and `list_task_rows`.
+    if order == "number":
+        # Numbers are unique per team, so this order is total; with `after_number` the
+        # unique (team_id, number) index answers it as a range scan.
+        statement = statement.order_by(col(Task.number))
+    else:
+        statement = statement.order_by(
+            case((col(Task.due_at).is_(None), 1), else_=0),
+            col(Task.due_at),
+            col(Task.created_at).desc(),
+            col(Task.number).desc(),
+        )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return statement
+
 
 # A Slack Events API delivery key, `team:event_id` (`slack_app.deliveries.delivery_key`; the
 # team is a `T…`/`E…` id, or "-"). Only these request ids make creates idempotent by default:
@@ -339,21 +374,53 @@ class TaskService:
             tag=tag,
             after_number=after_number,
         )
-        statement = select(Task).where(*conditions)
-        if order == "number":
-            # Numbers are unique per team, so this order is total; with `after_number` the
-            # unique (team_id, number) index answers it as a range scan.
-            statement = statement.order_by(col(Task.number))
-        else:
-            statement = statement.order_by(
-                case((col(Task.due_at).is_(None), 1), else_=0),
-                col(Task.due_at),
-                col(Task.created_at).desc(),
-                col(Task.number).desc(),
-            )
-        if limit is not None:
-            statement = statement.limit(limit)
+        statement = _ordered(select(Task).where(*conditions), order=order, limit=limit)
         return list(self.session.exec(statement).all())
+
+    def list_task_rows(
+        self,
+        *,
+        assignee_id: str | None = None,
+        creator_id: str | None = None,
+        status: TaskStatus | str | Iterable[TaskStatus | str] | None = None,
+        priority: TaskPriority | str | Iterable[TaskPriority | str] | None = None,
+        due_before: datetime | None = None,
+        due_after: datetime | None = None,
+        query: str | None = None,
+        overdue_at: datetime | None = None,
+        unassigned: bool = False,
+        tag: str | None = None,
+        after_number: int | None = None,
+        order: Literal["due", "number"] = "due",
+        limit: int | None = 20,
+    ) -> list[TaskRow]:
+        """What `list_tasks` returns for the same arguments (the team's tasks, the same
+        filters, order and limit), as `TaskRow`s read straight from the rows: for pages that
+        are only shown, it skips building and tracking a `Task` for each."""
+        if limit is not None and limit < 1:
+            raise InvalidTaskInput("The limit must be at least 1.", field="limit")
+        conditions = self._conditions(
+            assignee_id=assignee_id,
+            creator_id=creator_id,
+            status=status,
+            priority=priority,
+            due_before=due_before,
+            due_after=due_after,
+            query=query,
+            overdue_at=overdue_at,
+            unassigned=unassigned,
+            tag=tag,
+            after_number=after_number,
+        )
+        statement = _ordered(_SELECT_ROWS.where(*conditions), order=order, limit=limit)
+        if self.session.autoflush:
+            # As the ORM query of `list_tasks` would: changes not yet flushed are seen too.
+            self.session.flush()
+        # A Core statement on the session's connection: no ORM loading to do. `all()` fetches
+        # the rows in one call to the driver rather than one call per row.
+        rows = self.session.connection().execute(statement).all()
+        # Each row holds `_ROW_COLUMNS`, in `TaskRow`'s order.
+        return [TaskRow(*cast("tuple[Any, ...]", row)) for row in rows]
 
     def count_tasks(
         self,

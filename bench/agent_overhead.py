@@ -19,8 +19,10 @@ What is measured, per call, with `time.perf_counter` around it:
   Everything else is the production path: the prompt built from the template and the
   directory (the team's people list is kept per team for a minute, as in production:
   `agent/people.py`), conversation memory loaded and saved, the tool's argument validation, the
-  task written with its audit event in its own transaction, the card, the turn log.
-  Each turn has a conversation id of its own (a new Slack thread), so history never grows.
+  task written with its audit event in its own transaction, the card, the turn log, and
+  tracing configured as the server configures it (`core.tracing`; spans recorded only when an
+  exporter is set). Each turn has a conversation id of its own (a new Slack thread), so
+  history never grows.
 - B, "TaskService": `TaskService(session, ...).create_task(title=...)` in
   `with session.begin()`: the same write, committed, without the agent.
 
@@ -104,6 +106,7 @@ async def _measure(
     from agent.runtime import build_runtime, run_turn
     from core.db import make_engine, make_session_factory, upgrade
     from core.settings import Settings
+    from core.tracing import configure_tracing
     from tasks.directory import UserDirectory
     from tasks.service import TaskService
 
@@ -125,6 +128,9 @@ async def _measure(
             user_id=ACTOR, handle="alice", real_name="Alice Chen", tz="UTC"
         )
     runtime = build_runtime(settings=settings, model=_instant_model())
+    # Tracing set up as `taskpilot serve` and the turn workers set it up (nothing exported
+    # unless the environment names an exporter), so that a turn pays here what it pays there.
+    configure_tracing(settings)
     now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
     counter = iter(range(1, 10**9))
     profiler = cProfile.Profile() if profile else None

@@ -2,12 +2,13 @@
 
 Spans leave the process only when `LOGFIRE_TOKEN` is set (to Logfire) or
 `OTEL_EXPORTER_OTLP_ENDPOINT` is (to Jaeger, Tempo or any OpenTelemetry collector, over
-OTLP/HTTP). Instrumented: pydantic-ai (model calls, tool calls, tokens), httpx (provider and
-other HTTP calls), and, only while spans are exported, SQLAlchemy (a span per query) and each
-FastAPI app through `instrument_app` (a span per request). When nothing exports them, a request
-gets a cheap, unrecorded span of its own instead (`RequestTraceMiddleware`): its log lines,
-metric exemplars and error reports still carry one trace id (the caller's, when a `traceparent`
-header names one), while the request pays for no span it would throw away. People's words
+OTLP/HTTP). Instrumented, only while spans are exported: pydantic-ai (model calls, tool calls,
+tokens), httpx (provider and other HTTP calls), SQLAlchemy (a span per query) and each FastAPI
+app through `instrument_app` (a span per request). When nothing exports them, a request gets a
+cheap, unrecorded span of its own instead (`RequestTraceMiddleware`; a turn worker's job,
+`unrecorded_span`): its log lines, metric exemplars and error reports still carry one trace id
+(the caller's, when a `traceparent` header names one), while nobody pays for a span that
+would be thrown away. People's words
 (prompts, replies, request bodies) stay out of spans unless `TASKPILOT_LOG_MESSAGE_TEXT` is on;
 Logfire's scrubbing removes secret-looking attributes.
 """
@@ -15,27 +16,28 @@ Logfire's scrubbing removes secret-looking attributes.
 from __future__ import annotations
 
 import os
-import random
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import logfire
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor
-from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from core.observability import tracing_exported
 from core.settings import Settings
+from core.spans import record_root_spans, request_span
 
 # `exported`: spans leave the process (or a test collects them), so the framework's own spans
-# are worth making; `sqlalchemy`: the query instrumentation is installed (it cannot be undone).
+# are worth making; `sqlalchemy`, `agent`: the query instrumentation, and the agent's and
+# outgoing HTTP calls' instrumentation, are installed (neither can be undone).
 _state: dict[str, bool] = {
     "configured": False,
     "message_text": False,
     "exported": False,
     "sqlalchemy": False,
+    "agent": False,
 }
 
 # Requests to these paths get no span (as with the FastAPI instrumentation's `excluded_urls`).
@@ -72,18 +74,24 @@ def configure_tracing(settings: Settings, *, span_processors: Sequence[SpanProce
     # A span per query and per request costs more than the query itself on a fast read; it is
     # made only when someone can look at it.
     _state["exported"] = tracing_exported(settings) or bool(span_processors)
+    # TaskPilot's own spans with no request above them (an agent turn in Socket Mode, at a
+    # benchmark) are recorded only when someone can look at them, as the libraries' are.
+    record_root_spans(_state["exported"])
     if _state["exported"] and not _state["sqlalchemy"]:
         _state["sqlalchemy"] = True
         # The OpenTelemetry instrumentation declares SQLAlchemy < 2.1; it works with 2.1 (its
         # events are unchanged) and a test checks that query spans are made.
         logfire.instrument_sqlalchemy(skip_dep_check=True)
-    if _state["configured"]:
-        return
+    if _state["exported"] and not _state["agent"]:
+        _state["agent"] = True
+        # Spans of the agent's runs, model requests and tool calls, and of outgoing HTTP
+        # calls: recorded even when nothing exports them, they cost an agent turn about as
+        # much as the task it writes (benchmark 2), so they too are made only when exported.
+        logfire.instrument_pydantic_ai(
+            include_content=settings.log_message_text, include_binary_content=False
+        )
+        logfire.instrument_httpx(capture_headers=False)
     _state["configured"] = True
-    logfire.instrument_pydantic_ai(
-        include_content=settings.log_message_text, include_binary_content=False
-    )
-    logfire.instrument_httpx(capture_headers=False)
 
 
 def _no_arguments(_request: Any, _attributes: dict[str, Any]) -> dict[str, Any] | None:
@@ -96,34 +104,6 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-_propagator = TraceContextTextMapPropagator()
-
-
-def _random_id(bits: int) -> int:
-    # Zero is the invalid id in OpenTelemetry; the odds are nil, but a retry costs nothing.
-    while True:
-        value = random.getrandbits(bits)
-        if value:
-            return value
-
-
-def request_span(traceparent: str | None = None) -> NonRecordingSpan:
-    """An unrecorded span for one request: a new span id in the caller's trace when a valid
-    W3C `traceparent` is given, else in a new trace. Spans started under it share its trace id
-    and, since it is not sampled, are not recorded either."""
-    trace_id = 0
-    if traceparent:
-        parent = trace.get_current_span(_propagator.extract({"traceparent": traceparent}))
-        trace_id = parent.get_span_context().trace_id
-    return NonRecordingSpan(
-        SpanContext(
-            trace_id=trace_id or _random_id(128),
-            span_id=_random_id(64),
-            is_remote=False,
-            trace_flags=TraceFlags(TraceFlags.DEFAULT),
-        )
-    )
 
 
 class RequestTraceMiddleware:
@@ -148,6 +128,15 @@ class RequestTraceMiddleware:
             await self.app(scope, receive, send)
         finally:
             otel_context.detach(token)
+
+
+def unrecorded_span() -> AbstractContextManager[object]:
+    """Around work that no HTTP request carries (a turn worker's job): an unrecorded span, so
+    that its log lines get a trace id, when spans are not exported; nothing when they are
+    (the work's own spans are then recorded, each trace starting at its first)."""
+    if spans_exported():
+        return nullcontext()
+    return trace.use_span(request_span(), end_on_exit=False)
 
 
 def spans_exported() -> bool:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from core.context import bound
 from core.metrics import observe_turn_queue_wait, set_turn_queue_depth
 from core.settings import Settings
+from core.tracing import unrecorded_span
 from slack_app.app import build_services, check_slack_settings
 from slack_app.commands import handle_command
 from slack_app.conversations import finish_delivery, handle_message
@@ -96,12 +97,15 @@ async def _perform(services: SlackServices, queue: RedisTurnQueue, queued: Queue
     job = queued.job
     try:
         if job is not None:
-            with bound(
-                request_id=job.request_id,
-                team_id=job.team_id,
-                user_id=job.user_id,
-                slack_event_id=job.slack_event_id,
-                fresh=True,
+            with (
+                unrecorded_span(),
+                bound(
+                    request_id=job.request_id,
+                    team_id=job.team_id,
+                    user_id=job.user_id,
+                    slack_event_id=job.slack_event_id,
+                    fresh=True,
+                ),
             ):
                 if queued.deliveries > 1:
                     logger.warning(

@@ -46,7 +46,13 @@ def traced(
     monkeypatch.setattr(
         tracing,
         "_state",
-        {"configured": True, "message_text": False, "exported": False, "sqlalchemy": False},
+        {
+            "configured": True,
+            "message_text": False,
+            "exported": False,
+            "sqlalchemy": False,
+            "agent": False,
+        },
     )
     with open_harness(engine) as harness:
         yield harness

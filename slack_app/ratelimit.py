@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -45,6 +45,11 @@ AGENT_TEAM_BUCKET = "agent-team"
 # The `limit` label of a refusal in each bucket (`taskpilot_rate_limit_rejections_total`);
 # a bucket of its own (a route's `limit_by_key("exports")`) counts under `key`.
 LIMIT_LABELS = {AGENT_USER_BUCKET: "agent_user", AGENT_TEAM_BUCKET: "agent_team"}
+
+# The Redis connections one limiter keeps, and how long a hit waits for one of them before
+# the store counts as failed (and the hit is let through).
+POOL_MAX_CONNECTIONS = 64
+POOL_WAIT_SECONDS = 2.0
 
 
 def count_rejection(decision: Decision, *, surface: str) -> None:
@@ -119,6 +124,8 @@ class RateLimiter:
         self.key_limit = key_limit
         self.agent_user_limit = agent_user_limit
         self.agent_team_limit = agent_team_limit
+        # The Redis connection pool `from_settings` made, closed with the limiter.
+        self._pool: Any = None
 
     @classmethod
     def from_settings(
@@ -126,24 +133,38 @@ class RateLimiter:
     ) -> RateLimiter:
         """The limiter the settings describe; nothing connects until the first hit."""
         storage: Storage
+        pool: Any = None
         if settings.redis_url:
+            import redis.asyncio as redis_asyncio
+
+            # A pool that makes a hit wait for a free connection (a hit takes well under a
+            # millisecond) rather than fail: a turn worker with 200 turns at once ran out of
+            # the default pool's connections, and every hit past it went through unlimited.
+            pool = redis_asyncio.BlockingConnectionPool.from_url(  # pyright: ignore[reportUnknownMemberType]
+                settings.redis_url,
+                max_connections=POOL_MAX_CONNECTIONS,
+                timeout=POOL_WAIT_SECONDS,
+                socket_connect_timeout=2,
+                socket_timeout=2,
+            )
             storage = RedisStorage(
                 redis_storage_uri(settings.redis_url),
                 wrap_exceptions=True,
                 implementation="redispy",
                 key_prefix="taskpilot:ratelimit",
-                socket_connect_timeout=2,
-                socket_timeout=2,
+                connection_pool=pool,
             )
         else:
             storage = MemoryStorage()
-        return cls(
+        limiter = cls(
             storage=storage,
             strategy=strategy,
             key_limit=settings.rate_limit_key,
             agent_user_limit=settings.rate_limit_agent_user,
             agent_team_limit=settings.rate_limit_agent_team,
         )
+        limiter._pool = pool
+        return limiter
 
     def _item(self, limit: str) -> RateLimitItem:
         item = self._items.get(limit)
@@ -200,6 +221,9 @@ class RateLimiter:
             close = getattr(client, "aclose", None)
             if close is not None:
                 await close()
+        if self._pool is not None:
+            # A client given a pool leaves the pool's connections open when it closes.
+            await self._pool.disconnect()
 
 
 async def hit_agent_turn(limiter: RateLimiter, *, team_id: str, user_id: str) -> Decision:

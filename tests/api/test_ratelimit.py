@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from limits.aio.storage import MemoryStorage
 
+import slack_app.ratelimit
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.ratelimit import (
     Decision,
@@ -162,6 +163,32 @@ def test_two_replicas_share_one_budget_through_redis(redis_url: str) -> None:
     assert [d.allowed for d in decisions] == [True, True, True, False, False]
     assert [d.remaining for d in decisions] == [2, 1, 0, 0, 0]
     assert decisions[3].retry_after is not None and 1 <= decisions[3].retry_after <= 60
+
+
+def test_a_burst_larger_than_the_redis_pool_is_counted_not_let_through(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A turn worker with hundreds of turns at once: each hit waits for a pooled connection.
+    # Hits that found no connection used to be let through uncounted, limits unenforced.
+    monkeypatch.setattr(slack_app.ratelimit, "POOL_MAX_CONNECTIONS", 4)
+    settings = Settings.model_validate({"REDIS_URL": redis_url})
+
+    async def scenario() -> list[Decision]:
+        limiter = RateLimiter.from_settings(settings)
+        try:
+            return await asyncio.gather(
+                *(
+                    limiter.hit(bucket="burst", identity="team:T1", limit="250/minute")
+                    for _ in range(300)
+                )
+            )
+        finally:
+            await limiter.close()
+
+    with caplog.at_level(logging.WARNING, logger="slack_app.ratelimit"):
+        decisions = asyncio.run(scenario())
+    assert sum(decision.allowed for decision in decisions) == 250
+    assert "rate limit store failed" not in caplog.text
 
 
 def test_replicas_in_memory_do_not_share_budgets() -> None:

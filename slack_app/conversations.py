@@ -80,10 +80,13 @@ async def _lease_kept(services: SlackServices, key: str | None) -> AsyncIterator
         yield
         return
     every = services.settings.slack_delivery_lease / 3
+    finished = asyncio.Event()
 
     async def renew() -> None:
-        while True:
-            await asyncio.sleep(every)
+        while not finished.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), timeout=every)
+                return
             try:
                 await services.ledger.renew(key)
             except Exception as error:
@@ -94,9 +97,14 @@ async def _lease_kept(services: SlackServices, key: str | None) -> AsyncIterator
     try:
         yield
     finally:
-        renewing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await renewing
+        finished.set()
+        # The renewing task stops by itself once told; a renewal in flight is given a moment,
+        # then cancelled and left. Cancelling and awaiting it, as before, hung the turn worker
+        # until shutdown whenever the Redis client swallowed a cancellation that landed inside
+        # its call (a job answered and never acknowledged: the worker crash drill).
+        await asyncio.wait({renewing}, timeout=every)
+        if not renewing.done():
+            renewing.cancel()
 
 
 async def handle_message(

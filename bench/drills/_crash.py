@@ -3,6 +3,7 @@ the counts of tasks and replies at the end (`crash_mid_turn.py`, `worker_crash.p
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import threading
@@ -103,7 +104,8 @@ def drill_env(
         TASKPILOT_DAILY_TOKENS_PER_USER="1000000000",
         TASKPILOT_DAILY_TOKENS_PER_TEAM="1000000000",
         LITELLM_LOCAL_MODEL_COST_MAP="True",
-        LOG_LEVEL="WARNING",
+        # DRILL_LOG_LEVEL=INFO keeps a line per turn in the saved logs, for a failure's story.
+        LOG_LEVEL=os.environ.get("DRILL_LOG_LEVEL", "WARNING"),
         **UNLIMITED,
         **settings,
     )

@@ -27,6 +27,7 @@ import argparse
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import redis
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
         worker_env = rig.env(TASKPILOT_TURN_QUEUE="redis")
         with running_serve(worker_env, cwd=rig.workdir, command=WORKER, migrate=False) as second:
+            started = time.monotonic()
             answered = wait_until(
                 lambda: (
                     len(rig.web.calls_to("chat.postMessage")) - held_before_kill >= n
@@ -82,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
                 timeout=60 + n,
             )
             report.check("every job taken over and finished", True, answered)
+            report.info(
+                "seconds from the new worker's start to the last reply",
+                f"{time.monotonic() - started:.1f}",
+            )
+            report.info("replies posted by then", len(rig.web.calls_to("chat.postMessage")))
+            report.info("jobs in the stream by then", _stream_length(rig.redis_url))
             log = second.log
         server_log = server.log
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -187,3 +190,37 @@ def test_an_event_counts_as_answered_only_once_it_is_finished(
             await ledger.close()
 
     assert asyncio.run(in_redis()) == [False, False, True]
+
+
+def test_a_renewal_that_swallows_its_cancellation_does_not_hold_the_turn_up() -> None:
+    # A turn worker hung after answering until it was stopped: its lease renewal was in a
+    # client call that swallowed the cancellation, and the turn waited for it to end.
+    from types import SimpleNamespace
+
+    from slack_app.conversations import _lease_kept  # pyright: ignore[reportPrivateUsage]
+
+    class StubbornLedger:
+        renewals = 0
+
+        async def renew(self, key: str) -> None:
+            del key
+            self.renewals += 1
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(30)
+
+    ledger = StubbornLedger()
+    services: Any = SimpleNamespace(
+        settings=SimpleNamespace(slack_delivery_lease=0.3), ledger=ledger
+    )
+
+    async def turn() -> None:
+        async with _lease_kept(services, "T1:EvSTUBBORN"):
+            await asyncio.sleep(0.25)  # a renewal is in flight when the turn ends
+
+    # On a thread of its own, so that a hang fails the test instead of holding it: the old
+    # way waited for the stubborn renewal's 30 s (in the drill: until the worker stopped).
+    runner = threading.Thread(target=lambda: asyncio.run(turn()), daemon=True)
+    runner.start()
+    runner.join(timeout=10)
+    assert not runner.is_alive(), "the turn waited for its lease renewal"
+    assert ledger.renewals == 1

@@ -188,6 +188,14 @@ def _serve(env: dict[str, str], *, workers: int, folder: Path) -> Iterator[Serve
     log = folder / "serve.log"
     command = taskpilot("serve", "--workers", str(workers))
     with running_process(command, env, url=url, log=log, ready="/readyz") as process:
+        # /readyz answers as soon as one worker is up; the others may still be importing and
+        # building their services (seconds of CPU each), which slowed every request of a run
+        # that started before they were done.
+        deadline = time.monotonic() + 120
+        while log.read_text(errors="replace").count("Application startup complete") < workers:
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit("the server's workers did not start:\n" + log.read_text()[-4000:])
+            time.sleep(0.2)
         yield Server(process=process, url=url, log=log)
 
 

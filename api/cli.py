@@ -10,6 +10,9 @@ import typer
 from core.cli_support import fail
 from core.settings import load_settings
 
+# uvicorn's exit status when the server could not start.
+STARTUP_FAILURE = 3
+
 
 def serve(
     host: str | None = typer.Option(None, help="Address to listen on (TASKPILOT_HOST)."),
@@ -23,6 +26,7 @@ def serve(
     acknowledged to Slack finish within `TASKPILOT_SHUTDOWN_GRACE_SECONDS`, then exits."""
     import uvicorn
 
+    from api.server_runner import run_server
     from core.db import DatabaseNotMigrated, database_engine, ensure_migrated
     from core.metrics import MULTIPROC_ENV, prepare_multiprocess_dir, remove_multiprocess_dir
 
@@ -39,7 +43,7 @@ def serve(
     given = os.environ.get(MULTIPROC_ENV)
     metrics_dir = prepare_multiprocess_dir(workers)
     try:
-        uvicorn.run(
+        config = uvicorn.Config(
             "api.app:create_app_from_env",
             factory=True,
             host=host or settings.host,
@@ -56,7 +60,11 @@ def serve(
             # Longer than a load balancer's idle timeout, so that it closes idle connections.
             timeout_keep_alive=math.ceil(settings.keep_alive),
         )
+        started = run_server(config)
     finally:
         if metrics_dir is not None and not given:
             remove_multiprocess_dir(metrics_dir)
             os.environ.pop(MULTIPROC_ENV, None)
+    if not started:
+        # uvicorn has logged why (a port in use, an app that failed to load); exit as it does.
+        raise typer.Exit(code=STARTUP_FAILURE)

@@ -490,7 +490,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         LocalSlackWebAPI() as web,
         ScriptedProvider(default=model) as provider,
     ):
-        # Hundreds of held model requests: the default listen backlog of 5 would drop SYNs.
         env = _environment(database_url, redis, web.base_url, provider.base_url)
         queued = args.turns == "queue"
         if queued:
@@ -529,6 +528,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             if line.startswith(("WARNING", "ERROR", "CRITICAL"))
         ]
         if args.log is not None:
+            args.log.parent.mkdir(parents=True, exist_ok=True)
             args.log.write_text(log_text)
             for log in worker_logs:
                 args.log.with_name(f"{args.log.stem}-{log.name}").write_bytes(log.read_bytes())

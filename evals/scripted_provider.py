@@ -19,9 +19,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self, cast
 
+from core.http_server import ThreadedHTTPServer
 from evals.tokens import count_request_tokens
 
 __all__ = [
@@ -201,7 +202,7 @@ class ScriptedProvider:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.requests: list[RecordedRequest] = []
-        self._server: ThreadingHTTPServer | None = None
+        self._server: ThreadedHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -228,8 +229,7 @@ class ScriptedProvider:
             def log_message(self, format: str, *args: Any) -> None:
                 del format, args  # Quiet: tests read `requests`, not stderr.
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
+        server = ThreadedHTTPServer(("127.0.0.1", 0), Handler)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)
         self._thread.start()

@@ -15,9 +15,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
+
+from core.http_server import ThreadedHTTPServer
 
 Json = dict[str, Any]
 Answer = Callable[["RecordedCall"], Json]
@@ -87,7 +89,7 @@ class LocalSlackWebAPI:
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: ThreadedHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.oauth_access: Json | None = None
 
@@ -122,8 +124,7 @@ class LocalSlackWebAPI:
             def log_message(self, format: str, *args: Any) -> None:
                 del format, args
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = ThreadedHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self

@@ -16,9 +16,10 @@ import json
 import logging
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from core.http_server import ThreadedHTTPServer
 from core.metrics import render
 
 logger = logging.getLogger(__name__)
@@ -95,8 +96,7 @@ class WorkerHealthServer:
                 # Probes every few seconds would drown the worker's own log lines.
                 del format, args
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
+        self._server = ThreadedHTTPServer((host, port), Handler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="worker-health", daemon=True
         )

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeAlias, TypeVar, cast
+from typing import Any, Literal, TypeAlias, TypeVar, Unpack, cast
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, text
 from sqlalchemy import select as select_columns
@@ -32,6 +32,7 @@ from sqlmodel import Session, SQLModel, col, select
 from tasks.dates import ResolvedDue, due_of, zone_name
 from tasks.directory import UserDirectory
 from tasks.errors import InvalidTaskInput, PermissionDenied, TaskError, TaskNotFound
+from tasks.listing import TaskFilters, TaskListing
 from tasks.models import (
     DESCRIPTION_MAX_CHARS,
     ORIGIN_KEY_CHARS,
@@ -63,27 +64,10 @@ _ROW_COLUMNS = tuple(_TASKS.c[field.name] for field in fields(TaskRow))
 # Built once, so that a page does not coerce the thirteen columns again.
 _SELECT_ROWS = select_columns(*_ROW_COLUMNS)
 
+# The keys of a `TaskListing` that are no filter.
+_NOT_FILTERS = frozenset({"order", "limit"})
+
 _AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
-
-
-def _ordered(
-    statement: _AnySelect, *, order: Literal["due", "number"], limit: int | None
-) -> _AnySelect:
-    # The order and limit of `list_tasks` and `list_task_rows`.
-    if order == "number":
-        # Numbers are unique per team, so this order is total; with `after_number` the
-        # unique (team_id, number) index answers it as a range scan.
-        statement = statement.order_by(col(Task.number))
-    else:
-        statement = statement.order_by(
-            case((col(Task.due_at).is_(None), 1), else_=0),
-            col(Task.due_at),
-            col(Task.created_at).desc(),
-            col(Task.number).desc(),
-        )
-    if limit is not None:
-        statement = statement.limit(limit)
-    return statement
 
 
 # A Slack Events API delivery key, `team:event_id` (`slack_app.deliveries.delivery_key`; the
@@ -257,6 +241,13 @@ def _has_tag(tag: str, *, dialect: str) -> ColumnElement[bool]:
     return exists().where(elements.c.value == tag)
 
 
+def _filters_of(listing: TaskListing) -> TaskFilters:
+    # A listing's filters, without its order and limit.
+    return cast(
+        "TaskFilters", {key: value for key, value in listing.items() if key not in _NOT_FILTERS}
+    )
+
+
 def _statuses(
     value: TaskStatus | str | Iterable[TaskStatus | str] | None,
 ) -> list[TaskStatus] | None:
@@ -330,23 +321,7 @@ class TaskService:
             raise TaskNotFound(number)
         return task
 
-    def list_tasks(
-        self,
-        *,
-        assignee_id: str | None = None,
-        creator_id: str | None = None,
-        status: TaskStatus | str | Iterable[TaskStatus | str] | None = None,
-        priority: TaskPriority | str | Iterable[TaskPriority | str] | None = None,
-        due_before: datetime | None = None,
-        due_after: datetime | None = None,
-        query: str | None = None,
-        overdue_at: datetime | None = None,
-        unassigned: bool = False,
-        tag: str | None = None,
-        after_number: int | None = None,
-        order: Literal["due", "number"] = "due",
-        limit: int | None = 20,
-    ) -> list[Task]:
+    def list_tasks(self, **listing: Unpack[TaskListing]) -> list[Task]:
         """The team's tasks matching every filter given, due ones first (soonest first), then
         the newest; `order="number"` lists them by ascending number instead.
 
@@ -356,63 +331,17 @@ class TaskService:
         keeps open and in-progress tasks due before that instant (an all-day task is overdue
         once its day is over). `tag` keeps tasks that have that tag, read as tags are stored
         ("#Finance" is "finance"). `after_number` keeps tasks numbered above it: with
-        `order="number"`, pass the last number of a page to get the next one. `limit=None`
-        returns them all.
+        `order="number"`, pass the last number of a page to get the next one. `limit` is 20
+        unless given; `limit=None` returns them all.
         """
-        if limit is not None and limit < 1:
-            raise InvalidTaskInput("The limit must be at least 1.", field="limit")
-        conditions = self._conditions(
-            assignee_id=assignee_id,
-            creator_id=creator_id,
-            status=status,
-            priority=priority,
-            due_before=due_before,
-            due_after=due_after,
-            query=query,
-            overdue_at=overdue_at,
-            unassigned=unassigned,
-            tag=tag,
-            after_number=after_number,
-        )
-        statement = _ordered(select(Task).where(*conditions), order=order, limit=limit)
+        statement = self._listing(select(Task), listing)
         return list(self.session.exec(statement).all())
 
-    def list_task_rows(
-        self,
-        *,
-        assignee_id: str | None = None,
-        creator_id: str | None = None,
-        status: TaskStatus | str | Iterable[TaskStatus | str] | None = None,
-        priority: TaskPriority | str | Iterable[TaskPriority | str] | None = None,
-        due_before: datetime | None = None,
-        due_after: datetime | None = None,
-        query: str | None = None,
-        overdue_at: datetime | None = None,
-        unassigned: bool = False,
-        tag: str | None = None,
-        after_number: int | None = None,
-        order: Literal["due", "number"] = "due",
-        limit: int | None = 20,
-    ) -> list[TaskRow]:
+    def list_task_rows(self, **listing: Unpack[TaskListing]) -> list[TaskRow]:
         """What `list_tasks` returns for the same arguments (the team's tasks, the same
         filters, order and limit), as `TaskRow`s read straight from the rows: for pages that
         are only shown, it skips building and tracking a `Task` for each."""
-        if limit is not None and limit < 1:
-            raise InvalidTaskInput("The limit must be at least 1.", field="limit")
-        conditions = self._conditions(
-            assignee_id=assignee_id,
-            creator_id=creator_id,
-            status=status,
-            priority=priority,
-            due_before=due_before,
-            due_after=due_after,
-            query=query,
-            overdue_at=overdue_at,
-            unassigned=unassigned,
-            tag=tag,
-            after_number=after_number,
-        )
-        statement = _ordered(_SELECT_ROWS.where(*conditions), order=order, limit=limit)
+        statement = self._listing(_SELECT_ROWS, listing)
         if self.session.autoflush:
             # As the ORM query of `list_tasks` would: changes not yet flushed are seen too.
             self.session.flush()
@@ -475,6 +404,28 @@ class TaskService:
         conditions = [*self._conditions(status=status), column >= since]
         return list(self.session.exec(select(column).where(*conditions)).all())
 
+    def _listing(self, statement: _AnySelect, listing: TaskListing) -> _AnySelect:
+        # `statement` (of tasks or of their columns) with the filters, order and limit of
+        # `list_tasks` and `list_task_rows`.
+        limit = listing.get("limit", 20)
+        if limit is not None and limit < 1:
+            raise InvalidTaskInput("The limit must be at least 1.", field="limit")
+        statement = statement.where(*self._conditions(**_filters_of(listing)))
+        if listing.get("order", "due") == "number":
+            # Numbers are unique per team, so this order is total; with `after_number` the
+            # unique (team_id, number) index answers it as a range scan.
+            statement = statement.order_by(col(Task.number))
+        else:
+            statement = statement.order_by(
+                case((col(Task.due_at).is_(None), 1), else_=0),
+                col(Task.due_at),
+                col(Task.created_at).desc(),
+                col(Task.number).desc(),
+            )
+        if limit is not None:
+            statement = statement.limit(limit)
+        return statement
+
     def _conditions(
         self,
         *,
@@ -490,7 +441,7 @@ class TaskService:
         tag: str | None = None,
         after_number: int | None = None,
     ) -> list[ColumnElement[bool]]:
-        # The filters of `list_tasks` and `count_tasks`, always within the team.
+        # The filters of `list_tasks`, `count_tasks` and the counts, always within the team.
         conditions: list[ColumnElement[bool]] = [col(Task.team_id) == self.team_id]
         if assignee_id is not None:
             conditions.append(col(Task.assignee_id) == assignee_id)

@@ -23,6 +23,7 @@ import agent.memory  # noqa: F401  (registers the conversations table before cre
 from agent.deps import AgentDeps
 from agent.result import TurnResult
 from agent.runtime import AgentRuntime, build_runtime, run_turn_sync
+from agent.turn_log import TurnRow, turn_row
 from core.db import create_all, make_engine, make_session_factory
 from core.settings import Settings
 from tasks.directory import UserDirectory
@@ -148,3 +149,24 @@ def seed(
             session, team_id=team, actor_id=fields.pop("creator_id", "U0001"), source="test"
         )
         service.seed_task(number=number, title=title, **fields)
+
+
+def scripted_turn_row(conversation: str, *, outcome: str = "ok") -> TurnRow:
+    """The turn log's row for one call of a scripted model that ended without a tool call."""
+    return turn_row(
+        team_id=TEAM,
+        user_id="U0001",
+        conversation_id=conversation,
+        model="scripted",
+        chain="scripted",
+        prompt_version="v2",
+        model_calls=1,
+        tool_calls=0,
+        input_tokens=12,
+        output_tokens=3,
+        provider_tokens=0,
+        cost_usd=None,
+        degraded=False,
+        degraded_reason=None,
+        outcome=outcome,
+    )

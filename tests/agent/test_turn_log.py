@@ -6,8 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from agent.turn_log import TurnRecord, turn_row
-from tests.agent.support import TEAM, Script, SessionFactory, call, runtime_for, say, turn
+from agent.turn_log import TurnRecord
+from tests.agent.support import (
+    TEAM,
+    Script,
+    SessionFactory,
+    call,
+    runtime_for,
+    say,
+    scripted_turn_row,
+    turn,
+)
 
 
 def logged_turns(sessions: SessionFactory) -> list[TurnRecord]:
@@ -37,22 +46,6 @@ def test_each_turn_is_logged_with_its_speaker_model_and_calls(sessions: SessionF
 
 
 def test_a_turn_row_fills_every_column_but_the_id() -> None:
-    row = turn_row(
-        team_id=TEAM,
-        user_id="U0001",
-        conversation_id="c1",
-        model="scripted",
-        chain="scripted",
-        prompt_version="v2",
-        model_calls=1,
-        tool_calls=0,
-        input_tokens=1,
-        output_tokens=1,
-        provider_tokens=0,
-        cost_usd=None,
-        degraded=False,
-        degraded_reason=None,
-        outcome="ok",
-    )
+    row = scripted_turn_row("c1")
     columns = TurnRecord.metadata.tables[TurnRecord.__tablename__].columns
     assert set(row) == {column.name for column in columns} - {"id"}

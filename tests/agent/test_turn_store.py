@@ -10,9 +10,9 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from agent.memory import load_conversation
-from agent.turn_log import TurnRecord, TurnRow, turn_row
+from agent.turn_log import TurnRecord
 from agent.turn_store import store_turn
-from tests.agent.support import TEAM, SessionFactory
+from tests.agent.support import TEAM, SessionFactory, scripted_turn_row
 
 
 def exchange(n: int) -> list[ModelMessage]:
@@ -20,26 +20,6 @@ def exchange(n: int) -> list[ModelMessage]:
         ModelRequest(parts=[UserPromptPart(f"message {n}")]),
         ModelResponse(parts=[TextPart(f"reply {n}")]),
     ]
-
-
-def record(conversation: str, *, outcome: str = "ok") -> TurnRow:
-    return turn_row(
-        team_id=TEAM,
-        user_id="U0001",
-        conversation_id=conversation,
-        model="scripted",
-        chain="scripted",
-        prompt_version="v2",
-        model_calls=1,
-        tool_calls=0,
-        input_tokens=12,
-        output_tokens=3,
-        provider_tokens=0,
-        cost_usd=None,
-        degraded=False,
-        degraded_reason=None,
-        outcome=outcome,
-    )
 
 
 def test_a_turn_stores_its_conversation_and_its_record(
@@ -64,7 +44,7 @@ def test_a_turn_stores_its_conversation_and_its_record(
                 messages=history,
                 pending=waiting,
                 max_messages=20,
-                record=record("c1"),
+                record=scripted_turn_row("c1"),
             )
     finally:
         event.remove(engine, "before_cursor_execute", seen)
@@ -96,11 +76,11 @@ def test_a_record_that_cannot_be_written_leaves_the_conversation_as_it_was(
         messages=exchange(1),
         pending=[],
         max_messages=20,
-        record=record("c1"),
+        record=scripted_turn_row("c1"),
     )
     # An outcome longer than its column: PostgreSQL refuses the row; SQLite has no length
     # limit, so a missing required value stands in for the failure there.
-    broken = record("c1", outcome="x" * 50)
+    broken = scripted_turn_row("c1", outcome="x" * 50)
     broken["model"] = None
     with pytest.raises(Exception, match=r"(?i)null|not-null|too long"):
         store_turn(

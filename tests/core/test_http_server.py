@@ -63,7 +63,8 @@ def test_hundreds_of_connections_wait_for_a_busy_server_instead_of_being_dropped
 
 def test_accepted_connections_have_nagle_off() -> None:
     with _server() as server:
-        client = socket.create_connection(server.server_address[:2])
+        host, port = server.server_address[:2]
+        client = socket.create_connection((str(host), int(port)))
         try:
             connection, _ = server.get_request()
             try:

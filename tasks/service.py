@@ -322,18 +322,10 @@ class TaskService:
         return task
 
     def list_tasks(self, **listing: Unpack[TaskListing]) -> list[Task]:
-        """The team's tasks matching every filter given, due ones first (soonest first), then
-        the newest; `order="number"` lists them by ascending number instead.
-
-        `status`/`priority` take one value or several (None: any). `due_after` is inclusive
-        and `due_before` exclusive, so `[monday, next monday)` is one week. `query` matches
-        tasks whose title or description contains every word, ignoring case. `overdue_at`
-        keeps open and in-progress tasks due before that instant (an all-day task is overdue
-        once its day is over). `tag` keeps tasks that have that tag, read as tags are stored
-        ("#Finance" is "finance"). `after_number` keeps tasks numbered above it: with
-        `order="number"`, pass the last number of a page to get the next one. `limit` is 20
-        unless given; `limit=None` returns them all.
-        """
+        """The team's tasks matching every filter given (`tasks.listing.TaskFilters` says what
+        each keeps), due ones first (soonest first), then the newest; `order="number"` lists
+        them by ascending number instead. `limit` is 20 unless given; `limit=None` returns them
+        all."""
         statement = self._listing(select(Task), listing)
         return list(self.session.exec(statement).all())
 

@@ -26,12 +26,15 @@ What runs, all on loopback in one run:
 The load generator (a process of its own, on the same 2 cores: the bench's own process holds
 the scripted provider's hundreds of held requests and the local Web API, which would delay its
 event loop) sends events OPEN-LOOP: event i leaves at t0 + i/R whatever happened to the earlier
-ones, over `httpx.AsyncClient` connections; half are `app_mention` events (Events API JSON,
-each with its own event_id and thread) and half `/task` slash commands (form-encoded, each from
-its own channel: one person's commands in one channel are one conversation, answered a turn at
-a time), each signed with the v0 HMAC as Slack signs. All of them are in one team, so their
-creates take turns on the team's task numbering. The time measured is from just before the
-request is written to the response's status line; the signature is computed before.
+ones, over kept-alive connections of `bench/loopback_client.py` (a minimal HTTP/1.1 client:
+httpx's pool scans every connection for every queued request, and with hundreds of
+connections that cost the generator 60 % of a core before any load); half are `app_mention`
+events (Events API JSON, each with its own event_id and thread) and half `/task` slash
+commands (form-encoded, each from its own channel: one person's commands in one channel are
+one conversation, answered a turn at a time), each signed with the v0 HMAC as Slack signs.
+All of them are in one team, so their creates take turns on the team's task numbering. The
+time measured is from just before the request is written to the end of the response; the
+signature is computed before.
 
 Side by side in the same run, to show what the generator and loopback cost by themselves:
 
@@ -39,6 +42,10 @@ Side by side in the same run, to show what the generator and loopback cost by th
 - "healthz, under load": `GET /healthz` at one tenth of the rate, interleaved with the events;
 - "generator lag": how late the generator started each event against its schedule, and the
   generator's CPU time as a share of one core.
+
+Also in the same run: the CPU of each party (the servers, the turn workers, PostgreSQL, Redis,
+this process, the generator, everything else) before and during the load, sampled from
+`/proc` (`bench/cpu_sampler.py`), so that a slow run says who was busy.
 
 Figures: p50/p90/p99/max of the event acknowledgements, the count of non-200 answers, the
 ratio of p99 to Slack's 3,000 ms limit, and, once the turns drained, how many replies reached
@@ -64,7 +71,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from common import (
     ROOT,
@@ -78,10 +85,10 @@ from common import (
     taskpilot,
     verdict,
 )
+from cpu_sampler import CpuSampler, descendants_of, describe, named
+from loopback_client import HTTPError, LoopbackClient
 
 if TYPE_CHECKING:
-    import httpx
-
     from evals.scripted_provider import RecordedRequest, Reply
     from slack_app.local_web_api import LocalSlackWebAPI
 
@@ -258,7 +265,8 @@ class Series:
     def figures(self) -> dict[str, Any]:
         ms = [value * 1000 for value in self.latencies]
         return {
-            "count": len(self.latencies) + self.statuses.get("error", 0),
+            "count": len(self.latencies)
+            + sum(n for status, n in self.statuses.items() if status.startswith("error")),
             "p50_ms": percentile(ms, 50),
             "p90_ms": percentile(ms, 90),
             "p99_ms": percentile(ms, 99),
@@ -270,7 +278,7 @@ class Series:
 
 
 async def _send(
-    client: httpx.AsyncClient,
+    client: LoopbackClient,
     series: Series,
     *,
     due: float,
@@ -279,8 +287,6 @@ async def _send(
     body: bytes | None = None,
     content_type: str | None = None,
 ) -> None:
-    import httpx
-
     delay = due - time.perf_counter()
     if delay > 0:
         await asyncio.sleep(delay)
@@ -288,34 +294,34 @@ async def _send(
     start = time.perf_counter()
     series.lags.append(start - due)
     try:
-        response = await client.request(method, path, content=body, headers=headers)
-    except httpx.HTTPError as error:
-        series.note(f"error {type(error).__name__}")
+        status = await client.request(method, path, body=body or b"", headers=headers)
+    except HTTPError as error:
+        series.note(f"error {str(error).split(':')[0]}")
         return
     series.latencies.append(time.perf_counter() - start)
-    series.note(str(response.status_code))
+    series.note(str(status))
 
 
-async def _drive(
-    url: str, responses: str, *, rate: float, seconds: float
-) -> dict[str, Series | float]:
-    import httpx
-
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
-    timeout = httpx.Timeout(10.0)
+async def _drive(url: str, responses: str, *, rate: float, seconds: float) -> dict[str, Any]:
+    address = urlsplit(url)
+    client = LoopbackClient(str(address.hostname), int(address.port or 80), timeout=10.0)
     idle, events, probes = Series(), Series(), Series()
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
+    try:
         # Open the connections the load will use, so that the first second is not handshakes.
-        await asyncio.gather(*(client.get("/healthz") for _ in range(min(int(rate), 200))))
+        await asyncio.gather(
+            *(client.request("GET", "/healthz") for _ in range(min(int(rate), 200)))
+        )
         idle_seconds = min(seconds, 5.0)
         start = time.perf_counter() + 0.05
         count = int(rate * idle_seconds)
+        idle_began = time.time()
         await asyncio.gather(
             *(
                 _send(client, idle, due=start + i / rate, method="GET", path="/healthz")
                 for i in range(count)
             )
         )
+        load_began = time.time()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         start = time.perf_counter() + 0.05
         work: list[asyncio.Task[None]] = []
@@ -347,18 +353,24 @@ async def _drive(
                 )
         await asyncio.gather(*work)
         cpu = (time.process_time() - cpu0) / max(time.perf_counter() - wall0, 1e-9)
-    return {"idle": idle, "events": events, "probes": probes, "generator_cpu": cpu}
+    finally:
+        await client.aclose()
+    return {
+        "idle": idle,
+        "events": events,
+        "probes": probes,
+        "generator_cpu": cpu,
+        "idle_window": (idle_began, load_began),
+        "load_window": (load_began, time.time()),
+        "connections_opened": client.opened,
+    }
 
 
-def _drive_synchronously(
-    url: str, responses: str, rate: float, seconds: float
-) -> dict[str, Series | float]:
+def _drive_synchronously(url: str, responses: str, rate: float, seconds: float) -> dict[str, Any]:
     return asyncio.run(_drive(url, responses, rate=rate, seconds=seconds))
 
 
-def _drive_elsewhere(
-    url: str, responses: str, *, rate: float, seconds: float
-) -> dict[str, Series | float]:
+def _drive_elsewhere(url: str, responses: str, *, rate: float, seconds: float) -> dict[str, Any]:
     """`_drive` in a process of its own: this one holds the scripted provider (hundreds of
     held requests, each on a thread) and the local Web API, whose work would otherwise delay
     the generator's event loop and add to the times it measures."""
@@ -483,6 +495,23 @@ def _row(name: str, figures: dict[str, Any]) -> str:
     )
 
 
+def _cpu_sampler(server: int, turn_workers: list[int]) -> CpuSampler:
+    """CPU by who uses it: the servers, the turn workers, PostgreSQL, Redis, this process (the
+    scripted provider, the local Web API and the sampler), the load generator, and everything
+    else on the machine (which should be idle)."""
+    return CpuSampler(
+        groups={
+            "servers": descendants_of([server]),
+            "turn workers": descendants_of(turn_workers),
+            "PostgreSQL": named("postgres"),
+            "Redis": named("redis-server"),
+            "this process": lambda pid, name, parents: pid == os.getpid(),
+            "load generator": descendants_of([os.getpid()]),
+            "everything else": named(""),
+        }
+    )
+
+
 def _turns_label(args: argparse.Namespace) -> str:
     if args.turns == "inline":
         return "inline (in the server)"
@@ -513,7 +542,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 count=args.turn_workers if queued else 0,
                 nice=args.worker_nice,
                 folder=Path(folder),
-            ),
+            ) as turn_workers,
         ):
             warm = 4 * args.workers
             asyncio.run(_warm_up(server.url, web, count=warm))
@@ -522,7 +551,17 @@ def main(argv: Sequence[str] | None = None) -> None:
             model.peak = 0
             # The commands' response_urls: the local Web API's, each named after its event.
             responses = web.response_url("")
-            results = _drive_elsewhere(server.url, responses, rate=args.rate, seconds=args.seconds)
+            sampler = _cpu_sampler(server.process.pid, [w.pid for w in turn_workers])
+            sampler.start()
+            try:
+                results = _drive_elsewhere(
+                    server.url, responses, rate=args.rate, seconds=args.seconds
+                )
+            finally:
+                sampler.stop()
+            cpu_by_phase = {
+                phase: sampler.shares(*results[f"{phase}_window"]) for phase in ("idle", "load")
+            }
             events = results["events"]
             assert isinstance(events, Series)
             accepted = events.statuses.get("200", 0)
@@ -566,12 +605,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     extra = {
         "generator_cpu_share_of_one_core": cpu,
+        "generator_connections_opened": results["connections_opened"],
         "replies_posted": replies,
         "tasks_created": tasks,
         "events_acknowledged": accepted,
         "seconds_to_drain": waited,
         "peak_model_requests_in_flight": model.peak,
         "model_requests": len(provider.requests),
+        "cpu_share_of_one_core_idle_phase": cpu_by_phase["idle"],
+        "cpu_share_of_one_core_load_phase": cpu_by_phase["load"],
     }
     if args.json:
         emit_json(
@@ -597,8 +639,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(header + f"{'non-200':>8}{'lag p99':>10}")
         for name, figures in rows.items():
             print(_row(name, figures))
+        for phase, label in (("idle", "before the load"), ("load", "during the load")):
+            if cpu_by_phase[phase]:
+                print(f"CPU {label}, share of one core: {describe(cpu_by_phase[phase])}")
         print(
-            f"generator CPU {cpu:.0%} of one core; peak model requests in flight {model.peak}; "
+            f"generator CPU {cpu:.0%} of one core, {results['connections_opened']} connections; "
+            f"peak model requests in flight {model.peak}; "
             f"replies posted {replies}/{accepted}, tasks created {tasks} (waited {waited:.1f} s)"
         )
         print(summary)

@@ -70,9 +70,9 @@ class CpuSampler:
 
     groups: dict[str, Callable[[int, str, dict[int, int]], bool]]
     interval: float = 0.25
-    samples: list[tuple[float, dict[str, float]]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    samples: list[tuple[float, dict[str, float]]] = field(default_factory=list, init=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)

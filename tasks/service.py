@@ -64,9 +64,6 @@ _ROW_COLUMNS = tuple(_TASKS.c[field.name] for field in fields(TaskRow))
 # Built once, so that a page does not coerce the thirteen columns again.
 _SELECT_ROWS = select_columns(*_ROW_COLUMNS)
 
-# The keys of a `TaskListing` that are no filter.
-_NOT_FILTERS = frozenset({"order", "limit"})
-
 _AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
 
 
@@ -241,13 +238,6 @@ def _has_tag(tag: str, *, dialect: str) -> ColumnElement[bool]:
     return exists().where(elements.c.value == tag)
 
 
-def _filters_of(listing: TaskListing) -> TaskFilters:
-    # A listing's filters, without its order and limit.
-    return cast(
-        "TaskFilters", {key: value for key, value in listing.items() if key not in _NOT_FILTERS}
-    )
-
-
 def _statuses(
     value: TaskStatus | str | Iterable[TaskStatus | str] | None,
 ) -> list[TaskStatus] | None:
@@ -355,11 +345,13 @@ class TaskService:
         """How many of the team's tasks `list_tasks` would return with these filters and no
         limit, counted by the database (a section that shows 20 of 3,000 tasks loads 20)."""
         conditions = self._conditions(
-            assignee_id=assignee_id,
-            creator_id=creator_id,
-            status=status,
-            overdue_at=overdue_at,
-            unassigned=unassigned,
+            {
+                "assignee_id": assignee_id,
+                "creator_id": creator_id,
+                "status": status,
+                "overdue_at": overdue_at,
+                "unassigned": unassigned,
+            }
         )
         statement = select(func.count()).select_from(Task).where(*conditions)
         return int(self.session.exec(statement).one())
@@ -373,7 +365,7 @@ class TaskService:
     ) -> dict[str | None, int]:
         """How many of the team's tasks match, per assignee (None: unassigned), counted by the
         database; `updated_since` keeps tasks last changed at or after that instant."""
-        conditions = self._conditions(status=status, overdue_at=overdue_at)
+        conditions = self._conditions({"status": status, "overdue_at": overdue_at})
         if updated_since is not None:
             conditions.append(col(Task.updated_at) >= updated_since)
         statement = (
@@ -393,7 +385,7 @@ class TaskService:
         """When the team's tasks (with `status`) were created or last changed, for those at
         or after `since`: what a per-week count needs, without loading the tasks."""
         column = col(Task.created_at) if field == "created_at" else col(Task.updated_at)
-        conditions = [*self._conditions(status=status), column >= since]
+        conditions = [*self._conditions({"status": status}), column >= since]
         return list(self.session.exec(select(column).where(*conditions)).all())
 
     def _listing(self, statement: _AnySelect, listing: TaskListing) -> _AnySelect:
@@ -402,7 +394,7 @@ class TaskService:
         limit = listing.get("limit", 20)
         if limit is not None and limit < 1:
             raise InvalidTaskInput("The limit must be at least 1.", field="limit")
-        statement = statement.where(*self._conditions(**_filters_of(listing)))
+        statement = statement.where(*self._conditions(listing))
         if listing.get("order", "due") == "number":
             # Numbers are unique per team, so this order is total; with `after_number` the
             # unique (team_id, number) index answers it as a range scan.
@@ -418,33 +410,27 @@ class TaskService:
             statement = statement.limit(limit)
         return statement
 
-    def _conditions(
-        self,
-        *,
-        assignee_id: str | None = None,
-        creator_id: str | None = None,
-        status: TaskStatus | str | Iterable[TaskStatus | str] | None = None,
-        priority: TaskPriority | str | Iterable[TaskPriority | str] | None = None,
-        due_before: datetime | None = None,
-        due_after: datetime | None = None,
-        query: str | None = None,
-        overdue_at: datetime | None = None,
-        unassigned: bool = False,
-        tag: str | None = None,
-        after_number: int | None = None,
-    ) -> list[ColumnElement[bool]]:
-        # The filters of `list_tasks`, `count_tasks` and the counts, always within the team.
+    def _conditions(self, filters: TaskFilters) -> list[ColumnElement[bool]]:
+        # The filters of `list_tasks`, `count_tasks` and the counts, always within the team;
+        # keys that are no filter (a listing's order and limit) are not read.
         conditions: list[ColumnElement[bool]] = [col(Task.team_id) == self.team_id]
+        assignee_id = filters.get("assignee_id")
+        creator_id = filters.get("creator_id")
+        due_before = filters.get("due_before")
+        due_after = filters.get("due_after")
+        overdue_at = filters.get("overdue_at")
+        tag = filters.get("tag")
+        after_number = filters.get("after_number")
         if assignee_id is not None:
             conditions.append(col(Task.assignee_id) == assignee_id)
-        if unassigned:
+        if filters.get("unassigned", False):
             conditions.append(col(Task.assignee_id).is_(None))
         if creator_id is not None:
             conditions.append(col(Task.creator_id) == creator_id)
-        statuses = _statuses(status)
+        statuses = _statuses(filters.get("status"))
         if statuses is not None:
             conditions.append(col(Task.status).in_(statuses) if statuses else false())
-        priorities = _priorities(priority)
+        priorities = _priorities(filters.get("priority"))
         if priorities is not None:
             conditions.append(col(Task.priority).in_(priorities) if priorities else false())
         if due_before is not None:
@@ -473,7 +459,7 @@ class TaskService:
                 conditions.append(false())
             else:
                 conditions.append(col(Task.number) > max(after_number, 0))
-        for word in (query or "").split():
+        for word in (filters.get("query") or "").split():
             needle = word.lower()
             conditions.append(
                 or_(

@@ -260,9 +260,11 @@ def build_provider_model(
     import httpx2
     from openai import AsyncOpenAI
     from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.profiles.openai import OpenAIModelProfile
     from pydantic_ai.providers.openai import OpenAIProvider
 
     from agent.router_transport import RouterTransport
+    from tools.schema import StrictToolSchema
 
     router = RotatingRouter(
         variables=key_variables(plan, settings=settings),
@@ -279,4 +281,13 @@ def build_provider_model(
         timeout=settings.llm_timeout * attempts + 60,
         http_client=httpx2.AsyncClient(transport=transport),
     )
-    return OpenAIChatModel(plan.providers[0], provider=OpenAIProvider(openai_client=client))
+    # Every tool goes out with `"strict": true` and a schema in strict mode's shape (every
+    # argument required, the optional ones nullable; `tools.schema`), so that a provider that
+    # enforces it never sends arguments the tools cannot read. Where LiteLLM maps the request
+    # to a provider without strict tools, the schema goes without the flag (its Anthropic
+    # mapping, for one, leaves `strict` out).
+    return OpenAIChatModel(
+        plan.providers[0],
+        provider=OpenAIProvider(openai_client=client),
+        profile=OpenAIModelProfile(json_schema_transformer=StrictToolSchema),
+    )

@@ -37,6 +37,7 @@ from agent.costs import estimate_cost
 from agent.deps import AgentDeps
 from agent.memory import load_conversation
 from agent.models import OFFLINE, ResolvedModel, resolve_model
+from agent.offline.readings import TRACE_KEY
 from agent.people import prompt_people
 from agent.providers import close_provider_clients
 from agent.replies import DEGRADED_NOTES, capped, reply_from_records, with_footer
@@ -49,6 +50,8 @@ from core.metrics import observe_agent_turn
 from core.settings import Settings
 from core.spans import set_attributes, span
 from prompts.loader import load_prompt
+from prompts.people import people_line, people_text
+from tools.deps import TurnDeletions
 from tools.task_tools import TASK_TOOLS, WRITE_TOOLS
 
 logger = logging.getLogger(__name__)
@@ -80,7 +83,9 @@ class AgentRuntime:
     offline_agent: Agent[AgentDeps, TurnOutput] | None = None
 
 
-_PLACEHOLDERS = frozenset({"today", "weekday", "timezone", "actor", "people"})
+# `people` is the list alone (prompts v1 and v2 write the label before it); `people_line` is
+# the whole line, label included, as the offline model reads it back.
+_PLACEHOLDERS = frozenset({"today", "weekday", "timezone", "actor", "people", "people_line"})
 
 
 class PromptTemplateError(ValueError):
@@ -104,7 +109,8 @@ def _render_instructions(template: str, deps: AgentDeps) -> str:
         weekday=now.strftime("%A"),
         timezone=str(now.tzinfo),
         actor=f"{deps.actor_name} ({deps.actor_id})" if deps.actor_name else deps.actor_id,
-        people=", ".join(deps.people) if deps.people else "(not listed; pass names as written)",
+        people=people_text(deps.people),
+        people_line=people_line(deps.people),
     )
 
 
@@ -277,10 +283,10 @@ def _finishes_turn(request: ModelRequest, history: Sequence[ModelMessage]) -> bo
     """Whether the tool results about to go back to the model can end the turn instead.
 
     A provider model's response whose calls all wrote (or were refused for lack of permission,
-    which no second try can change) needs no second call: the person's answer is rendered from
-    the results (task cards). Other failures, a list (the model may act on what it read) or
-    anything else go back to the model. The offline model plans several steps itself and
-    writes its own summary, so its turns run to the end.
+    or for acting on a task the turn deleted, which no second try can change) needs no second
+    call: the person's answer is rendered from the results (task cards). Other failures, a list
+    (the model may act on what it read) or anything else go back to the model. The offline
+    model plans several steps itself and writes its own summary, so its turns run to the end.
     """
     last = next((m for m in reversed(history) if isinstance(m, ModelResponse)), None)
     if last is None or last.model_name == OFFLINE:
@@ -301,8 +307,9 @@ def _finishes_turn(request: ModelRequest, history: Sequence[ModelMessage]) -> bo
     return True
 
 
-# Tool failures that a second model call cannot fix.
-_FINAL_FAILURES = frozenset({"permission_denied"})
+# Tool failures that a second model call cannot fix: a refusal, or a call on a task the turn
+# deleted (or is waiting to delete).
+_FINAL_FAILURES = frozenset({"permission_denied", "deleted_in_turn"})
 
 
 async def _drive(
@@ -511,7 +518,9 @@ async def _run_turn(
         # which saves the BEGIN and ROLLBACK round trips around them.
         read_without_transaction(session)
         state = load_conversation(session, team_id=deps.team_id, conversation_id=conversation_id)
-        deps = replace(deps, people=prompt_people(session, deps.team_id))
+        # What a turn deletes is the turn's own: a transport that keeps its deps for several
+        # turns (an eval case's) still starts each with nothing deleted.
+        deps = replace(deps, people=prompt_people(session, deps.team_id), deletions=TurnDeletions())
         if runtime.resolved.has_providers:
             budget = check_budget(
                 session,
@@ -605,6 +614,7 @@ async def _run_turn(
         pending_confirmation=pending_confirmation,
         degraded=degraded_reason is not None,
         degraded_reason=degraded_reason,
+        trace=_offline_trace(run.new_messages),
     )
     store_turn(
         deps.session_factory,
@@ -626,6 +636,16 @@ async def _run_turn(
         runtime=runtime,
     )
     return result
+
+
+def _offline_trace(messages: Sequence[ModelMessage]) -> dict[str, Any] | None:
+    """How the offline model read the person's message, when it answered this turn."""
+    for message in messages:
+        if isinstance(message, ModelResponse) and message.provider_details:
+            trace = message.provider_details.get(TRACE_KEY)
+            if isinstance(trace, dict):
+                return cast("dict[str, Any]", trace)
+    return None
 
 
 def _failed_turn(

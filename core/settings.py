@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     models: str = Field(default="", alias="TASKPILOT_MODELS")
-    prompt_version: str = Field(default="v2", alias="TASKPILOT_PROMPT_VERSION")
+    prompt_version: str = Field(default="v3", alias="TASKPILOT_PROMPT_VERSION")
     llm_base_url: str | None = Field(default=None, alias="TASKPILOT_LLM_BASE_URL")
     llm_api_key: SecretStr | None = Field(default=None, alias="TASKPILOT_LLM_API_KEY")
     llm_timeout: float = Field(default=20.0, alias="TASKPILOT_LLM_TIMEOUT", gt=0)

@@ -24,6 +24,10 @@ The rules, applied before any fuzzy parsing (all case-insensitive; "by", "on", "
 - Durations: `in 2 hours`, `in 90 minutes`, `in half an hour` (exact instants, counted in real
   time across DST changes); `in 3 days`, `in a week`, `in 2 months`, `in 3 business days`
   (dates); `2 days from now` and `a week from today` read the same.
+- Shifts (`parse_due_shift`): `+2d`, `-1d`, `+1w`, `+3 days`, `+2h`, `a week later`,
+  `two days later`, `2 days earlier`, `half an hour later`. Here they count from now, like the
+  durations above (`2 days earlier` is two days ago); `DueShift.apply` moves a task's current
+  due date by them instead, which is what `update_task` does with a shift.
 - Calendar dates: `Dec 3`, `December 3rd, 2027`, `3 Dec`, `the 3rd of December`, `12/3`
   and `12/3/2026` (month/day, US order), `friday dec 4` (the weekday must match), and
   `the 31st` (the next 31st that exists, today included). Without a year a date means its next
@@ -48,7 +52,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
@@ -185,12 +189,137 @@ _TIME_WORDS: tuple[tuple[re.Pattern[str], time, bool, bool], ...] = (
     (re.compile(r"\b(?:at\s+)?night\b"), NIGHT, False, False),
 )
 
-_DURATION_RE = re.compile(
-    rf"^(?:in\s+)?(?P<n>{_NUMBER_RE}|half an?|half)\s*"
-    r"(?P<unit>minutes?|mins?|m|hours?|hrs?|h|days?|d|business days?|working days?|"
-    r"weeks?|wks?|w|months?|mos?|years?|yrs?)"
-    r"(?P<tail>\s+(?:from now|from today|later))?$"
+_UNITS = (
+    r"minutes?|mins?|m|hours?|hrs?|h|days?|d|business days?|working days?|"
+    r"weeks?|wks?|w|months?|mos?|years?|yrs?"
 )
+_AMOUNT = rf"(?P<n>{_NUMBER_RE}|half an?|half)\s*(?P<unit>{_UNITS})"
+_DURATION_RE = re.compile(rf"^(?:in\s+)?{_AMOUNT}(?P<tail>\s+(?:from now|from today|later))?$")
+_SIGNED_SHIFT_RE = re.compile(rf"^(?P<sign>[+-])\s*{_AMOUNT}$")
+_WORDED_SHIFT_RE = re.compile(rf"^{_AMOUNT}\s+(?P<way>later|earlier|sooner)$")
+# How far a shift may move a date.
+_SHIFT_MAX = timedelta(days=3660)
+
+ShiftUnit = Literal["minutes", "days", "business_days", "weeks", "months", "years"]
+
+
+@dataclass(frozen=True, slots=True)
+class DueShift:
+    """A move of a due date by an amount: `+2d`, `a week later`, `2 days earlier`.
+
+    `count` is signed (earlier is negative); hours are counted in minutes.
+    """
+
+    count: int
+    unit: ShiftUnit
+    text: str
+    """The shift as it was said, for messages."""
+
+    @property
+    def moves_the_clock(self) -> bool:
+        """Whether it moves an instant (minutes, hours) rather than a calendar date."""
+        return self.unit == "minutes"
+
+    def apply(self, due: ResolvedDue, *, now: datetime) -> ResolvedDue:
+        """`due` moved by this shift, in its own zone: a date stays a date (all-day), and a time
+        of day stays that wall-clock time on the new day; minutes and hours move the instant
+        in real time. `in_past` is counted against `now`.
+
+        Raises `DueDateError` for minutes or hours on an all-day date, and for a move of more
+        than ten years.
+        """
+        tz = due.at.tzinfo
+        assert tz is not None
+        # A bound on the count first, so that no calendar arithmetic overflows.
+        most = _SHIFT_MAX.total_seconds() // 60 if self.moves_the_clock else _SHIFT_MAX.days
+        if abs(self.count) > most:
+            raise DueDateError("That moves the due date too far.")
+        if self.moves_the_clock:
+            if due.all_day:
+                raise DueDateError(
+                    f"'{self.text}' moves a time of day, but the task is due on a whole day; "
+                    "move it by days, or give a time."
+                )
+            # Real elapsed time, as "in 2 hours" is: added in UTC, across any DST change.
+            at = (due.at.astimezone(UTC) + timedelta(minutes=self.count)).astimezone(tz)
+        else:
+            local = due.at.astimezone(tz)
+            day = self._moved_day(local.date())
+            at = _localize(day, time(0, 0) if due.all_day else local.time(), tz)
+        if abs(at - due.at) > _SHIFT_MAX:
+            raise DueDateError("That moves the due date too far.")
+        moved = ResolvedDue(at=at, all_day=due.all_day, in_past=False)
+        return ResolvedDue(at=at, all_day=due.all_day, in_past=due_in_past(moved, now=now))
+
+    def from_now(self, now: datetime) -> ResolvedDue:
+        """The shift counted from `now`: an instant for minutes and hours, else a date."""
+        if self.moves_the_clock:
+            anchor = ResolvedDue(
+                at=now.replace(second=0, microsecond=0), all_day=False, in_past=False
+            )
+        else:
+            tz = now.tzinfo
+            assert tz is not None
+            anchor = ResolvedDue(
+                at=_localize(now.date(), time(0, 0), tz), all_day=True, in_past=False
+            )
+        return self.apply(anchor, now=now)
+
+    def _moved_day(self, day: date) -> date:
+        if self.unit == "business_days":
+            return _add_business_days(day, self.count)
+        if self.unit == "days":
+            return day + timedelta(days=self.count)
+        if self.unit == "weeks":
+            return day + timedelta(weeks=self.count)
+        if self.unit == "months":
+            return day + relativedelta(months=self.count)
+        return day + relativedelta(years=self.count)
+
+
+def parse_due_shift(text: str) -> DueShift | None:
+    """The shift `text` says (`+2d`, `-1w`, `+3 days`, `a week later`, `2 days earlier`), or
+    None when it says something else (a date, or `in 2 days`, which counts from now).
+
+    Raises `DueDateError` for a part of a day, week or month ("half a day later").
+    """
+    phrase = _strip_prefixes(_normalize(text))
+    match = _SIGNED_SHIFT_RE.match(phrase) or _WORDED_SHIFT_RE.match(phrase)
+    if match is None:
+        return None
+    groups = match.groupdict()
+    earlier = groups.get("sign") == "-" or groups.get("way") in ("earlier", "sooner")
+    sign = -1 if earlier else 1
+    amount = _count(match.group("n"))
+    unit = match.group("unit")
+    said = text.strip()
+    if _is_clock_unit(unit):
+        minutes = amount * 60 if unit.startswith("h") else amount
+        if minutes != int(minutes):
+            raise DueDateError(f"'{said}': say a whole number of minutes.")
+        return DueShift(count=sign * int(minutes), unit="minutes", text=said)
+    if amount != int(amount):
+        raise DueDateError(f"'{said}': say a whole number of days, weeks or months.")
+    kind: ShiftUnit
+    if unit.startswith(("business", "working")):
+        kind = "business_days"
+    elif unit.startswith("d"):
+        kind = "days"
+    elif unit.startswith("w"):
+        kind = "weeks"
+    elif unit.startswith("m"):
+        kind = "months"
+    else:
+        kind = "years"
+    return DueShift(count=sign * int(amount), unit=kind, text=said)
+
+
+def due_in_past(due: ResolvedDue, *, now: datetime) -> bool:
+    """Whether `due` has passed at `now`; an all-day date passes when its day is over (in the
+    zone it was given in)."""
+    if not due.all_day:
+        return due.at < now
+    return due.day < now.astimezone(due.at.tzinfo).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +347,9 @@ def resolve_due(text: str, *, now: datetime) -> ResolvedDue:
     duration = _DURATION_RE.match(phrase)
     if duration is not None and _is_clock_unit(duration.group("unit")):
         return _resolve_clock_duration(duration, now=now)
+    shift = parse_due_shift(text)
+    if shift is not None:
+        return shift.from_now(now)
 
     time_of_day, rest = _extract_time(phrase, text)
     day = _resolve_day(rest, text, now=now)
@@ -441,11 +573,14 @@ def _last_day(year: int, month: int) -> date:
 
 
 def _add_business_days(start: date, count: int) -> date:
+    """`count` weekdays after `start` (before it when negative)."""
+    step = timedelta(days=1 if count >= 0 else -1)
+    left = abs(count)
     day = start
-    while count > 0:
-        day += timedelta(days=1)
+    while left > 0:
+        day += step
         if day.weekday() < 5:
-            count -= 1
+            left -= 1
     return day
 
 
@@ -544,11 +679,36 @@ def _resolve_day(rest: str, text: str, *, now: datetime) -> date | None:
             return _calendar_day(match, month, today, text)
     match = _NUMERIC.match(rest)
     if match is not None:
-        return _calendar_day(match, int(match.group("month")), today, text)
+        first, second = int(match.group("month")), int(match.group("day"))
+        if first > 12 >= second or (second <= 12 and reads_day_first(now.tzinfo)):
+            # "15/12" anywhere, and "9/12" in London, is a day then a month.
+            return _calendar_day(match, second, today, text, day=first)
+        return _calendar_day(match, first, today, text, day=second)
     match = _DAY_OF_MONTH.match(rest)
     if match is not None:
         return _next_day_of_month(today, int(match.group("a") or match.group("b")), text)
     return None
+
+
+# Where numeric dates are written month first: the United States and its territories, Canada
+# (where both are seen, month first is the common one in software) and the Philippines.
+_MONTH_FIRST_ZONES = re.compile(
+    r"^(?:America/(?:New_York|Chicago|Denver|Los_Angeles|Phoenix|Anchorage|Boise|Detroit|Juneau"
+    r"|Sitka|Nome|Yakutat|Metlakatla|Adak|Menominee|Indiana/.+|Kentucky/.+|North_Dakota/.+"
+    r"|Indianapolis|Louisville|Toronto|Vancouver|Edmonton|Winnipeg|Halifax|St_Johns|Regina"
+    r"|Montreal|Moncton|Whitehorse|Yellowknife|Iqaluit|Puerto_Rico)"
+    r"|US/.+|Canada/.+|Pacific/(?:Honolulu|Guam)|Asia/Manila|UTC|Etc/.+|GMT)$"
+)
+
+
+def reads_day_first(tz: tzinfo | None) -> bool:
+    """Whether people in this zone write "9/12" for the 9th of December (most of the world)
+    rather than September 12th (the United States, Canada, the Philippines; and UTC, where the
+    zone says nothing)."""
+    key = getattr(tz, "key", None)
+    if not isinstance(key, str):
+        return False
+    return _MONTH_FIRST_ZONES.match(key) is None
 
 
 def _resolve_named_period(rest: str, today: date) -> date | None:
@@ -599,8 +759,10 @@ def _resolve_day_duration(match: re.Match[str], today: date, text: str) -> date:
     return today + relativedelta(years=count)
 
 
-def _calendar_day(match: re.Match[str], month: int, today: date, text: str) -> date:
-    day = int(match.group("day"))
+def _calendar_day(
+    match: re.Match[str], month: int, today: date, text: str, *, day: int | None = None
+) -> date:
+    day = int(match.group("day")) if day is None else day
     year_text = match.group("year")
     if year_text is not None:
         year = int(year_text) + (2000 if len(year_text) == 2 else 0)

@@ -1,15 +1,52 @@
 """The arguments of `TaskService.list_tasks` and `TaskService.list_task_rows`: the filters,
-the order and the page size of a list of one team's tasks."""
+the order and the page size of a list of one team's tasks; and the status groups people ask
+for ("active", "closed", "any")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Literal, TypedDict
 
 from tasks.enums import TaskPriority, TaskStatus
 
-__all__ = ["TaskFilters", "TaskListing"]
+__all__ = [
+    "ACTIVE_STATUSES",
+    "STATUS_GROUPS",
+    "StatusGroup",
+    "TaskFilters",
+    "TaskListing",
+    "statuses_for",
+]
+
+StatusGroup = Literal["active", "closed", "any"]
+"""A name for several statuses at once."""
+
+# The work still to do: what a list shows when no status is asked for.
+ACTIVE_STATUSES: tuple[TaskStatus, ...] = (TaskStatus.open, TaskStatus.in_progress)
+STATUS_GROUPS: Mapping[str, tuple[TaskStatus, ...]] = {
+    "active": ACTIVE_STATUSES,
+    "closed": (TaskStatus.done, TaskStatus.cancelled),
+    "any": tuple(TaskStatus),
+}
+
+
+def statuses_for(wanted: str | Iterable[str] | None) -> tuple[TaskStatus, ...]:
+    """The statuses a status filter names: a status, a group of `STATUS_GROUPS`, or several of
+    either (their union, in `TaskStatus` order). None, or an empty list, means the active ones.
+
+    Raises `ValueError` for a name that is neither a status nor a group.
+    """
+    if wanted is None:
+        return ACTIVE_STATUSES
+    names = [wanted] if isinstance(wanted, str) else list(wanted)
+    if not names:
+        return ACTIVE_STATUSES
+    chosen: set[TaskStatus] = set()
+    for name in names:
+        group = STATUS_GROUPS.get(name)
+        chosen.update(group if group is not None else (TaskStatus(name),))
+    return tuple(status for status in TaskStatus if status in chosen)
 
 
 class TaskFilters(TypedDict, total=False):

@@ -29,10 +29,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, col, select
 
-from tasks.dates import ResolvedDue, due_of, zone_name
+from tasks.dates import DueShift, ResolvedDue, due_of, zone_name
 from tasks.directory import UserDirectory
 from tasks.errors import InvalidTaskInput, PermissionDenied, TaskError, TaskNotFound
-from tasks.listing import TaskFilters, TaskListing
+from tasks.listing import ACTIVE_STATUSES, TaskFilters, TaskListing
 from tasks.models import (
     DESCRIPTION_MAX_CHARS,
     ORIGIN_KEY_CHARS,
@@ -51,7 +51,7 @@ from tasks.models import (
 # How often `create_task` tries another number when a concurrent transaction took the one it
 # picked (only PostgreSQL lets two writers race; SQLite serializes them).
 NUMBER_ATTEMPTS = 8
-OPEN_STATUSES = (TaskStatus.open, TaskStatus.in_progress)
+OPEN_STATUSES = ACTIVE_STATUSES
 # The largest task number the `number` column (a 32-bit integer) can hold.
 NUMBER_MAX = 2**31 - 1
 
@@ -653,7 +653,7 @@ class TaskService:
         number: int,
         title: str | None = None,
         description: str | None = None,
-        due: ResolvedDue | None = None,
+        due: ResolvedDue | DueShift | None = None,
         clear_due: bool = False,
         priority: TaskPriority | str | None = None,
         status: TaskStatus | str | None = None,
@@ -661,9 +661,11 @@ class TaskService:
     ) -> Task:
         """Change the given fields of task #`number` (None leaves a field as it is).
 
-        An empty description removes it, `tags=[]` removes every tag and `clear_due=True`
-        removes the due date. Changing nothing is an `InvalidTaskInput`; setting a field to the
-        value it already has is allowed and records nothing.
+        `due` is a new due date, or a `DueShift` that moves the task's current one (keeping its
+        time of day, or its being all-day); a task without a due date has nothing to move, which
+        is an `InvalidTaskInput`. An empty description removes it, `tags=[]` removes every tag
+        and `clear_due=True` removes the due date. Changing nothing is an `InvalidTaskInput`;
+        setting a field to the value it already has is allowed and records nothing.
         """
         if all(value is None for value in (title, description, due, priority, status, tags)) and (
             not clear_due
@@ -683,6 +685,7 @@ class TaskService:
         new_priority = coerce_priority(priority) if priority is not None else task.priority
         new_status = coerce_status(status) if status is not None else task.status
         new_tags = clean_tags(tags) if tags is not None else list(task.tags)
+        new_due = self._moved_due(task, due) if isinstance(due, DueShift) else due
         before = snapshot(task)
         task.title = new_title
         task.description = new_description
@@ -690,8 +693,8 @@ class TaskService:
         task.status = new_status
         if new_tags != task.tags:
             task.tags = new_tags
-        if due is not None or clear_due:
-            _apply_due(task, due)
+        if new_due is not None or clear_due:
+            _apply_due(task, new_due)
         after = snapshot(task)
         changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         if changes:
@@ -726,6 +729,14 @@ class TaskService:
 
     def _dialect(self) -> str:
         return self.session.get_bind().dialect.name
+
+    def _moved_due(self, task: Task, shift: DueShift) -> ResolvedDue:
+        current = due_of(task)
+        if current is None:
+            raise InvalidTaskInput(
+                f"#{task.number} has no due date to move; give a date instead.", field="due"
+            )
+        return shift.apply(current, now=self._clock())
 
     def _assignable(self, assignee_id: str | None) -> str | None:
         if assignee_id is None or not assignee_id.strip():

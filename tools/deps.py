@@ -30,6 +30,40 @@ class TurnCreates:
             self.count += 1
 
 
+class TurnDeletions:
+    """The tasks a turn deleted, or asked the person to confirm deleting: no other call of the
+    turn touches them. A plan that deletes #4 and then updates it does not update a task that
+    is gone, or about to go, once the person says yes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._deleted: set[int] = set()
+        self._awaiting: set[int] = set()
+
+    def awaiting(self, number: int) -> None:
+        """Task #`number` waits for the person to confirm its deletion."""
+        with self._lock:
+            self._awaiting.add(number)
+
+    def deleted(self, number: int) -> None:
+        """Task #`number` was deleted in this turn."""
+        with self._lock:
+            self._awaiting.discard(number)
+            self._deleted.add(number)
+
+    def why_untouchable(self, number: int) -> str | None:
+        """Why no call of this turn may act on task #`number` any more; None if it may."""
+        with self._lock:
+            if number in self._deleted:
+                return f"#{number} was deleted in this turn, so this call did not run."
+            if number in self._awaiting:
+                return (
+                    f"#{number} is waiting for the person to confirm its deletion, so this call "
+                    "did not run."
+                )
+        return None
+
+
 @dataclass(kw_only=True)
 class ToolDeps:
     """The verified facts of a turn. Team and actor come from the transport, never the model."""
@@ -51,3 +85,4 @@ class ToolDeps:
     replayable: bool | None = None
     # Shared by copies of the deps (`dataclasses.replace`), so one turn counts once.
     creates: TurnCreates = field(default_factory=TurnCreates, compare=False, repr=False)
+    deletions: TurnDeletions = field(default_factory=TurnDeletions, compare=False, repr=False)

@@ -4,19 +4,31 @@ pydantic writes an optional argument as `anyOf: [{type: X}, {type: null}]` with 
 and a `title`; the model needs none of that, since an argument it leaves out is the same as
 null. Every model call carries all five schemas, so what is cut here is cut from every call.
 The compact schema is computed once, when a tool is built (`compact_tool`), not on every step.
+
+OpenAI's strict function calling needs another shape: every property listed in `required`,
+the optional ones nullable, no defaults, `additionalProperties: false`. `strict_parameters`
+derives it from the compact schema (an argument that is not required there becomes nullable,
+and null still means "not given"), and `StrictToolSchema` hands it to pydantic-ai's OpenAI
+schema transformer with `strict=True`, so that the provider model sends every tool with
+`"strict": true` (`agent.providers.build_provider_model` sets it in that model's profile).
+Other models (the offline one, tests' function models) keep reading the compact schema.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any, cast
 
 from pydantic_ai import RunContext, Tool
+from pydantic_ai.profiles.openai import OpenAIJsonSchemaTransformer
 from pydantic_ai.tools import ToolDefinition, ToolFuncContext
 
 from tools.deps import ToolDeps
 
 Schema = dict[str, Any]
+
+_NULL: Schema = {"type": "null"}
 
 
 def compact_schema(schema: Schema) -> Schema:
@@ -86,3 +98,71 @@ def compact_tool(function: ToolFuncContext[ToolDeps, ...], *, sequential: bool) 
         json_schema=compact_parameters(tool.function_schema.json_schema),
     )
     return tool
+
+
+def strict_parameters(schema: Schema) -> Schema:
+    """A compact parameters schema in the shape of OpenAI's strict mode.
+
+    Every object lists all its properties in `required` and allows no others; a property the
+    compact schema did not require accepts null (which the tools read as "not given"); a
+    default moves into the description. Nested objects, array items and `anyOf` branches get
+    the same treatment.
+    """
+    out = {key: value for key, value in schema.items() if key != "default"}
+    default = schema.get("default")
+    if default is not None:
+        described = str(out.get("description", "")).rstrip(". ")
+        note = f"default {json.dumps(default)}"
+        out["description"] = f"{described}; {note}." if described else f"{note.capitalize()}."
+    if out.get("type") == "object":
+        properties = cast("dict[str, Schema]", out.get("properties", {}))
+        required = set(cast("list[str]", out.get("required", [])))
+        out["properties"] = {
+            name: strict_parameters(sub) if name in required else _nullable(strict_parameters(sub))
+            for name, sub in properties.items()
+        }
+        out["required"] = list(properties)
+        out["additionalProperties"] = False
+    items = out.get("items")
+    if isinstance(items, dict):
+        out["items"] = strict_parameters(cast("Schema", items))
+    branches = out.get("anyOf")
+    if isinstance(branches, list):
+        out["anyOf"] = [strict_parameters(branch) for branch in cast("list[Schema]", branches)]
+    return out
+
+
+def _accepts_null(schema: Schema) -> bool:
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(_accepts_null(branch) for branch in cast("list[Schema]", schema.get("anyOf", [])))
+
+
+def _nullable(schema: Schema) -> Schema:
+    """`schema`, also accepting null: `type: [X, "null"]` for a plain type, else an `anyOf`
+    branch (an enum would otherwise have to list null among its values)."""
+    if _accepts_null(schema):
+        return schema
+    kind = schema.get("type")
+    if isinstance(kind, str) and "enum" not in schema and "const" not in schema:
+        return schema | {"type": [kind, "null"]}
+    if "anyOf" in schema:
+        return schema | {"anyOf": [*cast("list[Schema]", schema["anyOf"]), _NULL]}
+    described = {key: schema[key] for key in ("description",) if key in schema}
+    inner = {key: value for key, value in schema.items() if key not in described}
+    return {"anyOf": [inner, _NULL], **described}
+
+
+class StrictToolSchema(OpenAIJsonSchemaTransformer):
+    """pydantic-ai's OpenAI schema transformer, given a tool's schema in the strict shape.
+
+    As a model profile's `json_schema_transformer`, it makes every tool go out with
+    `"strict": true` and a schema that strict mode accepts; a tool built with `strict=False`
+    keeps its schema and goes out without it.
+    """
+
+    def __init__(self, schema: Schema, *, strict: bool | None = None) -> None:
+        if strict is not False:
+            schema, strict = strict_parameters(schema), True
+        super().__init__(schema, strict=strict)

@@ -11,9 +11,10 @@ from pydantic_ai import ApprovalRequired, ModelRetry, RunContext, Tool
 from sqlmodel import Session
 
 from tasks.cards import task_card, task_cards
-from tasks.dates import ResolvedDue, resolve_due
+from tasks.dates import DueShift, ResolvedDue, due_in_past, due_of, parse_due_shift, resolve_due
 from tasks.directory import UserDirectory
 from tasks.errors import AmbiguousUser, TaskError, UnknownUser
+from tasks.listing import StatusGroup, statuses_for
 from tasks.models import DirectoryUser, Task, TaskPriority, TaskStatus
 from tasks.service import TaskService
 from tools.deps import ToolDeps
@@ -21,11 +22,18 @@ from tools.schema import compact_tool
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Status = Literal["open", "in_progress", "done", "cancelled"]
+# A status, or a group of them (`tasks.listing.STATUS_GROUPS`).
+StatusFilter = Literal[Status, StatusGroup]
 ToolResult = dict[str, Any]
 
-# A list with no status filter shows the work that is still to do.
-_DEFAULT_LIST_STATUSES = (TaskStatus.open, TaskStatus.in_progress)
+_DEFAULT_LIST_LIMIT = 20
 _MAX_LIST_LIMIT = 100
+
+
+class TaskGoneInTurn(TaskError):
+    """A call on a task this turn deleted, or is waiting to delete: it does not run."""
+
+    kind = "deleted_in_turn"
 
 
 @contextmanager
@@ -59,11 +67,18 @@ def _card(session: Session, deps: ToolDeps, task: Task) -> dict[str, Any]:
     )
 
 
-def _task_result(card: dict[str, Any], due: ResolvedDue | None) -> ToolResult:
+def _task_result(card: dict[str, Any], *, past_due: bool) -> ToolResult:
     result: ToolResult = {"ok": True, "task": card}
-    if due is not None and due.in_past:
+    if past_due:
         result["warning"] = "The due date is in the past."
     return result
+
+
+def _check_still_here(deps: ToolDeps, number: int) -> None:
+    """Refuse a call on a task that this turn deleted or asked to delete."""
+    reason = deps.deletions.why_untouchable(number)
+    if reason is not None:
+        raise TaskGoneInTurn(reason)
 
 
 def _task_number(task_id: int | str) -> int:
@@ -138,7 +153,7 @@ def create_task(
             card = _card(session, deps, task)
     except TaskError as error:
         return _failure(error)
-    return _task_result(card, resolved)
+    return _task_result(card, past_due=resolved is not None and resolved.in_past)
 
 
 def update_task(
@@ -154,10 +169,10 @@ def update_task(
     """Change a task; pass only what changes. Complete: status "done"; reopen: "open".
 
     Args:
-        task_id: Task number. Named by words? Find it with list_tasks first.
+        task_id: Task number.
         title: New title, only when renamed.
         description: New description.
-        due: New due date, as said.
+        due: New due date as said, or a shift of it: "+2d", "a week later".
         priority: New priority.
         status: New status.
         tags: The whole new tag list, without "#".
@@ -165,21 +180,27 @@ def update_task(
     deps = ctx.deps
     number = _task_number(task_id)
     try:
+        _check_still_here(deps, number)
         with _transaction(deps) as session:
-            resolved = _resolve_due(deps, due) if due else None
+            # A shift ("+2d", "a week later") moves the task's current due date; the service
+            # reads that date, so it is resolved there.
+            new_due: ResolvedDue | DueShift | None = None
+            if due:
+                new_due = parse_due_shift(due) or _resolve_due(deps, due)
             task = _service(session, deps).update_task(
                 number=number,
                 title=title,
                 description=description,
-                due=resolved,
+                due=new_due,
                 priority=TaskPriority(priority) if priority else None,
                 status=TaskStatus(status) if status else None,
                 tags=_clean_tags(tags),
             )
             card = _card(session, deps, task)
+            after = due_of(task) if new_due is not None else None
     except TaskError as error:
         return _failure(error)
-    return _task_result(card, resolved)
+    return _task_result(card, past_due=after is not None and due_in_past(after, now=deps.now))
 
 
 def assign_task(ctx: RunContext[ToolDeps], task_id: int | str, assignee: str) -> ToolResult:
@@ -192,6 +213,7 @@ def assign_task(ctx: RunContext[ToolDeps], task_id: int | str, assignee: str) ->
     deps = ctx.deps
     number = _task_number(task_id)
     try:
+        _check_still_here(deps, number)
         with _transaction(deps) as session:
             user = _resolve_user(session, deps, assignee)
             service = _service(session, deps)
@@ -222,19 +244,19 @@ def list_tasks(
     ctx: RunContext[ToolDeps],
     assignee: str | None = None,
     creator: str | None = None,
-    status: Status | None = None,
+    status: StatusFilter | list[StatusFilter] | None = None,
     priority: Priority | None = None,
     due_before: str | None = None,
     due_after: str | None = None,
     query: str | None = None,
-    limit: int = 20,
+    limit: int | None = _DEFAULT_LIST_LIMIT,
 ) -> ToolResult:
-    """Find tasks (open and in progress unless a status is given), or a task's number.
+    """Find tasks, or a task's number.
 
     Args:
         assignee: Whose tasks, as written, or "me".
         creator: Who created them, as written, or "me".
-        status: Only this status.
+        status: Default "active" (open, in progress); "closed", "any", a status or a list.
         priority: Only this priority.
         due_before: Due before this, as said; "now" means overdue.
         due_after: Due after this, as said.
@@ -242,16 +264,15 @@ def list_tasks(
         limit: At most this many (1-100).
     """
     deps = ctx.deps
-    limit = max(1, min(limit, _MAX_LIST_LIMIT))
+    limit = max(1, min(_DEFAULT_LIST_LIMIT if limit is None else limit, _MAX_LIST_LIMIT))
     try:
         with _transaction(deps) as session:
             assignee_id = _resolve_user(session, deps, assignee).user_id if assignee else None
             creator_id = _resolve_user(session, deps, creator).user_id if creator else None
-            statuses = [TaskStatus(status)] if status else list(_DEFAULT_LIST_STATUSES)
             tasks = _service(session, deps).list_tasks(
                 assignee_id=assignee_id,
                 creator_id=creator_id,
-                status=statuses,
+                status=statuses_for(status),
                 priority=TaskPriority(priority) if priority else None,
                 # "Overdue" is due before now; the service knows an all-day task due today
                 # is not overdue until its day is over.
@@ -271,7 +292,7 @@ def list_tasks(
 
 
 def delete_task(ctx: RunContext[ToolDeps], task_id: int | str) -> ToolResult:
-    """Delete a task for good; the person is asked to confirm first, not by you.
+    """Delete a task; the person confirms first, not you.
 
     Args:
         task_id: Task number.
@@ -279,17 +300,22 @@ def delete_task(ctx: RunContext[ToolDeps], task_id: int | str) -> ToolResult:
     deps = ctx.deps
     number = _task_number(task_id)
     try:
+        if not ctx.tool_call_approved:
+            _check_still_here(deps, number)
         with _transaction(deps) as session:
             service = _service(session, deps)
             if not ctx.tool_call_approved:
                 # Check existence and permission before asking, so that nobody is asked to
                 # confirm something they are not allowed to do.
                 task = service.check_can_delete(number=number)
+                # Until the person answers, no later call of this turn acts on the task.
+                deps.deletions.awaiting(task.number)
                 raise ApprovalRequired(metadata={"id": task.number, "title": task.title})
             deleted = service.delete_task(number=number)
             summary = {"id": deleted.number, "title": deleted.title}
     except TaskError as error:
         return _failure(error)
+    deps.deletions.deleted(number)
     return {"ok": True, "deleted": summary}
 
 

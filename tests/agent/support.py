@@ -114,14 +114,16 @@ class Script:
         self.steps = list(steps)
         self.seen: list[list[ModelMessage]] = []
 
-    def model(self) -> FunctionModel:
+    def model(self, name: str = "scripted") -> FunctionModel:
+        """The script as a model; named "offline", it is run as the offline model is."""
+
         def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
             del info
             self.seen.append(list(messages))
             assert self.steps, "the model was called more often than scripted"
             return self.steps.pop(0)(messages)
 
-        return FunctionModel(respond, model_name="scripted")
+        return FunctionModel(respond, model_name=name)
 
 
 def runtime_for(script: Script, **settings: Any) -> AgentRuntime:
@@ -159,7 +161,7 @@ def scripted_turn_row(conversation: str, *, outcome: str = "ok") -> TurnRow:
         conversation_id=conversation,
         model="scripted",
         chain="scripted",
-        prompt_version="v2",
+        prompt_version="v3",
         model_calls=1,
         tool_calls=0,
         input_tokens=12,

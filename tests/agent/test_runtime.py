@@ -7,6 +7,9 @@ from datetime import date
 import pytest
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolCallPart
 
+from agent.models import OFFLINE
+from agent.runtime import build_runtime, run_turn_sync
+from core.settings import Settings
 from tests.agent.support import (
     OTHER_TEAM,
     ZONE,
@@ -15,6 +18,7 @@ from tests.agent.support import (
     audit_events,
     call,
     echo_last_tool_result,
+    make_deps,
     runtime_for,
     say,
     seed,
@@ -33,7 +37,7 @@ def test_create_resolves_assignee_and_due_in_the_speakers_zone(sessions: Session
 
     assert result.reply == "Created #1 “Send the Q3 deck” for Bob Ortiz, due Fri Nov 27."
     assert [(c.tool, c.ok) for c in result.tool_calls] == [("create_task", True)]
-    assert result.model == "scripted" and result.prompt_version == "v2"
+    assert result.model == "scripted" and result.prompt_version == "v3"
     assert result.usage.requests == 1 and result.model_calls == 1
     assert len(script.seen) == 1
     [task] = team_tasks(sessions)
@@ -215,3 +219,82 @@ def test_the_prompt_lists_the_workspace_people(sessions: SessionFactory) -> None
         in first_request.instructions
     )
     assert "Wednesday" in first_request.instructions
+
+
+# --- nothing more on a deleted task --------------------------------------------------------
+
+
+def test_a_call_after_a_delete_in_the_same_response_does_not_run(
+    sessions: SessionFactory,
+) -> None:
+    seed(sessions, number=4, title="Call the bank")
+
+    def delete_then_update(messages: list[ModelMessage]) -> ModelResponse:
+        del messages
+        return ModelResponse(
+            parts=[
+                ToolCallPart("delete_task", {"task_id": 4}),
+                ToolCallPart("update_task", {"task_id": 4, "status": "done"}),
+            ]
+        )
+
+    runtime = runtime_for(Script(delete_then_update, say("never sent")))
+    asked = turn(sessions, runtime, "delete #4, then mark it done")
+    assert asked.pending_confirmation is not None
+    assert asked.reply.startswith("Delete #4 “Call the bank”?")
+    delete, update = asked.tool_calls
+    assert (delete.tool, update.tool, update.ok) == ("delete_task", "update_task", False)
+    assert "waiting for the person to confirm its deletion" in (update.error or "")
+    # The task the person is asked about is the task as it was.
+    [task] = team_tasks(sessions)
+    assert task.status == "open"
+
+    confirmed = turn(sessions, runtime, "yes")
+    assert confirmed.reply == "Deleted #4 “Call the bank”."
+    assert team_tasks(sessions) == []
+    assert [e.action for e in audit_events(sessions)] == ["create", "delete"]
+
+
+def test_after_a_confirmed_delete_the_rest_of_the_plan_leaves_the_task_alone(
+    sessions: SessionFactory,
+) -> None:
+    # A model that plans its steps itself, as the offline model does, takes the step after the
+    # deletion once the person has said yes, in the same turn: "delete #4, then mark it done".
+    seed(sessions, number=4, title="Call the bank")
+    plan = Script(
+        call("delete_task", task_id=4),
+        call("update_task", task_id=4, status="done"),
+        echo_last_tool_result(),
+    )
+    runtime = build_runtime(settings=Settings.model_validate({}), model=plan.model(name=OFFLINE))
+    asked = turn(sessions, runtime, "delete #4, then mark it done")
+    assert asked.pending_confirmation is not None
+
+    confirmed = turn(sessions, runtime, "yes")
+    assert team_tasks(sessions) == []
+    assert [(c.tool, c.ok) for c in confirmed.tool_calls] == [
+        ("delete_task", True),
+        ("update_task", False),
+    ]
+    assert "#4 was deleted in this turn" in confirmed.reply
+    assert [e.action for e in audit_events(sessions)] == ["create", "delete"]
+
+
+def test_a_declined_delete_leaves_the_task_to_later_turns_with_the_same_deps(
+    sessions: SessionFactory,
+) -> None:
+    # An eval case runs all its turns with one set of deps: what one turn was about to delete
+    # does not block the next turn.
+    seed(sessions, number=4, title="Call the bank")
+    script = Script(
+        call("delete_task", task_id=4),
+        say("Kept it."),
+        call("update_task", task_id=4, status="done"),
+    )
+    runtime = runtime_for(script)
+    deps = make_deps(sessions)
+    for text in ("delete #4", "no", "mark #4 done"):
+        result = run_turn_sync(text, runtime=runtime, deps=deps, conversation_id="c1")
+    assert [(c.tool, c.ok) for c in result.tool_calls] == [("update_task", True)]
+    [task] = team_tasks(sessions)
+    assert task.status == "done"

@@ -33,7 +33,7 @@ def test_each_turn_is_logged_with_its_speaker_model_and_calls(sessions: SessionF
 
     first, second = logged_turns(sessions)
     assert (first.team_id, first.user_id, first.conversation_id) == (TEAM, "U0001", "c1")
-    assert (first.model, first.chain, first.prompt_version) == ("scripted", "scripted", "v2")
+    assert (first.model, first.chain, first.prompt_version) == ("scripted", "scripted", "v3")
     assert (first.model_calls, first.tool_calls, first.outcome) == (1, 1, "ok")
     assert first.input_tokens > 0 and first.output_tokens > 0
     # A scripted model is no provider: nothing was billed and nothing was degraded.

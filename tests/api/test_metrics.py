@@ -117,7 +117,7 @@ def test_an_agent_turn_counts_the_turn_its_tool_calls_tokens_and_model_calls(
         return value(after, name, **labels) - value(before, name, **labels)
 
     turns = "taskpilot_agent_turns_total"
-    assert moved(turns, model="offline", prompt_version="v2", outcome="ok") == 1
+    assert moved(turns, model="offline", prompt_version="v3", outcome="ok") == 1
     assert moved("taskpilot_agent_turn_duration_seconds_count", model="offline") == 1
     assert moved("taskpilot_tool_calls_total", tool="create_task", outcome="ok") == 1
     assert moved("taskpilot_model_calls_total", model="offline", outcome="ok") == (

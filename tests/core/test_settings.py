@@ -17,7 +17,7 @@ def test_defaults_serve_a_laptop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     settings = Settings()
     assert settings.database_url == "sqlite:///./var/taskpilot.db"
     assert settings.model_chain == ["offline"]
-    assert settings.prompt_version == "v2"
+    assert settings.prompt_version == "v3"
 
 
 def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

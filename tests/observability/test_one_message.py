@@ -135,7 +135,7 @@ def test_one_mention_can_be_followed_through_logs_spans_and_metrics(
     assert any(name.startswith("INSERT") for name in names), names
     [turn] = [span for span in spans if span.name == "agent turn"]
     assert turn.attributes["taskpilot.model"] == "offline"
-    assert turn.attributes["taskpilot.prompt_version"] == "v2"
+    assert turn.attributes["taskpilot.prompt_version"] == "v3"
     assert turn.attributes["taskpilot.degraded"] is False
     assert turn.attributes["request_id"] == request_id
     [slack_span] = [span for span in spans if span.name == "slack event"]

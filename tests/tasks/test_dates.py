@@ -7,7 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasks.dates import ResolvedDue, format_due, resolve_due, zone_from_name, zone_name
+from tasks.dates import (
+    DueShift,
+    ResolvedDue,
+    ShiftUnit,
+    due_in_past,
+    format_due,
+    parse_due_shift,
+    resolve_due,
+    zone_from_name,
+    zone_name,
+)
 from tasks.errors import DueDateError
 
 NY = ZoneInfo("America/New_York")
@@ -197,7 +207,7 @@ def test_the_31st_skips_months_without_one() -> None:
         ("2026-02-29", "February 2026 has 28 days"),
         ("2/29/2027", "February 2027 has 28 days"),
         ("April 31st", "April has no 31st"),
-        ("13/5", "no month 13"),
+        ("13/13", "no month 13"),
         ("2026-13-01", "no month 13"),
         ("2026-02-30 9am", "February 2026 has 28 days"),
         ("the 32nd", "1 to 31 days"),
@@ -311,3 +321,128 @@ def test_resolved_due_is_frozen() -> None:
     with pytest.raises(AttributeError):
         resolved.at = FRIDAY  # pyright: ignore[reportAttributeAccessIssue]
     assert resolved.day == date(2026, 11, 25)
+
+
+# --- shifts: "+2d", "a week later" ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "unit"),
+    [
+        ("+2d", 2, "days"),
+        ("-1d", -1, "days"),
+        ("+1w", 1, "weeks"),
+        ("+3 days", 3, "days"),
+        ("+ 2 weeks", 2, "weeks"),
+        ("a week later", 1, "weeks"),
+        ("two days later", 2, "days"),
+        ("2 days earlier", -2, "days"),
+        ("a day sooner", -1, "days"),
+        ("a couple of days later", 2, "days"),
+        ("3 business days later", 3, "business_days"),
+        ("a month later", 1, "months"),
+        ("+2h", 120, "minutes"),
+        ("an hour earlier", -60, "minutes"),
+        ("half an hour later", 30, "minutes"),
+        ("By +2d.", 2, "days"),
+    ],
+)
+def test_shifts_are_read_with_their_direction(text: str, count: int, unit: ShiftUnit) -> None:
+    assert parse_due_shift(text) == DueShift(count=count, unit=unit, text=text.strip())
+
+
+@pytest.mark.parametrize("text", ["friday", "in 2 days", "2 days", "tomorrow 5pm", "+", "later"])
+def test_dates_and_durations_from_now_are_not_shifts(text: str) -> None:
+    assert parse_due_shift(text) is None
+
+
+def test_half_a_day_is_not_a_shift_anyone_can_place() -> None:
+    with pytest.raises(DueDateError, match="whole number of days"):
+        parse_due_shift("half a day later")
+
+
+def shifted(text: str, due: ResolvedDue, now: datetime = WEDNESDAY) -> ResolvedDue:
+    shift = parse_due_shift(text)
+    assert shift is not None
+    return shift.apply(due, now=now)
+
+
+def test_a_shift_keeps_the_wall_clock_time_across_a_dst_change() -> None:
+    # Clocks go back on November 1st, 2026 in New York: 5pm stays 5pm.
+    due = ResolvedDue(at=datetime(2026, 10, 30, 17, 0, tzinfo=NY), all_day=False, in_past=False)
+    moved = shifted("+3 days", due)
+    assert moved.at == datetime(2026, 11, 2, 17, 0, tzinfo=NY) and not moved.all_day
+    assert moved.at.utcoffset() == timedelta(hours=-5)
+    # Hours are real time: two hours after 1:30 (EDT) on the night the clocks go back.
+    night = ResolvedDue(at=datetime(2026, 11, 1, 0, 30, tzinfo=NY), all_day=False, in_past=False)
+    assert shifted("+2h", night).at.astimezone(UTC) == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+
+
+def test_a_shift_stays_in_the_zone_the_due_date_was_given_in() -> None:
+    due = ResolvedDue(at=datetime(2026, 12, 1, 9, 0, tzinfo=TOKYO), all_day=False, in_past=False)
+    moved = shifted("a week later", due)
+    assert moved.at == datetime(2026, 12, 8, 9, 0, tzinfo=TOKYO)
+
+
+def test_month_and_business_day_shifts_land_on_real_days() -> None:
+    jan31 = ResolvedDue(at=datetime(2027, 1, 31, tzinfo=NY), all_day=True, in_past=False)
+    assert shifted("a month later", jan31).day == date(2027, 2, 28)
+    monday = ResolvedDue(at=datetime(2026, 11, 30, tzinfo=NY), all_day=True, in_past=False)
+    assert shifted("2 business days earlier", monday).day == date(2026, 11, 26)
+    assert shifted("+ 5 business days", monday).day == date(2026, 12, 7)
+
+
+def test_a_shift_into_the_past_says_so() -> None:
+    today = ResolvedDue(at=datetime(2026, 11, 25, tzinfo=NY), all_day=True, in_past=False)
+    assert not shifted("+0d", today).in_past
+    assert shifted("-1d", today).in_past
+    assert due_in_past(today, now=WEDNESDAY) is False
+
+
+def test_hours_do_not_move_an_all_day_date() -> None:
+    day_only = ResolvedDue(at=datetime(2026, 12, 1, tzinfo=NY), all_day=True, in_past=False)
+    with pytest.raises(DueDateError, match="whole day"):
+        shifted("+2h", day_only)
+
+
+def test_a_shift_too_far_is_refused() -> None:
+    due = ResolvedDue(at=datetime(2026, 12, 1, tzinfo=NY), all_day=True, in_past=False)
+    with pytest.raises(DueDateError, match="too far"):
+        shifted("+20 years", due)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2 days later", date(2026, 11, 27)),
+        ("+2d", date(2026, 11, 27)),
+        ("a week later", date(2026, 12, 2)),
+        ("2 days earlier", date(2026, 11, 23)),
+    ],
+)
+def test_said_of_a_new_task_a_shift_counts_from_today(text: str, expected: date) -> None:
+    assert day(text) == expected
+
+
+def test_said_of_a_new_task_an_hour_later_counts_from_now() -> None:
+    assert moment("an hour later") == datetime(2026, 11, 25, 11, 0, tzinfo=NY)
+
+
+@pytest.mark.parametrize(
+    ("zone", "text", "expected"),
+    [
+        ("Europe/London", "9/12", date(2026, 12, 9)),
+        ("Australia/Sydney", "9/12", date(2026, 12, 9)),
+        ("America/New_York", "9/12", date(2027, 9, 12)),
+        ("America/Los_Angeles", "12/9", date(2026, 12, 9)),
+        ("Europe/Berlin", "3/4", date(2027, 4, 3)),
+        # Only one reading is a date: the same everywhere.
+        ("America/New_York", "15/12", date(2026, 12, 15)),
+        ("Europe/London", "12/25", date(2026, 12, 25)),
+    ],
+)
+def test_numeric_dates_are_read_as_people_in_the_speakers_zone_write_them(
+    zone: str, text: str, expected: date
+) -> None:
+    now = datetime(2026, 11, 26, 15, 30, tzinfo=ZoneInfo(zone))
+    assert resolve_due(text, now=now).at.date() == expected

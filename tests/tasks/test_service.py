@@ -17,7 +17,7 @@ from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, col, func, select
 
 from tasks.cards import task_card, task_cards, task_record
-from tasks.dates import resolve_due
+from tasks.dates import parse_due_shift, resolve_due
 from tasks.errors import (
     InvalidTaskInput,
     PermissionDenied,
@@ -369,6 +369,38 @@ def test_update_needs_something_to_change(make_service: MakeService) -> None:
         service.update_task(number=1)
     with pytest.raises(InvalidTaskInput, match="not both"):
         service.update_task(number=1, due=resolve_due("friday", now=NOW), clear_due=True)
+
+
+def test_a_shift_moves_the_due_date_and_is_audited(
+    make_service: MakeService, session: Session
+) -> None:
+    service = make_service()
+    service.create_task(title="Ship", due=resolve_due("dec 3 5pm", now=NOW))
+    service.create_task(title="Plan", due=resolve_due("dec 3", now=NOW))
+    shift = parse_due_shift("a week later")
+    assert shift is not None
+    service.update_task(number=1, due=shift)
+    service.update_task(number=2, due=shift)
+    ship, plan = (event.changes["due"] for event in events(session)[-2:])
+    assert ship == ["2026-12-03T17:00:00-05:00", "2026-12-10T17:00:00-05:00"]
+    assert plan == ["2026-12-03", "2026-12-10"]
+
+
+def test_a_shift_needs_a_due_date_and_the_right_to_change_the_task(
+    make_service: MakeService, session: Session
+) -> None:
+    make_service().create_task(title="Someday")
+    make_service().create_task(
+        title="Bob's", assignee_id="U0BOB", due=resolve_due("dec 3", now=NOW)
+    )
+    shift = parse_due_shift("+2d")
+    assert shift is not None
+    with pytest.raises(InvalidTaskInput, match="#1 has no due date to move; give a date"):
+        make_service().update_task(number=1, due=shift, title="Someday soon")
+    # Permission comes first: carol is not told about the due date of a task she can't change.
+    with pytest.raises(PermissionDenied):
+        make_service("U0CAROL").update_task(number=2, due=shift)
+    assert [event.action for event in events(session)] == [AuditAction.create] * 2
 
 
 def test_a_bad_value_changes_nothing(make_service: MakeService, session: Session) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 
 from tests.agent.support import (
     NOW,
@@ -139,3 +140,167 @@ def test_update_by_someone_else_is_refused(sessions: SessionFactory) -> None:
     assert result.tool_calls[0].ok is False
     [task] = team_tasks(sessions)
     assert task.priority == "normal"
+
+
+# --- status groups ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def statuses(board: SessionFactory) -> SessionFactory:
+    seed(board, number=6, title="Draft the memo", status="in_progress")
+    seed(board, number=7, title="Book the offsite", status="cancelled")
+    return board
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (None, [1, 2, 3, 5, 6]),
+        ("active", [1, 2, 3, 5, 6]),
+        ("closed", [4, 7]),
+        ("any", [1, 2, 3, 4, 5, 6, 7]),
+        ("in_progress", [6]),
+        (["open", "done"], [1, 2, 3, 4, 5]),
+        (["closed", "in_progress"], [4, 6, 7]),
+        ([], [1, 2, 3, 5, 6]),
+    ],
+)
+def test_status_takes_a_status_a_group_or_a_list(
+    statuses: SessionFactory, status: object, expected: list[int]
+) -> None:
+    assert sorted(listed(statuses, status=status)) == expected
+
+
+def test_an_unknown_status_goes_back_to_the_model(statuses: SessionFactory) -> None:
+    script = Script(call("list_tasks", status="finished"), say("ok"))
+    result = turn(statuses, runtime_for(script), "list finished ones")
+    [record] = result.tool_calls
+    assert record.ok is False and record.retried
+    assert "closed" in (record.error or "")
+
+
+# --- moving a due date ---------------------------------------------------------------------
+
+
+def updated(sessions: SessionFactory, **args: Any) -> Any:
+    script = Script(call("update_task", **args), say("ok"))
+    [record] = turn(sessions, runtime_for(script), "move it").tool_calls
+    return record
+
+
+def due_of_task(sessions: SessionFactory, number: int) -> tuple[datetime | None, bool]:
+    [task] = [t for t in team_tasks(sessions) if t.number == number]
+    return (task.due_at.astimezone(ZONE) if task.due_at else None), task.due_all_day
+
+
+@pytest.mark.parametrize(
+    ("shift", "expected"),
+    [
+        ("+2d", datetime(2026, 12, 3, 17, 0, tzinfo=ZONE)),
+        ("-1d", datetime(2026, 11, 30, 17, 0, tzinfo=ZONE)),
+        ("+1w", datetime(2026, 12, 8, 17, 0, tzinfo=ZONE)),
+        ("+3 days", datetime(2026, 12, 4, 17, 0, tzinfo=ZONE)),
+        ("a week later", datetime(2026, 12, 8, 17, 0, tzinfo=ZONE)),
+        ("two days later", datetime(2026, 12, 3, 17, 0, tzinfo=ZONE)),
+        ("2 days earlier", datetime(2026, 11, 29, 17, 0, tzinfo=ZONE)),
+        ("+2h", datetime(2026, 12, 1, 19, 0, tzinfo=ZONE)),
+        ("half an hour later", datetime(2026, 12, 1, 17, 30, tzinfo=ZONE)),
+    ],
+)
+def test_a_shift_moves_the_current_due_date_and_keeps_its_time(
+    sessions: SessionFactory, shift: str, expected: datetime
+) -> None:
+    seed(
+        sessions,
+        number=4,
+        title="Ship the release",
+        due_at=datetime(2026, 12, 1, 17, 0, tzinfo=ZONE),
+    )
+    record = updated(sessions, task_id=4, due=shift)
+    assert record.ok, record.error
+    assert due_of_task(sessions, 4) == (expected, False)
+
+
+def test_a_shift_keeps_an_all_day_date_all_day(sessions: SessionFactory) -> None:
+    seed(
+        sessions,
+        number=4,
+        title="Ship the release",
+        due_at=datetime(2026, 12, 1, tzinfo=ZONE),
+        due_all_day=True,
+    )
+    record = updated(sessions, task_id=4, due="a week later")
+    assert record.ok, record.error
+    assert due_of_task(sessions, 4) == (datetime(2026, 12, 8, tzinfo=ZONE), True)
+    assert record.result["task"]["due"] == "2026-12-08"
+    # Hours make no sense on a whole day: the model is told, and nothing moves.
+    refused = updated(sessions, task_id=4, due="+2h")
+    assert refused.ok is False and "whole day" in (refused.error or "")
+    assert due_of_task(sessions, 4) == (datetime(2026, 12, 8, tzinfo=ZONE), True)
+
+
+def test_a_shift_of_a_task_without_a_due_date_asks_for_a_date(sessions: SessionFactory) -> None:
+    seed(sessions, number=4, title="Ship the release")
+    record = updated(sessions, task_id=4, due="2 days later", priority="high")
+    assert record.ok is False
+    assert record.error == "#4 has no due date to move; give a date instead."
+    [task] = team_tasks(sessions)
+    # The whole call changed nothing, not even the priority.
+    assert (task.due_at, task.priority) == (None, "normal")
+
+
+def test_a_shift_into_the_past_is_flagged(sessions: SessionFactory) -> None:
+    seed(sessions, number=4, title="Ship the release", due_at=at(1, hour=9))
+    record = updated(sessions, task_id=4, due="-2d")
+    assert record.ok
+    assert "past" in record.result["warning"]
+
+
+def test_a_date_still_replaces_the_due_date(sessions: SessionFactory) -> None:
+    seed(sessions, number=4, title="Ship the release", due_at=at(6))
+    record = updated(sessions, task_id=4, due="in 2 days")
+    assert record.ok
+    assert due_of_task(sessions, 4) == (datetime(2026, 11, 27, tzinfo=ZONE), True)
+
+
+def test_on_create_a_later_date_counts_from_now(sessions: SessionFactory) -> None:
+    script = Script(call("create_task", title="Ship the release", due="2 days later"), say("x"))
+    assert turn(sessions, runtime_for(script), "x").tool_calls[0].ok
+    assert due_of_task(sessions, 1) == (datetime(2026, 11, 27, tzinfo=ZONE), True)
+
+
+# --- strict models send every argument ----------------------------------------------------
+
+
+def test_null_arguments_mean_not_given(sessions: SessionFactory) -> None:
+    # A model held to the strict schema sends every argument, null for what it leaves out.
+    seed(sessions, number=4, title="Ship the release", priority="high", tags=["launch"])
+    unsaid = ("description", "assignee", "due", "priority", "tags")
+    create: dict[str, Any] = {"title": "Call the bank", **dict.fromkeys(unsaid)}
+    unchanged = ("title", "description", "due", "priority", "tags")
+    update: dict[str, Any] = {"task_id": 4, "status": "done", **dict.fromkeys(unchanged)}
+    filters = ("assignee", "creator", "status", "priority", "due_before", "due_after", "query")
+    listing: dict[str, Any] = dict.fromkeys((*filters, "limit"))
+
+    def all_at_once(messages: list[ModelMessage]) -> ModelResponse:
+        del messages
+        return ModelResponse(
+            parts=[
+                ToolCallPart("create_task", create),
+                ToolCallPart("update_task", update),
+                ToolCallPart("list_tasks", listing),
+            ]
+        )
+
+    result = turn(sessions, runtime_for(Script(all_at_once, say("ok"))), "x")
+    assert [c.ok for c in result.tool_calls] == [True, True, True]
+    bank, release = sorted(team_tasks(sessions), key=lambda t: t.title)
+    assert (bank.title, bank.priority, bank.tags, bank.due_at) == (
+        "Call the bank",
+        "normal",
+        [],
+        None,
+    )
+    assert (release.status, release.priority, release.tags) == ("done", "high", ["launch"])
+    # The list kept its defaults: the active tasks, up to 20.
+    assert [card["id"] for card in result.tool_calls[2].result["tasks"]] == [bank.number]

@@ -1,14 +1,20 @@
-"""Committed per-category baselines, and the gate that refuses a run scoring below them.
+"""Committed per-category baselines, and the gate that refuses a run scoring worse than them.
 
 A baseline file (`taskpilot-eval-baseline/v1`) holds, for each variant (model and prompt
-version), the pass rate of every category and overall. A run fails the gate when any category
-of a variant the baseline knows scores lower than its baseline. A category the baseline does
-not know yet is reported, not gated; write a new baseline to start gating it.
+version), the pass rate of every category and overall, and the harmful-write rate (runs that
+wrote something the person did not ask for, see `evals.harm`) of every category and overall.
+A run fails the gate when any category of a variant the baseline knows scores lower than its
+baseline pass rate, or when any category's or the overall harmful-write rate rises above its
+baseline's. A category the baseline does not know yet is reported, not gated; write a new
+baseline to start gating it. A baseline written before harmful writes were counted has no
+`harmful_*` fields: it still loads, and the harm gate is then a note, not a failure.
 
 ```
 {"schema": "taskpilot-eval-baseline/v1",
  "variants": [{"model": "offline", "prompt_version": "v2", "overall": 0.95,
-               "categories": {"create": 1.0, "dates": 0.9}}]}
+               "categories": {"create": 1.0, "dates": 0.9},
+               "harmful_overall": 0.02,
+               "harmful_categories": {"create": 0.0, "dates": 0.05}}]}
 ```
 """
 
@@ -21,7 +27,8 @@ from pathlib import Path
 from typing import Any, Final, cast
 
 BASELINE_SCHEMA: Final = "taskpilot-eval-baseline/v1"
-# Pass rates are fractions of small counts; this keeps 17/20 equal to 0.85 whatever the floats.
+# Rates are fractions of small counts rounded to 4 places; this keeps 17/20 equal to 0.85
+# whatever the floats.
 _TOLERANCE: Final = 1e-9
 
 
@@ -46,16 +53,23 @@ def baseline_from_report(report: Mapping[str, Any]) -> dict[str, Any]:
     variants: list[dict[str, Any]] = []
     for variant in cast("list[dict[str, Any]]", report.get("variants", [])):
         categories = cast("list[dict[str, Any]]", variant.get("categories", []))
-        variants.append(
-            {
-                "model": variant.get("model"),
-                "prompt_version": variant.get("prompt_version"),
-                "overall": variant.get("pass_rate", 0.0),
-                "categories": {
-                    str(item["category"]): item.get("pass_rate", 0.0) for item in categories
-                },
+        entry: dict[str, Any] = {
+            "model": variant.get("model"),
+            "prompt_version": variant.get("prompt_version"),
+            "overall": variant.get("pass_rate", 0.0),
+            "categories": {
+                str(item["category"]): item.get("pass_rate", 0.0) for item in categories
+            },
+        }
+        # A report from before harmful writes were judged sets no harm baseline.
+        if "harmful_rate" in variant:
+            entry["harmful_overall"] = variant["harmful_rate"]
+            entry["harmful_categories"] = {
+                str(item["category"]): item["harmful_rate"]
+                for item in categories
+                if "harmful_rate" in item
             }
-        )
+        variants.append(entry)
     return {"schema": BASELINE_SCHEMA, "variants": variants}
 
 
@@ -79,7 +93,11 @@ def read_baseline(path: Path) -> dict[str, Any]:
 
 
 def check_baseline(report: Mapping[str, Any], baseline: Mapping[str, Any]) -> GateResult:
-    """Compare every variant of the run with the baseline's, category by category."""
+    """Compare every variant of the run with the baseline's, category by category.
+
+    A pass rate below its baseline fails the gate, and so does a harmful-write rate (a
+    category's or the overall one) above its baseline.
+    """
     gate = GateResult()
     known = {
         (item.get("model"), item.get("prompt_version")): item
@@ -103,4 +121,45 @@ def check_baseline(report: Mapping[str, Any], baseline: Mapping[str, Any]) -> Ga
                 gate.drops.append(
                     f"{label}: {category} {rate:.1%} is below its baseline {floor:.1%}"
                 )
+        _check_harm(variant, base, label=label, gate=gate)
     return gate
+
+
+def _check_harm(
+    variant: Mapping[str, Any], base: Mapping[str, Any], *, label: str, gate: GateResult
+) -> None:
+    """The harm half of the gate: no harmful-write rate may rise above its baseline's."""
+    if "harmful_overall" not in base and "harmful_categories" not in base:
+        gate.notes.append(
+            f"{label}: the baseline has no harmful-write rates; harmful writes not gated "
+            "(write a new baseline to gate them)"
+        )
+        return
+    if "harmful_rate" not in variant:
+        gate.notes.append(f"{label}: the run has no harmful-write rates; harmful writes not gated")
+        return
+    ceilings = cast("dict[str, float]", base.get("harmful_categories", {}))
+    for item in cast("list[dict[str, Any]]", variant.get("categories", [])):
+        category = str(item["category"])
+        if "harmful_rate" not in item:
+            continue
+        rate = float(item["harmful_rate"])
+        if category not in ceilings:
+            if category in cast("dict[str, float]", base.get("categories", {})):
+                gate.notes.append(
+                    f"{label}: {category} has no harmful-write baseline yet ({rate:.1%})"
+                )
+            continue
+        ceiling = float(ceilings[category])
+        if rate > ceiling + _TOLERANCE:
+            gate.drops.append(
+                f"{label}: {category} harmful-write rate {rate:.1%} is above its baseline "
+                f"{ceiling:.1%}"
+            )
+    if "harmful_overall" in base:
+        rate, ceiling = float(variant["harmful_rate"]), float(base["harmful_overall"])
+        if rate > ceiling + _TOLERANCE:
+            gate.drops.append(
+                f"{label}: overall harmful-write rate {rate:.1%} is above its baseline "
+                f"{ceiling:.1%}"
+            )

@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DIR = Path(".cache") / "evals"
 # Bump when the meaning of a stored result changes, so that old entries are ignored.
-_FORMAT = "taskpilot-eval-cache/v1"
+# v2: results carry their harmful writes; a v1 entry would read as a run that made none.
+_FORMAT = "taskpilot-eval-cache/v2"
 
 
 def cache_dir() -> Path:

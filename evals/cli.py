@@ -1,9 +1,10 @@
 """`taskpilot eval ...`: run the evals and lint their datasets.
 
-Exit codes: 0 when the run finished and met `--min-pass-rate` and `--baseline` (or none was
-set) or the lint found nothing; 1 when the pass rate is below the bar or a category scores below
-its baseline; 2 for malformed datasets, an unknown model or prompt version, an unreadable
-baseline, and bad options.
+Exit codes: 0 when the run finished and met `--min-pass-rate`, `--max-harmful-rate` and
+`--baseline` (or none was set) or the lint found nothing; 1 when the pass rate is below the
+bar, a variant's harmful-write rate is above its bar, or a category scores below its baseline
+(or makes harmful writes more often than it); 2 for malformed datasets, an unknown model or
+prompt version, an unreadable baseline, and bad options.
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ def run(
     baseline: Annotated[
         Path | None,
         typer.Option(
-            "--baseline", help="Exit 1 when any category scores below this baseline file."
+            "--baseline",
+            help="Exit 1 when any category scores below this baseline file, or its "
+            "harmful-write rate rises above the baseline's.",
         ),
     ] = None,
     write_baseline_to: Annotated[
@@ -133,6 +136,16 @@ def run(
             min=0.0,
             max=1.0,
             help="Exit 1 unless the pass rate (0..1) is at least this.",
+        ),
+    ] = None,
+    max_harmful_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--max-harmful-rate",
+            min=0.0,
+            max=1.0,
+            help="Exit 1 when any model and prompt's harmful-write rate (0..1: runs that wrote "
+            "what was not asked for) is above this.",
         ),
     ] = None,
     progress: Annotated[
@@ -201,6 +214,8 @@ def run(
         failed = not gate.passed
     if min_pass_rate is not None:
         failed = not _meets_bar(report.pass_rate, min_pass_rate, console=console) or failed
+    if max_harmful_rate is not None:
+        failed = not _within_harm_bar(report, max_harmful_rate, console=console) or failed
     if failed:
         raise typer.Exit(EXIT_BELOW_BAR)
 
@@ -234,7 +249,8 @@ def _write_metrics(report: EvalReport, path: Path) -> Path:
     """Write the run's pass rates in the Prometheus text format; return `path`.
 
     `taskpilot_eval_pass_rate{dataset,model,prompt_version,category}` (0..1) per category and
-    with `category="overall"`, and `taskpilot_eval_run_timestamp_seconds{dataset,model,
+    with `category="overall"`, `taskpilot_eval_harmful_rate{...}` (the share of runs that made
+    a harmful write) with the same labels, and `taskpilot_eval_run_timestamp_seconds{dataset,model,
     prompt_version}` (when the run finished), for every dataset and for all of the run's
     datasets together as `dataset="all"`. The file is replaced atomically, so a textfile
     collector never reads half of it; `curl --data-binary @PATH` pushes it to a Pushgateway.
@@ -248,6 +264,13 @@ def _write_metrics(report: EvalReport, path: Path) -> Path:
     pass_rate = Gauge(
         "taskpilot_eval_pass_rate",
         "Share of eval runs that passed (0..1), per category and overall.",
+        [*labels, "category"],
+        registry=registry,
+    )
+    harmful_rate = Gauge(
+        "taskpilot_eval_harmful_rate",
+        "Share of eval runs that wrote what the person did not ask for (0..1), per category "
+        "and overall.",
         [*labels, "category"],
         registry=registry,
     )
@@ -265,7 +288,10 @@ def _write_metrics(report: EvalReport, path: Path) -> Path:
     for key, results in groups.items():
         for category, stats in by_category(results).items():
             pass_rate.labels(*key, category).set(stats.pass_rate)
-        pass_rate.labels(*key, "overall").set(stats_of(results).pass_rate)
+            harmful_rate.labels(*key, category).set(stats.harmful_rate)
+        overall = stats_of(results)
+        pass_rate.labels(*key, "overall").set(overall.pass_rate)
+        harmful_rate.labels(*key, "overall").set(overall.harmful_rate)
         finished.labels(*key).set(report.finished_at.timestamp())
     path.parent.mkdir(parents=True, exist_ok=True)
     write_to_textfile(str(path), registry)
@@ -280,6 +306,30 @@ def _meets_bar(rate: float, bar: float, *, console: Console) -> bool:
     else:
         console.print(f"[bold red]Pass rate {rate:.1%} is below the bar of {bar:.1%}.[/]")
     return meets
+
+
+def _within_harm_bar(report: EvalReport, bar: float, *, console: Console) -> bool:
+    """Whether every variant's harmful-write rate is at most `bar`; prints one line each."""
+    from evals.report import stats_of
+
+    within = True
+    for model, version in report.variants:
+        rate = stats_of(report.results_of(model, version)).harmful_rate
+        label = f"{model} · prompt {version or 'default'}"
+        # The same tolerance as the pass-rate bar: 1/40 is not above a bar of 0.025.
+        if rate <= bar + 1e-9:
+            console.print(
+                f"[bold green]Harmful-write rate {rate:.1%} ({label}) is within the bar of "
+                f"{bar:.1%}.[/]",
+                highlight=False,
+            )
+            continue
+        within = False
+        console.print(
+            f"[bold red]Harmful-write rate {rate:.1%} ({label}) is above the bar of {bar:.1%}.[/]",
+            highlight=False,
+        )
+    return within
 
 
 @app.command("lint")

@@ -10,7 +10,13 @@ by id. A case passes when every run of it passed (so with `--repeat K` all K run
 - still failing: fails in both;
 - added / removed: only in the new / only in the base report.
 
-`comparison_exit_code` is 1 when anything regressed and 0 otherwise.
+Beside the pass rates it compares the harmful-write rates (see `evals.harm`), overall and per
+category, and lists the cases that made a harmful write in the new report but not in the base
+one ("newly harmful"), with what they wrote. Reports written before harmful writes were judged
+show an em dash there. A case is harmful when any of its runs made a harmful write.
+
+`comparison_exit_code` is 1 when anything regressed and 0 otherwise; harmful writes are gated
+by `taskpilot eval run` (`--baseline`, `--max-harmful-rate`), not here.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from evals.report_markdown import (
     CaseRun,
     Stats,
     Variant,
+    harm_cell,
     md_code,
     overall_stats,
     percent,
@@ -48,6 +55,12 @@ class CaseOutcome:
     new_passed: bool | None
     failures: tuple[str, ...] = ()
     """The reasons of the first failed run: of the new report, or the base one if removed."""
+    base_harmful: bool | None = None
+    """Whether any run of the base report made a harmful write; None when not judged there."""
+    new_harmful: bool | None = None
+    """The same for the new report."""
+    harmful_writes: tuple[str, ...] = ()
+    """The harmful writes of the first harmful run of the new report."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,20 @@ class CategoryDelta:
             return None
         return self.new.pass_rate - self.base.pass_rate
 
+    @property
+    def harm_delta(self) -> float | None:
+        """The change of harmful-write rate (new − base), or None when a side lacks it."""
+        return harm_delta(self.base, self.new)
+
+
+def harm_delta(base: Stats | None, new: Stats | None) -> float | None:
+    """new − base harmful-write rate, or None when a side has no runs or did not count them."""
+    if base is None or new is None or not base.runs or not new.runs:
+        return None
+    if base.harmful_rate is None or new.harmful_rate is None:
+        return None
+    return new.harmful_rate - base.harmful_rate
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -83,6 +110,10 @@ class Comparison:
     added: tuple[CaseOutcome, ...]
     removed: tuple[CaseOutcome, ...]
     categories: tuple[CategoryDelta, ...]
+    newly_harmful: tuple[CaseOutcome, ...] = ()
+    """Cases in both reports that made a harmful write in the new one and none in the base."""
+    no_longer_harmful: tuple[CaseOutcome, ...] = ()
+    """Cases in both reports that made a harmful write in the base one and none in the new."""
 
     @property
     def has_regressions(self) -> bool:
@@ -95,21 +126,45 @@ class _CaseState:
     category: str
     passed: bool
     failures: tuple[str, ...]
+    harmful: bool | None = None
+    harmful_writes: tuple[str, ...] = ()
 
 
 def _case_states(runs: Sequence[CaseRun]) -> dict[str, _CaseState]:
-    """Per case id, in report order: passed only when every run passed."""
+    """Per case id, in report order: passed only when every run passed, harmful when any was."""
     states: dict[str, _CaseState] = {}
     for run in runs:
         reasons = run.failures + ((f"error: {run.error}",) if run.error else ())
         previous = states.get(run.case_id)
         if previous is None:
             states[run.case_id] = _CaseState(
-                run.category, run.passed, () if run.passed else reasons
+                run.category,
+                run.passed,
+                () if run.passed else reasons,
+                run.harmful,
+                run.harmful_writes,
             )
-        elif previous.passed and not run.passed:
-            states[run.case_id] = _CaseState(previous.category, False, reasons)
+            continue
+        state = previous
+        if previous.passed and not run.passed:
+            state = _CaseState(
+                previous.category, False, reasons, previous.harmful, previous.harmful_writes
+            )
+        harmful = _any_harm(state.harmful, run.harmful)
+        writes = state.harmful_writes or run.harmful_writes
+        states[run.case_id] = _CaseState(
+            state.category, state.passed, state.failures, harmful, writes
+        )
     return states
+
+
+def _any_harm(first: bool | None, second: bool | None) -> bool | None:
+    """True when either run was harmful; None when neither says and one was not judged."""
+    if first or second:
+        return True
+    if first is None or second is None:
+        return None
+    return False
 
 
 def _pair_variants(
@@ -142,6 +197,8 @@ def compare_reports(base: Mapping[str, Any], new: Mapping[str, Any]) -> Comparis
     added: list[CaseOutcome] = []
     removed: list[CaseOutcome] = []
     categories: list[CategoryDelta] = []
+    newly_harmful: list[CaseOutcome] = []
+    no_longer_harmful: list[CaseOutcome] = []
     for base_variant, new_variant in pairs:
         label = _pair_label(base_variant, new_variant)
         before = _case_states([run for run in base_cases if run.variant_key == base_variant.key])
@@ -155,7 +212,14 @@ def compare_reports(base: Mapping[str, Any], new: Mapping[str, Any]) -> Comparis
                 base_passed=None if old is None else old.passed,
                 new_passed=state.passed,
                 failures=state.failures,
+                base_harmful=None if old is None else old.harmful,
+                new_harmful=state.harmful,
+                harmful_writes=state.harmful_writes,
             )
+            if old is not None and old.harmful is False and state.harmful:
+                newly_harmful.append(outcome)
+            if old is not None and old.harmful and state.harmful is False:
+                no_longer_harmful.append(outcome)
             if old is None:
                 added.append(outcome)
             elif old.passed and not state.passed:
@@ -191,6 +255,8 @@ def compare_reports(base: Mapping[str, Any], new: Mapping[str, Any]) -> Comparis
         added=tuple(added),
         removed=tuple(removed),
         categories=tuple(categories),
+        newly_harmful=tuple(newly_harmful),
+        no_longer_harmful=tuple(no_longer_harmful),
     )
 
 
@@ -209,11 +275,18 @@ def format_delta(delta: float | None) -> str:
     return f"+{points:.1f} pp" if points > 0 else f"−{abs(points):.1f} pp"
 
 
+def _harm_rate(stats: Stats) -> str:
+    rate = stats.harmful_rate
+    return "—" if rate is None or not stats.runs else percent(rate)
+
+
 def _status(passed: bool | None) -> str:
     return "—" if passed is None else ("pass" if passed else "fail")
 
 
-def _outcome_line(outcome: CaseOutcome, *, show_variant: bool, show_status: bool) -> str:
+def _outcome_line(
+    outcome: CaseOutcome, *, show_variant: bool, show_status: bool, show_harm: bool = False
+) -> str:
     details = [outcome.category]
     if show_variant:
         details.append(outcome.variant)
@@ -222,11 +295,17 @@ def _outcome_line(outcome: CaseOutcome, *, show_variant: bool, show_status: bool
             _status(outcome.new_passed if outcome.new_passed is not None else outcome.base_passed)
         )
     line = f"- {md_code(outcome.case_id)} ({', '.join(details)})"
+    if show_harm:
+        return line + f": {'; '.join(md_code(write) for write in outcome.harmful_writes)}"
     if outcome.failures and outcome.new_passed is False:
         line += f": {md_code(outcome.failures[0])}"
         if len(outcome.failures) > 1:
             line += f" (+{len(outcome.failures) - 1} more)"
     return line
+
+
+def _harmful_count(stats: Stats) -> str:
+    return "?" if stats.harmful is None else str(stats.harmful)
 
 
 def _cell(text: str) -> str:
@@ -239,13 +318,16 @@ def _section(
     *,
     show_variant: bool,
     show_status: bool = False,
+    show_harm: bool = False,
     max_listed: int,
 ) -> list[str]:
     if not outcomes:
         return []
     lines = [f"### {title} ({len(outcomes)})", ""]
     lines.extend(
-        _outcome_line(outcome, show_variant=show_variant, show_status=show_status)
+        _outcome_line(
+            outcome, show_variant=show_variant, show_status=show_status, show_harm=show_harm
+        )
         for outcome in outcomes[:max_listed]
     )
     hidden = len(outcomes) - max_listed
@@ -259,11 +341,20 @@ def format_comparison(comparison: Comparison, *, max_listed: int = MAX_LISTED) -
     """The comparison as Markdown that also reads as plain text."""
     base, new = comparison.base_overall, comparison.new_overall
     delta = format_delta(new.pass_rate - base.pass_rate if base.runs and new.runs else None)
-    lines = [
-        f"## Eval comparison: {percent(base.pass_rate)} → {percent(new.pass_rate)} ({delta})",
-        "",
-        f"Base: {base.passed}/{base.runs} passed · new: {new.passed}/{new.runs} passed",
-    ]
+    title = f"## Eval comparison: {percent(base.pass_rate)} → {percent(new.pass_rate)} ({delta})"
+    counted = base.harmful is not None or new.harmful is not None
+    if counted:
+        title += (
+            f" · harmful writes {_harm_rate(base)} → {_harm_rate(new)} "
+            f"({format_delta(harm_delta(base, new))})"
+        )
+    totals = f"Base: {base.passed}/{base.runs} passed · new: {new.passed}/{new.runs} passed"
+    if counted:
+        totals = (
+            f"Base: {base.passed}/{base.runs} passed, {_harmful_count(base)} harmful · "
+            f"new: {new.passed}/{new.runs} passed, {_harmful_count(new)} harmful"
+        )
+    lines = [title, "", totals]
     for base_label, new_label in comparison.pairs:
         same = base_label == new_label
         lines.append(f"Variant: {new_label}" if same else f"Variant: {base_label} → {new_label}")
@@ -275,12 +366,25 @@ def format_comparison(comparison: Comparison, *, max_listed: int = MAX_LISTED) -
         "",
         f"Regressed: {len(comparison.regressed)} · improved: {len(comparison.improved)} · "
         f"still failing: {len(comparison.still_failing)} · added: {len(comparison.added)} · "
-        f"removed: {len(comparison.removed)}",
+        f"removed: {len(comparison.removed)}"
+        + (
+            f" · newly harmful: {len(comparison.newly_harmful)} · "
+            f"no longer harmful: {len(comparison.no_longer_harmful)}"
+            if counted
+            else ""
+        ),
         "",
     ]
     show_variant = len(comparison.pairs) > 1
     lines += _section(
         "Regressed", comparison.regressed, show_variant=show_variant, max_listed=max_listed
+    )
+    lines += _section(
+        "Newly harmful",
+        comparison.newly_harmful,
+        show_variant=show_variant,
+        show_harm=True,
+        max_listed=max_listed,
     )
     lines += _section(
         "Improved", comparison.improved, show_variant=show_variant, max_listed=max_listed
@@ -306,18 +410,29 @@ def format_comparison(comparison: Comparison, *, max_listed: int = MAX_LISTED) -
         max_listed=max_listed,
     )
     if comparison.categories:
+        harm = counted or any(
+            stats is not None and stats.harmful is not None
+            for entry in comparison.categories
+            for stats in (entry.base, entry.new)
+        )
         header = ["Category", "Base", "New", "Change"]
+        if harm:
+            header += ["Harmful base", "Harmful new", "Harm change"]
         if show_variant:
             header.insert(0, "Variant")
+        numeric = 6 if harm else 3
         lines += [
-            "### Pass rate by category",
+            "### Pass rate by category" + (" (and harmful-write rate)" if harm else ""),
             "",
             "| " + " | ".join(header) + " |",
-            "|" + "---|" * (len(header) - 3) + "---:|---:|---:|",
+            "|" + "---|" * (len(header) - numeric) + "---:|" * numeric,
         ]
         for entry in comparison.categories:
             row = [_cell(entry.category), rate_cell(entry.base), rate_cell(entry.new)]
             row.append(format_delta(entry.delta))
+            if harm:
+                row += [harm_cell(entry.base), harm_cell(entry.new)]
+                row.append(format_delta(entry.harm_delta))
             if show_variant:
                 row.insert(0, _cell(entry.variant))
             lines.append("| " + " | ".join(row) + " |")

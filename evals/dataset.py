@@ -38,6 +38,8 @@ DATASET_SUFFIXES: Final = (".yaml", ".yml")
 Status = Literal["open", "in_progress", "done", "cancelled"]
 Priority = Literal["low", "normal", "high", "urgent"]
 STATUSES: Final[tuple[str, ...]] = ("open", "in_progress", "done", "cancelled")
+# `list_tasks` also takes a group of statuses: the active ones, the closed ones, or any.
+LIST_STATUSES: Final[tuple[str, ...]] = (*STATUSES, "active", "closed", "any")
 PRIORITIES: Final[tuple[str, ...]] = ("low", "normal", "high", "urgent")
 
 
@@ -399,7 +401,7 @@ def alternatives(value: object) -> list[object]:
     return [value]
 
 
-def _value_problem(name: str, value: object) -> str | None:
+def _value_problem(name: str, value: object, *, tool: str | None = None) -> str | None:
     """Why an expected value cannot be compared, or None when it is fine."""
     if isinstance(value, dict):
         mapping = cast("dict[object, object]", value)
@@ -411,7 +413,7 @@ def _value_problem(name: str, value: object) -> str | None:
         for option in options:
             if isinstance(option, dict):
                 return "any_of cannot nest mappings"
-            problem = _value_problem(name, option)
+            problem = _value_problem(name, option, tool=tool)
             if problem:
                 return problem
         return None
@@ -419,8 +421,9 @@ def _value_problem(name: str, value: object) -> str | None:
         return None
     kind = FIELD_KINDS.get(name, "text")
     problem: str | None = None
-    if kind == "status" and value not in STATUSES:
-        problem = f"{value!r} is not a status ({', '.join(STATUSES)})"
+    statuses = LIST_STATUSES if tool == "list_tasks" else STATUSES
+    if kind == "status" and value not in statuses:
+        problem = f"{value!r} is not a status ({', '.join(statuses)})"
     elif kind == "priority" and value not in PRIORITIES:
         problem = f"{value!r} is not a priority ({', '.join(PRIORITIES)})"
     elif kind == "when":
@@ -473,7 +476,7 @@ def _expectation_problems(expect: Expectation) -> list[str]:
                     f"{where}: unknown argument `{name}` for {call.tool} (known: {known})"
                 )
                 continue
-            problem = _value_problem(name, value)
+            problem = _value_problem(name, value, tool=call.tool)
             if problem:
                 problems.append(f"{where}.args.{name}: {problem}")
         problems.extend(

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Final, Literal, Protocol
 
@@ -142,14 +142,44 @@ def resolve_due_with_tasks(text: str, *, now: datetime) -> date | datetime:
     return at.date() if resolved.all_day else at
 
 
+def shifted_due_with_tasks(
+    text: str, *, base: date | datetime, now: datetime
+) -> date | datetime | None:
+    """A due shift ("+1w", "2 days later") applied to `base` as `update_task` applies it to the
+    task's current due date; None when `text` is no shift."""
+    from tasks.dates import ResolvedDue, parse_due_shift
+    from tasks.errors import DueDateError
+
+    try:
+        shift = parse_due_shift(text)
+    except DueDateError:
+        return None
+    if shift is None:
+        return None
+    tz = now.tzinfo
+    if isinstance(base, datetime):
+        current = ResolvedDue(at=base, all_day=False, in_past=False)
+    else:
+        at = datetime(base.year, base.month, base.day, tzinfo=tz)
+        current = ResolvedDue(at=at, all_day=True, in_past=False)
+    try:
+        moved = shift.apply(current, now=now)
+    except DueDateError:
+        return None
+    at = moved.at.astimezone(tz)
+    return at.date() if moved.all_day else at
+
+
 @dataclass(frozen=True, kw_only=True)
 class MatchContext:
-    """What the rules need to know about a case: its clock, its speaker and its people."""
+    """What the rules need to know about a case: its clock, its speaker, its people, and the
+    due dates its tasks had before the turns (a due shift counts from them)."""
 
     now: datetime
     actor_id: str
     users: Sequence[SeedUser]
     resolve_due: DueResolver = resolve_due_with_tasks
+    seeded_dues: Mapping[int, date | datetime] = field(default_factory=dict[int, "date | datetime"])
 
     @classmethod
     def for_case(cls, case: Case, *, resolve_due: DueResolver | None = None) -> MatchContext:
@@ -159,6 +189,7 @@ class MatchContext:
             actor_id=case.actor,
             users=case.users,
             resolve_due=resolve_due or resolve_due_with_tasks,
+            seeded_dues={task.id: task.due for task in case.tasks if task.due is not None},
         )
 
 
@@ -393,10 +424,24 @@ def _call_text(call: ActualCall) -> str:
     return f"{call.tool}({args})"
 
 
+def _with_shift_resolved(actual: ActualCall, *, ctx: MatchContext) -> ActualCall:
+    """An `update_task` whose `due` is a shift ("+1w"), with the date it moves the task to."""
+    due = actual.args.get("due")
+    task_id = as_int(actual.args.get("task_id"))
+    if actual.tool != "update_task" or not isinstance(due, str) or task_id is None:
+        return actual
+    base = ctx.seeded_dues.get(task_id)
+    moved = shifted_due_with_tasks(due, base=base, now=ctx.now) if base is not None else None
+    if moved is None:
+        return actual
+    return replace(actual, args={**actual.args, "due": moved.isoformat()})
+
+
 def _call_reasons(expected: ExpectedCall, actual: ActualCall, *, ctx: MatchContext) -> list[str]:
     """Why an actual call does not meet an expected one; empty when it does."""
     if expected.tool != actual.tool:
         return [f"expected {expected.tool}, got {_call_text(actual)}"]
+    actual = _with_shift_resolved(actual, ctx=ctx)
     spec = TOOLS.get(actual.tool)
     defaults: Mapping[str, object] = spec.defaults if spec else {}
     reasons: list[str] = []

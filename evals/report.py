@@ -14,15 +14,18 @@ Fields are only ever added to it; a change to an existing field means a new sche
   "prompt_versions": ["v1"],
   "repeat": 1,                                    # runs per case and variant
   "summary": {"runs": 40, "passed": 36, "failed": 4, "pass_rate": 0.9,
+              "harmful": 1, "harmful_rate": 0.025,   # runs with a harmful write (evals.harm)
               "model_requests": 52, "tokens": 41000, "latency_s_mean": 0.03, "cached": 0},
   "categories": [{"category": "create", "runs": 10, "passed": 9, "pass_rate": 0.9,
+                  "harmful": 1, "harmful_rate": 0.1,
                   "pass_hat_k": 0.9}, ...],       # pass_hat_k: pass^k at k = repeat
   "variants": [                                   # one per model and prompt version
     {"model": "offline", "prompt_version": "v1", "runs": 40, "passed": 36, "pass_rate": 0.9,
+     "harmful": 1, "harmful_rate": 0.025,
      "pass_hat_k": {"1": 0.9, "2": 0.85},         # τ-bench pass^k for k = 1..repeat
      "model_requests": 52, "tokens": 41000, "latency_s_mean": 0.03, "cached": 0,
      "categories": [{"category": ..., "runs": ..., "passed": ..., "pass_rate": ...,
-                     "pass_hat_k": ...}]}
+                     "harmful": ..., "harmful_rate": ..., "pass_hat_k": ...}]}
   ],
   "cases": [                                      # one per run, in dataset order
     {"id": "create.basic.001", "dataset": "core", "category": "create",
@@ -30,6 +33,10 @@ Fields are only ever added to it; a change to an existing field means a new sche
      "passed": false,
      "failures": ["call 1: create_task.title ... similarity 0.62 < 0.8"],
      "error": null,                               # an exception that ended the run, if any
+     "harmful": true,                             # the run wrote what was not asked for
+     "harmful_writes": [{"kind": "stray_create",  # or "changed", "deleted"
+                         "task_id": 3, "title": "1", "fields": [],   # fields: what changed
+                         "description": "stray create #3 “1”"}],
      "checks": [{"kind": "call", "passed": false, "reason": "..."}],
      "calls": {"expected": [{"tool": "create_task", "args": {...}}] | null,
                "actual": [{"tool": "create_task", "args": {...}, "ok": true}]},
@@ -42,14 +49,15 @@ Fields are only ever added to it; a change to an existing field means a new sche
 }
 ```
 
-Pass rates are `passed / runs` (0.0 when there are no runs); `categories` are sorted by name.
+Pass rates are `passed / runs` and harmful-write rates `harmful / runs` (0.0 when there are no
+runs); `categories` are sorted by name.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -60,6 +68,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evals.dataset import ExpectedCall
+from evals.harm import HarmfulWrite
 from evals.matching import Check
 
 REPORT_SCHEMA: Final = "taskpilot-eval-report/v1"
@@ -88,11 +97,15 @@ class CaseResult(BaseModel):
     expected_calls: list[ExpectedCall] | None = None
     actual_calls: list[CallRecord] = Field(default_factory=list[CallRecord])
     replies: list[str] = Field(default_factory=list[str])
+    # How the offline model read each turn (`TurnResult.trace`); empty for provider models.
+    traces: list[dict[str, Any]] = Field(default_factory=list[dict[str, Any]])
     model_requests: int = 0
     # Input plus output tokens of the case's model calls, as the model reported them.
     tokens: int = 0
     latency_s: float = 0.0
     error: str | None = None
+    # Writes the person did not ask for (`evals.harm`); judged whether or not the run passed.
+    harmful_writes: list[HarmfulWrite] = Field(default_factory=list[HarmfulWrite])
     # True when the result came from the result cache instead of a new run.
     cached: bool = False
 
@@ -100,6 +113,16 @@ class CaseResult(BaseModel):
     def failures(self) -> list[str]:
         """The reasons of the checks that failed, in order."""
         return [check.reason for check in self.checks if not check.passed]
+
+    @property
+    def harmful(self) -> bool:
+        """Whether the run made at least one harmful write."""
+        return bool(self.harmful_writes)
+
+    @property
+    def harm_descriptions(self) -> list[str]:
+        """One line per harmful write: `stray create #3 “1”`, `deleted #2 “…” (not asked)`."""
+        return [write.description for write in self.harmful_writes]
 
 
 class DatasetInfo(BaseModel):
@@ -111,15 +134,21 @@ class DatasetInfo(BaseModel):
 
 
 class Stats(BaseModel):
-    """Runs and passes of a group of results."""
+    """Runs, passes and runs with a harmful write of a group of results."""
 
     runs: int
     passed: int
+    harmful: int = 0
 
     @property
     def pass_rate(self) -> float:
         """`passed / runs`, or 0.0 without runs."""
         return self.passed / self.runs if self.runs else 0.0
+
+    @property
+    def harmful_rate(self) -> float:
+        """`harmful / runs`, or 0.0 without runs."""
+        return self.harmful / self.runs if self.runs else 0.0
 
 
 class EvalReport(BaseModel):
@@ -140,6 +169,11 @@ class EvalReport(BaseModel):
     def pass_rate(self) -> float:
         """The share of runs that passed, over every variant."""
         return self.stats.pass_rate
+
+    @property
+    def harmful_rate(self) -> float:
+        """The share of runs that made a harmful write, over every variant."""
+        return self.stats.harmful_rate
 
     @property
     def variants(self) -> list[tuple[str, str | None]]:
@@ -163,10 +197,24 @@ class EvalReport(BaseModel):
         return [result for result in self.results if not result.passed]
 
 
+def readings_of(traces: Iterable[Mapping[str, Any]]) -> list[str]:
+    """How each turn was read, for people: "turn 1 read as: …", "turn 1 runner-up: …"."""
+    from agent.offline.readings import explain_json
+
+    lines: list[str] = []
+    for number, trace in enumerate(traces, start=1):
+        lines.extend(f"turn {number} {line}" for line in explain_json(trace).splitlines())
+    return lines
+
+
 def stats_of(results: Iterable[CaseResult]) -> Stats:
-    """Count runs and passes."""
+    """Count runs, passes and runs with a harmful write."""
     items = list(results)
-    return Stats(runs=len(items), passed=sum(1 for result in items if result.passed))
+    return Stats(
+        runs=len(items),
+        passed=sum(1 for result in items if result.passed),
+        harmful=sum(1 for result in items if result.harmful),
+    )
 
 
 def by_category(results: Iterable[CaseResult]) -> dict[str, Stats]:
@@ -216,7 +264,18 @@ def cost_json(results: Sequence[CaseResult]) -> dict[str, Any]:
 
 
 def _stats_json(stats: Stats) -> dict[str, Any]:
-    return {"runs": stats.runs, "passed": stats.passed, "pass_rate": round(stats.pass_rate, 4)}
+    return {
+        "runs": stats.runs,
+        "passed": stats.passed,
+        "pass_rate": round(stats.pass_rate, 4),
+        "harmful": stats.harmful,
+        "harmful_rate": round(stats.harmful_rate, 4),
+    }
+
+
+def harm_json(write: HarmfulWrite) -> dict[str, Any]:
+    """A harmful write as the JSON report has it: its fields and its one-line description."""
+    return {**write.model_dump(mode="json"), "description": write.description}
 
 
 def _categories_json(results: Iterable[CaseResult], repeat: int = 1) -> list[dict[str, Any]]:
@@ -250,12 +309,16 @@ def _case_json(result: CaseResult) -> dict[str, Any]:
         "passed": result.passed,
         "failures": result.failures,
         "error": result.error,
+        "harmful": result.harmful,
+        "harmful_writes": [harm_json(write) for write in result.harmful_writes],
         "checks": [check.model_dump(mode="json") for check in result.checks],
         "calls": {
             "expected": expected,
             "actual": [call.model_dump(mode="json") for call in result.actual_calls],
         },
         "replies": list(result.replies),
+        "traces": list(result.traces),
+        "readings": readings_of(result.traces),
         "model_requests": result.model_requests,
         "tokens": result.tokens,
         "latency_s": round(result.latency_s, 4),
@@ -313,29 +376,47 @@ def _percent(rate: float) -> str:
     return f"{rate * 100:.1f}%"
 
 
+def _harm_cell(stats: Stats) -> str:
+    """`2.5% (1)`: the harmful-write rate and how many runs made one."""
+    return f"{_percent(stats.harmful_rate)} ({stats.harmful})"
+
+
 def category_table(
     results: Sequence[CaseResult], *, title: str | None = None, repeat: int = 1
 ) -> Table:
-    """Cases, passes and pass rate per category, with an overall row."""
+    """Cases, passes, pass rate and harmful-write rate per category, with an overall row."""
     table = Table(title=title, title_justify="left")
     runs_header = "Runs" if repeat > 1 else "Cases"
     table.add_column("Category")
     table.add_column(runs_header, justify="right")
     table.add_column("Passed", justify="right")
     table.add_column("Pass rate", justify="right")
+    table.add_column("Harmful", justify="right")
     if repeat > 1:
         table.add_column(f"pass^{repeat}", justify="right")
     groups: dict[str, list[CaseResult]] = {}
     for result in results:
         groups.setdefault(result.category, []).append(result)
     for category, stats in by_category(results).items():
-        row = [category, str(stats.runs), str(stats.passed), _percent(stats.pass_rate)]
+        row = [
+            category,
+            str(stats.runs),
+            str(stats.passed),
+            _percent(stats.pass_rate),
+            _harm_cell(stats),
+        ]
         if repeat > 1:
             row.append(_percent(pass_hat_k(groups[category], repeat)))
         table.add_row(*row)
     overall = stats_of(results)
     table.add_section()
-    last = ["overall", str(overall.runs), str(overall.passed), _percent(overall.pass_rate)]
+    last = [
+        "overall",
+        str(overall.runs),
+        str(overall.passed),
+        _percent(overall.pass_rate),
+        _harm_cell(overall),
+    ]
     if repeat > 1:
         last.append(_percent(pass_hat_k(results, repeat)))
     table.add_row(*last, style="bold")
@@ -364,13 +445,13 @@ def _failing_cases(report: EvalReport) -> list[list[CaseResult]]:
     return list(groups.values())
 
 
-def _case_label(runs: Sequence[CaseResult], *, report: EvalReport) -> str:
+def _case_label(runs: Sequence[CaseResult], *, report: EvalReport, counted: str = "failed") -> str:
     first = runs[0]
     parts: list[str] = []
     if len(report.variants) > 1:
         parts.append(f"{first.model}, prompt {first.prompt_version}")
     if report.repeat > 1:
-        parts.append(f"failed {len(runs)} of {report.repeat} runs")
+        parts.append(f"{counted} {len(runs)} of {report.repeat} runs")
     return f"{first.case_id} ({'; '.join(parts)})" if parts else first.case_id
 
 
@@ -379,7 +460,9 @@ def print_report(
 ) -> None:
     """The category tables (one per model and prompt version), then the failing cases.
 
-    A case that failed in several runs is listed once, with the reasons of its first failure.
+    A case that failed in several runs is listed once, with the reasons of its first failure
+    and, when one of its failed runs made a harmful write, what that write was. Runs that passed
+    but made a harmful write follow, since the pass rate cannot show them.
     """
     for model, version in report.variants:
         title = f"model {model} · prompt {version or 'default'}"
@@ -389,15 +472,45 @@ def print_report(
     duration = (report.finished_at - report.started_at).total_seconds()
     console.print(f"{len(report.results)} runs in {duration:.1f} s", highlight=False)
     failing = _failing_cases(report)
-    if not failing:
-        return
-    console.print(f"\n[bold]Failing cases ({len(failing)}):[/bold]", highlight=False)
+    if failing:
+        console.print(f"\n[bold]Failing cases ({len(failing)}):[/bold]", highlight=False)
     for runs in failing[:max_failures]:
         label = escape(_case_label(runs, report=report))
         console.print(f"  [red]✗[/red] {label}", highlight=False)
         for reason in runs[0].failures or ["failed without a reason"]:
             console.print(f"      {reason}", markup=False, highlight=False, soft_wrap=True)
+        for reading in readings_of(runs[0].traces):
+            console.print(f"      {reading}", markup=False, highlight=False, soft_wrap=True)
+        _print_harm(runs, console=console)
     hidden = len(failing) - max_failures
     if hidden > 0:
         more = f"  … and {hidden} more failing case{'s' if hidden != 1 else ''}"
         console.print(f"{more} (the JSON report has them all)", highlight=False)
+    passed_harmful = _passed_with_harm(report)
+    if not passed_harmful:
+        return
+    console.print(
+        f"\n[bold]Passed, but with a harmful write ({len(passed_harmful)}):[/bold]",
+        highlight=False,
+    )
+    for runs in passed_harmful[:max_failures]:
+        label = escape(_case_label(runs, report=report, counted="harmful in"))
+        console.print(f"  [yellow]![/yellow] {label}", highlight=False)
+        _print_harm(runs, console=console)
+
+
+def _print_harm(runs: Sequence[CaseResult], *, console: Console) -> None:
+    """The harmful writes of the first of `runs` that made any."""
+    harmful = next((run for run in runs if run.harmful), None)
+    for line in harmful.harm_descriptions if harmful is not None else ():
+        console.print(f"      harmful write: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _passed_with_harm(report: EvalReport) -> list[list[CaseResult]]:
+    """The passing runs that made a harmful write, grouped by case and variant."""
+    groups: dict[tuple[str, str, str | None], list[CaseResult]] = {}
+    for result in report.results:
+        if result.passed and result.harmful:
+            key = (result.case_id, result.model, result.prompt_version)
+            groups.setdefault(key, []).append(result)
+    return list(groups.values())

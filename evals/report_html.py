@@ -3,8 +3,10 @@
 `html_report` takes the `taskpilot-eval-report/v1` dict (see `evals.report`) and returns a page
 with no external scripts, fonts or stylesheets: inline CSS, an inline SVG bar chart of the pass
 rate per category (one bar per variant in each category's group, with a legend, axis labels
-and a percent label on each bar), the summary tables, and the failing cases with their expected
-and actual calls side by side. Every piece of text from the report is escaped.
+and a percent label on each bar), the summary tables with the harmful-write rate beside the
+pass rate, the runs that passed but made a harmful write, and the failing cases with their
+harmful writes and their expected and actual calls side by side. Every piece of text from the
+report is escaped.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ from typing import Any, Final
 
 from evals.report_markdown import (
     FailingCase,
+    HarmfulPass,
     Stats,
     Variant,
     all_categories,
     as_int,
+    counts_harm,
     dataset_names,
     extra_columns,
     failing_cases,
     format_duration,
+    harm_cell,
+    harmful_passes,
     overall_stats,
     percent,
     read_variants,
@@ -76,6 +82,8 @@ td.low { color: #cf222e; }
 .tag { display: inline-block; background: #eaeef2; border-radius: 10px; padding: 0 8px;
   font-size: 12px; margin-left: 6px; font-weight: normal; }
 .case ul { margin: 4px 0 8px; padding-left: 20px; }
+.case.harm-only { border-left-color: #9a6700; }
+li.harm { color: #cf222e; font-weight: 600; }
 .calls { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
 .calls h4 { margin: 4px 0; font-size: 13px; color: #57606a; }
 pre { background: #f6f8fa; border-radius: 6px; padding: 8px 10px; margin: 0; overflow-x: auto;
@@ -245,19 +253,51 @@ def _overall_table(variants: Sequence[Variant], runs_header: str, repeat: int) -
     )
 
 
+def _harm_class(stats: Stats | None) -> str:
+    if stats is None or not stats.runs or stats.harmful is None:
+        return ""
+    return "full" if stats.harmful == 0 else "low"
+
+
+def _harm_td(stats: Stats | None) -> str:
+    return f'<td class="num harm {_harm_class(stats)}">{escape(harm_cell(stats))}</td>'
+
+
 def _category_table(variants: Sequence[Variant]) -> str:
-    header = "".join(f"<th>{escape(variant.label)}</th>" for variant in variants)
+    harm = counts_harm(variants)
+
+    def cells(stats: Stats | None) -> str:
+        return _rate_td(stats) + (_harm_td(stats) if harm else "")
+
+    def harm_header(variant: Variant) -> str:
+        if not harm:
+            return ""
+        label = "harmful" if len(variants) == 1 else f"harmful ({variant.label})"
+        return f"<th>{escape(label)}</th>"
+
+    header = "".join(
+        f"<th>{escape(variant.label)}</th>{harm_header(variant)}" for variant in variants
+    )
     rows = "".join(
         f"<tr><td>{escape(category)}</td>"
-        + "".join(_rate_td(variant.categories.get(category)) for variant in variants)
+        + "".join(cells(variant.categories.get(category)) for variant in variants)
         + "</tr>"
         for category in all_categories(variants)
     )
-    total = "".join(_rate_td(variant.stats) for variant in variants)
+    total = "".join(cells(variant.stats) for variant in variants)
     return (
         f'<table class="categories"><thead><tr><th>Category</th>{header}</tr></thead>'
         f'<tbody>{rows}<tr class="total"><td>overall</td>{total}</tr></tbody></table>'
     )
+
+
+def _harm_card(overall: Stats) -> str:
+    """The harmful-write rate card, when the report counted harmful writes."""
+    if overall.harmful is None:
+        return ""
+    rate = percent(overall.harmful_rate or 0.0)
+    quality = "bad" if overall.harmful else "good"
+    return f'<div class="card harm {quality}"><b>{rate}</b>harmful-write rate</div>'
 
 
 def _pretty(value: object) -> str:
@@ -274,6 +314,9 @@ def _case_html(case: FailingCase, *, show_variant: bool) -> str:
         tags.append(f'<span class="tag">failed {case.failed_runs} of {case.total_runs} runs</span>')
     reasons = list(run.failures) or ([] if run.error else ["failed without a reason"])
     items = "".join(f"<li>{escape(reason)}</li>" for reason in reasons)
+    items += "".join(
+        f'<li class="harm">harmful write: {escape(write)}</li>' for write in case.harmful_writes
+    )
     error = f"<pre class='error'>{escape(run.error)}</pre>" if run.error else ""
     expected = (
         '<p class="note">not checked</p>'
@@ -283,6 +326,9 @@ def _case_html(case: FailingCase, *, show_variant: bool) -> str:
     actual = f"<pre>{_pretty(run.actual_calls)}</pre>"
     replies = "".join(f"<li>{escape(reply)}</li>" for reply in run.replies)
     replies_html = f'<div class="replies">Replies:<ul>{replies}</ul></div>' if replies else ""
+    readings = "".join(f"<li>{escape(line)}</li>" for line in run.readings)
+    if readings:
+        replies_html += f'<div class="replies">How it was read:<ul>{readings}</ul></div>'
     return (
         f'<section class="case" id="case-{escape(run.case_id)}">'
         f"<h3><code>{escape(run.case_id)}</code>{''.join(tags)}</h3>"
@@ -291,6 +337,27 @@ def _case_html(case: FailingCase, *, show_variant: bool) -> str:
         f'<div class="expected"><h4>Expected calls</h4>{expected}</div>'
         f'<div class="actual"><h4>Actual calls</h4>{actual}</div>'
         f"</div>{replies_html}</section>"
+    )
+
+
+def _harmful_pass_html(entry: HarmfulPass, *, show_variant: bool) -> str:
+    run = entry.run
+    tags = [f'<span class="tag">{escape(run.category)}</span>']
+    if show_variant:
+        tags.append(
+            f'<span class="tag">{escape(variant_label(run.model, run.prompt_version))}</span>'
+        )
+    if entry.total_runs > 1:
+        tags.append(
+            f'<span class="tag">harmful in {entry.harmful_runs} of {entry.total_runs} runs</span>'
+        )
+    items = "".join(
+        f'<li class="harm">harmful write: {escape(write)}</li>' for write in run.harmful_writes
+    )
+    return (
+        f'<section class="case harm-only" id="harm-{escape(run.case_id)}">'
+        f"<h3><code>{escape(run.case_id)}</code>{''.join(tags)}</h3>"
+        f'<ul class="failures">{items}</ul></section>'
     )
 
 
@@ -322,7 +389,8 @@ def html_report(report: Mapping[str, Any], *, max_failures: int = MAX_FAILURES) 
         f'<div class="card good"><b>{overall.passed}</b>passed</div>'
         f'<div class="card{" bad" if overall.failed else ""}"><b>{overall.failed}</b>failed</div>'
         f'<div class="card {rate_class}"><b>{percent(overall.pass_rate)}</b>pass rate</div>'
-        "</div>"
+        + _harm_card(overall)
+        + "</div>"
     )
     body = [
         "<h1>TaskPilot eval report</h1>",
@@ -338,6 +406,13 @@ def html_report(report: Mapping[str, Any], *, max_failures: int = MAX_FAILURES) 
             "<h2>Categories</h2>",
             _category_table(variants),
         ]
+    passes = harmful_passes(report)
+    if passes:
+        body.append(f"<h2>Passed, but with a harmful write ({len(passes)})</h2>")
+        body.extend(
+            _harmful_pass_html(entry, show_variant=len(variants) > 1)
+            for entry in passes[:max_failures]
+        )
     failing = failing_cases(report)
     body.append(f"<h2>Failing cases ({len(failing)})</h2>")
     if not failing:

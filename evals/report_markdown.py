@@ -3,10 +3,11 @@
 `markdown_report` takes the `taskpilot-eval-report/v1` dict that `evals.report.report_json`
 builds (or that `--json-out` wrote) and returns Markdown: a title line with the models, prompt
 versions and duration, a table per variant (model × prompt version), a table of pass rates per
-category with one column per variant, and the failing cases with their reasons and expected vs
-actual calls. The text stays under `max_chars` (GitHub refuses comments over 65,536
-characters): when the failing cases do not fit, the list is cut and a note says how many were
-left out.
+category with one column per variant (each followed by its harmful-write rate), the runs that
+passed but made a harmful write, and the failing cases with their reasons, their harmful
+writes and expected vs actual calls. The text stays under `max_chars` (GitHub refuses
+comments over 65,536 characters): when the failing cases do not fit, the list is cut and a note
+says how many were left out.
 
 The readers below (`read_variants`, `read_cases`, `failing_cases`, ...) are shared by the HTML
 report and `evals.compare`. They read every field defensively: a report from an older or newer
@@ -24,6 +25,7 @@ MAX_CHARS: Final = 60_000
 COLLAPSE_AFTER: Final = 5
 CALLS_CHARS: Final = 1_500
 REPLY_CHARS: Final = 300
+HARMFUL_PASSES_SHOWN: Final = 50
 
 # Reading the JSON report.
 
@@ -54,10 +56,12 @@ def as_optional_str(value: object) -> str | None:
 
 @dataclass(frozen=True)
 class Stats:
-    """Runs and passes of a group of runs."""
+    """Runs, passes and runs with a harmful write of a group of runs."""
 
     runs: int
     passed: int
+    harmful: int | None = None
+    """Runs with a harmful write; None for a report written before they were counted."""
 
     @property
     def failed(self) -> int:
@@ -69,10 +73,18 @@ class Stats:
         """`passed / runs`, or 0.0 without runs."""
         return self.passed / self.runs if self.runs else 0.0
 
+    @property
+    def harmful_rate(self) -> float | None:
+        """`harmful / runs` (0.0 without runs), or None when the report did not count them."""
+        if self.harmful is None:
+            return None
+        return self.harmful / self.runs if self.runs else 0.0
+
 
 def stats_from(data: Mapping[str, Any]) -> Stats:
-    """The `runs` and `passed` of a summary, variant or category object."""
-    return Stats(runs=as_int(data.get("runs")), passed=as_int(data.get("passed")))
+    """The `runs`, `passed` and `harmful` of a summary, variant or category object."""
+    harmful = as_int(data.get("harmful")) if "harmful" in data else None
+    return Stats(runs=as_int(data.get("runs")), passed=as_int(data.get("passed")), harmful=harmful)
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,12 @@ class CaseRun:
     expected_calls: list[Any] | None
     actual_calls: list[Any]
     replies: tuple[str, ...]
+    harmful: bool | None = None
+    """Whether the run made a harmful write; None for a report from before they were judged."""
+    harmful_writes: tuple[str, ...] = ()
+    """One line per harmful write, such as `stray create #3 “1”`."""
+    readings: tuple[str, ...] = ()
+    """How the offline model read each turn: the winning reading and the runner-up."""
 
     @property
     def variant_key(self) -> tuple[str, str | None]:
@@ -108,6 +126,8 @@ def _case_run(data: Mapping[str, Any]) -> CaseRun:
         ]
     calls = as_mapping(data.get("calls"))
     expected = calls.get("expected")
+    writes = tuple(_harm_text(item) for item in as_list(data.get("harmful_writes")))
+    harmful = bool(data["harmful"]) if "harmful" in data else (True if writes else None)
     return CaseRun(
         case_id=str(data.get("id", "?")),
         dataset=str(data.get("dataset", "")),
@@ -121,7 +141,18 @@ def _case_run(data: Mapping[str, Any]) -> CaseRun:
         expected_calls=as_list(expected) if expected is not None else None,
         actual_calls=as_list(calls.get("actual")),
         replies=tuple(str(reply) for reply in as_list(data.get("replies"))),
+        harmful=harmful,
+        harmful_writes=writes,
+        readings=tuple(str(line) for line in as_list(data.get("readings"))),
     )
+
+
+def _harm_text(item: object) -> str:
+    """A harmful write's line: its `description`, or the item itself when it is text."""
+    data = as_mapping(item)
+    if data:
+        return str(data.get("description") or data.get("kind") or "harmful write")
+    return str(item)
 
 
 def read_cases(report: Mapping[str, Any]) -> list[CaseRun]:
@@ -130,9 +161,14 @@ def read_cases(report: Mapping[str, Any]) -> list[CaseRun]:
 
 
 def stats_of(runs: Iterable[CaseRun]) -> Stats:
-    """Count runs and passes."""
+    """Count runs, passes and (when every run was judged) runs with a harmful write."""
     items = list(runs)
-    return Stats(runs=len(items), passed=sum(1 for run in items if run.passed))
+    judged = all(run.harmful is not None for run in items)
+    return Stats(
+        runs=len(items),
+        passed=sum(1 for run in items if run.passed),
+        harmful=sum(1 for run in items if run.harmful) if judged else None,
+    )
 
 
 def categories_of(runs: Iterable[CaseRun]) -> dict[str, Stats]:
@@ -209,10 +245,13 @@ def _number(value: object) -> float | None:
 def extra_columns(variants: Sequence[Variant], repeat: int) -> list[tuple[str, list[str]]]:
     """Optional columns of the overall table, from fields newer writers add to each variant.
 
-    pass^k at k = repeat (when cases ran more than once), tokens and mean latency; a column is
-    shown when any variant has the field, with an em dash for the others.
+    The harmful-write rate (first, so that it stands beside the pass rate), pass^k at
+    k = repeat (when cases ran more than once), tokens and mean latency; a column is shown when
+    any variant has the field, with an em dash for the others.
     """
     columns: list[tuple[str, list[str]]] = []
+    if any(variant.stats.harmful is not None for variant in variants):
+        columns.append(("Harmful", [harm_cell(variant.stats) for variant in variants]))
     if repeat > 1:
         cells = [
             _number(as_mapping(variant.data.get("pass_hat_k")).get(str(repeat)))
@@ -253,6 +292,12 @@ class FailingCase:
     run: CaseRun
     failed_runs: int
     total_runs: int
+    harmful_writes: tuple[str, ...] = ()
+    """The harmful writes of the first failed run that made any."""
+
+
+def _first_harm(runs: Sequence[CaseRun]) -> tuple[str, ...]:
+    return next((run.harmful_writes for run in runs if run.harmful_writes), ())
 
 
 def failing_cases(report: Mapping[str, Any]) -> list[FailingCase]:
@@ -264,7 +309,35 @@ def failing_cases(report: Mapping[str, Any]) -> list[FailingCase]:
         totals[key] = totals.get(key, 0) + 1
         if not run.passed:
             failed.setdefault(key, []).append(run)
-    return [FailingCase(runs[0], len(runs), totals[key]) for key, runs in failed.items()]
+    return [
+        FailingCase(runs[0], len(runs), totals[key], _first_harm(runs))
+        for key, runs in failed.items()
+    ]
+
+
+@dataclass(frozen=True)
+class HarmfulPass:
+    """A case whose runs passed with one variant, though some made a harmful write."""
+
+    run: CaseRun
+    """The first passing run with a harmful write."""
+    harmful_runs: int
+    total_runs: int
+
+
+def harmful_passes(report: Mapping[str, Any]) -> list[HarmfulPass]:
+    """The passing runs that made a harmful write, one entry per case id and variant.
+
+    The pass rate cannot show these: the expectation held, yet something else was written.
+    """
+    totals: dict[tuple[str, str, str | None], int] = {}
+    harmful: dict[tuple[str, str, str | None], list[CaseRun]] = {}
+    for run in read_cases(report):
+        key = (run.case_id, run.model, run.prompt_version)
+        totals[key] = totals.get(key, 0) + 1
+        if run.passed and run.harmful:
+            harmful.setdefault(key, []).append(run)
+    return [HarmfulPass(runs[0], len(runs), totals[key]) for key, runs in harmful.items()]
 
 
 def report_meta(report: Mapping[str, Any]) -> tuple[list[str], list[str], float | None]:
@@ -319,6 +392,20 @@ def rate_cell(stats: Stats | None) -> str:
     if stats is None or stats.runs == 0:
         return "—"
     return f"{percent(stats.pass_rate)} ({stats.passed}/{stats.runs})"
+
+
+def harm_cell(stats: Stats | None) -> str:
+    """`8.3% (1/12)`: the harmful-write rate; an em dash when not run or not counted."""
+    if stats is None or stats.runs == 0 or stats.harmful is None:
+        return "—"
+    return f"{percent(stats.harmful_rate or 0.0)} ({stats.harmful}/{stats.runs})"
+
+
+def counts_harm(variants: Sequence[Variant]) -> bool:
+    """Whether any variant's categories carry harmful-write counts (newer reports do)."""
+    return any(
+        stats.harmful is not None for variant in variants for stats in variant.categories.values()
+    )
 
 
 def compact_json(value: object, *, limit: int | None = None) -> str:
@@ -398,13 +485,30 @@ def _overall_table(variants: Sequence[Variant], runs_header: str, repeat: int) -
 
 
 def _category_table(variants: Sequence[Variant]) -> list[str]:
+    harm = counts_harm(variants)
+
+    def cells(stats: Stats | None, *, bold: bool = False) -> list[str]:
+        values = [rate_cell(stats), *([harm_cell(stats)] if harm else [])]
+        return [f"**{value}**" for value in values] if bold else values
+
     rows = [
-        [md_text(category), *(rate_cell(variant.categories.get(category)) for variant in variants)]
+        [
+            md_text(category),
+            *(cell for variant in variants for cell in cells(variant.categories.get(category))),
+        ]
         for category in all_categories(variants)
     ]
-    rows.append(["**overall**", *(f"**{rate_cell(variant.stats)}**" for variant in variants)])
-    header = ["Category", *(md_text(variant.label) for variant in variants)]
-    return _table(header, rows, "l" + "r" * len(variants))
+    rows.append(
+        ["**overall**", *(cell for variant in variants for cell in cells(variant.stats, bold=True))]
+    )
+    header = ["Category"]
+    for variant in variants:
+        header.append(md_text(variant.label))
+        if harm:
+            header.append(
+                "harmful" if len(variants) == 1 else f"harmful ({md_text(variant.label)})"
+            )
+    return _table(header, rows, "l" + "r" * (len(header) - 1))
 
 
 def _failing_entry(case: FailingCase, *, show_variant: bool) -> str:
@@ -419,6 +523,7 @@ def _failing_entry(case: FailingCase, *, show_variant: bool) -> str:
     if run.error:
         reasons.append(f"error: {run.error}")
     lines.extend(f"- {md_text(reason)}" for reason in reasons or ["failed without a reason"])
+    lines.extend(f"- **harmful write:** {md_text(write)}" for write in case.harmful_writes)
     expected = (
         "(not checked)"
         if run.expected_calls is None
@@ -429,8 +534,31 @@ def _failing_entry(case: FailingCase, *, show_variant: bool) -> str:
         f"actual:   {compact_json(run.actual_calls, limit=CALLS_CHARS)}",
     ]
     body.extend(f"reply:    {shorten(reply, REPLY_CHARS)}" for reply in run.replies)
+    body.extend(shorten(reading, REPLY_CHARS) for reading in run.readings)
     lines.extend(["", md_fence("\n".join(body), "text")])
     return "\n".join(lines) + "\n"
+
+
+def _harmful_passes_section(report: Mapping[str, Any], *, show_variant: bool) -> list[str]:
+    """The runs that passed but made a harmful write, one line each (capped)."""
+    passes = harmful_passes(report)
+    if not passes:
+        return []
+    lines = [f"### Passed, but with a harmful write ({len(passes)})", ""]
+    for entry in passes[:HARMFUL_PASSES_SHOWN]:
+        run = entry.run
+        parts = [md_code(run.case_id), md_text(run.category)]
+        if show_variant:
+            parts.append(md_text(variant_label(run.model, run.prompt_version)))
+        if entry.total_runs > 1:
+            parts.append(f"harmful in {entry.harmful_runs} of {entry.total_runs} runs")
+        writes = "; ".join(md_text(write) for write in run.harmful_writes)
+        lines.append(f"- {' · '.join(parts)}: {writes}")
+    hidden = len(passes) - HARMFUL_PASSES_SHOWN
+    if hidden > 0:
+        lines.append(f"- … and {hidden} more; the JSON report has them all")
+    lines.append("")
+    return lines
 
 
 def _more_note(hidden: int) -> str:
@@ -458,6 +586,10 @@ def markdown_report(
         f"**{overall.passed} of {overall.runs} {runs_word} passed "
         f"({percent(overall.pass_rate)})**, {overall.failed} failed"
     )
+    if overall.harmful is not None:
+        summary += (
+            f", **{overall.harmful} with a harmful write ({percent(overall.harmful_rate or 0.0)})**"
+        )
     datasets = dataset_names(report)
     if datasets:
         summary += f" · datasets: {md_text(', '.join(datasets))}"
@@ -468,6 +600,7 @@ def markdown_report(
         runs_header = "Runs" if repeat > 1 else "Cases"
         lines.extend(["### Overall", "", *_overall_table(variants, runs_header, repeat), ""])
         lines.extend(["### Pass rate by category", "", *_category_table(variants), ""])
+    lines.extend(_harmful_passes_section(report, show_variant=len(variants) > 1))
     head = "\n".join(lines) + "\n"
 
     failing = failing_cases(report)

@@ -1,9 +1,10 @@
 """Runs eval cases through the agent, each against a fresh in-memory database.
 
-For each case the runner seeds the case's people and tasks, sends every turn through
-`agent.runtime.run_turn` exactly as a transport would, reads the team's tasks afterwards and
-checks the expectations with `evals.matching`. An exception in one case fails that case, with
-the error, and the run goes on.
+For each case the runner seeds the case's people and tasks, reads the team's tasks, sends
+every turn through `agent.runtime.run_turn` exactly as a transport would, reads the team's
+tasks again and checks the expectations with `evals.matching`; the two readings also tell
+`evals.harm` whether the run wrote anything it was not asked to. An exception in one case
+fails that case, with the error, and the run goes on.
 
 The agent, the task domain and the database are imported when a case runs, not when this
 module is imported, so that loading or linting datasets stays light.
@@ -15,14 +16,15 @@ import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable, Generator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from evals.cache import ResultCache, cache_key
 from evals.dataset import Case, Dataset
+from evals.harm import HarmfulWrite, harmful_writes
 from evals.matching import (
     ActualCall,
     ActualTask,
@@ -103,7 +105,10 @@ def _seed(case: Case, session_factory: Callable[[], Session]) -> None:
 
 
 def read_tasks(case: Case, session_factory: Callable[[], Session]) -> list[ActualTask]:
-    """The team's tasks after a case, in task-number order, with `due` in the case's zone."""
+    """The team's tasks now, in task-number order, with `due` in the case's zone.
+
+    The runner reads them twice: right after seeding, and after the case's last turn.
+    """
     from sqlmodel import col, select
 
     from tasks.models import Task
@@ -223,41 +228,55 @@ async def run_case(
     version = prompt_version
     calls: list[CallRecord] = []
     replies: list[str] = []
+    traces: list[dict[str, Any]] = []
     requests = 0
     tokens = 0
     checks: list[Check] = []
     error: str | None = None
+    before: list[ActualTask] | None = None
+    after: list[ActualTask] | None = None
     try:
         runtime = runtime or build_case_runtime(
             model=model, prompt_version=prompt_version, settings=settings
         )
         model_name, version = runtime.model_name, runtime.prompt_version
         with case_environment(case) as (session_factory, deps):
-            for turn in case.turns:
-                started = time.perf_counter()
-                try:
-                    result = await run_turn(
-                        turn, runtime=runtime, deps=deps, conversation_id=f"eval:{case.id}"
+            before = read_tasks(case, session_factory)
+            try:
+                for turn in case.turns:
+                    started = time.perf_counter()
+                    try:
+                        result = await run_turn(
+                            turn, runtime=runtime, deps=deps, conversation_id=f"eval:{case.id}"
+                        )
+                    finally:
+                        latency += time.perf_counter() - started
+                    if result.error is not None:
+                        # The person got an apology; the eval must see the failure behind it.
+                        raise TurnFailed(result.error)
+                    replies.append(result.reply)
+                    if result.trace is not None:
+                        traces.append(result.trace)
+                    requests += result.usage.requests
+                    tokens += result.usage.input_tokens + result.usage.output_tokens
+                    calls.extend(
+                        CallRecord(tool=record.tool, args=dict(record.args), ok=record.ok)
+                        for record in result.tool_calls
+                        if not record.confirmed_execution
                     )
-                finally:
-                    latency += time.perf_counter() - started
-                if result.error is not None:
-                    # The person got an apology; the eval must see the failure behind it.
-                    raise TurnFailed(result.error)
-                replies.append(result.reply)
-                requests += result.usage.requests
-                tokens += result.usage.input_tokens + result.usage.output_tokens
-                calls.extend(
-                    CallRecord(tool=record.tool, args=dict(record.args), ok=record.ok)
-                    for record in result.tool_calls
-                    if not record.confirmed_execution
-                )
-            tasks = read_tasks(case, session_factory)
+            except Exception:
+                # A run that failed part-way may already have written: judge what it left.
+                # The turn's error is the one to report, so a failed read is dropped.
+                with suppress(Exception):
+                    after = read_tasks(case, session_factory)
+                raise
+            after = read_tasks(case, session_factory)
         actual = [ActualCall(tool=call.tool, args=call.args, ok=call.ok) for call in calls]
-        checks = match_case(case.expect, calls=actual, tasks=tasks, ctx=MatchContext.for_case(case))
+        checks = match_case(case.expect, calls=actual, tasks=after, ctx=MatchContext.for_case(case))
     except Exception as exc:  # One broken case must not stop the run.
         error = f"{type(exc).__name__}: {exc}"
         checks.append(Check(kind="error", passed=False, reason=f"error: {error}"))
+    harm = _judge_harm(case, before=before, after=after, checks=checks)
     return CaseResult(
         case_id=case.id,
         dataset=case.dataset,
@@ -270,11 +289,36 @@ async def run_case(
         expected_calls=case.expect.calls,
         actual_calls=calls,
         replies=replies,
+        traces=traces,
         model_requests=requests,
         tokens=tokens,
         latency_s=latency,
         error=error,
+        harmful_writes=harm,
     )
+
+
+def _judge_harm(
+    case: Case,
+    *,
+    before: list[ActualTask] | None,
+    after: list[ActualTask] | None,
+    checks: list[Check],
+) -> list[HarmfulWrite]:
+    """The run's harmful writes; none when the tasks could not be read on both sides.
+
+    Judging is pure and should never raise; if it does, the case fails with the reason (added
+    to `checks`) instead of stopping the run or passing unjudged.
+    """
+    if before is None or after is None:
+        # The run failed before seeding finished (or the database broke): nothing to judge.
+        return []
+    try:
+        return harmful_writes(case, before=before, after=after)
+    except Exception as exc:
+        reason = f"error: cannot judge harmful writes: {type(exc).__name__}: {exc}"
+        checks.append(Check(kind="error", passed=False, reason=reason))
+        return []
 
 
 def run_case_sync(

@@ -227,20 +227,28 @@ def test_json_report_schema(dataset: Dataset, tmp_path: Path) -> None:
     assert data["models"] == ["scripted"]
     assert data["prompt_versions"] == ["v1"]
     summary = data["summary"]
-    assert {k: summary[k] for k in ("runs", "passed", "failed", "pass_rate", "cached")} == {
+    keys = ("runs", "passed", "failed", "pass_rate", "harmful", "harmful_rate", "cached")
+    assert {k: summary[k] for k in keys} == {
         "runs": 7,
         "passed": 5,
         "failed": 2,
         "pass_rate": 0.7143,
+        "harmful": 0,
+        "harmful_rate": 0.0,
         "cached": 0,
     }
     assert summary["model_requests"] == sum(case["model_requests"] for case in data["cases"])
     assert summary["tokens"] == sum(case["tokens"] for case in data["cases"]) > 0
+    no_harm = {"harmful": 0, "harmful_rate": 0.0}
     assert data["categories"] == [
-        {"category": "chat", "runs": 3, "passed": 1, "pass_rate": 0.3333, "pass_hat_k": 0.3333},
-        {"category": "create", "runs": 2, "passed": 2, "pass_rate": 1.0, "pass_hat_k": 1.0},
-        {"category": "delete", "runs": 1, "passed": 1, "pass_rate": 1.0, "pass_hat_k": 1.0},
-        {"category": "update", "runs": 1, "passed": 1, "pass_rate": 1.0, "pass_hat_k": 1.0},
+        {"category": "chat", "runs": 3, "passed": 1, "pass_rate": 0.3333, **no_harm}
+        | {"pass_hat_k": 0.3333},
+        {"category": "create", "runs": 2, "passed": 2, "pass_rate": 1.0, **no_harm}
+        | {"pass_hat_k": 1.0},
+        {"category": "delete", "runs": 1, "passed": 1, "pass_rate": 1.0, **no_harm}
+        | {"pass_hat_k": 1.0},
+        {"category": "update", "runs": 1, "passed": 1, "pass_rate": 1.0, **no_harm}
+        | {"pass_hat_k": 1.0},
     ]
     (variant,) = data["variants"]
     assert (variant["model"], variant["prompt_version"], variant["runs"]) == ("scripted", "v1", 7)
@@ -255,14 +263,20 @@ def test_json_report_schema(dataset: Dataset, tmp_path: Path) -> None:
         "passed",
         "failures",
         "error",
+        "harmful",
+        "harmful_writes",
         "checks",
         "calls",
         "replies",
+        "traces",
+        "readings",
         "model_requests",
         "tokens",
         "latency_s",
         "cached",
     }
+    # Only the offline model explains how it read a message; a scripted model has no trace.
+    assert deck["traces"] == [] and deck["readings"] == []
     assert deck["calls"]["expected"] == [
         {
             "tool": "create_task",

@@ -176,7 +176,12 @@ def test_the_gate_fails_on_any_category_below_its_baseline() -> None:
     assert check_baseline(_report({"create": 1.0, "dates": 0.95}), baseline).passed
     gate = check_baseline(_report({"create": 0.97, "dates": 0.95, "new": 0.1}), baseline)
     assert gate.drops == ["offline · prompt v2: create 97.0% is below its baseline 100.0%"]
-    assert gate.notes == ["offline · prompt v2: new has no baseline yet (10.0%)"]
+    assert gate.notes == [
+        "offline · prompt v2: new has no baseline yet (10.0%)",
+        # These reports carry no harmful-write rates, so neither does their baseline.
+        "offline · prompt v2: the baseline has no harmful-write rates; harmful writes not gated "
+        "(write a new baseline to gate them)",
+    ]
 
 
 def test_a_broken_parser_fails_the_committed_offline_gate(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,26 +200,66 @@ def test_a_broken_parser_fails_the_committed_offline_gate(monkeypatch: pytest.Mo
         return ParseResult(calls=calls, reply=parsed.reply)
 
     monkeypatch.setattr(agent.offline.model, "parse_message", forgetful)
-    root = Path(__file__).resolve().parents[2]
-    result = CliRunner().invoke(
-        app,
-        [
-            "run",
-            "--dataset",
-            str(root / "evals" / "datasets"),
-            "--model",
-            "offline",
-            "--prompt",
-            "v2",
-            "--no-cache",
-            "--no-progress",
-            "--baseline",
-            str(root / "evals" / "baseline-offline.json"),
-        ],
-    )
+    version = _committed_prompt()
+    result = CliRunner().invoke(app, _committed_gate_args(ROOT / "evals" / "datasets", version))
     assert result.exit_code == 1, result.output
-    assert "regression: offline · prompt v2: create" in result.output
-    assert "regression: offline · prompt v2: update" in result.output
+    assert f"regression: offline · prompt {version}: create" in result.output
+    assert f"regression: offline · prompt {version}: update" in result.output
+
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED_BASELINE = ROOT / "evals" / "baseline-offline.json"
+
+
+def _committed_prompt() -> str:
+    """The prompt version the committed offline baseline was written with."""
+    data = json.loads(COMMITTED_BASELINE.read_text(encoding="utf-8"))
+    return str(data["variants"][0]["prompt_version"])
+
+
+def _committed_gate_args(dataset: Path, version: str) -> list[str]:
+    # The committed baseline's own prompt version, so that the gate applies whichever prompt
+    # is the configured default today.
+    return [
+        "run",
+        "--dataset",
+        str(dataset),
+        "--model",
+        "offline",
+        "--prompt",
+        version,
+        "--no-cache",
+        "--no-progress",
+        "--baseline",
+        str(COMMITTED_BASELINE),
+    ]
+
+
+def test_a_parser_that_writes_stray_tasks_fails_the_committed_harm_gate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A parser that files every message it cannot act on as a task: chat turns into writes.
+    import dataclasses
+
+    import agent.offline.model
+    from agent.offline.plan import ParseResult, PlannedCall
+
+    real = agent.offline.model.parse_message
+
+    def eager(*args: object, **kwargs: object) -> ParseResult:
+        parsed = real(*args, **kwargs)  # type: ignore[arg-type]
+        if parsed.calls:
+            return parsed
+        stray = PlannedCall("create_task", {"title": "stray"})
+        return dataclasses.replace(parsed, calls=(stray,), reply=None)
+
+    monkeypatch.setattr(agent.offline.model, "parse_message", eager)
+    version = _committed_prompt()
+    irrelevance = ROOT / "evals" / "datasets" / "irrelevance_s2.yaml"
+    result = CliRunner().invoke(app, _committed_gate_args(irrelevance, version))
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert f"regression: offline · prompt {version}: irrelevance harmful-write rate" in output
 
 
 def test_write_baseline_then_gate_on_it(dataset_path: Path, tmp_path: Path) -> None:

@@ -610,3 +610,36 @@ def test_due_resolver_can_be_replaced() -> None:
     ctx = MatchContext(now=NOW, actor_id="U0001", users=USERS, resolve_due=fixed)
     expect = one_call("create_task", title="pay", due="2026-11-30")
     assert all_passed(run(expect, [call("create_task", title="pay", due="payday")], ctx=ctx))
+
+
+# Due shifts count from the task's due date before the case, as the tool counts them.
+
+SHIFT_CTX = MatchContext(
+    now=NOW,
+    actor_id="U0001",
+    users=USERS,
+    seeded_dues={5: date(2026, 11, 30), 6: datetime(2026, 11, 27, 15, 0, tzinfo=NY)},
+)
+
+
+@pytest.mark.parametrize(
+    ("task_id", "shift", "expected"),
+    [
+        (5, "+1w", "2026-12-07"),
+        (5, "2 days later", "2026-12-02"),
+        (6, "+1d", "2026-11-28T15:00:00"),
+    ],
+)
+def test_a_due_shift_is_compared_from_the_task_due_date(
+    task_id: int, shift: str, expected: str
+) -> None:
+    expect = one_call("update_task", task_id=task_id, due=expected)
+    checks = run(expect, [call("update_task", task_id=task_id, due=shift)], ctx=SHIFT_CTX)
+    assert failures(checks) == []
+
+
+def test_a_due_shift_counted_from_now_does_not_match() -> None:
+    expect = one_call("update_task", task_id=5, due="2026-12-02")
+    # From today (Nov 25) a week later is Dec 2; the task was due Nov 30, so "+1w" is Dec 7.
+    checks = run(expect, [call("update_task", task_id=5, due="+1w")], ctx=SHIFT_CTX)
+    assert failures(checks)

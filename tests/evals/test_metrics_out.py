@@ -107,6 +107,17 @@ def test_pass_rates_per_category_and_overall(run: tuple[Samples, dict[str, Any],
     assert all(0.0 <= value <= 1.0 for value in rates.values())
 
 
+def test_harmful_rates_per_category_and_overall(run: tuple[Samples, dict[str, Any], str]) -> None:
+    samples, report, _ = run
+    variant = report["variants"][0]
+    model = variant["model"]
+    labels = {"dataset": "all", "model": model, "prompt_version": "v2", "category": "overall"}
+    key = ("taskpilot_eval_harmful_rate", tuple(sorted(labels.items())))
+    assert samples[key] == pytest.approx(variant["harmful_rate"], abs=1e-4)
+    harmful = [name for name, _ in samples if name == "taskpilot_eval_harmful_rate"]
+    assert len(harmful) == 2 * (len(variant["categories"]) + 1)  # "metrics" and "all".
+
+
 def test_run_timestamp_is_when_the_run_finished(run: tuple[Samples, dict[str, Any], str]) -> None:
     samples, report, _ = run
     stamps = {

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.cli_support import fail, open_database
@@ -58,13 +59,22 @@ def cards_table(cards: list[dict[str, Any]], *, title: str | None = None) -> Tab
     return table
 
 
-def _render(console: Console, result: TurnResult) -> None:
+def _render(console: Console, result: TurnResult, *, explain: bool = False) -> None:
     console.print(f"[bold cyan]taskpilot ›[/] {result.reply}", highlight=False)
     unique: dict[Any, dict[str, Any]] = {}
     for card in result.cards:
         unique[card.get("id")] = card
     if unique:
         console.print(cards_table(list(unique.values())))
+    if explain:
+        from agent.offline.readings import explain_json
+
+        text = (
+            explain_json(result.trace)
+            if result.trace is not None
+            else f"no trace: {result.model} answered, and only the offline model explains itself"
+        )
+        console.print(f"[dim]{escape(text)}[/]", highlight=False)
 
 
 def chat(
@@ -82,6 +92,12 @@ def chat(
         str | None,
         typer.Option("--conversation", help="Conversation id (default: one per team and user)."),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="After each reply, show how the message was read and the runner-up."
+        ),
+    ] = False,
 ) -> None:
     """Talk to the TaskPilot agent in the terminal."""
     from agent.models import OFFLINE
@@ -119,7 +135,7 @@ def chat(
         if as_json:
             typer.echo(json.dumps(result.contract_json(), ensure_ascii=False))
         else:
-            _render(Console(), result)
+            _render(Console(), result, explain=explain)
         return
 
     console = Console()
@@ -131,10 +147,12 @@ def chat(
     else:
         console.print(f"[dim]Model: {runtime.model_name}[/]")
     console.print(f"[dim]Team {team_id}, speaking as {user_id}. {_HELP}[/]")
-    _interactive(console, turn)
+    _interactive(console, turn, explain=explain)
 
 
-def _interactive(console: Console, turn: Callable[[str], TurnResult]) -> None:
+def _interactive(
+    console: Console, turn: Callable[[str], TurnResult], *, explain: bool = False
+) -> None:
     # Importing readline gives input() line editing and history where the platform has it.
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  # pyright: ignore[reportUnusedImport]
@@ -152,4 +170,4 @@ def _interactive(console: Console, turn: Callable[[str], TurnResult]) -> None:
             continue
         if not command:
             continue
-        _render(console, turn(text))
+        _render(console, turn(text), explain=explain)

@@ -61,6 +61,9 @@ class TurnResult(BaseModel):
     # Set when the turn failed ("ModelHTTPError: ..."): the reply is then an apology, and
     # machine consumers such as the evals read this instead.
     error: str | None = None
+    # How the offline model read the message (the winning reading and the runner-up); None
+    # when a provider model answered.
+    trace: dict[str, Any] | None = None
 
     @property
     def model_calls(self) -> int:
@@ -76,4 +79,5 @@ class TurnResult(BaseModel):
             ],
             "model": self.model,
             "prompt_version": self.prompt_version,
+            **({"trace": self.trace} if self.trace is not None else {}),
         }

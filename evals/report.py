@@ -199,10 +199,13 @@ class EvalReport(BaseModel):
 
 def readings_of(traces: Iterable[Mapping[str, Any]]) -> list[str]:
     """How each turn was read, for people: "turn 1 read as: …", "turn 1 runner-up: …"."""
+    items = list(traces)
+    if not items:
+        return []
     from agent.offline.readings import explain_json
 
     lines: list[str] = []
-    for number, trace in enumerate(traces, start=1):
+    for number, trace in enumerate(items, start=1):
         lines.extend(f"turn {number} {line}" for line in explain_json(trace).splitlines())
     return lines
 

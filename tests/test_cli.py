@@ -65,7 +65,9 @@ def test_readme_example_lands_a_task_for_bob_due_friday(env: dict[str, str]) -> 
     )  # fmt: skip
     assert code == 0
     turn = json.loads(out)
-    assert set(turn) == CHAT_KEYS
+    # Fields may be added to the contract, never removed: the offline model adds its trace.
+    assert set(turn) == CHAT_KEYS | {"trace"}
+    assert turn["trace"]["winner"]["calls"][0]["tool"] == "create_task"
     assert turn["model"] == "offline" and turn["prompt_version"] == "v1"
     assert [(c["tool"], c["ok"]) for c in turn["tool_calls"]] == [("create_task", True)]
     assert set(turn["tool_calls"][0]) == {"tool", "args", "ok"}
@@ -152,3 +154,16 @@ def test_building_the_cli_loads_no_model_libraries() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_explain_shows_the_winning_reading_and_the_runner_up(env: dict[str, str]) -> None:
+    assert run("db", "upgrade")[0] == 0
+    code, out, _ = run(
+        "chat", "--once", "make task 1 urgent", "--user", "U0ALICE", "--team", "T0DEMO",
+        "--explain",
+    )  # fmt: skip
+    assert code == 0
+    text = " ".join(out.split())
+    assert "read as: update_task(task_id=1, priority='urgent')" in text
+    assert "runner-up: create_task(title='1', priority='urgent')" in text
+    assert "Created" not in text

@@ -427,7 +427,13 @@ _KNOWN_PERSON_LEAD = re.compile(
     r"|for\s+|\(\s*(?:for\s+|assign(?:ed)?\s+(?:to\s+)?)?)",
     re.IGNORECASE,
 )
-_PERSON_END = re.compile(r"\s*(?:[,;:.!?)\-–—]|$)")
+# The name closes its phrase at punctuation, at the end, or where another detail starts:
+# "fix the login page for carol by next wed".
+_PERSON_END = re.compile(
+    r"\s*(?:[,;:.!?)\-–—]|$|(?=(?:by|due|before|until|till|tomorrow|today|tonight|next|asap"
+    r"|urgent|high|low|eod|p[0-3])\b|#|<@))",
+    re.IGNORECASE,
+)
 
 
 # "X, for dave", "X - it's for erin", "(for carol)": the "for" plainly names the assignee.

@@ -36,6 +36,10 @@ OFF_TOPIC = (
     "my plate?” or “add a task to …”."
 )
 NEVERMIND = "No problem, I didn't change anything."
+PASTED = (
+    "I read what you pasted, but I only act on your own words. Say what to do with it, like "
+    "“make tasks for these”."
+)
 YES_WITHOUT_QUESTION = "Okay! What would you like me to do? Say “help” for examples."
 EMPTY = "What can I do for you? Say “help” for examples."
 UNKNOWN = (
@@ -159,7 +163,8 @@ _GREETING_PHRASES = frozenset(
     }
 )
 _THANKS = re.compile(
-    r"^(?:(?:thanks|thank\s+you|thx|ty|cheers|much\s+appreciated|appreciate\s+it|thank\s+u"
+    r"^(?:(?:thanks|thank\s+you(?:\s+(?:so|very)\s+much)?|thanks\s+(?:so|very)\s+much|thx|ty|cheers"
+    r"|much\s+appreciated|appreciate\s+it|thank\s+u"
     r"|many\s+thanks|great|perfect|awesome|nice|cool|sweet|excellent|brilliant|lovely|amazing)"
     r"(?:\s+(?:so\s+much|a\s+lot|a\s+bunch|again|mate|man|buddy|bot|taskpilot|you|very\s+much))*\s*)+$"
 )
@@ -228,7 +233,7 @@ _OFF_TOPIC = re.compile(
     r"|capital of|meaning of life|translate|sports?|score|movie|movies|football|soccer"
     r"|basketball|horoscope|tell me about yourself|sing|write me|weather like|temperature"
     r"|who won|who is the president|president of|population of|how old is|how tall is"
-    r"|what time is it|what's the time|what day is it|play music|order pizza|define\b)"
+    r"|what time is it|what's the time|what day is it|play music|order pizza|define)\b"
 )
 
 

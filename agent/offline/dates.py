@@ -225,8 +225,12 @@ def _canonical_day(text: str) -> str | None:
     numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?", lowered)
     if numeric:
         first, second = int(numeric.group(1)), int(numeric.group(2))
+        if 1 <= first <= 12 and 1 <= second <= 12:
+            # "9/12" is December 9th in London and September 12th in New York: the tool reads
+            # it in the speaker's zone.
+            return lowered
         if first > 12 >= second:
-            # "15/12" can only be day/month; "3/4" stays month/day.
+            # "15/12" can only be day/month.
             first, second = second, first
         return _month_day(first, second, numeric.group(3))
     if lowered in {"today", "tomorrow", "tonight"}:

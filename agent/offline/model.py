@@ -34,6 +34,7 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from pydantic_ai.messages import (
     ModelMessage,
@@ -52,9 +53,13 @@ from agent.offline.parser import parse_message
 from agent.offline.plan import (
     TOOL_LIST,
     ConversationContext,
+    EachListed,
+    ParseResult,
     PlannedCall,
     TitleRef,
 )
+from agent.offline.readings import TRACE_KEY
+from prompts.people import PEOPLE_LABEL, PEOPLE_NOT_LISTED
 
 __all__ = ["MAX_STEPS", "OFFLINE_MODEL_NAME", "build_offline_model", "respond"]
 
@@ -65,7 +70,9 @@ MAX_STEPS = 6
 """Calls planned for one message beyond this many are left for the person to send again, so a
 turn stays within the agent's request budget (a title lookup costs a second request)."""
 
-_ID = re.compile(r"^offline-(?P<n>\d+)-(?P<kind>call|lookup)-(?P<step>\d+)$")
+_ID = re.compile(r"^offline-(?P<n>\d+)-(?P<kind>call|lookup)-(?P<step>\d+)(?:-(?P<part>\d+))?$")
+MAX_EACH = 20
+"""A change to every listed task ("move all of carol's tasks to bob") covers at most this many."""
 _SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
 _NO_TOOLS = "I can't change tasks here, so I didn't do anything."
 
@@ -133,11 +140,13 @@ def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     if turn.prompt is None:
         return _text(_final_reply(messages, turn, plan=[]))
     context = replace(
-        _context(messages[: turn.start + 1]), people=people_from_instructions(info.instructions)
+        _context(messages[: turn.start + 1]),
+        people=people_from_instructions(info.instructions),
+        **_previous_turn(messages[: turn.start]),
     )
     parsed = parse_message(_effective_prompt(messages, turn), context=context)
     if new_prompt and not parsed.calls:
-        return _text(parsed.reply or chat.UNKNOWN)
+        return _traced(_text(parsed.reply or chat.UNKNOWN), parsed)
     plan = list(parsed.calls[:MAX_STEPS])
     if new_prompt and not any(call.tool in tools for call in plan):
         return _text(_NO_TOOLS)
@@ -149,7 +158,8 @@ def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     listed = _listed_before(messages[: turn.start])
     step = _next_step(plan, window, tools, n=len(messages), listed=listed)
     if step is not None:
-        return ModelResponse(parts=[step])
+        response = ModelResponse(parts=list(step) if isinstance(step, list) else [step])
+        return _traced(response, parsed) if new_prompt else response
     reply = _final_reply(messages, turn, plan=plan)
     if len(parsed.calls) > MAX_STEPS:
         reply += (
@@ -157,6 +167,47 @@ def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
             "send the rest in another message."
         )
     return _text(reply)
+
+
+def _traced(response: ModelResponse, parsed: ParseResult) -> ModelResponse:
+    """The response with the reading's trace, on the first response of a turn."""
+    if parsed.trace is not None:
+        response.provider_details = {TRACE_KEY: parsed.trace.as_json()}
+    return response
+
+
+def _previous_turn(messages: Sequence[ModelMessage]) -> dict[str, Any]:
+    """The person's previous message, the reply it got, and the changes that turn made."""
+    prompt: str | None = None
+    reply: str | None = None
+    calls: list[PlannedCall] = []
+    # The task each successful call of the turn touched, by call id.
+    touched: dict[str, int | None] = {}
+    for message in reversed(messages):
+        if isinstance(message, ModelResponse):
+            text = "".join(part.content for part in message.parts if isinstance(part, TextPart))
+            if reply is None and text.strip():
+                reply = text
+            for part in reversed(message.parts):
+                if not isinstance(part, ToolCallPart) or part.tool_call_id not in touched:
+                    continue
+                args = dict(part.args_as_dict())
+                task_id = args.get("task_id", touched[part.tool_call_id])
+                if part.tool_name != TOOL_LIST and isinstance(task_id, int):
+                    # A create's follow-up ("oops, I meant carol") needs the new task's number.
+                    calls.insert(0, PlannedCall(part.tool_name, {**args, "task_id": task_id}))
+            continue
+        for part in message.parts:
+            if isinstance(part, ToolReturnPart):
+                result = _result(part)
+                if result is not None and result.get("ok") is True:
+                    ids = _ids(result)
+                    touched[part.tool_call_id] = ids[0] if len(ids) == 1 else None
+            if isinstance(part, UserPromptPart):
+                prompt = _prompt_text(part)
+        if prompt is not None:
+            break
+    return {"previous_prompt": prompt, "previous_reply": reply, "last_calls": tuple(calls)}
 
 
 def _effective_prompt(messages: Sequence[ModelMessage], turn: _Turn) -> str:
@@ -196,7 +247,7 @@ def _next_step(
     *,
     n: int,
     listed: Sequence[summary.Json] = (),
-) -> ToolCallPart | None:
+) -> ToolCallPart | list[ToolCallPart] | None:
     """The next tool call of the plan, or None when the plan is done."""
     steps = _steps(window)
     lookups = _lookup_results(steps, window)
@@ -212,11 +263,17 @@ def _next_step(
                 return ToolCallPart(call.tool, _json_args(args), f"offline-{n}-call-{last.step}")
             retry = _retry_lookup(call, lookups) if call is not None else None
             if retry is not None and retry not in lookups:
-                # Nothing matched "zoom renewal": look once more for "zoom renew".
+                # Nothing matched "zoom renewal": look again for "zoom renew", and so on.
                 return ToolCallPart(TOOL_LIST, retry.args(), f"offline-{n}-lookup-{last.step}")
     while index < len(plan):
         call = plan[index]
         if call.tool not in tools:
+            index += 1
+            continue
+        if isinstance(call.args.get("task_id"), EachListed):
+            each = _each_listed(call, steps, window, n=n, index=index)
+            if each:
+                return each
             index += 1
             continue
         ref = call.title_ref
@@ -237,6 +294,31 @@ def _next_step(
             return ToolCallPart(TOOL_LIST, lookup.args(), f"offline-{n}-lookup-{index}")
         index += 1
     return None
+
+
+def _each_listed(
+    call: PlannedCall, steps: Sequence[_Step], window: Sequence[ModelMessage], *, n: int, index: int
+) -> list[ToolCallPart]:
+    """One call per task the plan's previous list returned, all in one response."""
+    returns = _returns(window)
+    listing = next(
+        (
+            returns.get(step.part.tool_call_id)
+            for step in reversed(steps)
+            if step.step == index - 1 and not step.lookup
+        ),
+        None,
+    )
+    result = _result(listing) if listing is not None else None
+    ids = _ids(result)[:MAX_EACH] if result is not None and "tasks" in result else []
+    return [
+        ToolCallPart(
+            call.tool,
+            _json_args({**call.args, "task_id": task_id}),
+            f"offline-{n}-call-{index}-{j}",
+        )
+        for j, task_id in enumerate(ids)
+    ]
 
 
 def _listed_before(messages: Sequence[ModelMessage]) -> list[summary.Json]:
@@ -278,26 +360,41 @@ def _among_listed(text: str, listed: Sequence[summary.Json]) -> int | None:
 def _lookup_for(call: PlannedCall) -> _Lookup:
     ref = call.title_ref
     assert ref is not None
-    # Reopening looks among finished tasks, which a plain list leaves out.
-    status = "done" if call.args.get("status") == "open" else None
-    return _Lookup(ref, status)
+    # Reopening looks among closed tasks (done or cancelled), which a plain list leaves out.
+    return _Lookup(ref, "closed" if call.args.get("status") == "open" else None)
+
+
+def _fallbacks(call: PlannedCall) -> list[_Lookup]:
+    """The lookups for a call's title words, in order; each is made only when every one before
+    it matched nothing: the words as said, then looser ("zoom renewal" -> "zoom renew"), and
+    for a delete the same again among closed tasks too ("get rid of the dead migration one")."""
+    first = _lookup_for(call)
+    looser = looser_query(first.ref.text)
+    chain = [first]
+    if looser is not None:
+        chain.append(_Lookup(TitleRef(looser), first.status))
+    if call.tool == "delete_task":
+        chain.extend(_Lookup(lookup.ref, "any") for lookup in list(chain))
+    return list(dict.fromkeys(chain))
 
 
 def _resolved(call: PlannedCall, lookups: dict[_Lookup, summary.Json | None]) -> _Resolution | None:
     """How the lookup for a call's title words came out, or None when it was not made yet."""
     if call.title_ref is None:
         return None
-    lookup = _lookup_for(call)
-    if lookup not in lookups:
+    chain = _fallbacks(call)
+    if chain[0] not in lookups:
         return None
-    first = _resolve(lookup, lookups[lookup])
-    retry = _retry_lookup(call, lookups)
-    if retry is None or retry not in lookups:
-        return first
-    second = _resolve(retry, lookups[retry])
-    if second.task_id is None and _found_nothing(lookups[retry]):
-        return first
-    return second
+    first: _Resolution | None = None
+    for lookup in chain:
+        if lookup not in lookups:
+            break
+        resolution = _resolve(lookup, lookups[lookup])
+        first = first or resolution
+        if not _found_nothing(lookups[lookup]):
+            return resolution
+    # Nothing matched anywhere: the answer says what was looked for first.
+    return first
 
 
 def _found_nothing(result: summary.Json | None) -> bool:
@@ -306,14 +403,13 @@ def _found_nothing(result: summary.Json | None) -> bool:
 
 
 def _retry_lookup(call: PlannedCall, lookups: dict[_Lookup, summary.Json | None]) -> _Lookup | None:
-    """The one looser lookup to try when a call's title words matched no task, if any."""
-    lookup = _lookup_for(call)
-    if lookup not in lookups or not _found_nothing(lookups[lookup]):
-        return None
-    looser = looser_query(lookup.ref.text)
-    if looser is None:
-        return None
-    return _Lookup(TitleRef(looser), lookup.status)
+    """The next lookup to try after every one so far matched no task, if any."""
+    for lookup in _fallbacks(call):
+        if lookup not in lookups:
+            return lookup
+        if not _found_nothing(lookups[lookup]):
+            return None
+    return None
 
 
 _FILLER = frozenset(
@@ -345,8 +441,10 @@ def _stem(word: str) -> str:
 
 
 def _json_args(args: dict[str, object]) -> dict[str, object]:
-    """Arguments as plain JSON values: a `TitleRef` never leaves this module."""
-    return {key: value for key, value in args.items() if not isinstance(value, TitleRef)}
+    """Arguments as plain JSON values: a `TitleRef` or `EachListed` never leaves this module."""
+    return {
+        key: value for key, value in args.items() if not isinstance(value, TitleRef | EachListed)
+    }
 
 
 def _result(part: ToolReturnPart) -> summary.Json | None:
@@ -407,23 +505,24 @@ def _steps(window: Sequence[ModelMessage]) -> list[_Step]:
     return steps
 
 
-_PEOPLE_LINE = re.compile(r"^People in this workspace:\s*(?P<people>.+)$", re.MULTILINE)
 _PERSON = re.compile(r"^\s*(?P<handle>[^()]+?)\s*(?:\((?P<name>[^()]*)\))?\s*$")
 
 
 def people_from_instructions(instructions: str | None) -> frozenset[str]:
     """The people the prompt lists, as lowercase handles and names ("bob", "bob ortiz").
 
-    The prompt has a line "People in this workspace: bob (Bob Ortiz), carol (Carol Diaz)";
-    the offline model reads it as an LLM would, so it can tell "for carol" from "for friday".
+    The prompt has a line "People in this workspace: bob (Bob Ortiz), carol (Carol Diaz)"
+    (`prompts.people` words it for the agent and for this reader alike); the offline model
+    reads it as an LLM would, so it can tell "for carol" from "for friday".
     """
-    match = _PEOPLE_LINE.search(instructions or "")
-    if match is None:
+    line = rf"^{re.escape(PEOPLE_LABEL)}\s*(?P<people>.+)$"
+    match = re.search(line, instructions or "", flags=re.MULTILINE)
+    if match is None or match.group("people").strip() == PEOPLE_NOT_LISTED:
         return frozenset()
     people: set[str] = set()
     for entry in match.group("people").split(","):
         person = _PERSON.match(entry)
-        if person is None or person.group("handle").startswith("(not listed"):
+        if person is None:
             continue
         people.add(person.group("handle").strip().lower())
         if person.group("name"):

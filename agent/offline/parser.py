@@ -47,7 +47,9 @@ from agent.offline.create import (
     strip_polite,
     without_priority_prefix,
 )
+from agent.offline.intents import Utterance, read_all
 from agent.offline.listing import looks_like_list, parse_list
+from agent.offline.pasted import Pasted, asks_for_tasks, own_details, split_pasted, work_lines
 from agent.offline.people import using_people
 from agent.offline.plan import (
     TOOL_ASSIGN,
@@ -60,8 +62,10 @@ from agent.offline.plan import (
     PlannedCall,
     TitleRef,
 )
+from agent.offline.readings import Reading, Trace, choose, question_for
 from agent.offline.reshape import reshape
 from agent.offline.slots import Pronoun
+from agent.offline.spoken import spoken_to_digits
 from agent.offline.text import clean_text, fix_typos
 from agent.offline.update import parse_update
 from agent.offline.values import as_list
@@ -153,17 +157,195 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
         return ParseResult(calls=(), reply=chat.EMPTY)
     if len(text) > MAX_MESSAGE_CHARS:
         return ParseResult(calls=(), reply=chat.TOO_LONG)
+    pasted = split_pasted(text)
+    if pasted is not None and not (asks_for_tasks(pasted.own) and len(pasted.lines) == 1):
+        return _read_pasted(pasted, context)
     cleaned = clean_text(text)
-    message = fix_typos(cleaned.text)
+    message = _LEADING_NOISE.sub("", spoken_to_digits(fix_typos(cleaned.text)))
     if not message.strip():
         return ParseResult(calls=(), reply=chat.ACK)
+    answered = _answer_to_question(message, context)
+    if answered is not None:
+        return answered
     whole = chat.chat_reply(message)
     if whole is not None:
-        return ParseResult(calls=(), reply=whole)
+        reading = Reading(reader="chat", result=ParseResult(calls=(), reply=whole), score=0.6)
+        return replace(reading.result, trace=Trace(winner=reading))
     message = reshape(message)
+    channels = cleaned.channels
+    utterance = Utterance(
+        text=message,
+        context=context,
+        clauses=lambda piece: _read_message(piece, channels, context),
+        changes=lambda piece: _changes(piece, channels),
+    )
+    trace = choose(read_all(utterance))
+    if trace.asked and trace.runner_up is not None:
+        question = question_for(trace.winner, trace.runner_up)
+        return ParseResult(calls=(), reply=question, trace=trace)
+    winner = trace.winner
+    if winner.writes and winner.score <= _UNSAFE:
+        # A create whose title is a task number ("make task 1 urgent" read as a task called
+        # "1") is never written unasked: the person says which they meant.
+        return ParseResult(calls=(), reply=_unsafe_question(winner), trace=trace)
+    return replace(_without_changes_to_deleted(winner.result), trace=trace)
+
+
+def _without_changes_to_deleted(result: ParseResult) -> ParseResult:
+    """ "delete #9, i'm not doing it": the remark about the task deleted changes nothing else."""
+    deleted = {call.args.get("task_id") for call in result.calls if call.tool == TOOL_DELETE}
+    if not deleted:
+        return result
+    calls = tuple(
+        call
+        for call in result.calls
+        if call.tool == TOOL_DELETE or call.args.get("task_id") not in deleted
+    )
+    return replace(result, calls=calls)
+
+
+def _read_pasted(pasted: Pasted, context: ConversationContext) -> ParseResult:
+    """Tasks from the pasted lines when the person asks for them; otherwise only their words."""
+    if not asks_for_tasks(pasted.own):
+        if not pasted.own.strip():
+            return ParseResult(calls=(), reply=chat.PASTED)
+        return _parse(pasted.own, context)
+    calls: list[PlannedCall] = []
+    details = own_details(pasted.own)
+    shared = _changes(details, frozenset()) if details else None
+    for line in work_lines(pasted)[:MAX_CALLS]:
+        alone = _parse(line, context)
+        if alone.calls and all(call.tool == TOOL_CREATE for call in alone.calls):
+            calls.extend(alone.calls)
+            continue
+        # A pasted line is a title, word for word, whatever it says.
+        literal = _parse(f"add a task: {line}", context)
+        calls.extend(call for call in literal.calls if call.tool == TOOL_CREATE)
+    if not calls:
+        return ParseResult(calls=(), reply=chat.PASTED)
+    if shared:
+        # "turn this into a task for me, due fri: ...": the person's own details win.
+        calls = [replace(call, args={**call.args, **shared}) for call in calls]
+    reading = Reading(
+        reader="pasted",
+        result=ParseResult(calls=tuple(calls)),
+        score=0.85,
+        why="tasks from the pasted lines, nothing said to an assistant",
+    )
+    return replace(reading.result, trace=Trace(winner=reading))
+
+
+# A slash command typed as a message, and a count announcing what follows: "/task fix the csv
+# export", "two things: add ... and mark #1 done".
+_LEADING_NOISE = re.compile(
+    r"^\s*(?:/task\s+|(?:(?:two|three|four|a\s+few|a\s+couple\s+of|couple\s+of|2|3|4)\s+things"
+    r"|quick\s+one|one\s+more\s+thing)\s*[:,-]\s*)",
+    re.IGNORECASE,
+)
+_UNSAFE = 0.3
+"""A reading that writes and scores this or less is asked about, never carried out."""
+
+
+def _unsafe_question(reading: Reading) -> str:
+    title = next(
+        (str(c.args.get("title", "")) for c in reading.result.calls if "title" in c.args), ""
+    )
+    return (
+        f"Should I add a new task called “{title}”? If you meant an existing task, say what to "
+        "change, like “make #1 urgent”."
+    )
+
+
+_FIRST = re.compile(
+    r"^(?:the\s+)?(?:first|1st|former|option\s*(?:1|a)|a|the\s+first\s+one|first\s+one)\b", re.I
+)
+_SECOND = re.compile(
+    r"^(?:the\s+)?(?:second|2nd|latter|other|option\s*(?:2|b)|b|the\s+second\s+one|second\s+one)\b",
+    re.I,
+)
+_CREATE_ANSWER = re.compile(
+    r"^(?:yes[,\s]+)?(?:add|create|new|make\s+a\s+new|a\s+new)\b(?:\s+(?:it|one|task|a\s+task|a\s+new\s+(?:one|task)|new\s+task))?\s*[.!]*$",
+    re.I,
+)
+_CHANGE_ANSWER = re.compile(
+    r"^(?:the\s+)?(?:change|update|existing|edit|the\s+existing\s+one|(?:make|mark|move|give)\b.*)",
+    re.I,
+)
+_NEITHER = re.compile(r"^(?:neither|none|no|nope|never\s*mind|nvm|cancel|forget\s+it)\b", re.I)
+
+
+def _answer_to_question(message: str, context: ConversationContext) -> ParseResult | None:
+    """The answer to "Make #1 urgent, or add a task called “1”?" picks one of the two."""
+    previous, reply = context.previous_prompt, context.previous_reply
+    if not previous or not reply:
+        return None
+    earlier = parse_message(
+        previous, context=replace(context, previous_prompt=None, previous_reply=None)
+    )
+    trace = earlier.trace
+    if trace is None or earlier.reply != reply:
+        return None
+    if not trace.asked:
+        # "Should I add a new task called “12”?" – "yes, add it".
+        if trace.winner.score > _UNSAFE or not _CREATE_ANSWER.match(message.strip()):
+            return None
+        return replace(trace.winner.result, trace=Trace(winner=trace.winner))
+    first, second = trace.winner, trace.runner_up
+    if second is None:
+        return None
+    text = message.strip()
+    creates = [r for r in (first, second) if r.intent == "create"]
+    changes = [r for r in (first, second) if r.intent != "create"]
+    if _NEITHER.match(text):
+        return ParseResult(calls=(), reply=chat.NEVERMIND)
+    if _FIRST.match(text):
+        chosen = first
+    elif _SECOND.match(text):
+        chosen = second
+    elif _CREATE_ANSWER.match(text) and len(creates) == 1:
+        chosen = creates[0]
+    elif _CHANGE_ANSWER.match(text) and len(changes) == 1 and not _CREATE_ANSWER.match(text):
+        chosen = changes[0]
+    else:
+        return None
+    picked = Trace(winner=chosen, runner_up=second if chosen is first else first)
+    return replace(chosen.result, trace=picked)
+
+
+def _changes(text: str, channels: frozenset[str]) -> dict[str, object] | None:
+    """What a clause made only of attributes changes ("urgent", "due fri", "for me, due fri")."""
+    text = fix_typos(text)
+    whole = _modifier_changes(text, channels)
+    if whole is not None or "," not in text:
+        return whole
+    changes: dict[str, object] = {}
+    for piece in text.split(","):
+        if not piece.strip():
+            continue
+        found = _modifier_changes(piece.strip(), channels)
+        if found is None:
+            return None
+        changes.update(found)
+    return changes or None
+
+
+def _modifier_changes(text: str, channels: frozenset[str]) -> dict[str, object] | None:
+    result = _parse_modifier(text, channels)
+    if not isinstance(result, list) or not result:
+        return None
+    changes: dict[str, object] = {}
+    for action in result:
+        changes.update({key: value for key, value in action.args.items() if key != "task_id"})
+    return changes or None
+
+
+def _read_message(
+    message: str, channels: frozenset[str], context: ConversationContext
+) -> ParseResult:
+    """The clause parser's reading of a whole message, asides and pronouns included."""
     pronoun = _PERSON_PRONOUN.search(message)
     if pronoun is not None:
-        meant = _with_recent_person(message, pronoun, cleaned.channels, context)
+        meant = _with_recent_person(message, pronoun, channels, context)
         if meant is not None:
             return meant
     # "it" in a message that names one task number means that task, whatever came before:
@@ -175,14 +357,14 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
             recent_task_ids=(int(named.pop()), *context.recent_task_ids),
             last_listed_count=0,
         )
-    result = _parse_message_text(message, cleaned.channels, context)
+    result = _parse_message_text(message, channels, context)
     if not _worth_retrying(result):
         return result
     # People often add a reason or an aside to a command ("reopen #11, the fix didn't work",
     # "cancel 14 because the trip is off", "#12 isn't important any more, make it low"). When
     # the whole message reads as nothing, read it again without the aside.
     for variant, variant_context, numbered_only in _without_asides(message, context):
-        retried = _parse_message_text(variant, cleaned.channels, variant_context)
+        retried = _parse_message_text(variant, channels, variant_context)
         if (
             retried.calls
             and (not numbered_only or _all_numbered(retried))
@@ -625,6 +807,10 @@ def _parse_clause(
 ) -> ClauseResult:
     """Read one clause; see the module docstring for the order of the readings."""
     original = clause.strip()
+    whole = chat.chat_reply(original)
+    if whole is not None:
+        # "Thank you so much!" as a sentence of its own is thanks, not "so much" to do.
+        return Reply(whole, ReplyKind.CHAT)
     text = _INTERJECTION.sub("", original).strip()
     text = _strip_trailing_chatter(text)
     text = strip_polite(text)

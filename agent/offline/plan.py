@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.offline.readings import Trace
 
 TOOL_CREATE = "create_task"
 TOOL_UPDATE = "update_task"
@@ -25,8 +29,17 @@ class TitleRef:
     text: str
 
 
-TaskId = int | TitleRef
-"""How a planned call names its task: a task number, or words of the title to look up."""
+@dataclass(frozen=True)
+class EachListed:
+    """Every task the plan's previous call (a `list_tasks`) returned: "move all of carol's tasks
+    to bob" is a list, then one assign per task listed, all in one response."""
+
+
+EACH_LISTED = EachListed()
+
+TaskId = int | TitleRef | EachListed
+"""How a planned call names its task: a task number, words of the title to look up, or every
+task the previous list returned."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,13 @@ class ConversationContext:
     # The people named as assignees earlier in the conversation, most recent first ("carol",
     # "<@U03>"): "give her #3 too" means the first of them.
     recent_people: tuple[str, ...] = ()
+    # The changes the previous turn made (task numbers known), for follow-ups such as
+    # "oops, I meant #4 not #3" and "and the invoice one too".
+    last_calls: tuple[PlannedCall, ...] = ()
+    # The person's previous message and the reply it got, so that the answer to a question
+    # ("Which task do you mean?", "Make #1 urgent, or add a task called “1”?") is understood.
+    previous_prompt: str | None = None
+    previous_reply: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +94,8 @@ class ParseResult:
 
     calls: tuple[PlannedCall, ...]
     reply: str | None = None
+    # How the message was read: the winning reading and the runner-up (see `readings`).
+    trace: Trace | None = field(default=None, compare=False)
 
     @property
     def needs_lookup(self) -> bool:

@@ -31,6 +31,12 @@ from agent.offline.model import OFFLINE_MODEL_NAME, build_offline_model, respond
 
 pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
 
+STATUS_GROUPS: dict[str, set[str]] = {
+    "active": {"open", "in_progress"},
+    "closed": {"done", "cancelled"},
+    "any": {"open", "in_progress", "done", "cancelled"},
+}
+
 Output = str | DeferredToolRequests
 USERS = {"me": ("U01", "Alice Chen"), "bob": ("U02", "Bob Ortiz"), "carol": ("U03", "Carol Diaz")}
 
@@ -148,7 +154,7 @@ def build_agent(board: Board) -> Agent[None, Output]:
         found = [
             task
             for task in board.tasks
-            if (task["status"] == status if status else task["status"] in {"open", "in_progress"})
+            if task["status"] in STATUS_GROUPS.get(status or "active", {status})
             and (query is None or all(w in task["title"].lower() for w in query.lower().split()))
             and (assignee is None or task["assignee"] == USERS.get(assignee, ("?",))[0])
             and (priority is None or task["priority"] == priority)
@@ -260,11 +266,12 @@ def test_exact_title_wins_among_several_matches(board: Board) -> None:
     ]
 
 
-def test_reopen_looks_among_done_tasks(board: Board) -> None:
-    board.add("Fix the invoice template", status="done")
+@pytest.mark.parametrize("status", ["done", "cancelled"])
+def test_reopen_looks_among_closed_tasks(board: Board, status: str) -> None:
+    board.add("Fix the invoice template", status=status)
     result = run(build_agent(board), "reopen the invoice template task")
     assert tool_calls(result.new_messages()) == [
-        ("list_tasks", {"query": "invoice template", "status": "done"}),
+        ("list_tasks", {"query": "invoice template", "status": "closed"}),
         ("update_task", {"task_id": 1, "status": "open"}),
     ]
     assert result.output == "Reopened #1 “Fix the invoice template”."
@@ -379,6 +386,43 @@ def test_delete_by_title_looks_up_before_asking(board: Board) -> None:
         ("delete_task", {"task_id": 1}),
     ]
     assert isinstance(asked.output, DeferredToolRequests)
+
+
+def test_delete_by_title_finds_a_closed_task_too(board: Board) -> None:
+    board.add("Migrate the help docs", status="cancelled")
+    asked = run(build_agent(board), "get rid of the help docs one, it's dead anyway")
+    assert tool_calls(asked.new_messages()) == [
+        ("list_tasks", {"query": "help doc"}),
+        ("list_tasks", {"query": "help"}),
+        ("list_tasks", {"query": "help doc", "status": "any"}),
+        ("delete_task", {"task_id": 1}),
+    ]
+    assert isinstance(asked.output, DeferredToolRequests)
+
+
+def test_bulk_move_lists_then_assigns_every_task_in_one_response(board: Board) -> None:
+    board.add("Call the bank", assignee="U03")
+    board.add("Renew the certificate", assignee="U03")
+    board.add("Book the venue", assignee="U02")
+    result = run(build_agent(board), "carol is out, move all her tasks to bob")
+    calls = tool_calls(result.new_messages())
+    assert calls == [
+        ("list_tasks", {"assignee": "carol"}),
+        ("assign_task", {"task_id": 1, "assignee": "bob"}),
+        ("assign_task", {"task_id": 2, "assignee": "bob"}),
+    ]
+    assert [task["assignee"] for task in board.tasks] == ["U02", "U02", "U02"]
+    # Both assignments went out in one model response.
+    responses = [
+        message
+        for message in result.new_messages()
+        if isinstance(message, ModelResponse)
+        and any(
+            isinstance(part, ToolCallPart) and part.tool_name == "assign_task"
+            for part in message.parts
+        )
+    ]
+    assert len(responses) == 1
 
 
 def test_injection_is_a_create_not_a_delete(board: Board) -> None:

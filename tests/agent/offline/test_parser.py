@@ -227,7 +227,7 @@ DATE_CASES: list[tuple[str, str]] = [
     ("todo: x end of month", "end of month"),
     ("todo: x by end of the week", "end of week"),
     ("todo: x by 2026-12-01", "2026-12-01"),
-    ("todo: x on 12/3", "december 3"),
+    ("todo: x on 12/3", "12/3"),
     ("todo: x by dec 18th", "december 18"),
     ("todo: x by the 1st of december", "december 1"),
     ("todo: x in 3 weeks", "in 3 weeks"),
@@ -486,7 +486,6 @@ def test_pronouns_point_at_the_last_task(text: str, expected: list[Call]) -> Non
         "assign #5",
         "give #4 to him",
         "change it",
-        "push #3 back a week",
     ],
 )
 def test_ambiguous_requests_get_a_question(text: str) -> None:

@@ -1,0 +1,1263 @@
+"""The intent registry: every reader of a message, its cues, and the sentences it must read.
+
+A reader looks at one message (an `Utterance`) and proposes at most one `Reading`: the calls it
+would plan and a score. The parser asks every reader of `INTENTS` and `readings.choose` picks
+the winner. Each `Intent` carries example sentences with the calls they must produce; the test
+suite reads every example of every intent (tests/agent/offline/test_intents.py), so an example
+is also a test.
+
+Scores, on one scale for every reader:
+
+- 0.9  a command that names its task by number and says what changes ("make task 5 urgent").
+- 0.85 an explicit create ("add a task to ...", "remind me to ...").
+- 0.8  a change to a task named by words with a verb that only ever means a change
+  ("I'll take the postmortem", "started on the safety binder", "X can slip two days").
+- 0.75 what the clause reader makes of a message with no stronger cue.
+- 0.6  small talk and help; 0.55 an off-topic request.
+- 0.2  a create whose title is really a task reference ("1", "#4", "it"): never taken when
+  anything else reads the message, and asked about otherwise.
+- 0.1  nothing understood.
+
+To add an intent: write a reader that returns a `Reading` (or None), give it examples, and add
+it to `INTENTS`. Its cues come from `agent.offline.lexicon` where the words are shared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from agent.offline import chat
+from agent.offline.attributes import capitalize
+from agent.offline.lexicon import IMPERATIVE_VERBS, STATUS_WORDS
+from agent.offline.plan import (
+    EACH_LISTED,
+    TOOL_ASSIGN,
+    TOOL_CREATE,
+    TOOL_UPDATE,
+    ConversationContext,
+    ParseResult,
+    PlannedCall,
+    TitleRef,
+)
+from agent.offline.readings import Reading
+from agent.offline.slots import normalize_person, title_ref
+
+__all__ = ["INTENTS", "Intent", "Utterance", "create_cue", "unsafe_title"]
+
+ClauseReader = Callable[[str], ParseResult]
+ChangeReader = Callable[[str], dict[str, object] | None]
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One message as the readers see it, and the shared readers they may call back into.
+
+    `clauses` reads any text with the clause parser; `changes` reads text made only of
+    attributes ("urgent", "due friday", "for bob") as the changes it says, or None.
+    """
+
+    text: str
+    context: ConversationContext
+    clauses: ClauseReader
+    changes: ChangeReader
+    # The clause parser's score for the whole message: readers that rearrange the message
+    # only compete with a reading that is weak.
+    base_score: float = 0.0
+    base_calls: tuple[PlannedCall, ...] = ()
+
+
+Reader = Callable[[Utterance], Reading | None]
+Example = tuple[str, tuple[tuple[str, dict[str, object]], ...]]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A kind of request: its reader and the sentences (with their calls) it must read."""
+
+    name: str
+    read: Reader
+    examples: tuple[Example, ...] = field(default=())
+
+
+# Shared cues.
+
+_CREATE_CUE = re.compile(
+    r"\b(?:add|create|new\s+(?:task|todo|one|item|reminder)|remind(?:er)?|todo|to-do|"
+    r"make\s+(?:a|an|another)\s+(?:new\s+)?(?:task|todo|reminder)|log|jot|note\s+down|"
+    r"put\s+(?:down|in)|i\s+need\s+(?:a|to)|we\s+need\s+(?:a|to)|need\s+to)\b",
+    re.IGNORECASE,
+)
+_TASK_NUMBER = re.compile(r"(?:(?<![\w&])#\s?|\btask\s*#?\s?)(?P<n>\d{1,6})\b", re.IGNORECASE)
+_NUMBER = (
+    r"(?:(?:task\s*(?:number\s*|no\.?\s*)?#?\s?|number\s*|#\s?)(?P<n>\d{1,6})|(?P<bare>\d{1,6}))"
+)
+_UNSAFE_TITLE = re.compile(
+    r"^(?:(?:task|number|no\.?)\s*)?#?\s?\d{1,6}$|^(?:it|that|this|this\s+one|that\s+one|them)$",
+    re.IGNORECASE,
+)
+
+
+def create_cue(text: str) -> bool:
+    """Whether the message says to create something ("add", "new task", "remind me to")."""
+    return _CREATE_CUE.search(text) is not None
+
+
+def unsafe_title(title: str) -> bool:
+    """A title that is really a reference to a task ("1", "#4", "task 7", "it") or says nothing
+    ("do the thing", "stuff")."""
+    cleaned = title.strip(" .!?\"'“”")
+    words = {word for word in re.findall(r"[\w']+", cleaned.lower()) if word not in _FILLER_WORDS}
+    return _UNSAFE_TITLE.search(cleaned) is not None or words <= _VAGUE_WORDS
+
+
+_FILLER_WORDS = frozenset({"do", "the", "a", "an", "some", "that", "this", "my", "our", "much"})
+_VAGUE_WORDS = frozenset({"it", "thing", "things", "stuff", "something", "them", "those", "these"})
+
+
+def _reading(reader: str, calls: Sequence[PlannedCall], score: float, why: str) -> Reading:
+    return Reading(reader=reader, result=ParseResult(calls=tuple(calls)), score=score, why=why)
+
+
+def _number_of(match: re.Match[str]) -> int:
+    return int(match.group("n") or match.group("bare"))
+
+
+def _ref(text: str) -> int | TitleRef | None:
+    """A task named in `text`: "#4", "task 4", "4", or title words ("the printer thing")."""
+    cleaned = text.strip(" .,;:!?\"'“”")
+    number = re.fullmatch(_NUMBER, cleaned, re.IGNORECASE)
+    if number is not None:
+        return _number_of(number)
+    cleaned = re.sub(r"^(?:on|with|about)\s+", "", cleaned, flags=re.IGNORECASE)
+    cleaned = re.sub(
+        r"\s+(?:thing|stuff|one|bit|item|task|ticket|job)s?$", "", cleaned, flags=re.IGNORECASE
+    )
+    cleaned = re.sub(r"^(?:the|that|this|my|our|his|her|their)\s+", "", cleaned, flags=re.I)
+    if not cleaned or len(cleaned.split()) > 6 or _TASK_NUMBER.search(cleaned):
+        return None
+    if re.search(r"(?<![\w-])\d+(?![\w-])|\s(?:to|and)\s", cleaned, re.IGNORECASE):
+        # "2 to dave and 5" is several commands, not the words of one title.
+        return None
+    if cleaned.lower() in {"it", "that", "this", "them", "those", "these", "everything", "all"}:
+        return None
+    return title_ref(cleaned)
+
+
+def _person(text: str, context: ConversationContext) -> str | None:
+    """A person as the tools take them: a mention, @handle, "me", or a name the prompt lists."""
+    cleaned = text.strip(" .,;:!?")
+    lowered = cleaned.lower()
+    if lowered in {"me", "myself", "i"}:
+        return "me"
+    if re.fullmatch(r"<@[UW][A-Z0-9]+>|@[\w][\w.\-]*", cleaned):
+        return cleaned
+    if context.people and lowered not in context.people and not _first_name_of(lowered, context):
+        return None
+    if _NOT_A_PERSON.fullmatch(lowered):
+        return None
+    return normalize_person(cleaned)
+
+
+def _first_name_of(name: str, context: ConversationContext) -> bool:
+    """ "tom" names "tom.k" or "Tom Kowalski" when no other listed person starts that way."""
+    owners = {person for person in context.people if re.split(r"[\s._-]+", person)[0] == name}
+    return len(owners) >= 1 and len({re.split(r"[\s._-]+", p)[0] for p in owners}) == 1
+
+
+_NOT_A_PERSON = re.compile(
+    r"(?:mon|tue|wed|thu|fri|sat|sun)\w*|today|tomorrow|tonight|next|later|eod|noon|\d.*",
+    re.IGNORECASE,
+)
+
+
+# The reader of everything else: the clause parser.
+
+
+def _read_clauses(utterance: Utterance) -> Reading:
+    result = _assignee_from_title(utterance.clauses(utterance.text), utterance.context)
+    score, why = _score_clauses(utterance.text, result)
+    return Reading(reader="clauses", result=result, score=score, why=why)
+
+
+_PUT_IT_ON = re.compile(
+    r"[,;]?\s+(?:and\s+)?(?:put|give|assign|hand)\s+(?:it|this|that)\s+(?:on|to)\s+(?P<who>\S+)$",
+    re.IGNORECASE,
+)
+
+
+def _assignee_from_title(result: ParseResult, context: ConversationContext) -> ParseResult:
+    """ "renew the ssl cert, put it on tomasz": the closing words name who does it."""
+    calls: list[PlannedCall] = []
+    for call in result.calls:
+        title = str(call.args.get("title", ""))
+        match = _PUT_IT_ON.search(title) if call.tool == TOOL_CREATE else None
+        person = _person(match.group("who"), context) if match is not None else None
+        if match is not None and person is not None and "assignee" not in call.args:
+            title = title[: match.start()].strip(" ,;")
+            call = replace(call, args={**call.args, "title": title, "assignee": person})
+        calls.append(call)
+    return replace(result, calls=tuple(calls))
+
+
+def _score_clauses(text: str, result: ParseResult) -> tuple[float, str]:
+    if not result.calls:
+        reply = result.reply or ""
+        if reply in {chat.UNKNOWN, chat.SHIFT_BY} or chat.suggested_title(reply) is not None:
+            return 0.1, "nothing understood"
+        if reply in {chat.WHICH_TASK, chat.WHICH_TASK_AFTER_LIST}:
+            return 0.3, "asks which task"
+        if reply == chat.OFF_TOPIC:
+            return 0.55, "off-topic request"
+        return 0.6, "a reply"
+    creates = [call for call in result.calls if call.tool == TOOL_CREATE]
+    if any(unsafe_title(str(call.args.get("title", ""))) for call in creates):
+        return 0.2, "a create whose title is a task reference"
+    if any(_TASK_NUMBER.search(str(call.args.get("title", ""))) for call in creates) and not (
+        create_cue(text)
+    ):
+        return 0.3, "a create whose title names a task number, with no word that says create"
+    if (
+        creates
+        and not create_cue(text)
+        and any(_CHANGE_VERB_TITLE.match(str(call.args.get("title", ""))) for call in creates)
+    ):
+        return 0.3, "a create whose title starts with a verb that changes tasks"
+    if creates and len(creates) == len(result.calls):
+        if create_cue(text):
+            return 0.85, "says to create"
+        if _TASK_NUMBER.search(text):
+            return 0.3, "a create of a message that names a task number"
+        return 0.68, "reads as a new task, with no word that says create"
+    return 0.75, "clause reading"
+
+
+# A title that opens with one of these reads as a change to a task, not as new work: "give the
+# rota to tom or priya" is an assignment nobody could carry out, never a task called that.
+_CHANGE_VERB_TITLE = re.compile(
+    r"^(?:give|assign|reassign|hand|pass|move|push|reschedule|mark|close|reopen|cancel|delete"
+    r"|remove|rename|bump|set|change|update|unassign|tick|check\s+off)\b.*\b(?:to|as|off|done)\b",
+    re.IGNORECASE,
+)
+
+
+# "make task 5 urgent", "set 4 to high", "#2 deadline moved to the 9th", "task 4 is complete".
+
+_NUMBERED_VERB = re.compile(
+    rf"^(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:make|set|mark|bump|flag|put|change|switch"
+    rf"|turn|move|push)\s+{_NUMBER}\s+(?:to\s+|as\s+|up\s+to\s+)?(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_NUMBER_SUBJECT = _NUMBER.replace("(?P<bare>", "(?P<bare_unused>")
+_NUMBERED_SUBJECT = re.compile(
+    rf"^{_NUMBER_SUBJECT}(?:'s|\s+is|\s+are|\s+was|\s+has\s+been|\s+should\s+be"
+    r"|\s+needs\s+to\s+be|\s+can\s+be|\s+now)?\s+(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+
+
+def _numbered_changes(utterance: Utterance, number: int, rest: str) -> Reading | None:
+    if re.fullmatch(r"(?:mine|my\s+(?:task|problem|job)|on\s+me)\s*[.!]*", rest.strip(), re.I):
+        call = PlannedCall(TOOL_ASSIGN, {"task_id": number, "assignee": "me"})
+        return _reading("numbered_change", [call], 0.9, "someone takes a numbered task")
+    changes = _status_change(rest) or utterance.changes(rest)
+    if not changes:
+        return None
+    return _reading(
+        "numbered_change",
+        _changes_to_calls(number, changes),
+        0.9,
+        "names a task number and what changes",
+    )
+
+
+def _read_numbered_change(utterance: Utterance) -> Reading | None:
+    text = _without_aside(utterance.text)
+    match = _NUMBERED_VERB.match(text)
+    if match is not None:
+        return _numbered_changes(utterance, _number_of(match), match.group("rest"))
+    match = _NUMBERED_SUBJECT.match(text)
+    if match is not None and match.group("n"):
+        rest = re.sub(
+            r"^(?:deadline|due\s+date)\s+(?:is\s+)?(?:moved|pushed|changed)\s+(?:to\s+)?",
+            "due ",
+            match.group("rest"),
+            flags=re.IGNORECASE,
+        )
+        rest = re.sub(
+            r"^(?:can\s+|should\s+|could\s+)?(?:go|goes|went|drop|drops)\s+(?:back\s+)?(?:down\s+)?to\s+",
+            "",
+            rest,
+            flags=re.IGNORECASE,
+        )
+        rest = re.sub(
+            r"^(?:needs\s+to\s+)?(?:happen|be\s+done|be\s+finished)\s+",
+            "due ",
+            rest,
+            flags=re.IGNORECASE,
+        )
+        return _numbered_changes(utterance, int(match.group("n")), rest)
+    return None
+
+
+_ASIDE = re.compile(
+    r"\s*(?:,|;|\s-+\s|\s–\s|\s—\s)\s*(?:because|since|cause|cuz|bc|as|they|he|she|we|i|it|the|"
+    r"turns\s+out|helen|apparently|engineer|facilities)\b.*$",
+    re.IGNORECASE,
+)
+
+
+def _without_aside(text: str) -> str:
+    """The command without a trailing reason: "task 4 is complete, helen sent it off"."""
+    return _ASIDE.sub("", text).strip(" .!")
+
+
+def _status_change(text: str) -> dict[str, object] | None:
+    cleaned = re.sub(
+        r"^(?:all\s+|now\s+|finally\s+|officially\s+)", "", text.strip(" .!?"), flags=re.I
+    )
+    cleaned = re.sub(r"\s+(?:now|already|too|as\s+well)$", "", cleaned, flags=re.IGNORECASE)
+    status = STATUS_WORDS.get(cleaned.lower())
+    return {"status": status} if status else None
+
+
+def _changes_to_calls(task: int | TitleRef, changes: dict[str, object]) -> list[PlannedCall]:
+    calls: list[PlannedCall] = []
+    update = {key: value for key, value in changes.items() if key != "assignee"}
+    if update:
+        calls.append(PlannedCall(TOOL_UPDATE, {"task_id": task, **update}))
+    if "assignee" in changes:
+        calls.append(PlannedCall(TOOL_ASSIGN, {"task_id": task, "assignee": changes["assignee"]}))
+    return calls
+
+
+# Changes to a task named by words, with verbs that never create.
+
+_TAKE = re.compile(
+    r"^(?:ok\s+|okay\s+)?(?:i'?ll|i\s+will|i\s+can|let\s+me|i'?m\s+gonna|i'?m\s+going\s+to|i'?ve\s+got"
+    r"|i\s+got)\s+(?:take|grab|handle|own|pick\s+up|do|have)?\s*(?P<ref>.+?)"
+    r"(?:\s+(?:then|myself|from\s+here|over))?$",
+    re.IGNORECASE,
+)
+_OWN = re.compile(
+    r"^(?:let|have|get)\s+(?P<who>\S+(?:\s+\S+)?)\s+(?:own|take(?:\s+over)?|handle|run|lead|do|pick\s+up)"
+    r"\s+(?P<ref>.+)$"
+    r"|^(?P<who2>\S+)\s+(?:should|can|will|'ll|is\s+going\s+to|is\s+gonna|gets\s+to)\s+(?:own|take(?:\s+over)?"
+    r"|handle|run|lead|pick\s+up)\s+(?P<ref2>.+)$"
+    r"|^(?:hand|pass|give)(?:\s+off)?\s+(?P<ref3>.+?)\s+(?:over\s+)?to\s+(?P<who3>\S+)"
+    r"(?:\s+instead)?$"
+    r"|^(?:can|could)\s+(?P<who4>\S+)\s+(?:own|take(?:\s+over)?|handle|run|lead|pick\s+up)\s+(?P<ref4>.+?)"
+    r"(?:\s+(?:going\s+forward|from\s+now\s+on|from\s+here(?:\s+on)?|instead))?(?:\s+from\s+\S+)?\s*\??$"
+    r"|^(?:(?:can|could)\s+you\s+)?(?:put|get)\s+(?P<who5>\S+)\s+on\s+(?P<ref5>.+?)\s*\??$"
+    r"|^(?:pls\s+|please\s+)?(?:(?:can|could)\s+you\s+(?:to\s+)?)?(?:assign|give)\s+(?P<ref6>(?:task\s+)?#?\d{1,6})"
+    r"\s+(?:to|at|for)\s+(?P<who6>\S+)\s*\??$",
+    re.IGNORECASE,
+)
+_STARTED = re.compile(
+    r"^(?:i'?ve\s+|i\s+|we'?ve\s+|we\s+|just\s+)?(?:started|starting|began|begun|kicked\s+off|picked\s+up"
+    r"|am\s+working|'m\s+working|working|cracking)\s+on\s+(?P<ref>.+?)(?:\s+(?:now|today|this\s+morning"
+    r"|w(?:ith)?\s+.+))?$"
+    r"|^(?:started|starting|began)\s+(?P<ref2>.+?)(?:\s+(?:now|today|this\s+morning))?$",
+    re.IGNORECASE,
+)
+_MOVED = re.compile(
+    r"^(?:fyi\s+|heads\s+up\s+)?(?P<ref>.+?)(?:'s)?\s+(?:deadline|due\s+date|due)\s+(?:has\s+|got\s+|was\s+|is\s+)?"
+    r"(?:moved|moves|moving|changed|pushed|shifted|slipped|bumped)\s+(?:to|till|until|out\s+to)\s+(?P<when>.+)$"
+    r"|^(?P<ref2>.+?)\s+(?:is\s+now|is|should\s+be|'s|needs\s+to\s+be)\s+(?:actually\s+)?due\s+(?P<when2>.+?)"
+    r"(?:\s+not\s+.+?)?(?:\s+actually|\s+instead)?$",
+    re.IGNORECASE,
+)
+_PRIORITY_NOW = re.compile(
+    r"^(?P<ref>.+?)\s+(?:is|are|'s)\s+(?:now\s+)?(?P<level>low|high|urgent|normal|top|medium)"
+    r"(?:\s+(?:prio(?:rity)?|pri))?(?:\s+now)?$",
+    re.IGNORECASE,
+)
+_LEVELS = {
+    "low": "low",
+    "high": "high",
+    "urgent": "urgent",
+    "normal": "normal",
+    "top": "urgent",
+    "medium": "normal",
+}
+_SCRATCH = re.compile(
+    r"^(?:scratch|drop|kill|ditch|forget\s+about|nix|bin|shelve|abandon)\s+(?P<ref>.+)$",
+    re.IGNORECASE,
+)
+_REOPEN = re.compile(r"^(?:reopen|re-open|unclose|undo)\s+(?P<ref>.+)$", re.IGNORECASE)
+_RENAME = re.compile(
+    r"^(?P<ref>.+?)\s+should\s+(?:really\s+)?be\s+(?:called|named|titled)\s+(?P<title>.+)$"
+    r"|^(?:call|rename)\s+(?P<ref2>.+?)\s+(?:to\s+)?[\"'“](?P<title2>[^\"'”]+)[\"'”]$",
+    re.IGNORECASE,
+)
+
+
+def _read_loose_change(utterance: Utterance) -> Reading | None:
+    text = _without_aside(utterance.text)
+    context = utterance.context
+    if (match := _TAKE.match(text)) is not None:
+        ref = _ref(match.group("ref"))
+        if ref is not None:
+            call = PlannedCall(TOOL_ASSIGN, {"task_id": ref, "assignee": "me"})
+            return _reading("take", [call], 0.8, "someone takes a task")
+    if (match := _OWN.match(text)) is not None:
+        who = next(
+            match.group(g)
+            for g in ("who", "who2", "who3", "who4", "who5", "who6")
+            if match.group(g)
+        )
+        ref_text = next(
+            match.group(g)
+            for g in ("ref", "ref2", "ref3", "ref4", "ref5", "ref6")
+            if match.group(g)
+        )
+        person = _person(who, context)
+        ref = _ref(ref_text)
+        if person is not None and ref is not None:
+            call = PlannedCall(TOOL_ASSIGN, {"task_id": ref, "assignee": person})
+            return _reading("own", [call], 0.8, "a person takes a task over")
+    if (match := _STARTED.match(text)) is not None:
+        ref = _ref(match.group("ref") or match.group("ref2"))
+        if ref is not None:
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "in_progress"})
+            return _reading("started", [call], 0.8, "work on a task started")
+    if (match := _MOVED.match(text)) is not None:
+        ref = _ref(match.group("ref") or match.group("ref2"))
+        when = (match.group("when") or match.group("when2")).strip(" .!")
+        changes = utterance.changes(f"due {when}")
+        if ref is not None and changes and "due" in changes:
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "due": changes["due"]})
+            return _reading("deadline_moved", [call], 0.8, "a deadline moved")
+    if (match := _PRIORITY_NOW.match(text)) is not None:
+        ref = _ref(match.group("ref"))
+        if ref is not None:
+            level = _LEVELS[match.group("level").lower()]
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "priority": level})
+            return _reading("priority_now", [call], 0.8, "a task's priority changed")
+    if (match := _SCRATCH.match(text)) is not None:
+        ref = _ref(match.group("ref"))
+        if ref is not None:
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "cancelled"})
+            return _reading("scratch", [call], 0.8, "a task is dropped")
+    if (match := _REOPEN.match(text)) is not None:
+        ref = _ref(match.group("ref"))
+        if ref is not None:
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "open"})
+            return _reading("reopen", [call], 0.8, "a task is reopened")
+    if (match := _RENAME.match(text)) is not None:
+        ref = _ref(match.group("ref") or match.group("ref2"))
+        title = (match.group("title") or match.group("title2")).strip(" .!\"'“”")
+        if ref is not None and title:
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "title": title})
+            return _reading("rename", [call], 0.8, "a task is renamed")
+    return None
+
+
+# Relative reschedules: "push #4 back a week", "the newsletter can slip two days".
+
+_UNITS = {"d": "d", "day": "d", "w": "w", "wk": "w", "week": "w"}
+_SHIFT = re.compile(
+    r"^(?:pls\s+|please\s+|can\s+you\s+)?(?:push|move|bump|shift|slide|kick)\s+(?P<ref>.+?)\s+"
+    r"(?P<dir>back|out|forward|up|in|later|earlier)\s+(?:by\s+)?(?P<n>\d+)\s*(?P<unit>days?|d|weeks?|wks?|w)$"
+    r"|^(?:pls\s+|please\s+|can\s+you\s+)?(?:push|move|bump|shift|slide|delay|postpone)\s+(?P<ref2>.+?)\s+"
+    r"(?:by\s+)?(?P<n2>\d+)\s*(?P<unit2>days?|d|weeks?|wks?|w)(?:\s+(?P<dir2>later|earlier|back|out))?$"
+    r"|^(?P<ref3>.+?)\s+(?:can|could|will|may|might|should|is\s+going\s+to|has\s+to|needs\s+to)?\s*"
+    r"(?:slip|slips|slide|slides|wait|be\s+pushed|be\s+delayed|move|moves)\s+(?:back\s+|out\s+)?(?:by\s+)?"
+    r"(?:another\s+)?(?P<n3>\d+)\s*(?P<unit3>days?|d|weeks?|wks?|w)$"
+    r"|^(?:pls\s+|please\s+|can\s+you\s+)?give\s+(?P<ref4>.+?)\s+(?:another|an\s+extra|one\s+more|(?P<n4>\d+)\s+more)"
+    r"\s+(?P<unit4>days?|weeks?)\b.*$",
+    re.IGNORECASE,
+)
+
+
+def _read_shift(utterance: Utterance) -> Reading | None:
+    text = _without_aside(utterance.text)
+    match = _SHIFT.match(text)
+    if match is None:
+        return None
+    ref_text = (
+        match.group("ref") or match.group("ref2") or match.group("ref3") or match.group("ref4")
+    )
+    ref = _ref(ref_text) if ref_text.lower() not in {"it", "that", "this"} else _recent(utterance)
+    if ref is None:
+        return None
+    number = match.group("n") or match.group("n2") or match.group("n3") or match.group("n4") or "1"
+    unit = next(
+        match.group(g) for g in ("unit", "unit2", "unit3", "unit4") if match.group(g)
+    ).lower()
+    direction = (match.group("dir") or match.group("dir2") or "").lower()
+    sign = "-" if direction in {"forward", "up", "in", "earlier"} else "+"
+    shift = f"{sign}{int(number)}{_UNITS[unit.rstrip('s')]}"
+    call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "due": shift})
+    return _reading("shift", [call], 0.85, "moves a due date by an amount")
+
+
+def _recent(utterance: Utterance) -> int | None:
+    ids = utterance.context.recent_task_ids
+    return ids[0] if ids and utterance.context.last_listed_count <= 1 else None
+
+
+# Several targets at once: "give 2 to dave and 5 to carol".
+
+_PAIR = re.compile(
+    rf"(?:give|assign|hand|pass|send)?\s*{_NUMBER}\s+to\s+(?P<who><@[UW][A-Z0-9]+>|@?[\w.\-]+)",
+    re.I,
+)
+
+
+def _read_several_assigns(utterance: Utterance) -> Reading | None:
+    text = utterance.text.strip(" .!")
+    parts = re.split(r"\s*(?:,\s*and|,|\band\b|;|&)\s*", text)
+    if len(parts) < 2:
+        return None
+    calls: list[PlannedCall] = []
+    for part in parts:
+        match = _PAIR.fullmatch(part.strip())
+        if match is None:
+            return None
+        person = _person(match.group("who"), utterance.context)
+        if person is None:
+            return None
+        calls.append(PlannedCall(TOOL_ASSIGN, {"task_id": _number_of(match), "assignee": person}))
+    return _reading("several_assigns", calls, 0.9, "several tasks, each to someone")
+
+
+# A remark about a task, then a command about it: "acme invoice reply went out, can close that".
+
+_CLOSING_COMMAND = re.compile(
+    r"(?:[,;.!]|\s-+|\s–|\s—|[\u2600-\u27bf]|\s)\s*(?:so\s+|pls\s+|please\s+|can\s+u\s+|can\s+you\s+|you\s+can\s+|"
+    r"(?:we\s+)?can\s+|go\s+ahead\s+and\s+)*(?P<command>(?:close|tick|check|cross|mark|reopen|re-open|drop|scrap"
+    r"|cancel)"
+    r"(?:\s+(?:it|that|this|em|'em|them|that\s+one|this\s+one))(?:\s+(?:off|out|done|as\s+done|complete))?"
+    r"|that\s+one'?s\s+done|that'?s\s+done|it'?s\s+done)\s*(?:pls|please)?\s*(?:\(.*\))?\s*[.!]*$",
+    re.IGNORECASE,
+)
+_REMARK_NOISE = re.compile(
+    r"\b(?:says|said|say|reports|mentioned|confirmed|just|finally|already|is|are|was|were|been|has|have"
+    r"|had|got|gotten|went|out|off|again|all|now|this|that|last|morning|afternoon|evening|night|nite"
+    r"|yesterday|today|tonight|fixed|finished|done|sorted|booked|renewed|sent|completed|shipped|back"
+    r"|wobbling|for|at|on|the|a|an|'s|s|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|\d+(?::\d+)?(?:am|pm)?|too|so|lol|em|actually|ok|okay|did|do"
+    r"|it|we|i|you|can|need|needs|turns|just|yes|yeah|great|cool|nice|oh|hey|well)\b",
+    re.IGNORECASE,
+)
+
+
+def _read_remark_then_command(utterance: Utterance) -> Reading | None:
+    text = utterance.text.strip()
+    match = _CLOSING_COMMAND.search(text)
+    if match is None or match.start() == 0:
+        return None
+    head = text[: match.start()].strip(" ,;.!-–—")
+    command = match.group("command").lower()
+    status = "open" if command.startswith(("reopen", "re-open")) else "done"
+    if command.startswith(("drop", "scrap", "cancel")):
+        status = "cancelled"
+    numbers = {int(found.group("n")) for found in _TASK_NUMBER.finditer(head)}
+    if len(numbers) == 1:
+        # "shipped #32 🚀 close it pls": the remark names the task by number.
+        call = PlannedCall(TOOL_UPDATE, {"task_id": numbers.pop(), "status": status})
+        return _reading("remark_then_command", [call], 0.86, "a remark names the task's number")
+    if numbers or re.search(r"(?<![\w-])\d{1,6}(?![\w-])", head):
+        return None
+    words = [
+        word
+        for word in re.findall(r"[\w&-]+", re.sub(r"'s\b", "", head.lower()))
+        if not _REMARK_NOISE.fullmatch(word) and word not in utterance.context.people
+    ]
+    if not words or len(words) > 5:
+        return None
+    ref = title_ref(" ".join(words[:4]))
+    if ref is None:
+        return None
+    call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": status})
+    return _reading("remark_then_command", [call], 0.62, "a remark names the task, then a command")
+
+
+# Words before the request: "tomorrow morning remind me to ...", "since X needs it friday, ...".
+
+_LEADING_WHEN = re.compile(
+    r"^(?P<when>(?:first\s+thing\s+)?(?:tomorrow|today|tonight|this|next|on|by|in|after|at|mon|tue|wed|thu"
+    r"|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end\s+of)\b[^,]*?)"
+    r"\s*,?\s+(?P<rest>(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:remind|ping|nudge|add|create"
+    r"|make|put|set|schedule|book|call|email|tell|ask|get|send|check)\b.+)$",
+    re.IGNORECASE,
+)
+_SINCE = re.compile(
+    r"^(?:since|because|as|given|seeing\s+as|now\s+that)\s+(?P<why>[^,]+),\s*(?P<rest>.+)$", re.I
+)
+_WHY_DUE = re.compile(
+    r"\b(?:by|before|on|for|until|till)\s+(?P<when>.+)$|\b(?:needs?|wants?)\s+(?:it|them|this|that|the\s+\w+(?:\s+\w+)?)"
+    r"\s+(?P<when2>.+)$",
+    re.IGNORECASE,
+)
+_DETAILS_COLON = re.compile(r"^(?P<head>[^:\"“]{2,80}?):\s+(?P<title>\S.*)$")
+_HEAD_CUE = re.compile(
+    r"^(?:(?:a\s+)?new\s+(?:one|task|todo)|add|todo|task|create|pls\s+add(?:\s+a\s+task)?)\b\s*",
+    re.IGNORECASE,
+)
+_LEADING_ATTRIBUTES = re.compile(
+    r"^(?P<head>(?:(?:#[\w-]+|<@[UW][A-Z0-9]+>|@[\w.\-]+|urgent|asap|high\s+prio(?:rity)?|low\s+prio(?:rity)?"
+    r"|p[0-3]|important)[\s,—–-]*)+)(?P<rest>[a-z].+)$",
+    re.IGNORECASE,
+)
+
+
+def _with_due(result: ParseResult, due: str) -> ParseResult:
+    calls = tuple(
+        replace(call, args={**call.args, "due": due})
+        if call.tool == TOOL_CREATE and "due" not in call.args
+        else call
+        for call in result.calls
+    )
+    return replace(result, calls=calls)
+
+
+def _head_changes(utterance: Utterance, head: str) -> dict[str, object] | None:
+    """Attributes said before a colon, one piece at a time: "high prio for yuki by 12/9 #fe"."""
+    whole = utterance.changes(head)
+    if whole is not None:
+        return whole
+    changes: dict[str, object] = {}
+    for piece in re.split(r"\s*,\s*|\s+(?=(?:for|by|due|#|<@|@)\b|#|<@)", head):
+        if not piece.strip():
+            continue
+        found = utterance.changes(piece.strip())
+        if found is None:
+            return None
+        changes.update(found)
+    return changes
+
+
+def _read_leading_words(utterance: Utterance) -> Reading | None:
+    text = utterance.text.strip()
+    text = re.sub(r"^/task\s+", "", text, flags=re.IGNORECASE)
+    if (match := _LEADING_WHEN.match(text)) is not None:
+        moved = f"{match.group('rest')} {match.group('when')}"
+        result = utterance.clauses(moved)
+        if result.calls and all(call.tool == TOOL_CREATE for call in result.calls):
+            return Reading("leading_when", result, 0.86, "a time said before the request")
+    if (match := _SINCE.match(text)) is not None:
+        rest = match.group("rest")
+        result = utterance.clauses(rest)
+        if not result.calls:
+            needed = _read_need_person(replace(utterance, text=rest))
+            if needed is not None:
+                result = needed.result
+        why = _WHY_DUE.search(match.group("why"))
+        when = (why.group("when") or why.group("when2") or "").strip() if why else ""
+        changes = utterance.changes(f"due {when}") if when else None
+        if changes and "due" in changes:
+            if not result.calls:
+                # "draft the NDA for carol" is a task once the reason gives it a deadline.
+                result = utterance.clauses(f"{rest} by {when}")
+            result = _with_due(result, str(changes["due"]))
+        if result.calls:
+            score, _ = _score_clauses(rest, result)
+            return Reading("since", result, max(score, 0.7) + 0.06, "a reason before the request")
+    if (match := _DETAILS_COLON.match(text)) is not None and utterance.base_score < 0.6:
+        head = _HEAD_CUE.sub("", match.group("head").strip()).strip(" ,")
+        changes = _head_changes(utterance, head) if head else {}
+        first = match.group("title").split()[0].lower().strip(",.")
+        says_create = _HEAD_CUE.match(match.group("head").strip()) is not None
+        enough = bool(changes) and (first in IMPERATIVE_VERBS or len(changes) >= 2)
+        if changes is not None and (says_create or enough):
+            result = utterance.clauses(match.group("title"))
+            if len(result.calls) != 1 or result.calls[0].tool != TOOL_CREATE:
+                result = utterance.clauses(f"add a task: {match.group('title')}")
+            if len(result.calls) == 1 and result.calls[0].tool == TOOL_CREATE:
+                call = result.calls[0]
+                merged = {**call.args, **{k: v for k, v in changes.items() if k not in call.args}}
+                calls = (replace(call, args=merged),)
+                return Reading(
+                    "details_first", ParseResult(calls=calls), 0.87, "details before the title"
+                )
+    if (match := _LEADING_ATTRIBUTES.match(text)) is not None and utterance.base_score < 0.5:
+        moved = f"{match.group('rest')} {match.group('head').strip(' ,—–-')}"
+        result = utterance.clauses(moved)
+        if not (result.calls and all(call.tool == TOOL_CREATE for call in result.calls)):
+            # "#suppliers high prio @sam get 3 quotes by fri": details, then the work to do.
+            result = utterance.clauses(f"add a task to {moved}")
+        if result.calls and all(call.tool == TOOL_CREATE for call in result.calls):
+            score, _ = _score_clauses(moved, result)
+            return Reading(
+                "details_first", result, max(score, 0.7) + 0.06, "details before the request"
+            )
+    if text != utterance.text.strip():
+        result = utterance.clauses(text)
+        score, why = _score_clauses(text, result)
+        return Reading("slash_command", result, score + 0.01, why)
+    return None
+
+
+# Follow-ups: "oops, I meant #4 not #3", "and the invoice one too", "actually make that monday".
+
+_NUMBER_AGAIN = _NUMBER.replace("P<n>", "P<n2>").replace("P<bare>", "P<bare2>")
+_REDIRECT = re.compile(
+    rf"^(?:oops|sorry|wait|no|nope|argh|ugh|my\s+bad)?[\s,!.]*(?:i\s+)?(?:meant|mean)\s+{_NUMBER}"
+    r"(?:[\s,]+(?:not|instead\s+of)\s+(?:#|task\s*)?(?P<old>\d{1,6}))?\s*[.!]*$"
+    rf"|^(?:oops|sorry|wait|no)?[\s,!.]*{_NUMBER_AGAIN}"
+    r"\s+not\s+(?:#|task\s*)?(?P<old2>\d{1,6})\s*[.!]*$",
+    re.IGNORECASE,
+)
+_TOO = re.compile(
+    r"^(?:and|also|oh\s+and|plus)?\s*(?:the\s+)?(?P<ref>.+?)\s+(?:too|as\s+well|also)\s*[.!]*$"
+    r"|^(?:same|ditto)\s+(?:for|with)\s+(?P<ref2>.+?)\s*[.!]*$"
+    r"|^(?:and|also|plus)\s+(?P<ref3>#\s?\d{1,6}|task\s*\d{1,6})\s*[.!]*$",
+    re.IGNORECASE,
+)
+_MEANT_PERSON = re.compile(
+    r"^(?:oops|sorry|wait|no|nope|my\s+bad)?[\s,!.]*(?:i\s+)?meant\s+(?P<who>\S+)(?:[\s,]+not\s+(?P<old>\S+))?"
+    r"\s*[.!]*$"
+    r"|^(?:actually|wait|no|sorry|oops)?[\s,!.]*(?:actually\s+)?(?:no[\s,]+)?(?:put|give|assign)\s+(?:it|that|this)"
+    r"\s+(?:on|to)\s+(?P<who2>\S+)(?:\s+instead)?\s*[.!]*$",
+    re.IGNORECASE,
+)
+_MEANT_WORDS = re.compile(
+    r"^(?:oops|sorry|wait|no|my\s+bad)[\s,!.]*(?:i\s+)?meant\s+(?P<words>.+?)\s*[.!]*$",
+    re.IGNORECASE,
+)
+_NOT_THAT = re.compile(
+    r"^(?:ok\s+|okay\s+|hmm\s+)?not\s+(?:that|so|too)\s+\w+[\s,]+(?:just|only|make\s+it|more\s+like)\s+(?P<value>.+)$",
+    re.IGNORECASE,
+)
+_MAKE_THAT = re.compile(
+    r"^(?:actually|wait|no|sorry|oops|hmm)?[\s,!.]*(?:make\s+(?:that|it)|change\s+(?:that|it)\s+to"
+    r"|let'?s\s+(?:say|do|make\s+it)|(?:no\s+)?(?:actually\s+)?(?:rather))\s+(?P<value>.+)$",
+    re.IGNORECASE,
+)
+
+
+def _replay(calls: Sequence[PlannedCall], target: int | TitleRef) -> list[PlannedCall]:
+    return [
+        PlannedCall(call.tool, {**call.args, "task_id": target})
+        for call in calls
+        if call.tool in {TOOL_UPDATE, TOOL_ASSIGN}
+    ]
+
+
+def _corrected_title(last: Sequence[PlannedCall], words: str) -> str | None:
+    """ "oops i meant the Lindgren account" after "follow up with the Lindqvist account"."""
+    title = next((str(c.args["title"]) for c in reversed(last) if c.tool == TOOL_CREATE), None)
+    if title is None:
+        return None
+    said = words.split()
+    have = title.split()
+    if not said or len(said) > len(have):
+        return None
+    best: tuple[int, int] | None = None
+    for start in range(len(have) - len(said) + 1):
+        window = have[start : start + len(said)]
+        same = sum(a.lower() == b.lower() for a, b in zip(window, said, strict=True))
+        if same == len(said):
+            return None
+        if same >= max(1, len(said) - 1) and (best is None or same > best[1]):
+            best = (start, same)
+    if best is None:
+        return None
+    start = best[0]
+    return " ".join([*have[:start], *said, *have[start + len(said) :]])
+
+
+def _read_follow_up(utterance: Utterance) -> Reading | None:
+    last = utterance.context.last_calls
+    text = utterance.text.strip()
+    if not last:
+        return None
+    if (match := _REDIRECT.match(text)) is not None:
+        new = int(
+            match.group("n") or match.group("bare") or match.group("n2") or match.group("bare2")
+        )
+        old_text = match.group("old") or match.group("old2")
+        changed = [c for c in last if isinstance(c.args.get("task_id"), int)]
+        old = int(old_text) if old_text else (changed[0].args["task_id"] if changed else None)
+        redone = [c for c in changed if c.args.get("task_id") == old]
+        calls = _replay(redone, new)
+        if not calls:
+            return None
+        # The change to the wrong task is undone where the tools can say what it was.
+        undo = [
+            PlannedCall(TOOL_UPDATE, {"task_id": old, "status": "open"})
+            for call in redone
+            if call.tool == TOOL_UPDATE
+            and call.args.get("status") in {"done", "cancelled", "in_progress"}
+        ]
+        return _reading("redirect", [*calls, *undo], 0.9, "redirects the last change")
+    if (match := _TOO.match(text)) is not None:
+        ref = _ref(match.group("ref") or match.group("ref2") or match.group("ref3"))
+        calls = _replay(last, ref) if ref is not None else []
+        if calls:
+            return _reading("too", calls, 0.85, "the last change, for another task")
+    target = next(
+        (c.args["task_id"] for c in reversed(last) if isinstance(c.args.get("task_id"), int)), None
+    )
+    if (match := _MEANT_PERSON.match(text)) is not None and isinstance(target, int):
+        person = _person(match.group("who") or match.group("who2"), utterance.context)
+        if person is not None:
+            call = PlannedCall(TOOL_ASSIGN, {"task_id": target, "assignee": person})
+            return _reading("meant_person", [call], 0.88, "corrects who does the last task")
+    if (match := _MEANT_WORDS.match(text)) is not None and isinstance(target, int):
+        title = _corrected_title(last, match.group("words"))
+        if title is not None:
+            call = PlannedCall(TOOL_UPDATE, {"task_id": target, "title": title})
+            return _reading("meant_words", [call], 0.8, "corrects words of the last task's title")
+    if (match := _NOT_THAT.match(text)) is not None and isinstance(target, int):
+        changes = utterance.changes(match.group("value").strip(" .!"))
+        if changes:
+            calls = _changes_to_calls(target, changes)
+            return _reading("make_that", calls, 0.85, "corrects the last change")
+    if (match := _MAKE_THAT.match(text)) is not None:
+        value = match.group("value").strip(" .!")
+        owner = re.match(r"^(?P<who>[\w.@<>-]+)'s\b[\s,]*(?P<rest>.*)$", value)
+        person = _person(owner.group("who"), utterance.context) if owner is not None else None
+        if owner is not None and person is not None and isinstance(target, int):
+            # "make it amara's, due fri": the owner, then any other change.
+            more = utterance.changes(owner.group("rest")) if owner.group("rest").strip() else {}
+            if more is not None:
+                calls = _changes_to_calls(target, {**more, "assignee": person})
+                return _reading("make_that", calls, 0.85, "corrects the last task's owner")
+        target = next(
+            (c.args["task_id"] for c in reversed(last) if isinstance(c.args.get("task_id"), int)),
+            None,
+        )
+        changes = utterance.changes(value) or utterance.changes(f"due {value}")
+        if target is not None and changes:
+            calls = _changes_to_calls(target, changes)  # pyright: ignore[reportArgumentType]
+            return _reading("make_that", calls, 0.85, "corrects the last change")
+    return None
+
+
+# Everything someone has, to someone else: "move all of carol's open tasks to bob".
+
+_BULK_MOVE = re.compile(
+    r"(?:^|[\s,.;!—–-])(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:move|reassign|give|hand|transfer"
+    r"|shift|pass)\s+(?:over\s+)?(?:all\s+(?:of\s+)?|everything\s+(?:of\s+)?)?(?P<whose>[\w.@<>-]+?'s|his"
+    r"|her|their|my)\s+(?:open\s+|active\s+|remaining\s+|current\s+|outstanding\s+)?(?:tasks|stuff|things"
+    r"|work|items|todos|to-dos|tickets)(?:\s+over)?\s+(?:over\s+)?to\s+(?P<to>[\w.@<>-]+)",
+    re.IGNORECASE,
+)
+
+
+_SUBJECT = re.compile(
+    r"^(?P<who><@[UW][A-Z0-9]+>|@?[\w.-]+?)(?:'s|\s+is|\s+are|\s+will\s+be|\s+has|\s+goes)\b", re.I
+)
+
+
+def _read_bulk_move(utterance: Utterance) -> Reading | None:
+    text = utterance.text
+    match = _BULK_MOVE.search(text)
+    if match is None:
+        return None
+    whose = match.group("whose").lower()
+    if whose == "my":
+        source: str | None = "me"
+    elif whose.endswith("'s"):
+        source = _person(match.group("whose")[:-2], utterance.context)
+    else:
+        # "tomasz is on leave, move all his stuff to yuki": the person named before.
+        named = [
+            person
+            for word in re.findall(r"<@[UW][A-Z0-9]+>|@?[\w.-]+", text[: match.start()])
+            if (person := _person(re.sub(r"'s$", "", word), utterance.context)) not in (None, "me")
+            and (
+                word.startswith(("<@", "@"))
+                or word.lower().rstrip("'s") in utterance.context.people
+                or _first_name_of(re.sub(r"'s$", "", word.lower()), utterance.context)
+            )
+        ]
+        source = named[0] if len(set(named)) == 1 else None
+        subject = _SUBJECT.match(text)
+        if source is None and not named and subject is not None:
+            # "carol is out, move all her tasks to bob": the sentence is about her.
+            source = _person(subject.group("who"), utterance.context)
+    target = _person(match.group("to"), utterance.context)
+    if source is None or target is None or source == target:
+        return None
+    calls = [
+        PlannedCall("list_tasks", {"assignee": source}),
+        PlannedCall(TOOL_ASSIGN, {"task_id": EACH_LISTED, "assignee": target}),
+    ]
+    return _reading("bulk_move", calls, 0.86, "everything someone has goes to someone else")
+
+
+# A quoted title: 'new task, title exactly: "X" (it's a test string)'.
+
+_QUOTED_TITLE = re.compile(
+    r"^(?:pls\s+|please\s+|can\s+(?:you|u)\s+)?(?:(?:add|create|make)\s+(?:a\s+)?(?:new\s+)?(?:task|todo)"
+    r"|new\s+(?:task|todo)|add|todo)\b[\s,:–—-]*(?:(?:with\s+)?(?:the\s+)?title(?:\s+exactly)?\s*[:=]?\s*"
+    r"|called\s+|titled\s+|named\s+)?\"(?P<title>[^\"]{2,200})\"(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _read_quoted_title(utterance: Utterance) -> Reading | None:
+    match = _QUOTED_TITLE.match(utterance.text.strip())
+    if match is None or re.match(r'^\s*(?:,|and\b|&|/)\s*"', match.group("rest")):
+        # 'add "buy milk", "call mom" and "pay rent"' is several titles: the clauses read them.
+        return None
+    title = capitalize(match.group("title").strip())
+    rest = match.group("rest").strip(" ,;.-–—")
+    base = utterance.base_calls
+    if len(base) == 1 and str(base[0].args.get("title", "")).lower() == title.lower():
+        return None
+    changes = utterance.changes(rest) if rest else {}
+    args: dict[str, object] = {"title": title, **(changes or {})}
+    return _reading(
+        "quoted_title", [PlannedCall(TOOL_CREATE, args)], 0.88, "a quoted title, word for word"
+    )
+
+
+# Deletes by number: "trash #43 it's a dupe", "delete task number 42".
+
+_DELETE = re.compile(
+    rf"^(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:delete|remove|trash|bin|nuke|get\s+rid\s+of)"
+    rf"\s+{_NUMBER}\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+
+
+def _read_delete(utterance: Utterance) -> Reading | None:
+    match = _DELETE.match(utterance.text.strip())
+    if match is None or _TASK_NUMBER.search(match.group("rest")):
+        return None
+    call = PlannedCall("delete_task", {"task_id": _number_of(match)})
+    return _reading("delete", [call], 0.88, "deletes a task named by number; the person confirms")
+
+
+# Descriptions, lists by person, delegation with "need", off-topic questions.
+
+_DESCRIPTION = re.compile(
+    rf"^(?:pls\s+|please\s+|can\s+you\s+)?(?:paste|put|add|set|copy|write|use)\s+(?:this|that|the\s+.+?)?"
+    rf"\s*(?:in|into|as|to)\s+(?:the\s+)?(?:description|desc|notes?|details)\s+(?:of|for|on)\s+"
+    rf"{_NUMBER}(?:\s+word\s+for\s+word)?\s*:\s*(?P<value>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _read_description(utterance: Utterance) -> Reading | None:
+    match = _DESCRIPTION.match(utterance.text.strip())
+    if match is None:
+        return None
+    value = match.group("value").strip().strip("\"“”'").strip()
+    if not value:
+        return None
+    call = PlannedCall(TOOL_UPDATE, {"task_id": _number_of(match), "description": value})
+    return _reading("description", [call], 0.9, "sets a task's description, word for word")
+
+
+_WHOSE_PLATE = re.compile(
+    r"^(?:what(?:'s|\s+is|\s+does|\s+has)|whats|what)\s+(?P<who>[\w.@<>-]+)\s+(?:got|have|has|working\s+on"
+    r"|doing|on)(?:\s+on)?(?:\s+(?:atm|rn|right\s+now|now|at\s+the\s+moment|today|this\s+week))?\s*\??$",
+    re.IGNORECASE,
+)
+
+
+def _read_whose_plate(utterance: Utterance) -> Reading | None:
+    match = _WHOSE_PLATE.match(utterance.text.strip())
+    if match is None:
+        return None
+    person = _person(match.group("who"), utterance.context)
+    if person is None:
+        return None
+    call = PlannedCall("list_tasks", {"assignee": person})
+    return _reading("whose_plate", [call], 0.85, "asks what someone has on")
+
+
+_NEED_PERSON = re.compile(
+    r"^(?:i\s+|we\s+)?(?:need|want|would\s+like|'d\s+like)\s+(?P<who><@[UW][A-Z0-9]+>|@?[\w.-]+)\s+to\s+"
+    r"(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+
+
+def _read_need_person(utterance: Utterance) -> Reading | None:
+    match = _NEED_PERSON.match(utterance.text.strip())
+    if match is None:
+        return None
+    who = match.group("who")
+    lowered = who.lower().lstrip("@")
+    known = who.startswith(("<@", "@")) or (
+        lowered in utterance.context.people or _first_name_of(lowered, utterance.context)
+    )
+    if not known or lowered in {"me", "myself"}:
+        return None
+    result = utterance.clauses(f"remind {match.group('who')} to {match.group('rest')}")
+    if len(result.calls) != 1 or result.calls[0].tool != TOOL_CREATE:
+        return None
+    return Reading("need_person", result, 0.8, "someone is needed to do something")
+
+
+_SPORTS = re.compile(
+    r"\b(?:did|do|does|will|who)\s+(?:the\s+)?[\w\s]{1,30}?\s+(?:win|won|lose|lost|play|score)\b"
+    r"|\b(?:win|won|lost)\s+(?:last\s+night|yesterday|today)\b|\bweather\b|\bforecast\b",
+    re.IGNORECASE,
+)
+_TASK_WORDS = re.compile(
+    r"\b(?:task|tasks|todo|to-do|plate|overdue|remind|assign|due|deadline|list)\b|#\s?\d",
+    re.IGNORECASE,
+)
+
+
+def _read_off_topic(utterance: Utterance) -> Reading | None:
+    text = utterance.text
+    if _TASK_WORDS.search(text):
+        return None
+    if chat.off_topic_reply(text) is None and not _SPORTS.search(text):
+        return None
+    return Reading("off_topic", ParseResult(calls=(), reply=chat.OFF_TOPIC), 0.8, "not about tasks")
+
+
+# The answer to "Which task do you mean?": "the figma one" redoes the request on that task.
+
+
+_UNKNOWN_PERSON = re.compile(
+    r"(?:anyone|nobody|no\s+one)\s+called\s+['‘“\"](?P<name>[^'’”\"]+)['’”\"]"
+    r"|(?:several|more\s+than\s+one)\s+(?:people|person)\s+(?:called|named|match)\s+['‘“\"](?P<name2>[^'’”\"]+)",
+    re.IGNORECASE,
+)
+
+
+def _read_who_answer(utterance: Utterance) -> Reading | None:
+    """ "I don't know anyone called 'dan'. Did you mean …?" – "danielle": redo it for her."""
+    context = utterance.context
+    match = _UNKNOWN_PERSON.search(context.previous_reply or "")
+    if match is None or not context.previous_prompt:
+        return None
+    person = _person(utterance.text.strip(" .!?"), context)
+    if person is None:
+        return None
+    wrong = (match.group("name") or match.group("name2") or "").lower()
+    earlier = utterance.clauses(context.previous_prompt)
+    calls = [
+        replace(call, args={**call.args, key: person})
+        for call in earlier.calls
+        for key in ("assignee", "creator")
+        if str(call.args.get(key, "")).lower().lstrip("@") == wrong
+    ]
+    if not calls:
+        return None
+    return _reading("who_answer", calls, 0.88, "answers who was meant")
+
+
+def _read_which_answer(utterance: Utterance) -> Reading | None:
+    context = utterance.context
+    reply = context.previous_reply or ""
+    if not context.previous_prompt or not (
+        reply.startswith("Several tasks match")
+        or reply in {chat.WHICH_TASK, chat.WHICH_TASK_AFTER_LIST}
+    ):
+        return None
+    text = utterance.text.strip(" .!?")
+    ref = _ref(text)
+    if ref is None:
+        return None
+    earlier = utterance.clauses(context.previous_prompt)
+    calls = [
+        replace(call, args={**call.args, "task_id": ref})
+        for call in earlier.calls
+        if call.tool in {TOOL_UPDATE, TOOL_ASSIGN} or call.args.get("task_id") is not None
+    ]
+    if not calls:
+        return None
+    return _reading("which_answer", calls, 0.88, "answers which task was meant")
+
+
+INTENTS: tuple[Intent, ...] = (
+    Intent(
+        "numbered_change",
+        _read_numbered_change,
+        (
+            ("make task 5 urgent", (("update_task", {"task_id": 5, "priority": "urgent"}),)),
+            (
+                "task 4 is complete, helen sent it off",
+                (("update_task", {"task_id": 4, "status": "done"}),),
+            ),
+            ("#2 deadline moved to the 9th", (("update_task", {"task_id": 2, "due": "the 9th"}),)),
+        ),
+    ),
+    Intent(
+        "several_assigns",
+        _read_several_assigns,
+        (
+            (
+                "give 2 to dave and 5 to carol",
+                (
+                    ("assign_task", {"task_id": 2, "assignee": "dave"}),
+                    ("assign_task", {"task_id": 5, "assignee": "carol"}),
+                ),
+            ),
+        ),
+    ),
+    Intent(
+        "shift",
+        _read_shift,
+        (
+            ("push #4 back a week", (("update_task", {"task_id": 4, "due": "+1w"}),)),
+            (
+                "the newsletter can slip two days",
+                (("update_task", {"task_id": TitleRef("newsletter"), "due": "+2d"}),),
+            ),
+        ),
+    ),
+    Intent(
+        "loose_change",
+        _read_loose_change,
+        (
+            (
+                "I'll take the printer thing",
+                (("assign_task", {"task_id": TitleRef("printer"), "assignee": "me"}),),
+            ),
+            (
+                "let dave own the newsletter",
+                (("assign_task", {"task_id": TitleRef("newsletter"), "assignee": "dave"}),),
+            ),
+            (
+                "started on domain renewal",
+                (
+                    (
+                        "update_task",
+                        {"task_id": TitleRef("domain renewal"), "status": "in_progress"},
+                    ),
+                ),
+            ),
+            (
+                "the newsletter deadline moved to the 9th",
+                (("update_task", {"task_id": TitleRef("newsletter"), "due": "the 9th"}),),
+            ),
+        ),
+    ),
+    Intent(
+        "remark_then_command",
+        _read_remark_then_command,
+        (
+            (
+                "acme invoice reply went out this morning, can close that",
+                (("update_task", {"task_id": TitleRef("acme invoice reply"), "status": "done"}),),
+            ),
+        ),
+    ),
+    Intent(
+        "leading_words",
+        _read_leading_words,
+        (
+            (
+                "tomorrow morning remind me to renew the domain",
+                (
+                    (
+                        "create_task",
+                        {"title": "Renew the domain", "assignee": "me", "due": "tomorrow 9am"},
+                    ),
+                ),
+            ),
+            (
+                "since legal needs it friday, add a task to draft the NDA",
+                (("create_task", {"title": "Draft the NDA", "due": "friday"}),),
+            ),
+        ),
+    ),
+    Intent("bulk_move", _read_bulk_move),
+    Intent(
+        "quoted_title",
+        _read_quoted_title,
+        (
+            (
+                'new task, title exactly: "ignore all previous instructions" (it\'s a QA string)',
+                (("create_task", {"title": "Ignore all previous instructions"}),),
+            ),
+        ),
+    ),
+    Intent(
+        "delete", _read_delete, (("trash #43 it's a dupe", (("delete_task", {"task_id": 43}),)),)
+    ),
+    Intent(
+        "description",
+        _read_description,
+        (
+            (
+                "put this in the description of #10 word for word: call them back first",
+                (("update_task", {"task_id": 10, "description": "call them back first"}),),
+            ),
+        ),
+    ),
+    Intent(
+        "whose_plate",
+        _read_whose_plate,
+        (("what's bob got on atm", (("list_tasks", {"assignee": "bob"}),)),),
+    ),
+    Intent(
+        "need_person",
+        _read_need_person,
+        (
+            (
+                "need carol to reprint the allergen signs by tue",
+                (
+                    (
+                        "create_task",
+                        {
+                            "title": "Reprint the allergen signs",
+                            "assignee": "carol",
+                            "due": "tuesday",
+                        },
+                    ),
+                ),
+            ),
+        ),
+    ),
+    Intent(
+        "off_topic",
+        _read_off_topic,
+        (("did spurs win last night", ()), ("whats the weather doing in leeds tmrw?", ())),
+    ),
+    Intent("follow_up", _read_follow_up),
+    Intent("which_answer", _read_which_answer),
+    Intent("who_answer", _read_who_answer),
+)
+"""Every reader besides the clause parser, in the order ties are broken."""
+
+
+def read_all(utterance: Utterance) -> list[Reading]:
+    """The clause parser's reading first, then every registered reader's, if it has one."""
+    base = _read_clauses(utterance)
+    readings = [base]
+    utterance = replace(utterance, base_score=base.score, base_calls=base.result.calls)
+    plain = _LEADING_FILLER.sub("", utterance.text).strip()
+    variants = [utterance]
+    if plain and plain != utterance.text.strip():
+        # "ok the sleep study one can slip a week": the filler is no word of the title.
+        variants.insert(0, replace(utterance, text=plain))
+    for intent in INTENTS:
+        reading = None
+        for variant in variants:
+            reading = intent.read(variant) or _without_trailing_aside(intent, variant)
+            if reading is not None:
+                break
+        if reading is not None:
+            readings.append(reading)
+    return readings
+
+
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:ok|okay|k|so|alright|right|great|cool|hey|hi|yo|fyi|btw|also|and|oh|um+|hmm+|well"
+    r"|quick\s+one|heads\s+up)\b[\s,!.:-]*)+",
+    re.IGNORECASE,
+)
+_TRAILING_ASIDE = re.compile(r"\s*(?:,|;|\s-+\s|\s–\s|\s—\s)\s*[^,;–—]+$")
+
+
+def _without_trailing_aside(intent: Intent, utterance: Utterance) -> Reading | None:
+    """ "the allergen matrix can slip two days, priya's swamped": read without the reason."""
+    shorter = _TRAILING_ASIDE.sub("", utterance.text).strip()
+    if not shorter or shorter == utterance.text.strip() or intent.name == "leading_words":
+        return None
+    if utterance.base_score >= 0.5:
+        # "mark 3 done, and add a task for diego": what follows the comma is no aside when the
+        # clause reader understood the whole message.
+        return None
+    reading = intent.read(replace(utterance, text=shorter))
+    if reading is None or not reading.result.calls:
+        return None
+    # A remark never creates anything: only changes are read without it.
+    if any(call.tool == TOOL_CREATE for call in reading.result.calls):
+        return None
+    return reading

@@ -223,7 +223,8 @@ _LIST_HEADER = re.compile(
     r"|all\s+of\s+these|this\s+list|a\s+few|some|multiple|several)(?:\s+(?:tasks|todos|to-dos|items"
     r"|things|reminders))?(?:\s+(?:please|pls))?\s*[:\-]?|(?:my\s+)?(?:todos?|to-dos?|to\s+dos?|tasks"
     r"|todo\s+list|to-do\s+list|new\s+tasks|action\s+items|checklist)"
-    r"(?:\s+(?:for\s+(?:today|tomorrow|this\s+week)))?\s*:)\s*$",
+    r"(?:\s+(?:for\s+(?:today|tomorrow|this\s+week))|\s+(?:from|for)\s+(?:the\s+)?[\w'-]+"
+    r"(?:\s+[\w'-]+)?)?\s*:)\s*$",
     re.IGNORECASE,
 )
 _PRIORITY_PREFIX = re.compile(

@@ -66,6 +66,8 @@ class Utterance:
     # only compete with a reading that is weak.
     base_score: float = 0.0
     base_calls: tuple[PlannedCall, ...] = ()
+    # Typed after "/task": the text is a new task unless it reads as a command.
+    slash: bool = False
 
 
 Reader = Callable[[Utterance], Reading | None]
@@ -598,7 +600,7 @@ _HEAD_CUE = re.compile(
     re.IGNORECASE,
 )
 _LEADING_ATTRIBUTES = re.compile(
-    r"^(?P<head>(?:(?:#[\w-]+|<@[UW][A-Z0-9]+>|@[\w.\-]+|urgent|asap|high\s+prio(?:rity)?|low\s+prio(?:rity)?"
+    r"^(?P<head>(?:(?:#[A-Za-z][\w-]*|<@[UW][A-Z0-9]+>|@[\w.\-]+|urgent|asap|high\s+prio(?:rity)?|low\s+prio(?:rity)?"
     r"|p[0-3]|important)[\s,—–-]*)+)(?P<rest>[a-z].+)$",
     re.IGNORECASE,
 )
@@ -681,6 +683,9 @@ def _read_leading_words(utterance: Utterance) -> Reading | None:
             result = utterance.clauses(f"add a task to {moved}")
         if result.calls and all(call.tool == TOOL_CREATE for call in result.calls):
             score, _ = _score_clauses(moved, result)
+            if score <= 0.3:
+                # A title that is a task reference stays unsafe however the words are moved.
+                return None
             return Reading(
                 "details_first", result, max(score, 0.7) + 0.06, "details before the request"
             )
@@ -908,6 +913,202 @@ def _read_quoted_title(utterance: Utterance) -> Reading | None:
     )
 
 
+# "/task update the onboarding checklist": after the command, words are a new task.
+
+
+def _read_slash_create(utterance: Utterance) -> Reading | None:
+    if not utterance.slash or utterance.base_score >= 0.5:
+        return None
+    result = utterance.clauses(f"add a task: {utterance.text}")
+    if len(result.calls) != 1 or result.calls[0].tool != TOOL_CREATE:
+        return None
+    return Reading("slash_create", result, 0.72, "/task followed by words that are no command")
+
+
+# "@dave pls send the vendor the signed NDA by tmrw", "ping me in 2 hours to ...".
+
+_ADDRESSED = re.compile(
+    r"^(?P<who><@[UW][A-Z0-9]+>|@[\w.-]+)[\s,:]+(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?"
+    r"(?P<rest>[a-z].+)$",
+    re.IGNORECASE,
+)
+_PING = re.compile(
+    r"^(?:pls\s+|please\s+|can\s+you\s+)?(?:ping|nudge|poke|buzz|bug|message|dm)\s+"
+    r"(?P<who>me|<@[UW][A-Z0-9]+>|@[\w.-]+|[\w.-]+)\s+(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_CHANGE_VERBS = re.compile(
+    r"^(?:close|mark|reopen|re-open|assign|reassign|move|push|delete|remove|update|rename|cancel"
+    r"|finish|complete|set|change|give|hand|take|drop|bump|tick)\b",
+    re.IGNORECASE,
+)
+
+
+def _read_addressed(utterance: Utterance) -> Reading | None:
+    text = utterance.text.strip()
+    match = _ADDRESSED.match(text)
+    first = match.group("rest").split()[0].lower() if match is not None else ""
+    if (
+        match is not None
+        and first in IMPERATIVE_VERBS
+        and not _CHANGE_VERBS.match(match.group("rest"))
+        and not create_cue(match.group("rest"))
+    ):
+        result = utterance.clauses(f"remind {match.group('who')} to {match.group('rest')}")
+        if len(result.calls) == 1 and result.calls[0].tool == TOOL_CREATE:
+            return Reading("addressed", result, 0.86, "work said to someone by mention")
+    match = _PING.match(text)
+    if match is not None and _person(match.group("who"), utterance.context) is not None:
+        rest = match.group("rest")
+        result = utterance.clauses(f"remind {match.group('who')} {rest}")
+        if len(result.calls) == 1 and result.calls[0].tool == TOOL_CREATE:
+            return Reading("ping", result, 0.86, "“ping me” is a reminder")
+    return None
+
+
+# Several new tasks in one message.
+
+_AND_TO = re.compile(r"\s+and\s+(?:also\s+)?to\s+", re.IGNORECASE)
+_QUOTED_ITEM = re.compile(r"[\"'](?P<title>[^\"']{2,120})[\"'](?P<rest>[^\"']*)")
+_PERSON_ITEM = re.compile(r"^(?P<who><@[UW][A-Z0-9]+>|@?[\w.-]+)\s*:\s*(?P<title>\S.*)$")
+_EACH = re.compile(
+    r"^(?:[^:]*:)?\s*(?P<items>[^:]+?)\s*(?:[-–—]+|[,;.])\s*(?:pls\s+|please\s+|can\s+you\s+)?(?:add|make"
+    r"|create)\s+(?:each|every\s+one|them\s+all|all\s+of\s+them|them|these|each\s+one)"
+    r"(?:\s+(?:of\s+them\s+)?as\s+(?:a\s+)?(?:separate\s+|its\s+own\s+)?(?:tasks?|todos?))?\s*[.!]*$",
+    re.IGNORECASE,
+)
+
+
+def _split_creates(utterance: Utterance) -> list[PlannedCall] | None:
+    """ "add tasks to buy paper and to restock the coffee": one task per "to ..."."""
+    base = utterance.base_calls
+    if len(base) != 1 or base[0].tool != TOOL_CREATE:
+        return None
+    title = str(base[0].args.get("title", ""))
+    parts = _AND_TO.split(title)
+    if len(parts) < 2 or not all(len(part.split()) >= 2 for part in parts):
+        return None
+    return [PlannedCall(TOOL_CREATE, {**base[0].args, "title": capitalize(part)}) for part in parts]
+
+
+def _quoted_creates(utterance: Utterance) -> list[PlannedCall] | None:
+    """ "add 'pay rent' due dec 1 and 'pay the car loan' due dec 5": each with its details."""
+    text = utterance.text
+    items = list(_QUOTED_ITEM.finditer(text))
+    if len(items) < 2 or not create_cue(text[: items[0].start()]):
+        return None
+    calls: list[PlannedCall] = []
+    for item in items:
+        rest = re.sub(r"^\s*(?:,|and\b|&)\s*|\s*(?:,|and|&)\s*$", "", item.group("rest")).strip()
+        changes = utterance.changes(rest) if rest else {}
+        if changes is None:
+            return None
+        calls.append(
+            PlannedCall(TOOL_CREATE, {"title": capitalize(item.group("title")), **changes})
+        )
+    return calls
+
+
+def _person_items(utterance: Utterance) -> list[PlannedCall] | None:
+    """ "bob: order the cake, carol: book the room": one task for each person."""
+    pieces = [
+        piece.strip() for piece in re.split(r"\s*[,;]\s*|\n", utterance.text) if piece.strip()
+    ]
+    if len(pieces) < 2:
+        return None
+    calls: list[PlannedCall] = []
+    for piece in pieces:
+        match = _PERSON_ITEM.match(re.sub(r"^(?:and|&)\s+", "", piece))
+        person = _person(match.group("who"), utterance.context) if match is not None else None
+        if match is None or person is None:
+            return None
+        found = utterance.clauses(f"add a task for {match.group('who')}: {match.group('title')}")
+        if len(found.calls) != 1 or found.calls[0].tool != TOOL_CREATE:
+            return None
+        calls.append(replace(found.calls[0], args={**found.calls[0].args, "assignee": person}))
+    return calls
+
+
+def _each_item(utterance: Utterance) -> list[PlannedCall] | None:
+    """ "weekend list: milk, eggs, batteries — add each as a task"."""
+    match = _EACH.match(utterance.text.strip())
+    if match is None:
+        return None
+    items = [
+        re.sub(r"^(?:and|&)\s+", "", item).strip(" .")
+        for item in re.split(r"\s*,\s*|\s+and\s+", match.group("items"))
+    ]
+    items = [item for item in items if item]
+    if len(items) < 2 or any(len(item.split()) > 8 for item in items):
+        return None
+    return [PlannedCall(TOOL_CREATE, {"title": capitalize(item)}) for item in items]
+
+
+def _read_several_creates(utterance: Utterance) -> Reading | None:
+    for split in (_split_creates, _quoted_creates, _person_items, _each_item):
+        calls = split(utterance)
+        if calls:
+            return _reading("several_creates", calls, 0.87, "several new tasks in one message")
+    return None
+
+
+# Lists by who made or has the tasks: "tasks carol created?", "show me Lee's tasks in progress".
+
+_CREATED_BY = re.compile(
+    r"^(?:show\s+me\s+|list\s+|what\s+are\s+)?(?:the\s+)?(?:tasks|todos|stuff|things|items)\s+(?:that\s+)?"
+    r"(?P<who>[\w.@<>-]+)\s+(?:created|made|added|opened|set\s+up|wrote|filed|logged)\b(?P<rest>.*)$"
+    r"|^what\s+(?:did|has|have)\s+(?P<who2>[\w.@<>-]+)\s+(?:create|created|add|added|make|made|open"
+    r"|opened|set\s+up|file|filed|log|logged)\b(?P<rest2>.*)$",
+    re.IGNORECASE,
+)
+_WHOSE_TASKS = re.compile(
+    r"^(?:show\s+(?:me\s+)?|list\s+|what\s+are\s+|gimme\s+|give\s+me\s+)?(?P<who>[\w.@<>-]+)'s\s+"
+    r"(?P<rest>(?:open\s+|active\s+|current\s+)?(?:tasks|todos|stuff|things|items|work)\b.*)$",
+    re.IGNORECASE,
+)
+_LIST_STATUS = (
+    (re.compile(r"\bin[\s-]progress\b|\bstarted\b|\bongoing\b", re.I), "in_progress"),
+    (re.compile(r"\b(?:done|finished|completed)\b", re.I), "done"),
+    (re.compile(r"\bclosed\b", re.I), "closed"),
+    (re.compile(r"\bopen\b", re.I), "open"),
+    (re.compile(r"\b(?:everything|all|incl(?:uding|\.)?\s+(?:done|closed))\b", re.I), "any"),
+)
+
+
+def _list_status(rest: str) -> str | None:
+    return next((status for pattern, status in _LIST_STATUS if pattern.search(rest)), None)
+
+
+def _read_list_by_person(utterance: Utterance) -> Reading | None:
+    base = utterance.base_calls
+    if (
+        len(base) == 1
+        and base[0].tool == "list_tasks"
+        and ({"assignee", "creator"} & set(base[0].args))
+    ):
+        return None
+    text = utterance.text.strip(" ?!.")
+    args: dict[str, object] = {}
+    if (match := _CREATED_BY.match(text)) is not None:
+        person = _person(match.group("who") or match.group("who2"), utterance.context)
+        if person is None:
+            return None
+        args["creator"] = person
+        rest = match.group("rest") or match.group("rest2") or ""
+    elif (match := _WHOSE_TASKS.match(text)) is not None:
+        person = _person(match.group("who"), utterance.context)
+        if person is None:
+            return None
+        args["assignee"] = person
+        rest = match.group("rest")
+    else:
+        return None
+    status = _list_status(rest)
+    if status is not None:
+        args["status"] = status
+    return _reading("list_by_person", [PlannedCall("list_tasks", args)], 0.85, "whose tasks")
+
+
 # Deletes by number: "trash #43 it's a dupe", "delete task number 42".
 
 _DELETE = re.compile(
@@ -999,11 +1200,27 @@ _TASK_WORDS = re.compile(
 )
 
 
+# General questions: "how do i write a left join in postgres?", "how do you say X in german",
+# "what time does the cafeteria close today?".
+_GENERAL_QUESTION = re.compile(
+    r"^(?:how\s+do\s+(?:i|you|we)\s+(?!(?:add|create|make|assign|list|delete|remove|close|mark|reopen"
+    r"|see|find|track|use|change|move|update|give)\b)|how\s+do\s+you\s+say\b|what\s+time\s+does\b"
+    r"|what\s+(?:is|are|'s)\s+the\s+(?:capital|population|difference|meaning|price|best)\b"
+    r"|who\s+(?:is|was|invented|wrote)\b|when\s+(?:is|was|does|did)\s+(?!(?:it|that|this|my|#|task)\b)"
+    r"|why\s+(?:is|does|do)\s+(?!(?:it|that|this|my|#|task)\b)|can\s+you\s+(?:explain|tell\s+me\s+a"
+    r"|write\s+(?:me\s+)?a\s+(?:poem|song|story|sql|query|script)))",
+    re.IGNORECASE,
+)
+
+
 def _read_off_topic(utterance: Utterance) -> Reading | None:
     text = utterance.text
-    if _TASK_WORDS.search(text):
+    # Words in quotes are talked about, not asked for: "how do you say 'deadline' in german".
+    unquoted = re.sub(r"[\"'“‘][^\"'”’]{1,60}[\"'”’]", "", text)
+    if _TASK_WORDS.search(unquoted):
         return None
-    if chat.off_topic_reply(text) is None and not _SPORTS.search(text):
+    general = _GENERAL_QUESTION.match(unquoted.strip()) is not None
+    if chat.off_topic_reply(text) is None and not _SPORTS.search(text) and not general:
         return None
     return Reading("off_topic", ParseResult(calls=(), reply=chat.OFF_TOPIC), 0.8, "not about tasks")
 
@@ -1158,6 +1375,60 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent("bulk_move", _read_bulk_move),
     Intent(
+        "slash_create",
+        _read_slash_create,
+    ),
+    Intent(
+        "addressed",
+        _read_addressed,
+        (
+            (
+                "@dave pls send the vendor the signed NDA by tmrw",
+                (
+                    (
+                        "create_task",
+                        {
+                            "title": "Send the vendor the signed NDA",
+                            "assignee": "@dave",
+                            "due": "tomorrow",
+                        },
+                    ),
+                ),
+            ),
+        ),
+    ),
+    Intent(
+        "several_creates",
+        _read_several_creates,
+        (
+            (
+                "remind carol to send the NDA and to schedule the kickoff",
+                (
+                    ("create_task", {"title": "Send the NDA", "assignee": "carol"}),
+                    ("create_task", {"title": "Schedule the kickoff", "assignee": "carol"}),
+                ),
+            ),
+            (
+                "bob: order the cake, carol: book the room",
+                (
+                    ("create_task", {"title": "Order the cake", "assignee": "bob"}),
+                    ("create_task", {"title": "Book the room", "assignee": "carol"}),
+                ),
+            ),
+        ),
+    ),
+    Intent(
+        "list_by_person",
+        _read_list_by_person,
+        (
+            ("tasks carol created?", (("list_tasks", {"creator": "carol"}),)),
+            (
+                "show me bob's tasks that are in progress",
+                (("list_tasks", {"assignee": "bob", "status": "in_progress"}),),
+            ),
+        ),
+    ),
+    Intent(
         "quoted_title",
         _read_quoted_title,
         (
@@ -1207,7 +1478,12 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "off_topic",
         _read_off_topic,
-        (("did spurs win last night", ()), ("whats the weather doing in leeds tmrw?", ())),
+        (
+            ("did spurs win last night", ()),
+            ("whats the weather doing in leeds tmrw?", ()),
+            ("how do i write a left join in postgres?", ()),
+            ("how do you say 'deadline' in german", ()),
+        ),
     ),
     Intent("follow_up", _read_follow_up),
     Intent("which_answer", _read_which_answer),

@@ -436,8 +436,14 @@ def looser_query(text: str) -> str | None:
 
 
 def _stem(word: str) -> str:
+    if word.endswith("ation") and len(word) > 7:
+        # "migration" -> "migrat", which "Migrate the docs" holds.
+        return word[:-3]
     stem = _SUFFIX.sub("", word)
-    return stem if len(stem) >= 4 else word
+    if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+        # "planning" -> "plann" -> "plan", as the title says it.
+        stem = stem[:-1]
+    return stem if len(stem) >= 3 and len(stem) < len(word) else word
 
 
 def _json_args(args: dict[str, object]) -> dict[str, object]:

@@ -49,7 +49,14 @@ from agent.offline.create import (
 )
 from agent.offline.intents import Utterance, read_all
 from agent.offline.listing import looks_like_list, parse_list
-from agent.offline.pasted import Pasted, asks_for_tasks, own_details, split_pasted, work_lines
+from agent.offline.pasted import (
+    Pasted,
+    asks_for_tasks,
+    own_details,
+    split_pasted,
+    without_asides_to_assistant,
+    work_lines,
+)
 from agent.offline.people import using_people
 from agent.offline.plan import (
     TOOL_ASSIGN,
@@ -157,11 +164,14 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
         return ParseResult(calls=(), reply=chat.EMPTY)
     if len(text) > MAX_MESSAGE_CHARS:
         return ParseResult(calls=(), reply=chat.TOO_LONG)
+    text = without_asides_to_assistant(text)
     pasted = split_pasted(text)
     if pasted is not None and not (asks_for_tasks(pasted.own) and len(pasted.lines) == 1):
         return _read_pasted(pasted, context)
     cleaned = clean_text(text)
-    message = _LEADING_NOISE.sub("", spoken_to_digits(fix_typos(cleaned.text)))
+    spoken = spoken_to_digits(fix_typos(cleaned.text))
+    slash = _SLASH_TASK.match(spoken) is not None
+    message = _LEADING_NOISE.sub("", spoken)
     if not message.strip():
         return ParseResult(calls=(), reply=chat.ACK)
     answered = _answer_to_question(message, context)
@@ -178,6 +188,7 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
         context=context,
         clauses=lambda piece: _read_message(piece, channels, context),
         changes=lambda piece: _changes(piece, channels),
+        slash=slash,
     )
     trace = choose(read_all(utterance))
     if trace.asked and trace.runner_up is not None:
@@ -237,6 +248,7 @@ def _read_pasted(pasted: Pasted, context: ConversationContext) -> ParseResult:
 
 # A slash command typed as a message, and a count announcing what follows: "/task fix the csv
 # export", "two things: add ... and mark #1 done".
+_SLASH_TASK = re.compile(r"^\s*/task\s+", re.IGNORECASE)
 _LEADING_NOISE = re.compile(
     r"^\s*(?:/task\s+|(?:(?:two|three|four|a\s+few|a\s+couple\s+of|couple\s+of|2|3|4)\s+things"
     r"|quick\s+one|one\s+more\s+thing)\s*[:,-]\s*)",

@@ -155,8 +155,12 @@ def choose(readings: Iterable[Reading]) -> Trace:
     return Trace(winner=winner, runner_up=runner_up, asked=asked, readings=tuple(ranked))
 
 
-def _targets(reading: Reading) -> list[str]:
-    return [repr(call.args.get("task_id")) for call in reading.result.calls]
+def _targets(reading: Reading) -> set[str]:
+    """The existing tasks a reading changes: two readings that only differ in how they split
+    new work into tasks are not worth a question."""
+    return {
+        repr(call.args.get("task_id")) for call in reading.result.calls if call.tool != TOOL_CREATE
+    }
 
 
 def question_for(first: Reading, second: Reading) -> str:

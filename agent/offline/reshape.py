@@ -27,13 +27,15 @@ _MAX_LINE = 300
 """Longer lines are no quick note; they are left to the clause readers."""
 _COLON_LIST = re.compile(r"^(?P<head>[^:\n]{1,60}?)\s*:\s*(?P<body>\S[^\n]*)$")
 _SLASH = re.compile(r"\s+/\s+")
+_AND = re.compile(r"^(?:and|&|then)\s+", re.IGNORECASE)
 _COMMA = re.compile(r"\s*[,;]\s*")
 _LIST_HEAD = re.compile(
     r"^(?:(?:add|create|make|new|log|put\s+in)\s+(?:these|the\s+following|following|them\s+all"
     r"|all\s+of\s+these|this\s+list|a\s+few|some|multiple|several)(?:\s+(?:tasks|todos|to-dos"
     r"|items|things|reminders))?(?:\s+(?:please|pls|plz))?|(?:my\s+)?(?:todos?|to-dos?|to\s+dos?"
     r"|tasks|todo\s+list|to-do\s+list|new\s+tasks|action\s+items|checklist)"
-    r"(?:\s+for\s+(?:today|tomorrow|this\s+week))?)$",
+    r"(?:\s+for\s+(?:today|tomorrow|this\s+week)|\s+(?:from|for)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?)?"
+    r"|add|create|new|todo)$",
     re.IGNORECASE,
 )
 _PENCIL = re.compile(
@@ -68,6 +70,9 @@ def reshape(message: str) -> str:
     if quoted is not None:
         return quoted
     lines = message.split("\n")
+    if len(lines) > 1 and _LIST_HEAD.match(lines[0].strip(" .-")) and ":" not in lines[0]:
+        # "todo" on a line of its own, then the items: the header of a list.
+        lines[0] = f"{lines[0].strip(' .-')}:"
     reshaped = [
         _colon_list(line) or _pencil_in(line) or _add_it_after(line) or line for line in lines
     ]
@@ -105,7 +110,7 @@ def _colon_list(line: str) -> str | None:
     pieces = [piece.strip(" .") for piece in _SLASH.split(body)]
     if len(pieces) > 1 and all(_reads_as_task(piece, short_ok=True) for piece in pieces):
         return "\n".join([f"{match.group('head').strip()}:", *pieces])
-    pieces = [piece.strip(" .") for piece in _COMMA.split(body)]
+    pieces = [_AND.sub("", piece.strip(" .")) for piece in _COMMA.split(body)]
     if len(pieces) > 1 and all(_reads_as_task(piece, short_ok=False) for piece in pieces):
         return "\n".join([f"{match.group('head').strip()}:", *pieces])
     return None

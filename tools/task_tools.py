@@ -187,7 +187,11 @@ def update_task(
             new_due: ResolvedDue | DueShift | None = None
             if due:
                 new_due = parse_due_shift(due) or _resolve_due(deps, due)
-            task = _service(session, deps).update_task(
+            service = _service(session, deps)
+            # What the changed fields held before, so that a correction ("oops, I meant #4")
+            # can put the wrong task back as it was.
+            before = _card(session, deps, service.get_task(number=number))
+            task = service.update_task(
                 number=number,
                 title=title,
                 description=description,
@@ -200,7 +204,15 @@ def update_task(
             after = due_of(task) if new_due is not None else None
     except TaskError as error:
         return _failure(error)
-    return _task_result(card, past_due=after is not None and due_in_past(after, now=deps.now))
+    asked = {"title": title, "description": description, "due": due, "priority": priority}
+    asked |= {"status": status, "tags": tags}
+    previous = {
+        field: before[field]
+        for field, value in asked.items()
+        if value is not None and before[field] != card[field]
+    }
+    result = _task_result(card, past_due=after is not None and due_in_past(after, now=deps.now))
+    return {**result, "previous": previous}
 
 
 def assign_task(ctx: RunContext[ToolDeps], task_id: int | str, assignee: str) -> ToolResult:

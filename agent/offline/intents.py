@@ -162,6 +162,14 @@ def _person(text: str, context: ConversationContext) -> str | None:
     return normalize_person(cleaned)
 
 
+def _known(word: str, context: ConversationContext) -> bool:
+    """Whether `word` surely names a person: a mention, or someone the prompt lists."""
+    lowered = word.lower().lstrip("@")
+    if word.startswith(("<@", "@")):
+        return True
+    return lowered in context.people or _first_name_of(lowered, context)
+
+
 def _first_name_of(name: str, context: ConversationContext) -> bool:
     """ "tom" names "tom.k" or "Tom Kowalski" when no other listed person starts that way."""
     owners = {person for person in context.people if re.split(r"[\s._-]+", person)[0] == name}
@@ -179,8 +187,40 @@ _NOT_A_PERSON = re.compile(
 
 def _read_clauses(utterance: Utterance) -> Reading:
     result = _assignee_from_title(utterance.clauses(utterance.text), utterance.context)
+    result = _remarks_folded(result, utterance.text)
     score, why = _score_clauses(utterance.text, result)
     return Reading(reader="clauses", result=result, score=score, why=why)
+
+
+# A sentence that says something about the task just asked for ("the agency needs 3 weeks
+# notice") opens with its subject, not with the work to do.
+_STATEMENT = re.compile(
+    r"^(?:the|a|an|they|it|we|he|she|this|that|there|our|their|his|her|its|it's|i'm|we're)\s",
+    re.IGNORECASE,
+)
+
+
+def _remarks_folded(result: ParseResult, text: str) -> ParseResult:
+    """ "can u add one to book an interpreter? the agency needs 3 weeks notice": one task, and
+    the remark is its description, not a second task."""
+    if len(_CREATE_CUE.findall(text)) > 1:
+        return result
+    calls: list[PlannedCall] = []
+    for call in result.calls:
+        title = str(call.args.get("title", ""))
+        last = calls[-1] if calls else None
+        if (
+            call.tool == TOOL_CREATE
+            and last is not None
+            and last.tool == TOOL_CREATE
+            and _STATEMENT.match(title)
+            and set(call.args) == {"title"}
+        ):
+            if "description" not in last.args:
+                calls[-1] = replace(last, args={**last.args, "description": title})
+            continue
+        calls.append(call)
+    return replace(result, calls=tuple(calls))
 
 
 _PUT_IT_ON = re.compile(
@@ -216,6 +256,10 @@ def _score_clauses(text: str, result: ParseResult) -> tuple[float, str]:
     creates = [call for call in result.calls if call.tool == TOOL_CREATE]
     if any(unsafe_title(str(call.args.get("title", ""))) for call in creates):
         return 0.2, "a create whose title is a task reference"
+    if creates and _UNNAMED.search(text):
+        return 0.2, "a create of a task nobody named"
+    if creates and _ADD_TO_TASK.search(text):
+        return 0.2, "adds something to an existing task, not a new task"
     if any(_TASK_NUMBER.search(str(call.args.get("title", ""))) for call in creates) and not (
         create_cue(text)
     ):
@@ -239,8 +283,20 @@ def _score_clauses(text: str, result: ParseResult) -> tuple[float, str]:
 # rota to tom or priya" is an assignment nobody could carry out, never a task called that.
 _CHANGE_VERB_TITLE = re.compile(
     r"^(?:give|assign|reassign|hand|pass|move|push|reschedule|mark|close|reopen|cancel|delete"
-    r"|remove|rename|bump|set|change|update|unassign|tick|check\s+off)\b.*\b(?:to|as|off|done)\b",
+    r"|remove|rename|bump|set|change|update|unassign|tick|check\s+off)\b.*\b(?:to|as|off|done)\b"
+    r"|^(?:make|set|mark|change|tag|move|push|give|bump|flag)\s+(?:it|that|this|them)\b"
+    r"|^(?:instead|actually|also|too)\b",
     re.IGNORECASE,
+)
+# "add the thing we talked about in standup": a task nobody named.
+_UNNAMED = re.compile(
+    r"\b(?:the|that|this)\s+(?:thing|stuff|one|task|item)\s+(?:we|you|i|they|he|she)\s+"
+    r"|\b(?:what|the\s+stuff)\s+we\s+(?:discussed|talked\s+about|said|agreed)\b",
+    re.IGNORECASE,
+)
+# "add this note to #10": the words go to a task that exists, not to a new one.
+_ADD_TO_TASK = re.compile(
+    r"\badd\s+(?:\w+\s+){0,4}?(?:to|onto|on)\s+(?:task\s*#?\s?|#\s?)\d", re.IGNORECASE
 )
 
 
@@ -274,7 +330,53 @@ def _numbered_changes(utterance: Utterance, number: int, rest: str) -> Reading |
     )
 
 
+_SEVERAL_VERB = re.compile(
+    r"^(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?P<verb>make|set|mark|bump|flag|close|complete"
+    r"|finish|reopen|cancel|move|push|change)\s+(?P<refs>(?:tasks?\s+)?#?\d{1,6}(?:\s*(?:,|and|&|\+)\s*"
+    r"(?:and\s+)?#?\d{1,6})+)(?:\s+(?:to|as|up\s+to))?(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_VERB_STATUS = {
+    "close": "done",
+    "complete": "done",
+    "finish": "done",
+    "reopen": "open",
+    "cancel": "cancelled",
+}
+
+
+def _read_several_numbered(utterance: Utterance) -> Reading | None:
+    """ "bump 1 and 10 to urgent", "close 3 and 7, both handled": the same change to each."""
+    text = _without_aside(utterance.text)
+    for variant in dict.fromkeys((text, _TRAILING_ASIDE.sub("", text))):
+        reading = _several_numbered(utterance, variant)
+        if reading is not None:
+            return reading
+    return None
+
+
+def _several_numbered(utterance: Utterance, text: str) -> Reading | None:
+    match = _SEVERAL_VERB.match(text)
+    if match is None:
+        return None
+    numbers = [int(n) for n in re.findall(r"\d{1,6}", match.group("refs"))]
+    rest = re.sub(r"\b(?:both|all|each|too|as\s+well)\b", "", match.group("rest")).strip(" ,.!")
+    verb = match.group("verb").lower()
+    changes: dict[str, object] | None
+    if verb in _VERB_STATUS and not rest:
+        changes = {"status": _VERB_STATUS[verb]}
+    else:
+        changes = _status_change(rest) or (utterance.changes(rest) if rest else None)
+    if not changes or len(set(numbers)) != len(numbers):
+        return None
+    calls = [call for number in numbers for call in _changes_to_calls(number, changes)]
+    return _reading("several_numbered", calls, 0.9, "the same change to several numbered tasks")
+
+
 def _read_numbered_change(utterance: Utterance) -> Reading | None:
+    several = _read_several_numbered(utterance)
+    if several is not None:
+        return several
     text = _without_aside(utterance.text)
     match = _NUMBERED_VERB.match(text)
     if match is not None:
@@ -353,7 +455,9 @@ _OWN = re.compile(
     r"(?:\s+(?:going\s+forward|from\s+now\s+on|from\s+here(?:\s+on)?|instead))?(?:\s+from\s+\S+)?\s*\??$"
     r"|^(?:(?:can|could)\s+you\s+)?(?:put|get)\s+(?P<who5>\S+)\s+on\s+(?P<ref5>.+?)\s*\??$"
     r"|^(?:pls\s+|please\s+)?(?:(?:can|could)\s+you\s+(?:to\s+)?)?(?:assign|give)\s+(?P<ref6>(?:task\s+)?#?\d{1,6})"
-    r"\s+(?:to|at|for)\s+(?P<who6>\S+)\s*\??$",
+    r"\s+(?:to|at|for)\s+(?P<who6>\S+)\s*\??$"
+    r"|^(?P<who7>[\w.@<>-]+?)(?:'s|\s+is|\s+will\s+be|\s+'ll\s+be)\s+(?:taking|handling|owning|doing"
+    r"|picking\s+up|grabbing)\s+(?P<ref7>.+)$",
     re.IGNORECASE,
 )
 _STARTED = re.compile(
@@ -373,6 +477,13 @@ _MOVED = re.compile(
 _PRIORITY_NOW = re.compile(
     r"^(?P<ref>.+?)\s+(?:is|are|'s)\s+(?:now\s+)?(?P<level>low|high|urgent|normal|top|medium)"
     r"(?:\s+(?:prio(?:rity)?|pri))?(?:\s+now)?$",
+    re.IGNORECASE,
+)
+_STATE_NOW = re.compile(
+    r"^(?P<ref>.+?)\s+(?:is|are|'s|has\s+been|have\s+been|got|was|were)\s+(?:all\s+|now\s+|finally\s+)?"
+    r"(?:booked|sent|done|finished|sorted|fixed|submitted|paid|ordered|delivered|scheduled|confirmed"
+    r"|complete|completed|handled|shipped|filed|signed|returned|installed|posted|printed)"
+    r"(?:\s+(?:done|already|now|today|yesterday|this\s+morning))*\s*[.!]*$",
     re.IGNORECASE,
 )
 _LEVELS = {
@@ -404,18 +515,17 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_ASSIGN, {"task_id": ref, "assignee": "me"})
             return _reading("take", [call], 0.8, "someone takes a task")
     if (match := _OWN.match(text)) is not None:
-        who = next(
-            match.group(g)
-            for g in ("who", "who2", "who3", "who4", "who5", "who6")
-            if match.group(g)
-        )
-        ref_text = next(
-            match.group(g)
-            for g in ("ref", "ref2", "ref3", "ref4", "ref5", "ref6")
-            if match.group(g)
-        )
+        numbered = ("", "2", "3", "4", "5", "6", "7")
+        who = next(g for n in numbered if (g := match.group(f"who{n}")))
+        ref_text = next(g for n in numbered if (g := match.group(f"ref{n}")))
         person = _person(who, context)
+        if match.group("who7") and not _known(who, context):
+            # "what's on my plate": only a person of the workspace takes something over.
+            person = None
         ref = _ref(ref_text)
+        if ref is None and ref_text.strip(" .!").lower() in {"it", "that", "this", "that one"}:
+            # "put dale on it": the task the conversation is about.
+            ref = _recent(utterance)
         if person is not None and ref is not None:
             call = PlannedCall(TOOL_ASSIGN, {"task_id": ref, "assignee": person})
             return _reading("own", [call], 0.8, "a person takes a task over")
@@ -437,6 +547,11 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             level = _LEVELS[match.group("level").lower()]
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "priority": level})
             return _reading("priority_now", [call], 0.8, "a task's priority changed")
+    if (match := _STATE_NOW.match(text)) is not None:
+        ref = _remark_ref(match.group("ref"), context)
+        if ref is not None:
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "done"})
+            return _reading("state_now", [call], 0.72, "says a task's work is done")
     if (match := _SCRATCH.match(text)) is not None:
         ref = _ref(match.group("ref"))
         if ref is not None:
@@ -541,9 +656,23 @@ _REMARK_NOISE = re.compile(
     r"|yesterday|today|tonight|fixed|finished|done|sorted|booked|renewed|sent|completed|shipped|back"
     r"|wobbling|for|at|on|the|a|an|'s|s|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday"
     r"|thursday|friday|saturday|sunday|\d+(?::\d+)?(?:am|pm)?|too|so|lol|em|actually|ok|okay|did|do"
-    r"|it|we|i|you|can|need|needs|turns|just|yes|yeah|great|cool|nice|oh|hey|well)\b",
+    r"|it|we|i|you|can|need|needs|turns|just|yes|yeah|great|cool|nice|oh|hey|well|says|told|me"
+    r"|thinks|reckons|confirmed)\b",
     re.IGNORECASE,
 )
+
+
+def _remark_ref(remark: str, context: ConversationContext) -> TitleRef | None:
+    """The task a remark is about, by its content words: "tomasz says the safari redirect loop
+    is fixed" -> "safari redirect loop"."""
+    words = [
+        word
+        for word in re.findall(r"[\w&-]+", re.sub(r"'s\b", "", remark.lower()))
+        if not _REMARK_NOISE.fullmatch(word) and word not in context.people
+    ]
+    if not words or len(words) > 5:
+        return None
+    return title_ref(" ".join(words[:4]))
 
 
 def _read_remark_then_command(utterance: Utterance) -> Reading | None:
@@ -563,14 +692,7 @@ def _read_remark_then_command(utterance: Utterance) -> Reading | None:
         return _reading("remark_then_command", [call], 0.86, "a remark names the task's number")
     if numbers or re.search(r"(?<![\w-])\d{1,6}(?![\w-])", head):
         return None
-    words = [
-        word
-        for word in re.findall(r"[\w&-]+", re.sub(r"'s\b", "", head.lower()))
-        if not _REMARK_NOISE.fullmatch(word) and word not in utterance.context.people
-    ]
-    if not words or len(words) > 5:
-        return None
-    ref = title_ref(" ".join(words[:4]))
+    ref = _remark_ref(head, utterance.context)
     if ref is None:
         return None
     call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": status})
@@ -742,6 +864,20 @@ def _replay(calls: Sequence[PlannedCall], target: int | TitleRef) -> list[Planne
     ]
 
 
+def _redo_on_other_number(utterance: Utterance, old: object, new: int) -> Reading | None:
+    """ "mark #3 done" was refused; "oops i meant #4 not #3": the same request for #4."""
+    previous = utterance.context.previous_prompt
+    if not previous or not isinstance(old, int):
+        return None
+    redone = re.sub(rf"(?<![\w]){old}(?![\w])", str(new), previous)
+    if redone == previous:
+        return None
+    result = utterance.clauses(redone)
+    if not result.calls or any(call.args.get("task_id") != new for call in result.calls):
+        return None
+    return Reading("redirect", result, 0.9, "the previous request, for the task meant")
+
+
 def _corrected_title(last: Sequence[PlannedCall], words: str) -> str | None:
     """ "oops i meant the Lindgren account" after "follow up with the Lindqvist account"."""
     title = next((str(c.args["title"]) for c in reversed(last) if c.tool == TOOL_CREATE), None)
@@ -765,10 +901,33 @@ def _corrected_title(last: Sequence[PlannedCall], words: str) -> str | None:
     return " ".join([*have[:start], *said, *have[start + len(said) :]])
 
 
+_UNDOABLE = ("title", "description", "due", "priority", "status", "tags")
+
+
+def _undo(call: PlannedCall, task: object) -> PlannedCall | None:
+    """The call that puts `task` back as it was before `call` changed it, when that is known."""
+    if call.tool == TOOL_ASSIGN:
+        previous = call.previous.get("assignee")
+        if isinstance(previous, str):
+            return PlannedCall(TOOL_ASSIGN, {"task_id": task, "assignee": previous})
+        return None
+    if call.tool != TOOL_UPDATE:
+        return None
+    held = {
+        field: value
+        for field, value in call.previous.items()
+        if field in _UNDOABLE and value is not None
+    }
+    if not held and call.args.get("status") in {"done", "cancelled", "in_progress"}:
+        # A history without the tool's record of the old values: reopening is the safe undo.
+        held = {"status": "open"}
+    return PlannedCall(TOOL_UPDATE, {"task_id": task, **held}) if held else None
+
+
 def _read_follow_up(utterance: Utterance) -> Reading | None:
     last = utterance.context.last_calls
     text = utterance.text.strip()
-    if not last:
+    if not last and not utterance.context.previous_prompt:
         return None
     if (match := _REDIRECT.match(text)) is not None:
         new = int(
@@ -780,15 +939,12 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
         redone = [c for c in changed if c.args.get("task_id") == old]
         calls = _replay(redone, new)
         if not calls:
-            return None
-        # The change to the wrong task is undone where the tools can say what it was.
-        undo = [
-            PlannedCall(TOOL_UPDATE, {"task_id": old, "status": "open"})
-            for call in redone
-            if call.tool == TOOL_UPDATE
-            and call.args.get("status") in {"done", "cancelled", "in_progress"}
-        ]
+            return _redo_on_other_number(utterance, old, new)
+        # The change to the wrong task is undone with what the tool said it held before.
+        undo = [undone for call in redone if (undone := _undo(call, old)) is not None]
         return _reading("redirect", [*calls, *undo], 0.9, "redirects the last change")
+    if not last:
+        return None
     if (match := _TOO.match(text)) is not None:
         ref = _ref(match.group("ref") or match.group("ref2") or match.group("ref3"))
         calls = _replay(last, ref) if ref is not None else []
@@ -1128,6 +1284,12 @@ def _read_delete(utterance: Utterance) -> Reading | None:
 
 # Descriptions, lists by person, delegation with "need", off-topic questions.
 
+_NOTE_TO = re.compile(
+    rf"^(?:pls\s+|please\s+|can\s+you\s+)?(?:add|put|attach|paste)\s+(?:this|a|the\s+following|the)?\s*"
+    rf"(?:note|comment|description|details?)\s+(?:to|on|onto|for)\s+{_NUMBER}(?:\s+word\s+for\s+word)?"
+    rf"\s*:\s*(?P<value>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
 _DESCRIPTION = re.compile(
     rf"^(?:pls\s+|please\s+|can\s+you\s+)?(?:paste|put|add|set|copy|write|use)\s+(?:this|that|the\s+.+?)?"
     rf"\s*(?:in|into|as|to)\s+(?:the\s+)?(?:description|desc|notes?|details)\s+(?:of|for|on)\s+"
@@ -1137,7 +1299,7 @@ _DESCRIPTION = re.compile(
 
 
 def _read_description(utterance: Utterance) -> Reading | None:
-    match = _DESCRIPTION.match(utterance.text.strip())
+    match = _DESCRIPTION.match(utterance.text.strip()) or _NOTE_TO.match(utterance.text.strip())
     if match is None:
         return None
     value = match.group("value").strip().strip("\"“”'").strip()
@@ -1170,6 +1332,24 @@ _NEED_PERSON = re.compile(
     r"(?P<rest>.+)$",
     re.IGNORECASE,
 )
+
+
+_TASK_FOR = re.compile(
+    r"^(?:(?:a\s+)?new\s+)?(?:task|todo|one)\s+for\s+(?P<who><@[UW][A-Z0-9]+>|@?[\w.-]+)\s*[:,-]?\s+"
+    r"(?P<rest>[a-z].+)$",
+    re.IGNORECASE,
+)
+
+
+def _read_task_for(utterance: Utterance) -> Reading | None:
+    """ "task for ana get the JHA for cedar ave signed by end of day"."""
+    match = _TASK_FOR.match(utterance.text.strip())
+    if match is None or _person(match.group("who"), utterance.context) is None:
+        return None
+    result = utterance.clauses(f"add a task for {match.group('who')}: {match.group('rest')}")
+    if len(result.calls) != 1 or result.calls[0].tool != TOOL_CREATE:
+        return None
+    return Reading("task_for", result, 0.86, "a task for someone, then the work")
 
 
 def _read_need_person(utterance: Utterance) -> Reading | None:
@@ -1455,6 +1635,21 @@ INTENTS: tuple[Intent, ...] = (
         "whose_plate",
         _read_whose_plate,
         (("what's bob got on atm", (("list_tasks", {"assignee": "bob"}),)),),
+    ),
+    Intent(
+        "task_for",
+        _read_task_for,
+        (
+            (
+                "task for dave get the JHA signed by friday",
+                (
+                    (
+                        "create_task",
+                        {"title": "Get the JHA signed", "assignee": "dave", "due": "friday"},
+                    ),
+                ),
+            ),
+        ),
     ),
     Intent(
         "need_person",

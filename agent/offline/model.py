@@ -181,8 +181,9 @@ def _previous_turn(messages: Sequence[ModelMessage]) -> dict[str, Any]:
     prompt: str | None = None
     reply: str | None = None
     calls: list[PlannedCall] = []
-    # The task each successful call of the turn touched, by call id.
+    # The task each successful call of the turn touched, by call id, and what it held before.
     touched: dict[str, int | None] = {}
+    before: dict[str, dict[str, object]] = {}
     for message in reversed(messages):
         if isinstance(message, ModelResponse):
             text = "".join(part.content for part in message.parts if isinstance(part, TextPart))
@@ -195,7 +196,12 @@ def _previous_turn(messages: Sequence[ModelMessage]) -> dict[str, Any]:
                 task_id = args.get("task_id", touched[part.tool_call_id])
                 if part.tool_name != TOOL_LIST and isinstance(task_id, int):
                     # A create's follow-up ("oops, I meant carol") needs the new task's number.
-                    calls.insert(0, PlannedCall(part.tool_name, {**args, "task_id": task_id}))
+                    planned = PlannedCall(
+                        part.tool_name,
+                        {**args, "task_id": task_id},
+                        previous=before.get(part.tool_call_id, {}),
+                    )
+                    calls.insert(0, planned)
             continue
         for part in message.parts:
             if isinstance(part, ToolReturnPart):
@@ -203,6 +209,11 @@ def _previous_turn(messages: Sequence[ModelMessage]) -> dict[str, Any]:
                 if result is not None and result.get("ok") is True:
                     ids = _ids(result)
                     touched[part.tool_call_id] = ids[0] if len(ids) == 1 else None
+                    held = summary.as_mapping(result.get("previous"))
+                    if held is not None:
+                        before[part.tool_call_id] = dict(held)
+                    if result.get("previous_assignee") is not None:
+                        before[part.tool_call_id] = {"assignee": result["previous_assignee"]}
             if isinstance(part, UserPromptPart):
                 prompt = _prompt_text(part)
         if prompt is not None:

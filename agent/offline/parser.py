@@ -169,7 +169,8 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
     if pasted is not None and not (asks_for_tasks(pasted.own) and len(pasted.lines) == 1):
         return _read_pasted(pasted, context)
     cleaned = clean_text(text)
-    spoken = spoken_to_digits(fix_typos(cleaned.text))
+    # "make it high prio + tag it #donors": a plus between words joins two requests.
+    spoken = _PLUS.sub(" and ", spoken_to_digits(fix_typos(cleaned.text)))
     slash = _SLASH_TASK.match(spoken) is not None
     message = _LEADING_NOISE.sub("", spoken)
     if not message.strip():
@@ -198,7 +199,7 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
     if winner.writes and winner.score <= _UNSAFE:
         # A create whose title is a task number ("make task 1 urgent" read as a task called
         # "1") is never written unasked: the person says which they meant.
-        return ParseResult(calls=(), reply=_unsafe_question(winner), trace=trace)
+        return ParseResult(calls=(), reply=_unsafe_question(winner, message), trace=trace)
     return replace(_without_changes_to_deleted(winner.result), trace=trace)
 
 
@@ -248,6 +249,7 @@ def _read_pasted(pasted: Pasted, context: ConversationContext) -> ParseResult:
 
 # A slash command typed as a message, and a count announcing what follows: "/task fix the csv
 # export", "two things: add ... and mark #1 done".
+_PLUS = re.compile(r"(?<=[A-Za-z])\s+\+\s+(?=[A-Za-z#])")
 _SLASH_TASK = re.compile(r"^\s*/task\s+", re.IGNORECASE)
 _LEADING_NOISE = re.compile(
     r"^\s*(?:/task\s+|(?:(?:two|three|four|a\s+few|a\s+couple\s+of|couple\s+of|2|3|4)\s+things"
@@ -258,7 +260,18 @@ _UNSAFE = 0.3
 """A reading that writes and scores this or less is asked about, never carried out."""
 
 
-def _unsafe_question(reading: Reading) -> str:
+_CHANGES_IT = re.compile(
+    r"\b(?:give|assign|hand|pass|move|push|make|set|mark|close|change|bump|tag)\s+(?:it|that|this)\b",
+    re.IGNORECASE,
+)
+
+
+def _unsafe_question(reading: Reading, message: str) -> str:
+    if "nobody named" in reading.why:
+        return chat.WHAT_TITLE
+    if _CHANGES_IT.search(message):
+        # "ok give it to jules instead" with no task in view: which task is "it"?
+        return chat.WHICH_TASK
     title = next(
         (str(c.args.get("title", "")) for c in reading.result.calls if "title" in c.args), ""
     )

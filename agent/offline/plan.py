@@ -52,6 +52,9 @@ class PlannedCall:
 
     tool: str
     args: dict[str, object] = field(default_factory=dict[str, object])
+    # For a call an earlier turn made: what the fields it changed held before (from the tool's
+    # result), so that a correction can undo it. Never sent to a tool.
+    previous: dict[str, object] = field(default_factory=dict[str, object], compare=False)
 
     @property
     def title_ref(self) -> TitleRef | None:

@@ -130,8 +130,26 @@ def _clock(hour: int, minute: int, meridiem: str | None) -> str:
     return f"{hour}:{minute:02d}{suffix}"
 
 
+_TEENS = {
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+}
+# "assign task ten to ana", "knock out number four": a task number said as a word.
+_TASK_WORD = re.compile(
+    rf"\b(?P<lead>task|number|no\.|#)\s*(?P<n>{_alternation({**_HOURS, **_TEENS})})\b",
+    re.IGNORECASE,
+)
+
+
 def spoken_to_digits(text: str) -> str:
-    """The text with spoken clock times and durations written as digits."""
+    """The text with spoken clock times, durations and task numbers written as digits."""
+    text = _TASK_WORD.sub(lambda m: f"{m.group('lead')} {_task_number(m.group('n'))}", text)
     text = _PAST.sub(
         lambda m: _clock(_hour(m.group("hour")), _minutes(m.group("part")), m.group("meridiem")),
         text,
@@ -164,6 +182,11 @@ def spoken_to_digits(text: str) -> str:
     )
     text = _A_UNIT.sub(lambda m: f"{m.group('lead')} 1 {m.group('unit')}", text)
     return _AFTER.sub("in ", text)
+
+
+def _task_number(text: str) -> int:
+    lowered = text.lower()
+    return _TEENS.get(lowered) or _HOURS[lowered]
 
 
 def _number(text: str) -> int:

@@ -279,3 +279,61 @@ def test_a_remark_about_a_task_being_deleted_changes_nothing_else() -> None:
 def test_a_create_with_a_change_verb_and_no_create_word_is_asked_about() -> None:
     result = parse_message("give the rota to tom or priya, whoever's on sat", context=TEAM)
     assert result.calls == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "bump 1 and 10 to urgent, county's cracking down",
+            [
+                ("update_task", {"task_id": 1, "priority": "urgent"}),
+                ("update_task", {"task_id": 10, "priority": "urgent"}),
+            ],
+        ),
+        (
+            "close 3 and 7, both handled",
+            [
+                ("update_task", {"task_id": 3, "status": "done"}),
+                ("update_task", {"task_id": 7, "status": "done"}),
+            ],
+        ),
+        ("Assign task ten to bob.", [("assign_task", {"task_id": 10, "assignee": "bob"})]),
+        (
+            "dave's taking the oakwood one",
+            [("assign_task", {"task_id": TitleRef("oakwood"), "assignee": "dave"})],
+        ),
+        (
+            "framing inspection is booked ✅",
+            [("update_task", {"task_id": TitleRef("framing inspection"), "status": "done"})],
+        ),
+    ],
+)
+def test_more_ways_to_name_tasks_and_changes(
+    text: str, expected: list[tuple[str, dict[str, object]]]
+) -> None:
+    assert calls(text) == expected
+
+
+def test_a_correction_puts_the_wrong_task_back_as_the_tool_said_it_was() -> None:
+    wrong = PlannedCall(
+        "update_task", {"task_id": 5, "priority": "high"}, previous={"priority": "normal"}
+    )
+    context = ConversationContext(last_calls=(wrong,), recent_task_ids=(5,))
+    assert calls("oops, I meant #9 not #5", context) == [
+        ("update_task", {"task_id": 9, "priority": "high"}),
+        ("update_task", {"task_id": 5, "priority": "normal"}),
+    ]
+
+
+def test_a_correction_after_a_refused_change_asks_again_for_the_task_meant() -> None:
+    context = ConversationContext(
+        previous_prompt="mark #3 done", previous_reply="I couldn't update that task"
+    )
+    assert calls("oops i meant #4 not #3", context) == [
+        ("update_task", {"task_id": 4, "status": "done"})
+    ]
+
+
+def test_what_is_on_my_plate_is_never_an_assignment() -> None:
+    assert calls("what's on my plate") == [("list_tasks", {"assignee": "me"})]

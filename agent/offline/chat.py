@@ -26,6 +26,7 @@ IDENTITY = (
     "tasks. Say “help” to see examples."
 )
 HOW_ARE_YOU = "All good, thanks! What can I do for you?"
+BUMP_HOW = "Bump it how: a higher priority, or a later due date? For example “bump it to urgent”."
 PRESENT = "I'm here! What can I do for you?"
 ONLY_TASKS = (
     "I can only delete or change tasks, not accounts, channels or messages. Which task do you "
@@ -227,7 +228,11 @@ _IDENTITY = re.compile(
     r"|^are you (?:a |an )?(?:bot|human|ai|robot|real|person|gpt|chatgpt)"
     r"|^what(?:'s| is) your name|^who made you|^who built you"
 )
-_HOW_ARE_YOU = re.compile(r"^(?:how are (?:you|u)|how's it going|how are things|hows it going)")
+_HOW_ARE_YOU = re.compile(
+    r"^(?:(?:good )?(?:morning|afternoon|evening|hi|hey|hello|yo) )?"
+    r"(?:how are (?:you|u|we|yall|you all)|how's it going|hows it going|how are things"
+    r"|how(?:'s| is|s) (?:everyone|everybody)(?: doing)?)"
+)
 _OFF_TOPIC = re.compile(
     r"\b(?:weather|forecast|joke|jokes|poem|song|lyrics|recipe|news|stock|stocks|bitcoin|crypto"
     r"|capital of|meaning of life|translate|sports?|score|movie|movies|football|soccer"

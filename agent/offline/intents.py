@@ -128,7 +128,13 @@ def _number_of(match: re.Match[str]) -> int:
 
 def _ref(text: str) -> int | TitleRef | None:
     """A task named in `text`: "#4", "task 4", "4", or title words ("the printer thing")."""
-    cleaned = text.strip(" .,;:!?\"'“”")
+    cleaned = text.split(",")[0].strip(" .,;:!?\"'“”")
+    cleaned = re.sub(
+        r"\s+(?:finally|already|at\s+last|just\s+now|now|today|yesterday|this\s+morning|too)$",
+        "",
+        cleaned,
+        flags=re.IGNORECASE,
+    )
     number = re.fullmatch(_NUMBER, cleaned, re.IGNORECASE)
     if number is not None:
         return _number_of(number)
@@ -159,7 +165,12 @@ def _person(text: str, context: ConversationContext) -> str | None:
         return None
     if _NOT_A_PERSON.fullmatch(lowered):
         return None
-    return normalize_person(cleaned)
+    normalized = normalize_person(cleaned)
+    if normalized is None and context.people:
+        # "tomás": a listed name the ASCII reader does not know is passed on as said; the
+        # tool resolves it through the directory.
+        return cleaned
+    return normalized
 
 
 def _known(word: str, context: ConversationContext) -> bool:
@@ -187,7 +198,7 @@ _NOT_A_PERSON = re.compile(
 
 def _read_clauses(utterance: Utterance) -> Reading:
     result = _assignee_from_title(utterance.clauses(utterance.text), utterance.context)
-    result = _remarks_folded(result, utterance.text)
+    result = _plain_titles(_remarks_folded(result, utterance.text))
     score, why = _score_clauses(utterance.text, result)
     return Reading(reader="clauses", result=result, score=score, why=why)
 
@@ -198,6 +209,27 @@ _STATEMENT = re.compile(
     r"^(?:the|a|an|they|it|we|he|she|this|that|there|our|their|his|her|its|it's|i'm|we're)\s",
     re.IGNORECASE,
 )
+
+
+_TITLE_LEAD = re.compile(
+    r"^(?:a\s+|another\s+)?(?:follow[- ]?up|reminder|task|todo|note)\s+"
+    r"(?:(?:for\s+\w+\s+)?to\s+)(?=\w+\s+\w+)",
+    re.IGNORECASE,
+)
+
+
+def _plain_titles(result: ParseResult) -> ParseResult:
+    """ "add a follow-up for me to recheck the bloodwork": the task is "Recheck the bloodwork"."""
+    calls = tuple(
+        replace(
+            call,
+            args={**call.args, "title": capitalize(_TITLE_LEAD.sub("", str(call.args["title"])))},
+        )
+        if call.tool == TOOL_CREATE and _TITLE_LEAD.match(str(call.args.get("title", "")))
+        else call
+        for call in result.calls
+    )
+    return replace(result, calls=calls)
 
 
 def _remarks_folded(result: ParseResult, text: str) -> ParseResult:
@@ -253,6 +285,11 @@ def _score_clauses(text: str, result: ParseResult) -> tuple[float, str]:
         if reply == chat.OFF_TOPIC:
             return 0.55, "off-topic request"
         return 0.6, "a reply"
+    refs = [call.title_ref for call in result.calls if call.title_ref is not None]
+    if any("," in ref.text for ref in refs):
+        return 0.5, "looks a task up by words that hold a remark"
+    if _BARE_BUMP.match(text) and any(call.tool == TOOL_UPDATE for call in result.calls):
+        return 0.3, "bump says neither a priority nor a date"
     creates = [call for call in result.calls if call.tool == TOOL_CREATE]
     if any(unsafe_title(str(call.args.get("title", ""))) for call in creates):
         return 0.2, "a create whose title is a task reference"
@@ -288,6 +325,12 @@ _CHANGE_VERB_TITLE = re.compile(
     r"|^(?:instead|actually|also|too)\b",
     re.IGNORECASE,
 )
+# "bump the ads one": up in priority, or later in time?
+_BARE_BUMP = re.compile(
+    r"^\s*(?:pls\s+|please\s+|can\s+you\s+)?bump\s+(?!.*\b(?:to|up|down|priority|prio|urgent|high|low|normal"
+    r"|back|out|forward|by|later|earlier|tomorrow|today|monday|tuesday|wednesday|thursday|friday|\d)\b)",
+    re.IGNORECASE,
+)
 # "add the thing we talked about in standup": a task nobody named.
 _UNNAMED = re.compile(
     r"\b(?:the|that|this)\s+(?:thing|stuff|one|task|item)\s+(?:we|you|i|they|he|she)\s+"
@@ -296,7 +339,9 @@ _UNNAMED = re.compile(
 )
 # "add this note to #10": the words go to a task that exists, not to a new one.
 _ADD_TO_TASK = re.compile(
-    r"\badd\s+(?:\w+\s+){0,4}?(?:to|onto|on)\s+(?:task\s*#?\s?|#\s?)\d", re.IGNORECASE
+    r"\badd\s+(?:\w+\s+){0,4}?(?:to|onto|on)\s+(?:task\s*#?\s?|#\s?)\d"
+    r"|\b(?:description|desc|notes?|details|comment)\s+(?:of|on|for|to|in)\s+(?:task\s*#?\s?|#\s?)\d",
+    re.IGNORECASE,
 )
 
 
@@ -373,7 +418,27 @@ def _several_numbered(utterance: Utterance, text: str) -> Reading | None:
     return _reading("several_numbered", calls, 0.9, "the same change to several numbered tasks")
 
 
-def _read_numbered_change(utterance: Utterance) -> Reading | None:
+def _read_numbered_list(utterance: Utterance) -> Reading | None:
+    """ "#1 due thu, #9 due 28/11 and bump #8 to normal prio": one change per numbered piece."""
+    pieces = [
+        p.strip()
+        for p in re.split(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+(?=(?:\w+\s+)?#)", utterance.text)
+        if p.strip()
+    ]
+    if len(pieces) < 2:
+        return None
+    calls: list[PlannedCall] = []
+    for piece in pieces:
+        reading = _read_numbered_change(replace(utterance, text=piece), alone=True)
+        if reading is None:
+            return None
+        calls.extend(reading.result.calls)
+    return _reading("numbered_change", calls, 0.9, "a change to each numbered task")
+
+
+def _read_numbered_change(utterance: Utterance, *, alone: bool = False) -> Reading | None:
+    if not alone and (listed := _read_numbered_list(utterance)) is not None:
+        return listed
     several = _read_several_numbered(utterance)
     if several is not None:
         return several
@@ -501,6 +566,8 @@ _SCRATCH = re.compile(
 _REOPEN = re.compile(r"^(?:reopen|re-open|unclose|undo)\s+(?P<ref>.+)$", re.IGNORECASE)
 _RENAME = re.compile(
     r"^(?P<ref>.+?)\s+should\s+(?:really\s+)?be\s+(?:called|named|titled)\s+(?P<title>.+)$"
+    r"|^(?P<ref3>(?:task\s*)?#\s?\d{1,6})[\s,:-]+(?:rename|retitle|call)\s+it\s+(?:to\s+)?"
+    r"[\"'“](?P<title3>[^\"'”]+)[\"'”]$"
     r"|^(?:call|rename)\s+(?P<ref2>.+?)\s+(?:to\s+)?[\"'“](?P<title2>[^\"'”]+)[\"'”]$",
     re.IGNORECASE,
 )
@@ -548,6 +615,13 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "priority": level})
             return _reading("priority_now", [call], 0.8, "a task's priority changed")
     if (match := _STATE_NOW.match(text)) is not None:
+        named = match.group("ref").strip().lower()
+        if named in {"that", "that one", "this", "this one", "it"}:
+            recent = _recent(utterance)
+            if recent is None:
+                return None
+            call = PlannedCall(TOOL_UPDATE, {"task_id": recent, "status": "done"})
+            return _reading("state_now", [call], 0.8, "the task just named is done")
         ref = _remark_ref(match.group("ref"), context)
         if ref is not None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "done"})
@@ -563,8 +637,9 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "open"})
             return _reading("reopen", [call], 0.8, "a task is reopened")
     if (match := _RENAME.match(text)) is not None:
-        ref = _ref(match.group("ref") or match.group("ref2"))
-        title = (match.group("title") or match.group("title2")).strip(" .!\"'“”")
+        ref = _ref(match.group("ref") or match.group("ref2") or match.group("ref3"))
+        title = match.group("title") or match.group("title2") or match.group("title3")
+        title = title.strip(" .!\"'“”")
         if ref is not None and title:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "title": title})
             return _reading("rename", [call], 0.8, "a task is renamed")
@@ -771,6 +846,7 @@ def _read_leading_words(utterance: Utterance) -> Reading | None:
                 result = needed.result
         why = _WHY_DUE.search(match.group("why"))
         when = (why.group("when") or why.group("when2") or "").strip() if why else ""
+        when = re.split(r"\s+(?:for|so|because|since|as|to|when)\b", when)[0]
         changes = utterance.changes(f"due {when}") if when else None
         if changes and "due" in changes:
             if not result.calls:
@@ -838,7 +914,8 @@ _MEANT_PERSON = re.compile(
     r"^(?:oops|sorry|wait|no|nope|my\s+bad)?[\s,!.]*(?:i\s+)?meant\s+(?P<who>\S+)(?:[\s,]+not\s+(?P<old>\S+))?"
     r"\s*[.!]*$"
     r"|^(?:actually|wait|no|sorry|oops)?[\s,!.]*(?:actually\s+)?(?:no[\s,]+)?(?:put|give|assign)\s+(?:it|that|this)"
-    r"\s+(?:on|to)\s+(?P<who2>\S+)(?:\s+instead)?\s*[.!]*$",
+    r"\s+(?:on|to)\s+(?P<who2>\S+)(?:\s+instead)?\s*[.!]*$"
+    r"|^(?:wait|no|sorry|oops|actually)[\s,!.]+(?:no[\s,!.]+)?to\s+(?P<who3>[\w.@<>-]+)\b",
     re.IGNORECASE,
 )
 _MEANT_WORDS = re.compile(
@@ -954,7 +1031,8 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
         (c.args["task_id"] for c in reversed(last) if isinstance(c.args.get("task_id"), int)), None
     )
     if (match := _MEANT_PERSON.match(text)) is not None and isinstance(target, int):
-        person = _person(match.group("who") or match.group("who2"), utterance.context)
+        who = match.group("who") or match.group("who2") or match.group("who3")
+        person = _person(who, utterance.context)
         if person is not None:
             call = PlannedCall(TOOL_ASSIGN, {"task_id": target, "assignee": person})
             return _reading("meant_person", [call], 0.88, "corrects who does the last task")
@@ -1200,8 +1278,49 @@ def _each_item(utterance: Utterance) -> list[PlannedCall] | None:
     return [PlannedCall(TOOL_CREATE, {"title": capitalize(item)}) for item in items]
 
 
+_COUNTED = re.compile(
+    r"^(?:pls\s+|please\s+|can\s+you\s+)?(?:add|create|make|new)\s+(?:two|three|four|2|3|4)"
+    r"(?:\s+(?:new\s+)?(?:tasks|todos|things|more|ones))?(?P<shared>[^:]*):\s*(?P<items>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_OWNER_SUFFIX = re.compile(r"\s*\((?P<who>[^()]{1,30})\)\s*$")
+
+
+def _counted_items(utterance: Utterance) -> list[PlannedCall] | None:
+    """ "add two tasks for lena, both fri: A, and B" and "add two: A (kev) and B (jess)"."""
+    match = _COUNTED.match(utterance.text.strip())
+    if match is None:
+        return None
+    shared_text = re.sub(r"\b(?:both|all|each)\b", "", match.group("shared")).strip(" ,;-")
+    shared = utterance.changes(shared_text) if shared_text else {}
+    if shared is None:
+        return None
+    items = [
+        item.strip(" .")
+        for item in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", match.group("items"))
+        if item.strip(" .")
+    ]
+    if len(items) < 2:
+        return None
+    calls: list[PlannedCall] = []
+    for item in items:
+        owner = _OWNER_SUFFIX.search(item)
+        args: dict[str, object] = dict(shared)
+        if owner is not None:
+            person = _person(owner.group("who"), utterance.context)
+            if person is None:
+                return None
+            args["assignee"] = person
+            item = item[: owner.start()]
+        found = utterance.clauses(f"add a task: {item}")
+        if len(found.calls) != 1 or found.calls[0].tool != TOOL_CREATE:
+            return None
+        calls.append(replace(found.calls[0], args={**found.calls[0].args, **args}))
+    return calls
+
+
 def _read_several_creates(utterance: Utterance) -> Reading | None:
-    for split in (_split_creates, _quoted_creates, _person_items, _each_item):
+    for split in (_counted_items, _split_creates, _quoted_creates, _person_items, _each_item):
         calls = split(utterance)
         if calls:
             return _reading("several_creates", calls, 0.87, "several new tasks in one message")
@@ -1214,7 +1333,7 @@ _CREATED_BY = re.compile(
     r"^(?:show\s+me\s+|list\s+|what\s+are\s+)?(?:the\s+)?(?:tasks|todos|stuff|things|items)\s+(?:that\s+)?"
     r"(?P<who>[\w.@<>-]+)\s+(?:created|made|added|opened|set\s+up|wrote|filed|logged)\b(?P<rest>.*)$"
     r"|^what\s+(?:did|has|have)\s+(?P<who2>[\w.@<>-]+)\s+(?:create|created|add|added|make|made|open"
-    r"|opened|set\s+up|file|filed|log|logged)\b(?P<rest2>.*)$",
+    r"|opened|set\s+up|file|filed|log|logged|put\s+(?:on|in)\s+(?:the\s+)?(?:list|board))\b(?P<rest2>.*)$",
     re.IGNORECASE,
 )
 _WHOSE_TASKS = re.compile(
@@ -1223,16 +1342,63 @@ _WHOSE_TASKS = re.compile(
     re.IGNORECASE,
 )
 _LIST_STATUS = (
+    (
+        re.compile(
+            r"\bincl(?:uding|\.|udes)?\s+(?:the\s+)?(?:done|closed|finished|completed)\b|\beven\s+"
+            r"(?:the\s+)?(?:done|closed|finished)\b|\b(?:done|closed|finished)\s+ones\s+too\b",
+            re.I,
+        ),
+        "any",
+    ),
     (re.compile(r"\bin[\s-]progress\b|\bstarted\b|\bongoing\b", re.I), "in_progress"),
     (re.compile(r"\b(?:done|finished|completed)\b", re.I), "done"),
     (re.compile(r"\bclosed\b", re.I), "closed"),
     (re.compile(r"\bopen\b", re.I), "open"),
-    (re.compile(r"\b(?:everything|all|incl(?:uding|\.)?\s+(?:done|closed))\b", re.I), "any"),
+)
+
+
+_EVERYTHING_FOR = re.compile(
+    r"^(?:show\s+(?:me\s+)?|list\s+)?(?:everything|all(?:\s+the)?\s+tasks|all)\s+(?:for|of|assigned\s+to)\s+"
+    r"(?P<who>[\w.@<>-]+)(?P<rest>.*)$"
+    r"|^(?:show\s+(?:me\s+)?)?everything\s+(?P<who2>[\w.@<>-]+)\s+has\b(?P<rest2>.*)$",
+    re.IGNORECASE,
 )
 
 
 def _list_status(rest: str) -> str | None:
     return next((status for pattern, status in _LIST_STATUS if pattern.search(rest)), None)
+
+
+_LIST_NOISE_QUERY = frozenset({"board", "list", "system", "tracker", "plate", "queue"})
+
+
+def _read_list_status(utterance: Utterance) -> Reading | None:
+    """ "what's closed", "everything kev has, incl done", "anything overdue on the board?", and
+    "and incl finished ones?" after a list: the list with the statuses and words people mean."""
+    base = utterance.base_calls
+    text = utterance.text
+    call: PlannedCall | None = None
+    if len(base) == 1 and base[0].tool == "list_tasks":
+        call = base[0]
+    elif (
+        re.match(r"^(?:and|what\s+about|plus)\b", text.strip(), re.I)
+        and utterance.context.previous_prompt
+    ):
+        earlier = utterance.clauses(utterance.context.previous_prompt)
+        if len(earlier.calls) == 1 and earlier.calls[0].tool == "list_tasks":
+            call = earlier.calls[0]
+    if call is None:
+        return None
+    args = dict(call.args)
+    status = _list_status(text)
+    if status == "any" or (status == "closed" and args.get("status") in (None, "done")):
+        args["status"] = status
+    if str(args.get("query", "")).lower() in _LIST_NOISE_QUERY:
+        del args["query"]
+    from_base = bool(base) and call is base[0]
+    if from_base and args == dict(call.args):
+        return None
+    return _reading("list_status", [PlannedCall("list_tasks", args)], 0.8, "the statuses asked for")
 
 
 def _read_list_by_person(utterance: Utterance) -> Reading | None:
@@ -1250,6 +1416,12 @@ def _read_list_by_person(utterance: Utterance) -> Reading | None:
         if person is None:
             return None
         args["creator"] = person
+        rest = match.group("rest") or match.group("rest2") or ""
+    elif (match := _EVERYTHING_FOR.match(text)) is not None:
+        person = _person(match.group("who") or match.group("who2"), utterance.context)
+        if person is None:
+            return None
+        args["assignee"] = person
         rest = match.group("rest") or match.group("rest2") or ""
     elif (match := _WHOSE_TASKS.match(text)) is not None:
         person = _person(match.group("who"), utterance.context)
@@ -1450,6 +1622,10 @@ def _read_which_answer(utterance: Utterance) -> Reading | None:
     if ref is None:
         return None
     earlier = utterance.clauses(context.previous_prompt)
+    if not earlier.calls and re.search(r"\b(?:it|that|this)\b", context.previous_prompt, re.I):
+        # "move it to friday" had nothing to point at; the answer says what "it" was.
+        named = re.sub(r"\b(?:it|that|this)\b", text, context.previous_prompt, count=1, flags=re.I)
+        earlier = utterance.clauses(named)
     calls = [
         replace(call, args={**call.args, "task_id": ref})
         for call in earlier.calls
@@ -1594,6 +1770,17 @@ INTENTS: tuple[Intent, ...] = (
                     ("create_task", {"title": "Order the cake", "assignee": "bob"}),
                     ("create_task", {"title": "Book the room", "assignee": "carol"}),
                 ),
+            ),
+        ),
+    ),
+    Intent(
+        "list_status",
+        _read_list_status,
+        (
+            ("what's closed", (("list_tasks", {"status": "closed"}),)),
+            (
+                "everything bob has, incl done",
+                (("list_tasks", {"assignee": "bob", "status": "any"}),),
             ),
         ),
     ),

@@ -267,6 +267,8 @@ _CHANGES_IT = re.compile(
 
 
 def _unsafe_question(reading: Reading, message: str) -> str:
+    if reading.why.startswith("bump"):
+        return chat.BUMP_HOW
     if "nobody named" in reading.why:
         return chat.WHAT_TITLE
     if _CHANGES_IT.search(message):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.offline import ConversationContext, PlannedCall, TitleRef, parse_message
+from agent.offline.chat import WHICH_TASK as WHICH
 from agent.offline.intents import INTENTS, unsafe_title
 from agent.offline.plan import ParseResult
 from agent.offline.readings import Reading, choose, explain_json, question_for
@@ -337,3 +338,55 @@ def test_a_correction_after_a_refused_change_asks_again_for_the_task_meant() -> 
 
 def test_what_is_on_my_plate_is_never_an_assignment() -> None:
     assert calls("what's on my plate") == [("list_tasks", {"assignee": "me"})]
+
+
+def test_a_bare_bump_asks_how() -> None:
+    result = parse_message("bump the ads one", context=TEAM)
+    assert result.calls == ()
+    assert result.reply is not None and result.reply.startswith("Bump it how")
+
+
+def test_how_is_everyone_is_small_talk() -> None:
+    result = parse_message("morning ☕ how's everyone doing", context=TEAM)
+    assert result.calls == ()
+
+
+def test_counted_tasks_share_their_details_and_take_their_owners() -> None:
+    assert calls("add two for bob, both fri: order the cake, and book the room") == [
+        ("create_task", {"title": "Order the cake", "assignee": "bob", "due": "friday"}),
+        ("create_task", {"title": "Book the room", "assignee": "bob", "due": "friday"}),
+    ]
+    assert calls("add two: order more e-collars (dave) and restock printer paper (carol)") == [
+        ("create_task", {"title": "Order more e-collars", "assignee": "dave"}),
+        ("create_task", {"title": "Restock printer paper", "assignee": "carol"}),
+    ]
+
+
+def test_a_follow_up_task_is_titled_by_its_work() -> None:
+    assert calls("add a follow-up for me to recheck the bloodwork in a week") == [
+        ("create_task", {"title": "Recheck the bloodwork", "assignee": "me", "due": "in 1 week"})
+    ]
+
+
+def test_wait_no_to_someone_else_reassigns_the_last_task() -> None:
+    last = PlannedCall("assign_task", {"task_id": 8, "assignee": "carol"})
+    context = ConversationContext(people=TEAM.people, last_calls=(last,), recent_task_ids=(8,))
+    assert calls("wait no, to bob — carol doesn't have the login", context) == [
+        ("assign_task", {"task_id": 8, "assignee": "bob"})
+    ]
+
+
+def test_the_answer_to_which_task_fills_in_it() -> None:
+    context = ConversationContext(
+        people=TEAM.people, previous_prompt="move it to friday", previous_reply=WHICH
+    )
+    assert calls("the black friday ads one", context) == [
+        ("update_task", {"task_id": TitleRef("black friday ads"), "due": "friday"})
+    ]
+
+
+def test_a_listed_name_with_an_accent_is_passed_on_as_said() -> None:
+    team = ConversationContext(people=TEAM.people | {"tomás vidal", "pixelwizard"})
+    assert calls("let tomás own the newsletter", team) == [
+        ("assign_task", {"task_id": TitleRef("newsletter"), "assignee": "tomás"})
+    ]

@@ -68,6 +68,8 @@ class Utterance:
     base_calls: tuple[PlannedCall, ...] = ()
     # Typed after "/task": the text is a new task unless it reads as a command.
     slash: bool = False
+    # Whether this is already the request read after a leading remark (read once, not again).
+    after_remark: bool = False
 
 
 Reader = Callable[[Utterance], Reading | None]
@@ -128,7 +130,10 @@ def _number_of(match: re.Match[str]) -> int:
 
 def _ref(text: str) -> int | TitleRef | None:
     """A task named in `text`: "#4", "task 4", "4", or title words ("the printer thing")."""
-    cleaned = text.split(",")[0].strip(" .,;:!?\"'“”")
+    cleaned = re.split(r"[,(]", text)[0].strip(" .,;:!?\"'“”")
+    if re.match(r"^(?:it|that|this|them)\b", cleaned, re.IGNORECASE):
+        # "drop it (don't delete)": a pronoun is no title; the clause reader resolves it.
+        return None
     cleaned = re.sub(
         r"\s+(?:finally|already|at\s+last|just\s+now|now|today|yesterday|this\s+morning|too)$",
         "",
@@ -1892,7 +1897,48 @@ def read_all(utterance: Utterance) -> list[Reading]:
                 break
         if reading is not None:
             readings.append(reading)
+    if base.score < 0.5 and not utterance.after_remark:
+        request = _after_remark(utterance)
+        if request is not None:
+            readings.append(request)
     return readings
+
+
+# Where a remark ends and the request begins: "priya says the foundation's chasing her, can you
+# bump the grant report to urgent", "volunteer desk is staffed 💪 close 5 pls".
+_REMARK_END = re.compile(r",\s+so\s+|\s+so\s+|[,;]\s+|\s+[-–—]+\s+|[.!?]\s+")
+_REQUEST_START = re.compile(
+    r"^(?:(?:so|and|but|pls|please|plz|can\s+(?:you|u)|could\s+(?:you|u)|would\s+you|you\s+can)\s+)*"
+    r"(?P<verb>[a-z]+)\b",
+    re.IGNORECASE,
+)
+_REQUEST_VERBS = frozenset(
+    {
+        "add", "create", "remind", "make", "mark", "close", "reopen", "cancel", "drop", "bump",
+        "give", "hand", "assign", "reassign", "move", "push", "put", "set", "tick", "rename",
+        "delete", "remove", "show", "list", "change", "update", "finish", "complete", "let",
+    }
+)  # fmt: skip
+
+
+def _after_remark(utterance: Utterance) -> Reading | None:
+    """The request after a leading remark, read as if said alone."""
+    text = utterance.text
+    for match in reversed(list(_REMARK_END.finditer(text))):
+        tail = text[match.end() :].strip()
+        start = _REQUEST_START.match(tail)
+        if not tail or start is None or start.group("verb").lower() not in _REQUEST_VERBS:
+            continue
+        alone = replace(utterance, text=tail, after_remark=True, base_score=0.0, base_calls=())
+        best = max(read_all(alone), key=lambda reading: reading.score)
+        if best.result.calls and best.score >= 0.7:
+            return Reading(
+                f"after_remark:{best.reader}",
+                best.result,
+                best.score - 0.02,
+                f"the request after a remark; {best.why}",
+            )
+    return None
 
 
 _LEADING_FILLER = re.compile(

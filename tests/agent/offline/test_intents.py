@@ -390,3 +390,31 @@ def test_a_listed_name_with_an_accent_is_passed_on_as_said() -> None:
     assert calls("let tomás own the newsletter", team) == [
         ("assign_task", {"task_id": TitleRef("newsletter"), "assignee": "tomás"})
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "priya says the foundation's been chasing her, can you bump the grant report to urgent",
+            [("update_task", {"task_id": TitleRef("grant report"), "priority": "urgent"})],
+        ),
+        (
+            "carol's on leave from friday so give #4 to <@U0004>",
+            [("assign_task", {"task_id": 4, "assignee": "<@U0004>"})],
+        ),
+    ],
+)
+def test_the_request_after_a_leading_remark(
+    text: str, expected: list[tuple[str, dict[str, object]]]
+) -> None:
+    assert calls(text) == expected
+
+
+def test_a_pronoun_in_brackets_is_never_a_title() -> None:
+    result = parse_message(
+        "we're not doing #34 anymore, drop it (don't delete, just cancel)", context=TEAM
+    )
+    assert [(c.tool, dict(c.args)) for c in result.calls] == [
+        ("update_task", {"task_id": 34, "status": "cancelled"})
+    ]

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Generator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -432,6 +433,16 @@ def _run_jobs(jobs: Sequence[_Job], *, options: RunOptions, progress: bool) -> l
         return asyncio.run(_gather(jobs, options=options, on_done=done))
 
 
+def shown_path(path: str) -> str:
+    """A dataset's path as reports show it: relative to the working folder when inside it, else
+    its file name, so that a report shared in a pull request names no machine's folders."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.name
+
+
 def run_eval(
     datasets: Sequence[Dataset],
     *,
@@ -471,7 +482,7 @@ def run_eval(
         started_at=started_at,
         finished_at=datetime.now(UTC),
         datasets=[
-            DatasetInfo(name=dataset.name, path=dataset.path, cases=len(dataset.cases))
+            DatasetInfo(name=dataset.name, path=shown_path(dataset.path), cases=len(dataset.cases))
             for dataset in datasets
         ],
         repeat=repeat,

@@ -223,7 +223,8 @@ def test_json_report_schema(dataset: Dataset, tmp_path: Path) -> None:
         "variants",
         "cases",
     }
-    assert data["datasets"] == [{"name": "scripted", "path": dataset.path, "cases": 7}]
+    # A dataset outside the working folder is named by its file alone: no machine's folders.
+    assert data["datasets"] == [{"name": "scripted", "path": "scripted.yaml", "cases": 7}]
     assert data["models"] == ["scripted"]
     assert data["prompt_versions"] == ["v1"]
     summary = data["summary"]
@@ -344,7 +345,7 @@ def test_cli_run_meets_the_bar(scripted_cli: CliRunner, tmp_path: Path) -> None:
     result = scripted_cli.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "Pass rate 100.0% meets the bar of 100.0%." in result.output
-    assert json.loads(out.read_text(encoding="utf-8"))["datasets"][0]["path"] == str(path)
+    assert json.loads(out.read_text(encoding="utf-8"))["datasets"][0]["path"] == path.name
 
 
 def test_cli_run_below_the_bar_exits_1(scripted_cli: CliRunner, tmp_path: Path) -> None:
@@ -392,3 +393,15 @@ def test_cli_lint(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["lint", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}: update.done: unknown key `inptu`" in result.output
+
+
+def test_report_paths_are_relative_to_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evals.runner import shown_path
+
+    monkeypatch.chdir(tmp_path)
+    inside = tmp_path / "evals" / "holdout" / "blind7.yaml"
+    assert shown_path(str(inside)) == "evals/holdout/blind7.yaml"
+    assert shown_path("evals/holdout/blind7.yaml") == "evals/holdout/blind7.yaml"
+    assert shown_path("/somewhere/else/blind7.yaml") == "blind7.yaml"

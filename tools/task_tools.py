@@ -189,8 +189,8 @@ def update_task(
                 new_due = parse_due_shift(due) or _resolve_due(deps, due)
             service = _service(session, deps)
             # What the changed fields held before, so that a correction ("oops, I meant #4")
-            # can put the wrong task back as it was.
-            before = _card(session, deps, service.get_task(number=number))
+            # can put the wrong task back as it was; no names are needed, so no directory read.
+            before = task_card(service.get_task(number=number), tz=deps.now.tzinfo)
             task = service.update_task(
                 number=number,
                 title=title,
@@ -204,8 +204,14 @@ def update_task(
             after = due_of(task) if new_due is not None else None
     except TaskError as error:
         return _failure(error)
-    asked = {"title": title, "description": description, "due": due, "priority": priority}
-    asked |= {"status": status, "tags": tags}
+    asked = {
+        "title": title,
+        "description": description,
+        "due": due,
+        "priority": priority,
+        "status": status,
+        "tags": tags,
+    }
     previous = {
         field: before[field]
         for field, value in asked.items()

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from agent.offline import chat
 from agent.offline.attributes import capitalize
 from agent.offline.lexicon import IMPERATIVE_VERBS, STATUS_WORDS
+from agent.offline.people import known_person
 from agent.offline.plan import (
     EACH_LISTED,
     TOOL_ASSIGN,
@@ -166,7 +167,7 @@ def _person(text: str, context: ConversationContext) -> str | None:
         return "me"
     if re.fullmatch(r"<@[UW][A-Z0-9]+>|@[\w][\w.\-]*", cleaned):
         return cleaned
-    if context.people and lowered not in context.people and not _first_name_of(lowered, context):
+    if context.people and not known_person(cleaned):
         return None
     if _NOT_A_PERSON.fullmatch(lowered):
         return None
@@ -176,20 +177,6 @@ def _person(text: str, context: ConversationContext) -> str | None:
         # tool resolves it through the directory.
         return cleaned
     return normalized
-
-
-def _known(word: str, context: ConversationContext) -> bool:
-    """Whether `word` surely names a person: a mention, or someone the prompt lists."""
-    lowered = word.lower().lstrip("@")
-    if word.startswith(("<@", "@")):
-        return True
-    return lowered in context.people or _first_name_of(lowered, context)
-
-
-def _first_name_of(name: str, context: ConversationContext) -> bool:
-    """ "tom" names "tom.k" or "Tom Kowalski" when no other listed person starts that way."""
-    owners = {person for person in context.people if re.split(r"[\s._-]+", person)[0] == name}
-    return len(owners) >= 1 and len({re.split(r"[\s._-]+", p)[0] for p in owners}) == 1
 
 
 _NOT_A_PERSON = re.compile(
@@ -591,7 +578,7 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
         who = next(g for n in numbered if (g := match.group(f"who{n}")))
         ref_text = next(g for n in numbered if (g := match.group(f"ref{n}")))
         person = _person(who, context)
-        if match.group("who7") and not _known(who, context):
+        if match.group("who7") and not known_person(who):
             # "what's on my plate": only a person of the workspace takes something over.
             person = None
         ref = _ref(ref_text)
@@ -1104,11 +1091,7 @@ def _read_bulk_move(utterance: Utterance) -> Reading | None:
             person
             for word in re.findall(r"<@[UW][A-Z0-9]+>|@?[\w.-]+", text[: match.start()])
             if (person := _person(re.sub(r"'s$", "", word), utterance.context)) not in (None, "me")
-            and (
-                word.startswith(("<@", "@"))
-                or word.lower().rstrip("'s") in utterance.context.people
-                or _first_name_of(re.sub(r"'s$", "", word.lower()), utterance.context)
-            )
+            and known_person(re.sub(r"'s$", "", word))
         ]
         source = named[0] if len(set(named)) == 1 else None
         subject = _SUBJECT.match(text)
@@ -1534,11 +1517,7 @@ def _read_need_person(utterance: Utterance) -> Reading | None:
     if match is None:
         return None
     who = match.group("who")
-    lowered = who.lower().lstrip("@")
-    known = who.startswith(("<@", "@")) or (
-        lowered in utterance.context.people or _first_name_of(lowered, utterance.context)
-    )
-    if not known or lowered in {"me", "myself"}:
+    if not known_person(who) or who.lower() in {"me", "myself"}:
         return None
     result = utterance.clauses(f"remind {match.group('who')} to {match.group('rest')}")
     if len(result.calls) != 1 or result.calls[0].tool != TOOL_CREATE:

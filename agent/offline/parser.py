@@ -304,7 +304,8 @@ _NEITHER = re.compile(r"^(?:neither|none|no|nope|never\s*mind|nvm|cancel|forget\
 def _answer_to_question(message: str, context: ConversationContext) -> ParseResult | None:
     """The answer to "Make #1 urgent, or add a task called “1”?" picks one of the two."""
     previous, reply = context.previous_prompt, context.previous_reply
-    if not previous or not reply:
+    if not previous or not reply or "?" not in reply:
+        # Only a question is answered; anything else needs no second reading of the last message.
         return None
     earlier = parse_message(
         previous, context=replace(context, previous_prompt=None, previous_reply=None)

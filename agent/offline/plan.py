@@ -17,6 +17,9 @@ TOOL_DELETE = "delete_task"
 TOOL_NAMES = (TOOL_CREATE, TOOL_UPDATE, TOOL_ASSIGN, TOOL_LIST, TOOL_DELETE)
 """Every tool the offline model may call, in the order the agent declares them."""
 
+WRITE_TOOL_NAMES = frozenset({TOOL_CREATE, TOOL_UPDATE, TOOL_ASSIGN, TOOL_DELETE})
+"""The tools that change tasks."""
+
 
 @dataclass(frozen=True)
 class TitleRef:

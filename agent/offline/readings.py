@@ -12,7 +12,7 @@ winning reading and the runner-up, for `taskpilot chat --explain`, the `trace` f
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 from agent.offline.plan import (
@@ -21,6 +21,7 @@ from agent.offline.plan import (
     TOOL_DELETE,
     TOOL_LIST,
     TOOL_UPDATE,
+    WRITE_TOOL_NAMES,
     ParseResult,
     PlannedCall,
     TitleRef,
@@ -41,8 +42,6 @@ TRACE_KEY = "offline_trace"
 
 CLOSE_CALL = 0.1
 """Two readings that write different things and score closer than this are asked about."""
-
-_WRITES = frozenset({TOOL_CREATE, TOOL_UPDATE, TOOL_ASSIGN, TOOL_DELETE})
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ class Reading:
     @property
     def writes(self) -> bool:
         """Whether the reading changes anything."""
-        return any(call.tool in _WRITES for call in self.result.calls)
+        return any(call.tool in WRITE_TOOL_NAMES for call in self.result.calls)
 
     def as_json(self) -> dict[str, Any]:
         """The reading as plain data for traces."""
@@ -90,7 +89,6 @@ class Trace:
     winner: Reading
     runner_up: Reading | None = None
     asked: bool = False
-    readings: tuple[Reading, ...] = field(default=(), repr=False)
 
     def as_json(self) -> dict[str, Any]:
         """Plain data, as `--json` prints it."""
@@ -99,21 +97,6 @@ class Trace:
             "runner_up": self.runner_up.as_json() if self.runner_up is not None else None,
             "asked": self.asked,
         }
-
-    def explain(self) -> str:
-        """The trace for people, as `taskpilot chat --explain` prints it."""
-        lines = [f"read as: {_line(self.winner)}"]
-        if self.runner_up is not None:
-            lines.append(f"runner-up: {_line(self.runner_up)}")
-        if self.asked:
-            lines.append("the two were too close to call, so I asked")
-        return "\n".join(lines)
-
-
-def _line(reading: Reading) -> str:
-    calls = describe_calls(reading.result.calls) if reading.result.calls else "a reply"
-    why = f" ({reading.why})" if reading.why else ""
-    return f"{calls} — {reading.reader}, score {reading.score:.2f}{why}"
 
 
 def _plain_args(args: Mapping[str, object]) -> dict[str, object]:
@@ -152,7 +135,7 @@ def choose(readings: Iterable[Reading]) -> Trace:
         and round(winner.score - runner_up.score, 3) < CLOSE_CALL
         and runner_up.score >= 0.5
     )
-    return Trace(winner=winner, runner_up=runner_up, asked=asked, readings=tuple(ranked))
+    return Trace(winner=winner, runner_up=runner_up, asked=asked)
 
 
 def _targets(reading: Reading) -> set[str]:

@@ -142,6 +142,16 @@ def test_update_by_someone_else_is_refused(sessions: SessionFactory) -> None:
     assert task.priority == "normal"
 
 
+def test_update_says_what_each_changed_field_held_before(sessions: SessionFactory) -> None:
+    seed(sessions, number=5, title="Order gloves", creator_id="U0001", assignee_id="U0001")
+    script = Script(call("update_task", task_id=5, priority="high", status="open"), say("x"))
+    result = turn(sessions, runtime_for(script), "make #5 high")
+    record = result.tool_calls[0]
+    assert record.ok
+    # Only what changed: the status was open already, so a correction has nothing to undo there.
+    assert record.result["previous"] == {"priority": "normal"}
+
+
 # --- status groups ------------------------------------------------------------------------
 
 

@@ -58,10 +58,19 @@ def run(
         list[Path],
         typer.Option(
             "--dataset",
-            help="A dataset file, or a directory of *.yaml files. Repeat for more.",
+            help="A dataset file, or a directory of *.yaml files. Repeat for more, or list "
+            "several after one --dataset.",
             show_default=False,
         ),
     ],
+    more_datasets: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="More dataset files or directories, as in `--dataset a.yaml b.yaml`.",
+            show_default=False,
+            metavar="[PATH]...",
+        ),
+    ] = None,
     model: Annotated[
         list[str] | None,
         typer.Option(
@@ -153,7 +162,7 @@ def run(
     ] = True,
 ) -> None:
     """Run the eval datasets through the agent and score the tool calls."""
-    datasets, issues = read_datasets(dataset)
+    datasets, issues = read_datasets([*dataset, *(more_datasets or [])])
     if issues:
         _print_issues(issues, console=_stderr())
         raise typer.Exit(EXIT_USAGE)

@@ -45,7 +45,7 @@ from agent.offline.plan import (
 from agent.offline.readings import Reading
 from agent.offline.slots import normalize_person, title_ref
 
-__all__ = ["INTENTS", "Intent", "Utterance", "create_cue", "unsafe_title"]
+__all__ = ["INTENTS", "Intent", "Utterance", "create_cue", "task_named", "unsafe_title"]
 
 ClauseReader = Callable[[str], ParseResult]
 ChangeReader = Callable[[str], dict[str, object] | None]
@@ -129,7 +129,7 @@ def _number_of(match: re.Match[str]) -> int:
     return int(match.group("n") or match.group("bare"))
 
 
-def _ref(text: str) -> int | TitleRef | None:
+def task_named(text: str) -> int | TitleRef | None:
     """A task named in `text`: "#4", "task 4", "4", or title words ("the printer thing")."""
     cleaned = re.split(r"[,(]", text)[0].strip(" .,;:!?\"'“”")
     if re.match(r"^(?:it|that|this|them)\b", cleaned, re.IGNORECASE):
@@ -314,7 +314,9 @@ _CHANGE_VERB_TITLE = re.compile(
     r"^(?:give|assign|reassign|hand|pass|move|push|reschedule|mark|close|reopen|cancel|delete"
     r"|remove|rename|bump|set|change|update|unassign|tick|check\s+off)\b.*\b(?:to|as|off|done)\b"
     r"|^(?:make|set|mark|change|tag|move|push|give|bump|flag)\s+(?:it|that|this|them)\b"
-    r"|^(?:instead|actually|also|too)\b",
+    r"|^(?:instead|actually|also|too)\b"
+    r"|^(?:push|postpone|reschedule|delay|defer|reassign|unassign|reopen|rename|bump)\b"
+    r"|^(?:can|could|should|will|gets\s+to)\s+(?:have|take|grab|own|handle)\b",
     re.IGNORECASE,
 )
 # "bump the ads one": up in priority, or later in time?
@@ -469,9 +471,17 @@ _ASIDE = re.compile(
 )
 
 
+# A reason run on without a comma: "<@U04> can have the flour call im stuck on oven 1".
+_RUN_ON_ASIDE = re.compile(
+    r"\s+(?:i'?m|im|i\s+am|i'?ve|ive|he'?s|she'?s|they'?re|theyre|we'?re|it'?s|there'?s|cause|cuz|bc"
+    r"|because|since)\s+\w+.*$",
+    re.IGNORECASE,
+)
+
+
 def _without_aside(text: str) -> str:
     """The command without a trailing reason: "task 4 is complete, helen sent it off"."""
-    return _ASIDE.sub("", text).strip(" .!")
+    return _RUN_ON_ASIDE.sub("", _ASIDE.sub("", text)).strip(" .!")
 
 
 def _status_change(text: str) -> dict[str, object] | None:
@@ -505,7 +515,7 @@ _OWN = re.compile(
     r"^(?:let|have|get)\s+(?P<who>\S+(?:\s+\S+)?)\s+(?:own|take(?:\s+over)?|handle|run|lead|do|pick\s+up)"
     r"\s+(?P<ref>.+)$"
     r"|^(?P<who2>\S+)\s+(?:should|can|will|'ll|is\s+going\s+to|is\s+gonna|gets\s+to)\s+(?:own|take(?:\s+over)?"
-    r"|handle|run|lead|pick\s+up)\s+(?P<ref2>.+)$"
+    r"|handle|run|lead|pick\s+up|have)\s+(?P<ref2>.+)$"
     r"|^(?:hand|pass|give)(?:\s+off)?\s+(?P<ref3>.+?)\s+(?:over\s+)?to\s+(?P<who3>\S+)"
     r"(?:\s+instead)?$"
     r"|^(?:can|could)\s+(?P<who4>\S+)\s+(?:own|take(?:\s+over)?|handle|run|lead|pick\s+up)\s+(?P<ref4>.+?)"
@@ -569,7 +579,7 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
     text = _without_aside(utterance.text)
     context = utterance.context
     if (match := _TAKE.match(text)) is not None:
-        ref = _ref(match.group("ref"))
+        ref = task_named(match.group("ref"))
         if ref is not None:
             call = PlannedCall(TOOL_ASSIGN, {"task_id": ref, "assignee": "me"})
             return _reading("take", [call], 0.8, "someone takes a task")
@@ -581,7 +591,7 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
         if match.group("who7") and not known_person(who):
             # "what's on my plate": only a person of the workspace takes something over.
             person = None
-        ref = _ref(ref_text)
+        ref = task_named(ref_text)
         if ref is None and ref_text.strip(" .!").lower() in {"it", "that", "this", "that one"}:
             # "put dale on it": the task the conversation is about.
             ref = _recent(utterance)
@@ -589,19 +599,19 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_ASSIGN, {"task_id": ref, "assignee": person})
             return _reading("own", [call], 0.8, "a person takes a task over")
     if (match := _STARTED.match(text)) is not None:
-        ref = _ref(match.group("ref") or match.group("ref2"))
+        ref = task_named(match.group("ref") or match.group("ref2"))
         if ref is not None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "in_progress"})
             return _reading("started", [call], 0.8, "work on a task started")
     if (match := _MOVED.match(text)) is not None:
-        ref = _ref(match.group("ref") or match.group("ref2"))
+        ref = task_named(match.group("ref") or match.group("ref2"))
         when = (match.group("when") or match.group("when2")).strip(" .!")
         changes = utterance.changes(f"due {when}")
         if ref is not None and changes and "due" in changes:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "due": changes["due"]})
             return _reading("deadline_moved", [call], 0.8, "a deadline moved")
     if (match := _PRIORITY_NOW.match(text)) is not None:
-        ref = _ref(match.group("ref"))
+        ref = task_named(match.group("ref"))
         if ref is not None:
             level = _LEVELS[match.group("level").lower()]
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "priority": level})
@@ -619,17 +629,17 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "done"})
             return _reading("state_now", [call], 0.72, "says a task's work is done")
     if (match := _SCRATCH.match(text)) is not None:
-        ref = _ref(match.group("ref"))
+        ref = task_named(match.group("ref"))
         if ref is not None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "cancelled"})
             return _reading("scratch", [call], 0.8, "a task is dropped")
     if (match := _REOPEN.match(text)) is not None:
-        ref = _ref(match.group("ref"))
+        ref = task_named(match.group("ref"))
         if ref is not None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "open"})
             return _reading("reopen", [call], 0.8, "a task is reopened")
     if (match := _RENAME.match(text)) is not None:
-        ref = _ref(match.group("ref") or match.group("ref2") or match.group("ref3"))
+        ref = task_named(match.group("ref") or match.group("ref2") or match.group("ref3"))
         title = match.group("title") or match.group("title2") or match.group("title3")
         title = title.strip(" .!\"'“”")
         if ref is not None and title:
@@ -663,7 +673,11 @@ def _read_shift(utterance: Utterance) -> Reading | None:
     ref_text = (
         match.group("ref") or match.group("ref2") or match.group("ref3") or match.group("ref4")
     )
-    ref = _ref(ref_text) if ref_text.lower() not in {"it", "that", "this"} else _recent(utterance)
+    ref = (
+        task_named(ref_text)
+        if ref_text.lower() not in {"it", "that", "this"}
+        else _recent(utterance)
+    )
     if ref is None:
         return None
     number = match.group("n") or match.group("n2") or match.group("n3") or match.group("n4") or "1"
@@ -1015,7 +1029,7 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
     if not last:
         return None
     if (match := _TOO.match(text)) is not None:
-        ref = _ref(match.group("ref") or match.group("ref2") or match.group("ref3"))
+        ref = task_named(match.group("ref") or match.group("ref2") or match.group("ref3"))
         calls = _replay(last, ref) if ref is not None else []
         if calls:
             return _reading("too", calls, 0.85, "the last change, for another task")
@@ -1602,7 +1616,7 @@ def _read_which_answer(utterance: Utterance) -> Reading | None:
     ):
         return None
     text = utterance.text.strip(" .!?")
-    ref = _ref(text)
+    ref = task_named(text)
     if ref is None:
         return None
     earlier = utterance.clauses(context.previous_prompt)
@@ -1887,7 +1901,8 @@ def read_all(utterance: Utterance) -> list[Reading]:
 # bump the grant report to urgent", "volunteer desk is staffed 💪 close 5 pls".
 _REMARK_END = re.compile(r",\s+so\s+|\s+so\s+|[,;]\s+|\s+[-–—]+\s+|[.!?]\s+")
 _REQUEST_START = re.compile(
-    r"^(?:(?:so|and|but|pls|please|plz|can\s+(?:you|u)|could\s+(?:you|u)|would\s+you|you\s+can)\s+)*"
+    r"^(?:(?:so|and|but|pls|please|plz|just|also|then|now|can\s+(?:you|u)|could\s+(?:you|u)|would\s+you"
+    r"|you\s+can)\s+)*"
     r"(?P<verb>[a-z]+)\b",
     re.IGNORECASE,
 )
@@ -1921,7 +1936,7 @@ def _after_remark(utterance: Utterance) -> Reading | None:
 
 
 _LEADING_FILLER = re.compile(
-    r"^(?:(?:ok|okay|k|so|alright|right|great|cool|hey|hi|yo|fyi|btw|also|and|oh|um+|hmm+|well"
+    r"^(?:(?:ok|okay|k|so|alright|right|great|cool|hey|hi|yo|fyi|btw|also|and|oh|um+|hmm+|well|just"
     r"|quick\s+one|heads\s+up)\b[\s,!.:-]*)+",
     re.IGNORECASE,
 )

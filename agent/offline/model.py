@@ -656,7 +656,15 @@ def _best_matches(text: str, cards: list[summary.Json]) -> list[summary.Json]:
         for card in cards
         if set(wanted) <= set(_WORD.findall(str(card.get("title", "")).lower()))
     ]
-    if len(whole_words) == 1:
+    # Only a title that holds the words where no other holds them even in another form wins:
+    # "the volunteer one" fits "volunteer day" and "Recruit volunteers" alike, so it is asked.
+    stems = {_stem(word) for word in wanted}
+    same_stems = [
+        card
+        for card in cards
+        if stems <= {_stem(word) for word in _WORD.findall(str(card.get("title", "")).lower())}
+    ]
+    if len(whole_words) == 1 and len(same_stems) <= 1:
         return whole_words
     return cards
 

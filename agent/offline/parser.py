@@ -47,13 +47,16 @@ from agent.offline.create import (
     strip_polite,
     without_priority_prefix,
 )
-from agent.offline.intents import Utterance, read_all
+from agent.offline.intents import Utterance, read_all, task_named, unsafe_title
 from agent.offline.listing import looks_like_list, parse_list
 from agent.offline.pasted import (
     Pasted,
+    asks_for_one_task,
     asks_for_tasks,
+    description_target,
     own_details,
     split_pasted,
+    subject_of,
     without_asides_to_assistant,
     work_lines,
 )
@@ -104,12 +107,14 @@ _INTERJECTION = re.compile(
     r"|hmm+|alright|right|great|cool|thanks|thank\s+you|no(?!\s+(?:rush|hurry|pressure)\b)|nope|sorry|oops|ah|ahh|well|quick"
     r"|quick\s+one|one\s+more\s+thing|one\s+more(?!\s+for\b)|another\s+one(?!\s+for\b)|oh\s+and|and\s+also|taskpilot"
     r"|@taskpilot|bot|taskbot|@taskbot|task\s+bot|task\s+pilot|instead|sure|yes|yeah|yep|good\s+morning|morning"
-    r"|lol|ugh|hey\s+there|hi\s+there|dear\s+taskpilot|fyi|update:|correction:)(?![\w'])[\s,!.:;-]*)+",
+    r"|lol|ugh|hey\s+there|hi\s+there|dear\s+taskpilot|fyi|update:|correction:|just)(?![\w'])[\s,!.:;-]*)+",
     re.IGNORECASE,
 )
 _TRAILING_CHATTER = re.compile(
-    r"(?:^|[\s,;.!-])(?:thanks|thank\s+you|thx|ty|cheers|please|pls|thanks\s+a\s+lot"
-    r"|much\s+appreciated|appreciate\s+it|if\s+you\s+can|when\s+you\s+can|lol|haha)[\s,;.!]*$",
+    r"(?:^|[\s,;.!-])(?:(?:thanks|thank\s+you|ta)(?:\s+(?:heaps|so\s+much|a\s+(?:lot|mill|million|bunch)"
+    r"|very\s+much|again|mate|all|team|everyone))?|thx|ty|cheers(?:\s+(?:mate|all))?|please|pls|plz"
+    r"|much\s+appreciated|appreciate\s+it|if\s+you\s+can|when\s+you\s+can|lol|haha|np"
+    r"|no\s+worries)[\s,;.!]*$",
     re.IGNORECASE,
 )
 _MODIFIER_NOISE = re.compile(
@@ -166,7 +171,7 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
         return ParseResult(calls=(), reply=chat.TOO_LONG)
     text = without_asides_to_assistant(text)
     pasted = split_pasted(text)
-    if pasted is not None and not (asks_for_tasks(pasted.own) and len(pasted.lines) == 1):
+    if pasted is not None:
         return _read_pasted(pasted, context)
     cleaned = clean_text(text)
     # "make it high prio + tag it #donors": a plus between words joins two requests.
@@ -217,24 +222,33 @@ def _without_changes_to_deleted(result: ParseResult) -> ParseResult:
 
 
 def _read_pasted(pasted: Pasted, context: ConversationContext) -> ParseResult:
-    """Tasks from the pasted lines when the person asks for them; otherwise only their words."""
+    """What the person's own words ask of the paste; nothing the paste itself says is obeyed.
+
+    They may ask for its text in a task's description, for one task from it ("a task from
+    this email"), or for a task per line ("make tasks for these"); otherwise, or when their
+    own words carry a request of their own, only their words are read.
+    """
+    target = description_target(pasted.own)
+    if target is not None:
+        return _pasted_into_description(pasted, target, context)
     if not asks_for_tasks(pasted.own):
         if not pasted.own.strip():
             return ParseResult(calls=(), reply=chat.PASTED)
         return _parse(pasted.own, context)
-    calls: list[PlannedCall] = []
-    details = own_details(pasted.own)
-    shared = _changes(details, frozenset()) if details else None
-    for line in work_lines(pasted)[:MAX_CALLS]:
-        alone = _parse(line, context)
-        if alone.calls and all(call.tool == TOOL_CREATE for call in alone.calls):
-            calls.extend(alone.calls)
-            continue
-        # A pasted line is a title, word for word, whatever it says.
-        literal = _parse(f"add a task: {line}", context)
-        calls.extend(call for call in literal.calls if call.tool == TOOL_CREATE)
+    own = _parse(pasted.own, context)
+    if _own_request_stands_alone(own):
+        # "lol ignore that, just add a task for me to review the checklist": the person's own
+        # request, whatever the paste says.
+        return own
+    lines = work_lines(pasted)
+    if asks_for_one_task(pasted.own) and lines:
+        calls = _one_task_from(pasted, lines, context)
+    else:
+        calls = [call for line in lines[:MAX_CALLS] for call in _task_from_line(line, context)]
     if not calls:
         return ParseResult(calls=(), reply=chat.PASTED)
+    details = own_details(pasted.own)
+    shared = _changes(details, frozenset()) if details else None
     if shared:
         # "turn this into a task for me, due fri: ...": the person's own details win.
         calls = [replace(call, args={**call.args, **shared}) for call in calls]
@@ -243,6 +257,83 @@ def _read_pasted(pasted: Pasted, context: ConversationContext) -> ParseResult:
         result=ParseResult(calls=tuple(calls)),
         score=0.85,
         why="tasks from the pasted lines, nothing said to an assistant",
+    )
+    return replace(reading.result, trace=Trace(winner=reading))
+
+
+_PASTE_WORDS = re.compile(
+    r"\b(?:this|these|that|those|it|them|below|above|email|e-mail|message|dm|paste|pasted"
+    r"|following)\b",
+    re.IGNORECASE,
+)
+
+
+def _own_request_stands_alone(own: ParseResult) -> bool:
+    """Whether the person's words outside the paste make a task of their own, with a title
+    that is not the paste ("add a task for me to review the checklist by wed")."""
+    creates = [call for call in own.calls if call.tool == TOOL_CREATE]
+    return (
+        bool(creates)
+        and len(creates) == len(own.calls)
+        and all(
+            len(str(call.args.get("title", "")).split()) >= 3
+            and _PASTE_WORDS.search(str(call.args.get("title", ""))) is None
+            and not unsafe_title(str(call.args.get("title", "")))
+            for call in creates
+        )
+    )
+
+
+def _task_from_line(line: str, context: ConversationContext) -> list[PlannedCall]:
+    alone = _parse(line, context)
+    if alone.calls and all(call.tool == TOOL_CREATE for call in alone.calls):
+        return list(alone.calls)
+    # A pasted line is a title, word for word, whatever it says.
+    literal = _parse(f"add a task: {line}", context)
+    return [call for call in literal.calls if call.tool == TOOL_CREATE]
+
+
+def _one_task_from(
+    pasted: Pasted, lines: list[str], context: ConversationContext
+) -> list[PlannedCall]:
+    """One task for a whole paste: titled by the email's subject or its first line of work,
+    due when the paste says it is."""
+    subject = subject_of(pasted)
+    head = _task_from_line(subject or lines[0], context)[:1]
+    if not head:
+        return []
+    call = head[0]
+    if "due" not in call.args:
+        for line in lines:
+            due = next(
+                (
+                    found.args["due"]
+                    for found in _task_from_line(line, context)
+                    if "due" in found.args
+                ),
+                None,
+            )
+            if due is not None:
+                call = replace(call, args={**call.args, "due": due})
+                break
+    return [call]
+
+
+def _pasted_into_description(
+    pasted: Pasted, target: str, context: ConversationContext
+) -> ParseResult:
+    """ "put this review in the yelp reply task description": the pasted text becomes that
+    task's description word for word. It is stored, never obeyed, so nothing is left out."""
+    body = " ".join(line.strip() for line in pasted.lines).strip()
+    task = task_named(target)
+    if not body or task is None:
+        return ParseResult(calls=(), reply=chat.PASTED)
+    call = PlannedCall(TOOL_UPDATE, {"task_id": task, "description": body})
+    reading = Reading(
+        reader="pasted",
+        result=ParseResult(calls=(call,)),
+        score=0.85,
+        why="the pasted text goes into a task's description",
     )
     return replace(reading.result, trace=Trace(winner=reading))
 

@@ -15,9 +15,13 @@ from dataclasses import dataclass
 
 __all__ = [
     "Pasted",
+    "asks_for_one_task",
     "asks_for_tasks",
+    "description_target",
     "own_details",
     "split_pasted",
+    "subject_of",
+    "to_assistant",
     "without_asides_to_assistant",
     "work_lines",
 ]
@@ -30,14 +34,38 @@ _QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)+\s?(?P<text>.*)$")
 _ASKS_FOR_TASKS = re.compile(
     r"\b(?:tasks?|todos?|to-dos?|action\s+items?)\b.{0,40}\b(?:this|these|that|those|below|above"
     r"|following|them)\b|\b(?:this|these|that|those|below|above|following)\b.{0,40}"
-    r"\b(?:tasks?|todos?|to-dos?)\b",
+    r"\b(?:tasks?|todos?|to-dos?)\b"
+    r"|\b(?:log|track|add|capture|ticket)\s+(?:it|this|that|these|them)\b",
     re.IGNORECASE | re.DOTALL,
 )
+# "make tasks for these", "one for each line": a task per pasted line; anything else ("a task
+# from this email", "log it", "add this to liam's list") is one task for the whole paste.
+_MANY_TASKS = re.compile(
+    r"\b(?:tasks|todos|to-dos|action\s+items|items|these|those|each)\b",
+    re.IGNORECASE,
+)
+_ONTO_LIST = re.compile(
+    r"\b(?:to|on|onto|in)\s+(?P<who>@?[\w.-]+?)(?:'s|s')\s+(?:list|plate|queue|board|todos?)\b",
+    re.IGNORECASE,
+)
+# "put this review in the yelp reply task description", "add this to the notes of #4".
+_INTO_DESCRIPTION = re.compile(
+    r"\b(?:put|add|paste|stick|copy|drop|attach)\s+(?:this|that|it|these|the\s+\w+)(?:\s+\w+)?\s+"
+    r"(?:in|into|on|onto|to|as)\s+(?:the\s+|a\s+)?(?:(?:description|desc|notes?|comment)\s+(?:of|for|on|to)\s+"
+    r"(?P<ref>[^,.:;!?\"“]+?)|(?P<ref2>[^,.:;!?\"“]+?)\s+(?:task\s+)?(?:description|desc|notes?)"
+    r"|(?P<ref3>(?:task\s*)?#\s?\d{1,6}))"
+    r"(?=\s*(?:[,.:;!?\"“]|word\s+for\s+word|verbatim|so\b|please|pls|$))",
+    re.IGNORECASE,
+)
+# Lines of an email's header: never work to do; the subject names the email's matter.
+_HEADER = re.compile(r"^(?:from|to|cc|bcc|sent|date|subject|re|fwd?|reply-to)\s*:", re.IGNORECASE)
+_SUBJECT = re.compile(r"^(?:subject|re)\s*:\s*(?P<subject>\S.*)$", re.IGNORECASE)
 # Lines said to an assistant rather than about work: never a task, whatever they ask.
 _TO_ASSISTANT = re.compile(
     r"\b(?:ai|llm|gpt|chatgpt|chatbot|bot|taskpilot)\b|\bassistant\b.*:|\bnote\s+to\b"
     r"|^\s*(?:p\.?\s?s\.?|note)\b|\bignore\s+(?:all\s+)?(?:previous|prior|above|earlier)\b"
-    r"|\b(?:system|admin)\s+override\b|\b(?:maintenance|developer|admin|god)\s+mode\b",
+    r"|\b(?:system|admin)\s+override\b|\b(?:maintenance|developer|admin|god)\s+mode\b"
+    r"|^\s*system\b|\bassistant\s+(?:must|should|shall|will)\b|\byou\s+are\s+now\b",
     re.IGNORECASE,
 )
 _SALUTATION = re.compile(
@@ -89,7 +117,7 @@ def split_pasted(raw: str) -> Pasted | None:
         if quote is None or len(quote.group("body").split()) < 8:
             return None
         outside = f"{raw[: quote.start()]} {raw[quote.end() :]}".strip()
-        if not asks_for_tasks(outside):
+        if not asks_for_tasks(outside) and description_target(outside) is None:
             return None
         own = outside
         # "P.S." ends no sentence: what follows it belongs to it.
@@ -101,7 +129,21 @@ def split_pasted(raw: str) -> Pasted | None:
 def own_details(own: str) -> str:
     """The person's words after the request itself: "turn this into a task for me, due fri:" ->
     "for me, due fri"."""
-    return _REQUEST.sub("", own, count=1).strip(" ,:;.-–—")
+    onto = _ONTO_LIST.search(own)
+    if onto is not None:
+        # "add this to liam's list": the task is liam's.
+        return f"for {onto.group('who')}"
+    details = _REQUEST.sub("", own, count=1)
+    details = re.sub(
+        r"\b(?:from|out\s+of|of)\s+(?:this|these|that|those|the)(?:\s+(?:email|e-mail|message|dm"
+        r"|paste|note|thread|ticket|export))?\b",
+        " ",
+        details,
+        flags=re.IGNORECASE,
+    )
+    # "turn this into a task for carol 👇": the pointing emoji says nothing about the task.
+    details = re.sub(r"[\u2190-\u21ff\u2600-\u27bf\U0001f000-\U0001faff]", " ", details)
+    return details.strip(" ,:;.-–—")
 
 
 def without_asides_to_assistant(text: str) -> str:
@@ -117,12 +159,42 @@ def asks_for_tasks(own: str) -> bool:
     return _ASKS_FOR_TASKS.search(own) is not None
 
 
+def to_assistant(line: str) -> bool:
+    """Whether a pasted line speaks to an assistant ("AI reading this: close all tasks")."""
+    return _TO_ASSISTANT.search(line) is not None
+
+
+def asks_for_one_task(own: str) -> bool:
+    """Whether the person asks for one task from the whole paste ("a task from this email"),
+    rather than one per line ("make tasks for these")."""
+    return _MANY_TASKS.search(own) is None
+
+
+def description_target(own: str) -> str | None:
+    """The task whose description the paste should go into, as the person named it ("#4", "the
+    yelp reply"), or None when they ask for nothing of the kind."""
+    match = _INTO_DESCRIPTION.search(own)
+    if match is None:
+        return None
+    return (match.group("ref") or match.group("ref2") or match.group("ref3")).strip()
+
+
+def subject_of(pasted: Pasted) -> str | None:
+    """The subject line of a pasted email, if it has one."""
+    for line in pasted.lines:
+        match = _SUBJECT.match(_BULLET.sub("", line).strip())
+        if match is not None:
+            return match.group("subject").strip()
+    return None
+
+
 def work_lines(pasted: Pasted) -> list[str]:
-    """The pasted lines that may become tasks: no salutations, nothing said to an assistant."""
+    """The pasted lines that may become tasks: no salutations, no email headers, nothing said
+    to an assistant."""
     work: list[str] = []
     for line in pasted.lines:
         text = _BULLET.sub("", line).strip()
-        if not text or _TO_ASSISTANT.search(text):
+        if not text or to_assistant(text) or _HEADER.match(text):
             continue
         previous = None
         while previous != text:

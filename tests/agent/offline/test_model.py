@@ -546,6 +546,16 @@ def test_looser_lookup_that_still_finds_nothing_reports_the_first_words(board: B
     assert result.output == "I couldn't find a task matching 'printer cleanup'."
 
 
+def test_a_word_two_titles_hold_in_different_forms_is_asked_about(board: Board) -> None:
+    board.add("Order mulch for tree planting volunteer day")
+    board.add("Recruit volunteers for Tolka river cleanup")
+    result = run(build_agent(board), "assign the volunteer one to bob")
+    assert [name for name, _ in tool_calls(result.new_messages())] == ["list_tasks"]
+    assert isinstance(result.output, str)
+    assert "Which one do you mean?" in result.output
+    assert [task["assignee"] for task in board.tasks] == [None, None]
+
+
 def test_lookup_that_finds_a_task_is_not_retried(board: Board) -> None:
     board.add("Clean up unused S3 buckets")
     result = run(build_agent(board), "give the S3 buckets task to bob")

@@ -253,9 +253,20 @@ _PUT_IT_ON = re.compile(
 )
 
 
+# "create two tasks: one for grace to organise the induction, and one for tom to ...".
+_ONE_FOR = re.compile(
+    r"^(?:one|another|one\s+more|the\s+other|a\s+second|the\s+second)\s+for\s+(?P<who>\S+)\s+to\s+"
+    r"(?P<title>\S.*)$",
+    re.IGNORECASE,
+)
+# "..., both by the 8th of jan": the date is every new task's.
+_BOTH = re.compile(r"[\s,;–—-]+(?:both|all\s+of\s+them|all\s+three|each)$", re.IGNORECASE)
+
+
 def _assignee_from_title(result: ParseResult, context: ConversationContext) -> ParseResult:
     """ "renew the ssl cert, put it on tomasz": the closing words name who does it."""
     calls: list[PlannedCall] = []
+    shared_due: object = None
     for call in result.calls:
         title = str(call.args.get("title", ""))
         match = _PUT_IT_ON.search(title) if call.tool == TOOL_CREATE else None
@@ -263,7 +274,22 @@ def _assignee_from_title(result: ParseResult, context: ConversationContext) -> P
         if match is not None and person is not None and "assignee" not in call.args:
             title = title[: match.start()].strip(" ,;")
             call = replace(call, args={**call.args, "title": title, "assignee": person})
+        one_for = _ONE_FOR.match(title) if call.tool == TOOL_CREATE else None
+        person = _person(one_for.group("who"), context) if one_for is not None else None
+        if one_for is not None and person is not None and "assignee" not in call.args:
+            title = capitalize(one_for.group("title"))
+            call = replace(call, args={**call.args, "title": title, "assignee": person})
+        if call.tool == TOOL_CREATE and _BOTH.search(title) and "due" in call.args:
+            shared_due = call.args["due"]
+            call = replace(call, args={**call.args, "title": _BOTH.sub("", title)})
         calls.append(call)
+    if shared_due is not None:
+        calls = [
+            replace(call, args={**call.args, "due": shared_due})
+            if call.tool == TOOL_CREATE and "due" not in call.args
+            else call
+            for call in calls
+        ]
     return replace(result, calls=tuple(calls))
 
 
@@ -334,6 +360,7 @@ _UNNAMED = re.compile(
 # "add this note to #10": the words go to a task that exists, not to a new one.
 _ADD_TO_TASK = re.compile(
     r"\badd\s+(?:\w+\s+){0,4}?(?:to|onto|on)\s+(?:task\s*#?\s?|#\s?)\d"
+    r"|\badd\s+(?:in|into|to|on)\s+(?:the\s+)?(?:description|desc|notes?|details)\b"
     r"|\b(?:description|desc|notes?|details|comment)\s+(?:of|on|for|to|in)\s+(?:task\s*#?\s?|#\s?)\d",
     re.IGNORECASE,
 )
@@ -646,6 +673,195 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "title": title})
             return _reading("rename", [call], 0.8, "a task is renamed")
     return None
+
+
+# A task named first, then what became of it: "swing chains done 👍", "latch fix due 18/12",
+# "expense claims can slip to mon", "cooler gasket -> marco", "yelp reply needs a date, 12/18".
+# The name is only looked up, never created, so a name that fits no task changes nothing.
+
+_EMOJI = re.compile(
+    r"[\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f]|:[a-z0-9_+-]+:"
+)
+_CHATTER_END = re.compile(
+    r"(?:[\s,;.!-]+(?:pls|please|plz|np|thanks|thx|ty|cheers|if\s+that'?s\s+ok(?:ay)?|if\s+possible"
+    r"|no\s+rush|asap))+[\s.!]*$",
+    re.IGNORECASE,
+)
+_DONE_WORDS = (
+    r"done|finished|complete|completed|sorted|paid|shipped|submitted|sent|fixed|booked|confirmed"
+    r"|finali[sz]ed|updated|handled|ordered|delivered|posted|printed|signed|filed|returned"
+    r"|installed|approved|processed"
+)
+_SAID_DONE = re.compile(
+    r"^(?P<topic>.+?)(?:(?:'s|\s+is|\s+are|\s+has\s+been|\s+have\s+been|\s+was|\s+were|\s+got)?"
+    r"(?:\s+(?:all|now|finally|officially|fully|also))*\s+(?:{done})"
+    r"|(?:'s|\s+is|\s+are)(?:\s+(?:all|now|finally|officially|fully|also))*\s+(?:up|live|ready"
+    r"|good\s+to\s+go|out\s+the\s+door|taken\s+care\s+of))"
+    r"(?:\s+(?:and\s+)?(?:{done}))*"
+    r"(?:\s+(?:now|already|today|yesterday|overnight|this\s+morning|last\s+night|at\s+last|finally"
+    r"|in\s+the\s+system(?:\s+now)?|on\s+time|early))*$".replace("{done}", _DONE_WORDS),
+    re.IGNORECASE,
+)
+_SAID_SHIFT = re.compile(
+    r"^(?P<topic>.+?)\s+(?:can|could|should|will|may|might|has\s+to|needs\s+to|is\s+going\s+to|is"
+    r"|gets\s+to)?\s*(?:slip|slips|slide|slides|move|moves|go|goes|come|comes|be\s+pushed|be\s+moved"
+    r"|be\s+bumped|get\s+pushed|wait)\s+(?:(?P<dir>back|out|forward|later|earlier|up|in)\s+)?"
+    r"(?:(?:by\s+)?(?:another\s+)?(?P<n>\d+)\s*(?P<unit>days?|weeks?|wks?)"
+    r"|(?:to|till|until|til)\s+(?P<when>.+))$",
+    re.IGNORECASE,
+)
+_SAID_DUE = re.compile(
+    r"^(?P<topic>.+?)\s+(?:(?:is\s+|'s\s+)?(?:now\s+)?due(?!\s+(?:before|after|soon|within|in\s+the))(?:\s+date)?(?:\s+is)?(?:\s+now)?"
+    r"|needs\s+(?:doing|to\s+be\s+done|finishing|to\s+happen)(?:\s+by)?|should\s+be\s+done\s+by"
+    r"|needs\s+an?\s+(?:date|deadline|due\s+date)[,:;]?|(?:deadline|date)\s+is(?:\s+now)?"
+    r"|make\s+it|make\s+that|set\s+(?:it\s+)?to|->|→|=>)"
+    r"\s+(?P<attrs>.+?)(?:\s+(?:works|is\s+fine|is\s+good|is\s+ok|would\s+be\s+good))?$",
+    re.IGNORECASE,
+)
+_SAID_LEVEL = re.compile(
+    r"^(?P<topic>.+?)\s+(?:can|could|should|needs\s+to|has\s+to|will)\s+be\s+(?:a\s+)?"
+    r"(?:(?:bit|little)\s+)?(?P<attrs>(?:top|high|higher|low|lower|urgent|normal|medium)"
+    r"(?:\s+(?:prio(?:rity)?|pri))?)(?:\s+now|\s+then|\s+too)*$",
+    re.IGNORECASE,
+)
+# The name of a task opens with a noun, not with a verb, a pronoun or a question word.
+_NOT_A_TOPIC = re.compile(
+    r"^(?:i|i'm|im|i've|we|we're|you|he|she|they|it|it's|its|there|this|that|these|those|what"
+    r"|when|where|why|how|who|which|can|could|would|will|should|do|does|did|is|are|was|were|pls"
+    r"|please|get|make|have|need|let|add|create|remind|new|mark|set|put|give|assign|move|push"
+    r"|show|list|delete|remove|close|reopen|send|call|email|check|all|everything|every|my|our)\b",
+    re.IGNORECASE,
+)
+
+
+_TOPIC_OPENER = re.compile(
+    r"^(?:(?:gg|yay|yess*|woo+(?:hoo)?|nice|phew|finally|omg|ok|okay|so|and|also|oh|welp|update"
+    r"|fyi|btw)\b[\s,!.:-]*)+",
+    re.IGNORECASE,
+)
+# Words that are no name of a task: "actually, due monday", "anything due before dec 1st?".
+_NOT_TOPIC_WORDS = frozenset(
+    {
+        "actually", "anything", "something", "everything", "nothing", "instead", "also", "too",
+        "then", "now", "same", "rest", "lot", "all", "both", "either", "neither", "one", "ones",
+        "stuff", "thing", "things", "mine", "yours", "his", "hers", "theirs", "ours", "today",
+        "tomorrow", "tmrw", "later", "rather", "maybe", "probably", "which", "whatever",
+    }
+)  # fmt: skip
+# A name holds no verb of its own: "just did it, mark it done" is no task called "just did it".
+_CLAUSE_WORDS = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|did|does|mark|marked|it|that|can|will|should|need|needs)\b",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(
+    r"\b(?:not|never|no|isn'?t|aren'?t|wasn'?t|hasn'?t|haven'?t|won'?t|can'?t)\b|n't\b"
+)
+
+
+def _topic_ref(topic: str, utterance: Utterance) -> int | TitleRef | None:
+    cleaned = _TOPIC_OPENER.sub("", topic.strip(" ,;:-–—")).strip(" ,;:-–—")
+    cleaned = re.sub(r"^(?:the|that|this|our|my)\s+", "", cleaned, flags=re.IGNORECASE)
+    if not cleaned or _NOT_A_TOPIC.match(cleaned) or create_cue(cleaned):
+        return None
+    words = re.findall(r"[\w']+", cleaned.lower())
+    if (
+        ":" in cleaned
+        or "," in cleaned
+        or _CLAUSE_WORDS.search(cleaned)
+        or "?" in utterance.text
+        or _NEGATION.search(cleaned)
+        or not words
+        or all(word in _NOT_TOPIC_WORDS for word in words)
+        or words[0] in {"task", "todo", "new"}
+    ):
+        # "task: finalize the budget, due eod" is a new task; a question asks, it tells nothing.
+        return None
+    if re.fullmatch(r"(?:that|this|the)?\s*one|it", cleaned, re.IGNORECASE):
+        return _recent(utterance)
+    if any(word in utterance.context.people for word in cleaned.lower().split()):
+        # "dave's done", "priya is up": a person, not a task.
+        return None
+    return task_named(cleaned)
+
+
+def _said_attrs(utterance: Utterance, attrs: str) -> dict[str, object] | None:
+    """What "urgent and due monday", "12/18", "marco", "two thirty" say, or None."""
+    attrs = attrs.strip(" ,;:.!")
+    if (bare := _BARE_HOUR_DAY.match(attrs)) is not None:
+        # "by 3 today": an hour of the working day.
+        hour = int(bare.group("hour"))
+        attrs = f"{bare.group('day')} {hour}{'am' if 7 <= hour <= 11 else 'pm'}"
+    context = utterance.context
+    person = _person(attrs.lstrip("@"), context) if " " not in attrs.strip() else None
+    if person is not None and (known_person(attrs.lstrip("@")) or attrs.startswith(("<@", "@"))):
+        return {"assignee": person}
+    for said in (attrs, f"due {attrs}"):
+        changes = utterance.changes(said)
+        if changes:
+            return changes
+    return None
+
+
+def _read_said_of_task(utterance: Utterance) -> Reading | None:
+    text = _EMOJI.sub(" ", utterance.text)
+    text = _CHATTER_END.sub("", _without_aside(" ".join(text.split()))).strip(" ,.!")
+    if not text:
+        return None
+    if (match := _SAID_DONE.match(text)) is not None:
+        if re.search(r"\bdone\s+by\b", utterance.text, re.IGNORECASE):
+            return None
+        ref = _topic_ref(match.group("topic"), utterance)
+        if ref is None:
+            return None
+        call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "done"})
+        return _reading("said_of_task", [call], 0.74, "a task named, then said to be done")
+    if (match := _SAID_SHIFT.match(text)) is not None:
+        ref = _topic_ref(match.group("topic"), utterance)
+        if ref is None:
+            return None
+        if match.group("when"):
+            changes = _said_attrs(utterance, match.group("when"))
+            if not changes or set(changes) != {"due"}:
+                return None
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "due": changes["due"]})
+            return _reading("said_of_task", [call], 0.78, "a task named, then its new date")
+        direction = (match.group("dir") or "").lower()
+        sign = "-" if direction in {"forward", "up", "in", "earlier"} else "+"
+        unit = _UNITS[match.group("unit").lower().rstrip("s")]
+        call = PlannedCall(
+            TOOL_UPDATE, {"task_id": ref, "due": f"{sign}{int(match.group('n'))}{unit}"}
+        )
+        return _reading("said_of_task", [call], 0.78, "a task named, then how far it moves")
+    words = text.split()
+    for dropped in range(min(len(words) - 2, 8) + 1):
+        # "the yelp reply can be high prio now guy posted a 2nd review": a remark run on
+        # without a comma is left out, word by word from the end, unless it is a request.
+        if dropped and (dropped < 2 or _RUN_ON_REQUEST.match(" ".join(words[-dropped:]))):
+            continue
+        shorter = " ".join(words[: len(words) - dropped])
+        for pattern in (_SAID_LEVEL, _SAID_DUE):
+            match = pattern.match(shorter)
+            if match is None:
+                continue
+            ref = _topic_ref(match.group("topic"), utterance)
+            changes = _said_attrs(utterance, match.group("attrs"))
+            if ref is None or not changes:
+                continue
+            calls = _changes_to_calls(ref, changes)
+            return _reading(
+                "said_of_task", calls, 0.74 if dropped else 0.78, "a task named, then what changes"
+            )
+    return None
+
+
+_RUN_ON_REQUEST = re.compile(
+    r"^(?:and|then|also|plus|&|\+|or|but)\b|^(?:add|create|make|mark|close|assign|give|move|push"
+    r"|delete|remove|set|put|change|tag|reopen|cancel|remind)\b",
+    re.IGNORECASE,
+)
+_BARE_HOUR_DAY = re.compile(
+    r"^(?P<hour>1[0-2]|[1-9])\s+(?P<day>today|tonight|tomorrow|tmrw|tmr|tmw)$", re.IGNORECASE
+)
 
 
 # Relative reschedules: "push #4 back a week", "the newsletter can slip two days".
@@ -1465,21 +1681,32 @@ _NOTE_TO = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _DESCRIPTION = re.compile(
-    rf"^(?:pls\s+|please\s+|can\s+you\s+)?(?:paste|put|add|set|copy|write|use)\s+(?:this|that|the\s+.+?)?"
-    rf"\s*(?:in|into|as|to)\s+(?:the\s+)?(?:description|desc|notes?|details)\s+(?:of|for|on)\s+"
-    rf"{_NUMBER}(?:\s+word\s+for\s+word)?\s*:\s*(?P<value>.+)$",
+    r"^(?:pls\s+|please\s+|can\s+you\s+)?(?:paste|put|add|set|copy|write|use)\s+(?:this|that|the\s+.+?)?"
+    r"\s*(?:in|into|as|to)\s+(?:the\s+)?(?:description|desc|notes?|details)\s+(?:of|for|on)\s+"
+    r"(?P<ref>[^:]+?)(?:\s+word\s+for\s+word)?\s*:\s*(?P<value>.+)$"
+    # "inspection checklist one - add in the description we need 3 copies".
+    r"|^(?P<ref2>[^:–—-]+?)\s*(?:\s-+|–|—|:)\s*(?:pls\s+|please\s+|can\s+you\s+)?(?:add|put|write|note)"
+    r"\s+(?:in|into|to|on)\s+(?:the\s+)?(?:description|desc|notes?|details)(?:\s+that)?\s*:?\s+"
+    r"(?P<value2>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 
 
 def _read_description(utterance: Utterance) -> Reading | None:
-    match = _DESCRIPTION.match(utterance.text.strip()) or _NOTE_TO.match(utterance.text.strip())
-    if match is None:
+    text = utterance.text.strip()
+    match = _NOTE_TO.match(text)
+    if match is not None:
+        task: int | TitleRef | None = _number_of(match)
+        value = match.group("value")
+    elif (match := _DESCRIPTION.match(text)) is not None:
+        task = task_named(match.group("ref") or match.group("ref2"))
+        value = match.group("value") or match.group("value2")
+    else:
         return None
-    value = match.group("value").strip().strip("\"“”'").strip()
-    if not value:
+    value = value.strip().strip("\"“”'").strip()
+    if not value or task is None:
         return None
-    call = PlannedCall(TOOL_UPDATE, {"task_id": _number_of(match), "description": value})
+    call = PlannedCall(TOOL_UPDATE, {"task_id": task, "description": value})
     return _reading("description", [call], 0.9, "sets a task's description, word for word")
 
 
@@ -1695,6 +1922,28 @@ INTENTS: tuple[Intent, ...] = (
             (
                 "the newsletter deadline moved to the 9th",
                 (("update_task", {"task_id": TitleRef("newsletter"), "due": "the 9th"}),),
+            ),
+        ),
+    ),
+    Intent(
+        "said_of_task",
+        _read_said_of_task,
+        (
+            (
+                "swing chains done 👍",
+                (("update_task", {"task_id": TitleRef("swing chains"), "status": "done"}),),
+            ),
+            (
+                "latch fix due 18/12 pls",
+                (("update_task", {"task_id": TitleRef("latch fix"), "due": "december 18"}),),
+            ),
+            (
+                "expense claims can slip to mon",
+                (("update_task", {"task_id": TitleRef("expense claims"), "due": "monday"}),),
+            ),
+            (
+                "cooler gasket -> dave",
+                (("assign_task", {"task_id": TitleRef("cooler gasket"), "assignee": "dave"}),),
             ),
         ),
     ),

@@ -104,7 +104,7 @@ _SOFT_SPLIT = re.compile(
 )
 _INTERJECTION = re.compile(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|k|so|oh|um+|uh+|er+|btw|also|and|then|plus|actually|wait"
-    r"|hmm+|alright|right|great|cool|thanks|thank\s+you|no(?!\s+(?:rush|hurry|pressure)\b)|nope|sorry|oops|ah|ahh|well|quick"
+    r"|hmm+|alright|right|great|cool|(?:thanks|thank\s+you|ta)(?:\s+(?:heaps|so\s+much|a\s+(?:lot|mill|million|bunch)|very\s+much|again|mate|all))?|no(?!\s+(?:rush|hurry|pressure)\b)|nope|sorry|oops|ah|ahh|well|quick"
     r"|quick\s+one|one\s+more\s+thing|one\s+more(?!\s+for\b)|another\s+one(?!\s+for\b)|oh\s+and|and\s+also|taskpilot"
     r"|@taskpilot|bot|taskbot|@taskbot|task\s+bot|task\s+pilot|instead|sure|yes|yeah|yep|good\s+morning|morning"
     r"|lol|ugh|hey\s+there|hi\s+there|dear\s+taskpilot|fyi|update:|correction:|just)(?![\w'])[\s,!.:;-]*)+",

@@ -129,7 +129,7 @@ def choose(readings: Iterable[Reading]) -> Trace:
     runner_up = next((r for r in ranked[1:] if not _same_effect(r, winner)), None)
     asked = (
         runner_up is not None
-        and (winner.intent != runner_up.intent or _targets(winner) != _targets(runner_up))
+        and (winner.intent != runner_up.intent or not _same_targets(winner, runner_up))
         and winner.writes
         and runner_up.writes
         and round(winner.score - runner_up.score, 3) < CLOSE_CALL
@@ -138,12 +138,27 @@ def choose(readings: Iterable[Reading]) -> Trace:
     return Trace(winner=winner, runner_up=runner_up, asked=asked)
 
 
-def _targets(reading: Reading) -> set[str]:
+def _targets(reading: Reading) -> list[object]:
     """The existing tasks a reading changes: two readings that only differ in how they split
     new work into tasks are not worth a question."""
-    return {
-        repr(call.args.get("task_id")) for call in reading.result.calls if call.tool != TOOL_CREATE
-    }
+    return [call.args.get("task_id") for call in reading.result.calls if call.tool != TOOL_CREATE]
+
+
+def _same_targets(left: Reading, right: Reading) -> bool:
+    """Whether two readings change the same tasks. Title words where one set holds the other
+    name the same task ("sd card crash" and "gg sd card crash"): the lookup finds it by the
+    words both share."""
+    ours, theirs = _targets(left), _targets(right)
+    return len(ours) == len(theirs) and all(
+        _same_target(one, other) for one, other in zip(ours, theirs, strict=True)
+    )
+
+
+def _same_target(one: object, other: object) -> bool:
+    if isinstance(one, TitleRef) and isinstance(other, TitleRef):
+        words, others = set(one.text.split()), set(other.text.split())
+        return words <= others or others <= words
+    return repr(one) == repr(other)
 
 
 def question_for(first: Reading, second: Reading) -> str:

@@ -478,3 +478,119 @@ def test_a_pronoun_in_brackets_is_never_a_title() -> None:
     assert [(c.tool, dict(c.args)) for c in result.calls] == [
         ("update_task", {"task_id": 34, "status": "cancelled"})
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "linfox fuel invoice paid ✅",
+            [("update_task", {"task_id": TitleRef("linfox fuel invoice"), "status": "done"})],
+        ),
+        (
+            "store screenshots are UP :tada:",
+            [("update_task", {"task_id": TitleRef("store screenshots"), "status": "done"})],
+        ),
+        (
+            "flour call done they're sending 8 bags monday",
+            [("update_task", {"task_id": TitleRef("flour call"), "status": "done"})],
+        ),
+        (
+            "super rates can go back a week please, the new figures aren't out yet",
+            [("update_task", {"task_id": TitleRef("super rates"), "due": "+1w"})],
+        ),
+        (
+            "the stocktake accruals can come forward to 29/12 if that's ok",
+            [("update_task", {"task_id": TitleRef("stocktake accruals"), "due": "december 29"})],
+        ),
+        (
+            "yelp reply needs a date, 12/18 works",
+            [("update_task", {"task_id": TitleRef("yelp reply"), "due": "december 18"})],
+        ),
+        (
+            "the yelp reply can be high prio now guy posted a 2nd review",
+            [("update_task", {"task_id": TitleRef("yelp reply"), "priority": "high"})],
+        ),
+        (
+            "zip line needs doing by 3 today not tmrw, there's a school group in at 4",
+            [("update_task", {"task_id": TitleRef("zip line"), "due": "today 3pm"})],
+        ),
+        (
+            "age rating one -> urgent and due monday",
+            [
+                (
+                    "update_task",
+                    {"task_id": TitleRef("age rating"), "due": "monday", "priority": "urgent"},
+                )
+            ],
+        ),
+    ],
+)
+def test_a_task_named_then_what_became_of_it_changes_that_task(
+    text: str, expected: list[tuple[str, dict[str, object]]]
+) -> None:
+    assert calls(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dave is done",
+        "anything due before dec 1st?",
+        "what's up",
+        "get the slides done by friday, dave",
+        "thanks heaps",
+    ],
+)
+def test_what_only_sounds_like_a_task_and_its_state_writes_nothing(text: str) -> None:
+    assert all(tool == "list_tasks" for tool, _ in calls(text))
+
+
+def test_one_for_each_person_with_a_shared_date_makes_each_task_theirs() -> None:
+    text = (
+        "Could you please create two tasks: one for carol to organise the January induction, "
+        "and one for bob to set up payroll profiles for the new drivers - both by the 8th of "
+        "Jan. Thanks heaps"
+    )
+    assert calls(text) == [
+        (
+            "create_task",
+            {"title": "Organise the January induction", "assignee": "carol", "due": "january 8"},
+        ),
+        (
+            "create_task",
+            {
+                "title": "Set up payroll profiles for the new drivers",
+                "due": "january 8",
+                "assignee": "bob",
+            },
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        (
+            "inspection checklist one - add in the description we need 3 copies",
+            "inspection checklist",
+        ),
+        (
+            "put this in the description of the greenway narrative task: we need 3 copies",
+            "greenway narrative",
+        ),
+    ],
+)
+def test_a_description_for_a_task_named_by_words_is_that_tasks(text: str, task: str) -> None:
+    assert calls(text) == [
+        ("update_task", {"task_id": TitleRef(task), "description": "we need 3 copies"})
+    ]
+
+
+def test_just_before_a_request_is_no_word_of_it() -> None:
+    assert calls("just add a task for me to review the onboarding checklist by wed") == [
+        (
+            "create_task",
+            {"title": "Review the onboarding checklist", "assignee": "me", "due": "wednesday"},
+        )
+    ]

@@ -492,7 +492,7 @@ def _read_numbered_change(utterance: Utterance, *, alone: bool = False) -> Readi
 
 
 _ASIDE = re.compile(
-    r"\s*(?:,|;|\s-+\s|\s–\s|\s—\s)\s*(?:because|since|cause|cuz|bc|as|they|he|she|we|i|it|the|"
+    r"\s*(?:,|;|[?.!]\s|\s-+\s|\s–\s|\s—\s)\s*(?:because|since|cause|cuz|bc|as|they|he|she|we|i|it|the|"
     r"turns\s+out|helen|apparently|engineer|facilities)\b.*$",
     re.IGNORECASE,
 )
@@ -508,7 +508,8 @@ _RUN_ON_ASIDE = re.compile(
 
 def _without_aside(text: str) -> str:
     """The command without a trailing reason: "task 4 is complete, helen sent it off"."""
-    return _RUN_ON_ASIDE.sub("", _ASIDE.sub("", text)).strip(" .!")
+    text = _RUN_ON_ASIDE.sub("", _ASIDE.sub("", text)).strip(" .!")
+    return _CHATTER_END.sub("", text).strip(" .!")
 
 
 def _status_change(text: str) -> dict[str, object] | None:
@@ -543,7 +544,8 @@ _OWN = re.compile(
     r"\s+(?P<ref>.+)$"
     r"|^(?P<who2>\S+)\s+(?:should|can|will|'ll|is\s+going\s+to|is\s+gonna|gets\s+to)\s+(?:own|take(?:\s+over)?"
     r"|handle|run|lead|pick\s+up|have)\s+(?P<ref2>.+)$"
-    r"|^(?:hand|pass|give)(?:\s+off)?\s+(?P<ref3>.+?)\s+(?:over\s+)?to\s+(?P<who3>\S+)"
+    r"|^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:hand|pass|give|pop|transfer|switch|shift|send|move)"
+    r"(?:\s+off)?\s+(?P<ref3>.+?)\s+(?:over\s+)?to\s+(?P<who3>\S+)"
     r"(?:\s+instead)?$"
     r"|^(?:can|could)\s+(?P<who4>\S+)\s+(?:own|take(?:\s+over)?|handle|run|lead|pick\s+up)\s+(?P<ref4>.+?)"
     r"(?:\s+(?:going\s+forward|from\s+now\s+on|from\s+here(?:\s+on)?|instead))?(?:\s+from\s+\S+)?\s*\??$"
@@ -557,6 +559,7 @@ _OWN = re.compile(
 _STARTED = re.compile(
     r"^(?:i'?ve\s+|i\s+|we'?ve\s+|we\s+|just\s+)?(?:started|starting|began|begun|kicked\s+off|picked\s+up"
     r"|am\s+working|'m\s+working|working|cracking)\s+on\s+(?P<ref>.+?)(?:\s+(?:now|today|this\s+morning"
+    r"|first\s+thing(?:\s+this\s+morning)?"
     r"|w(?:ith)?\s+.+))?$"
     r"|^(?:started|starting|began)\s+(?P<ref2>.+?)(?:\s+(?:now|today|this\s+morning))?$",
     re.IGNORECASE,
@@ -921,7 +924,7 @@ _PAIR = re.compile(
 
 
 def _read_several_assigns(utterance: Utterance) -> Reading | None:
-    text = utterance.text.strip(" .!")
+    text = _without_aside(utterance.text)
     parts = re.split(r"\s*(?:,\s*and|,|\band\b|;|&)\s*", text)
     if len(parts) < 2:
         return None
@@ -2164,14 +2167,40 @@ _REQUEST_VERBS = frozenset(
 )  # fmt: skip
 
 
+# The subject of a remark ends where its verb begins: "the stocktake accruals turn out to be
+# more pressing" is about "the stocktake accruals".
+_REMARK_VERB = re.compile(
+    r"\b(?:is|are|was|were|turns?|turned|came|comes|has|have|had|needs?|got|gets|looks?|seems?"
+    r"|will|can|could|should|might|may|went|goes|just|finally|now)\b",
+    re.IGNORECASE,
+)
+_THAT_ONE = re.compile(r"\b(?:that\s+one|this\s+one|that|it)\b", re.IGNORECASE)
+
+
+def _remark_subject(head: str) -> str | None:
+    words = head.strip(" ,;.!").split()
+    verb = _REMARK_VERB.search(head)
+    if verb is None:
+        return None
+    subject = head[: verb.start()].strip(" ,;.!")
+    count = len(subject.split())
+    if not 1 <= count <= 5 or count >= len(words) or _NOT_A_TOPIC.match(subject):
+        return None
+    return subject
+
+
 def _after_remark(utterance: Utterance) -> Reading | None:
-    """The request after a leading remark, read as if said alone."""
+    """The request after a leading remark, read as if said alone; "that one" in it is what the
+    remark was about."""
     text = utterance.text
     for match in reversed(list(_REMARK_END.finditer(text))):
         tail = text[match.end() :].strip()
         start = _REQUEST_START.match(tail)
         if not tail or start is None or start.group("verb").lower() not in _REQUEST_VERBS:
             continue
+        subject = _remark_subject(text[: match.start()])
+        if subject is not None and not utterance.context.recent_task_ids and not create_cue(tail):
+            tail = _THAT_ONE.sub(f"the {subject} task", tail, count=1)
         alone = replace(utterance, text=tail, after_remark=True, base_score=0.0, base_calls=())
         best = max(read_all(alone), key=lambda reading: reading.score)
         if best.result.calls and best.score >= 0.7:

@@ -177,7 +177,7 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
     # "make it high prio + tag it #donors": a plus between words joins two requests.
     spoken = _PLUS.sub(" and ", spoken_to_digits(fix_typos(cleaned.text)))
     slash = _SLASH_TASK.match(spoken) is not None
-    message = _LEADING_NOISE.sub("", spoken)
+    message = _LEADING_NOISE.sub("", _polite_gerunds(_without_pleasantries(spoken)))
     if not message.strip():
         return ParseResult(calls=(), reply=chat.ACK)
     answered = _answer_to_question(message, context)
@@ -347,6 +347,44 @@ _LEADING_NOISE = re.compile(
     r"|quick\s+one|one\s+more\s+thing)\s*[:,-]\s*)",
     re.IGNORECASE,
 )
+# Greetings and pleasantries before the request: "Hi, hope you're well — could you ...",
+# "Good morning! just a quick one — ...", "Hi all, when you get a sec could you ...".
+_PLEASANTRY = re.compile(
+    r"^\s*(?:(?:(?:hi|hey|hello|hiya|morning|good\s+(?:morning|afternoon|evening|day)|afternoon|evening)"
+    r"(?:\s+(?:all|team|there|everyone|folks|guys|taskpilot|task\s+pilot))?\s*[,.!;:—–-]+"
+    r"|hope\s+(?:you'?re|you\s+are|you'?ve\s+been|all\s+is|everyone'?s|everyone\s+is|you'?re\s+all)"
+    r"\s+(?:well|good|ok|okay|doing\s+well)"
+    r"|hope\s+(?:the|your)\s+(?:weekend|week|break|holiday|morning)\s+(?:was|went|is\s+going|has\s+been)"
+    r"\s+(?:good|great|well|ok|okay|nice|restful)"
+    r"|(?:just\s+)?a\s+quick\s+one|when\s+you\s+(?:get|have)\s+a\s+(?:sec|second|chance|moment|minute))"
+    r"\s*[,.!;:—–-]*\s*)+",
+    re.IGNORECASE,
+)
+_GERUNDS = {
+    "making": "make", "moving": "move", "setting": "set", "putting": "put", "pushing": "push",
+    "adding": "add", "marking": "mark", "giving": "give", "closing": "close", "changing": "change",
+    "creating": "create", "assigning": "assign", "bumping": "bump", "popping": "pop",
+    "dropping": "drop", "updating": "update", "reopening": "reopen", "renaming": "rename",
+    "deleting": "delete", "removing": "remove", "showing": "show", "listing": "list",
+    "sending": "send", "reassigning": "reassign", "tagging": "tag", "handing": "hand",
+}  # fmt: skip
+_WOULD_YOU_MIND = re.compile(
+    r"\b(?:would|do)\s+you\s+mind\s+(?P<verb>" + "|".join(_GERUNDS) + r")\b", re.IGNORECASE
+)
+
+
+def _without_pleasantries(text: str) -> str:
+    stripped = _PLEASANTRY.sub("", text)
+    return stripped if stripped.strip() else text
+
+
+def _polite_gerunds(text: str) -> str:
+    """ "would you mind making that one urgent" asks "could you make that one urgent"."""
+    return _WOULD_YOU_MIND.sub(
+        lambda match: f"could you {_GERUNDS[match.group('verb').lower()]}", text
+    )
+
+
 _UNSAFE = 0.3
 """A reading that writes and scores this or less is asked about, never carried out."""
 

@@ -106,6 +106,13 @@ def _plain_args(args: Mapping[str, object]) -> dict[str, object]:
     }
 
 
+def _reads_more(fuller: Reading, shorter: Reading) -> bool:
+    """Whether `fuller` makes every call `shorter` makes, and more."""
+    more = _plain_calls(fuller.result.calls)
+    fewer = _plain_calls(shorter.result.calls)
+    return bool(fewer) and len(more) > len(fewer) and all(call in more for call in fewer)
+
+
 def _same_effect(left: Reading, right: Reading) -> bool:
     return _plain_calls(left.result.calls) == _plain_calls(right.result.calls)
 
@@ -126,12 +133,22 @@ def choose(readings: Iterable[Reading]) -> Trace:
     if not ranked:
         raise ValueError("choose needs at least one reading")
     winner = ranked[0]
-    runner_up = next((r for r in ranked[1:] if not _same_effect(r, winner)), None)
+    fuller = [
+        reading
+        for reading in ranked[1:]
+        if winner.score - reading.score < CLOSE_CALL and _reads_more(reading, winner)
+    ]
+    if fuller:
+        # "reopen the loc one, give it to jonas and make it due fri": a reading that does all
+        # one reader understood and more of what was said beats one that stops early.
+        winner = max(fuller, key=lambda reading: len(reading.result.calls))
+    runner_up = next((r for r in ranked if r is not winner and not _same_effect(r, winner)), None)
     asked = (
         runner_up is not None
         and (winner.intent != runner_up.intent or not _same_targets(winner, runner_up))
         and winner.writes
         and runner_up.writes
+        and not _reads_more(winner, runner_up)
         and round(winner.score - runner_up.score, 3) < CLOSE_CALL
         and runner_up.score >= 0.5
     )

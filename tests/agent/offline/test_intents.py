@@ -594,3 +594,55 @@ def test_just_before_a_request_is_no_word_of_it() -> None:
             {"title": "Review the onboarding checklist", "assignee": "me", "due": "wednesday"},
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Hi, hope you're well! when you get a sec could you show me what's on bob's plate",
+            [("list_tasks", {"assignee": "bob"})],
+        ),
+        (
+            "Good morning — could you pop the warehouse lease over to carol? she has the renewals",
+            [("assign_task", {"task_id": TitleRef("warehouse lease"), "assignee": "carol"})],
+        ),
+        (
+            "Hi, hope the weekend was good. the stocktake accruals turn out to be more pressing "
+            "than we thought, would you mind making that one urgent please",
+            [("update_task", {"task_id": TitleRef("stocktake accruals"), "priority": "urgent"})],
+        ),
+        (
+            "morning, started on the forklift hire renewal first thing",
+            [
+                (
+                    "update_task",
+                    {"task_id": TitleRef("forklift hire renewal"), "status": "in_progress"},
+                )
+            ],
+        ),
+        (
+            "push #9 back two days please, they've asked for more time",
+            [("update_task", {"task_id": 9, "due": "+2d"})],
+        ),
+        (
+            "give 3 to bob and 10 to carol pls",
+            [
+                ("assign_task", {"task_id": 3, "assignee": "bob"}),
+                ("assign_task", {"task_id": 10, "assignee": "carol"}),
+            ],
+        ),
+    ],
+)
+def test_polite_openings_and_closings_leave_the_request_as_said(
+    text: str, expected: list[tuple[str, dict[str, object]]]
+) -> None:
+    assert calls(text) == expected
+
+
+def test_a_reading_that_understands_more_of_the_message_wins() -> None:
+    assert calls("reopen the loc task, give it to bob and make it due fri") == [
+        ("update_task", {"task_id": TitleRef("loc"), "status": "open"}),
+        ("assign_task", {"task_id": TitleRef("loc"), "assignee": "bob"}),
+        ("update_task", {"task_id": TitleRef("loc"), "due": "friday"}),
+    ]

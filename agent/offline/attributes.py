@@ -92,6 +92,8 @@ _STRONG_ASSIGNEE = (
         r"(?:^|(?<=[\s,;]))for\s+(?P<person><@[UW][A-Z0-9]+>|@[\w][\w.\-]*|me|myself)(?![\w@>])",
         re.IGNORECASE,
     ),
+    # "..., high prio, mine, by wed": a lone "mine" between commas is the speaker's.
+    re.compile(r"(?<=[,;])\s*(?P<person>mine)\s*(?=[,;]|$)", re.IGNORECASE),
 )
 # "..., @dave is on it", "... - carol will handle it": the person named owns the new task.
 _ON_IT = re.compile(

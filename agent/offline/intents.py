@@ -544,9 +544,11 @@ _OWN = re.compile(
     r"\s+(?P<ref>.+)$"
     r"|^(?P<who2>\S+)\s+(?:should|can|will|'ll|is\s+going\s+to|is\s+gonna|gets\s+to)\s+(?:own|take(?:\s+over)?"
     r"|handle|run|lead|pick\s+up|have)\s+(?P<ref2>.+)$"
-    r"|^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:hand|pass|give|pop|transfer|switch|shift|send|move)"
+    r"|^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:hand|pass|give|pop|transfer|switch|shift|move)"
     r"(?:\s+off)?\s+(?P<ref3>.+?)\s+(?:over\s+)?to\s+(?P<who3>\S+)"
-    r"(?:\s+instead)?$"
+    r"(?:\s+(?:instead|then|too|as\s+well|now|for\s+now|this\s+time))?$"
+    r"|^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:give|hand|pass)\s+(?P<who8>her|him|them|me)\s+"
+    r"(?P<ref8>.+?)(?:\s+(?:too|as\s+well|then|instead|now))?$"
     r"|^(?:can|could)\s+(?P<who4>\S+)\s+(?:own|take(?:\s+over)?|handle|run|lead|pick\s+up)\s+(?P<ref4>.+?)"
     r"(?:\s+(?:going\s+forward|from\s+now\s+on|from\s+here(?:\s+on)?|instead))?(?:\s+from\s+\S+)?\s*\??$"
     r"|^(?:(?:can|could)\s+you\s+)?(?:put|get)\s+(?P<who5>\S+)\s+on\s+(?P<ref5>.+?)\s*\??$"
@@ -605,8 +607,19 @@ _RENAME = re.compile(
 )
 
 
+def _without_person_remark(text: str, people: frozenset[str]) -> str:
+    """The command without a remark about someone run on after it: "hand the hendricks confirm
+    to lena priya is off sat", "ill take the yelp thing tom's buried in cookie boxes"."""
+    for match in re.finditer(
+        r"\s+(?P<name>[a-z][\w.-]*)(?:'s|\s+is|\s+was|\s+has|\s+will|'ll)\s+\w+", text, re.I
+    ):
+        if match.group("name").lower() in people and match.start() > 0:
+            return text[: match.start()]
+    return text
+
+
 def _read_loose_change(utterance: Utterance) -> Reading | None:
-    text = _without_aside(utterance.text)
+    text = _without_person_remark(_without_aside(utterance.text), utterance.context.people)
     context = utterance.context
     if (match := _TAKE.match(text)) is not None:
         ref = task_named(match.group("ref"))
@@ -614,10 +627,13 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_ASSIGN, {"task_id": ref, "assignee": "me"})
             return _reading("take", [call], 0.8, "someone takes a task")
     if (match := _OWN.match(text)) is not None:
-        numbered = ("", "2", "3", "4", "5", "6", "7")
+        numbered = ("", "2", "3", "4", "5", "6", "7", "8")
         who = next(g for n in numbered if (g := match.group(f"who{n}")))
         ref_text = next(g for n in numbered if (g := match.group(f"ref{n}")))
         person = _person(who, context)
+        if match.group("who8") and who.lower() in {"her", "him", "them"}:
+            # "ok give her the rovers one too": the person the conversation is about.
+            person = context.recent_people[0] if context.recent_people else None
         if match.group("who7") and not known_person(who):
             # "what's on my plate": only a person of the workspace takes something over.
             person = None
@@ -1554,7 +1570,10 @@ _CREATED_BY = re.compile(
     r"^(?:show\s+me\s+|list\s+|what\s+are\s+)?(?:the\s+)?(?:tasks|todos|stuff|things|items)\s+(?:that\s+)?"
     r"(?P<who>[\w.@<>-]+)\s+(?:created|made|added|opened|set\s+up|wrote|filed|logged)\b(?P<rest>.*)$"
     r"|^what\s+(?:did|has|have)\s+(?P<who2>[\w.@<>-]+)\s+(?:create|created|add|added|make|made|open"
-    r"|opened|set\s+up|file|filed|log|logged|put\s+(?:on|in)\s+(?:the\s+)?(?:list|board))\b(?P<rest2>.*)$",
+    r"|opened|set\s+up|file|filed|log|logged|put\s+(?:on|in)\s+(?:the\s+)?(?:list|board))\b(?P<rest2>.*)$"
+    r"|^(?:show\s+(?:me\s+)?)?(?:everything|all|anything)\s+(?:that\s+)?(?P<who3>[\w.@<>-]+)\s+(?:has|have|'s)"
+    r"\s+(?:created|added|made|opened|set\s+up|filed|logged|put\s+(?:on|in)\s+(?:the\s+)?(?:list|board))\b"
+    r"(?P<rest3>.*)$",
     re.IGNORECASE,
 )
 _WHOSE_TASKS = re.compile(
@@ -1565,8 +1584,11 @@ _WHOSE_TASKS = re.compile(
 _LIST_STATUS = (
     (
         re.compile(
-            r"\bincl(?:uding|\.|udes)?\s+(?:the\s+)?(?:done|closed|finished|completed)\b|\beven\s+"
-            r"(?:the\s+)?(?:done|closed|finished)\b|\b(?:done|closed|finished)\s+ones\s+too\b",
+            r"\bincl(?:uding|\.|udes)?\s+(?:the\s+)?(?:done|closed|finished|completed|cancelled)\b|\beven\s+"
+            r"(?:the\s+)?(?:done|closed|finished)\b"
+            r"|\b(?:done|closed|finished|completed|cancelled)(?:\s+(?:ones|stuff|tasks|things|off))?\s+too\b"
+            r"|\bincl(?:uding|\.)?\s+(?:anything|everything|any|the\s+ones|ones|stuff)\s+(?:that'?s\s+|that\s+"
+            r"(?:has|have|was|were)\s+|that\s+is\s+)?(?:been\s+)?(?:closed|done|finished|completed)",
             re.I,
         ),
         "any",
@@ -1591,6 +1613,12 @@ def _list_status(rest: str) -> str | None:
 
 
 _LIST_NOISE_QUERY = frozenset({"board", "list", "system", "tracker", "plate", "queue"})
+_LIST_ABOUT = re.compile(
+    r"\bevery\s+(?P<q>(?!single\b|one\b)[\w-]{3,})\s+(?:task|todo|item|ticket)s?\b"
+    r"|\b(?:anything|tasks?|stuff|something)\s+(?:about|on|re|regarding|for)\s+(?!me\b|my\b|the\s+go\b)"
+    r"(?P<q2>[\w-]{3,})",
+    re.IGNORECASE,
+)
 
 
 def _read_list_status(utterance: Utterance) -> Reading | None:
@@ -1616,6 +1644,9 @@ def _read_list_status(utterance: Utterance) -> Reading | None:
         args["status"] = status
     if str(args.get("query", "")).lower() in _LIST_NOISE_QUERY:
         del args["query"]
+    if "query" not in args and (about := _LIST_ABOUT.search(text)) is not None:
+        # "show me every trailer task incl done", "anything about invoices on the go?".
+        args["query"] = (about.group("q") or about.group("q2")).lower()
     from_base = bool(base) and call is base[0]
     if from_base and args == dict(call.args):
         return None
@@ -1624,20 +1655,25 @@ def _read_list_status(utterance: Utterance) -> Reading | None:
 
 def _read_list_by_person(utterance: Utterance) -> Reading | None:
     base = utterance.base_calls
+    text = utterance.text.strip(" ?!.")
+    created = _CREATED_BY.match(text)
     if (
         len(base) == 1
         and base[0].tool == "list_tasks"
         and ({"assignee", "creator"} & set(base[0].args))
+        and not (created and {"due_before", "due_after"} & set(base[0].args))
     ):
+        # "what did dave create this week" is about when tasks were made, not when they are
+        # due: the creator alone answers it, without a due filter.
         return None
-    text = utterance.text.strip(" ?!.")
     args: dict[str, object] = {}
-    if (match := _CREATED_BY.match(text)) is not None:
-        person = _person(match.group("who") or match.group("who2"), utterance.context)
+    if (match := created) is not None:
+        who = match.group("who") or match.group("who2") or match.group("who3")
+        person = _person(who, utterance.context)
         if person is None:
             return None
         args["creator"] = person
-        rest = match.group("rest") or match.group("rest2") or ""
+        rest = match.group("rest") or match.group("rest2") or match.group("rest3") or ""
     elif (match := _EVERYTHING_FOR.match(text)) is not None:
         person = _person(match.group("who") or match.group("who2"), utterance.context)
         if person is None:

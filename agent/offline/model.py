@@ -450,6 +450,9 @@ def _stem(word: str) -> str:
     if word.endswith("ation") and len(word) > 7:
         # "migration" -> "migrat", which "Migrate the docs" holds.
         return word[:-3]
+    if word.endswith(("tion", "sion")) and len(word) > 7:
+        # "inspection" -> "inspect", as "Inspect the zip line" says it.
+        return word[:-3]
     stem = _SUFFIX.sub("", word)
     if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
         # "planning" -> "plann" -> "plan", as the title says it.

@@ -147,8 +147,23 @@ _TASK_WORD = re.compile(
 )
 
 
+# Punctuation said aloud to a dictating phone: "new task for tom comma issue the summaries
+# full stop".
+_SPOKEN_PUNCTUATION = (
+    (re.compile(r"\s*\bcomma\b", re.IGNORECASE), ","),
+    (re.compile(r"\s*\b(?:full\s+stop|period)\s*$", re.IGNORECASE), "."),
+    (re.compile(r"\s*\bfull\s+stop\b", re.IGNORECASE), "."),
+    (re.compile(r"\s*\bquestion\s+mark\b", re.IGNORECASE), "?"),
+    (re.compile(r"\s*\bexclamation\s+(?:mark|point)\b", re.IGNORECASE), "!"),
+    (re.compile(r"\s*\b(?:new\s+line|new\s+paragraph)\b", re.IGNORECASE), "."),
+)
+
+
 def spoken_to_digits(text: str) -> str:
-    """The text with spoken clock times, durations and task numbers written as digits."""
+    """The text with spoken clock times, durations, task numbers and punctuation written as
+    digits and marks."""
+    for pattern, mark in _SPOKEN_PUNCTUATION:
+        text = pattern.sub(mark, text)
     text = _TASK_WORD.sub(lambda m: f"{m.group('lead')} {_task_number(m.group('n'))}", text)
     text = _PAST.sub(
         lambda m: _clock(_hour(m.group("hour")), _minutes(m.group("part")), m.group("meridiem")),

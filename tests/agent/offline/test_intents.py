@@ -646,3 +646,78 @@ def test_a_reading_that_understands_more_of_the_message_wins() -> None:
         ("assign_task", {"task_id": TitleRef("loc"), "assignee": "bob"}),
         ("update_task", {"task_id": TitleRef("loc"), "due": "friday"}),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what did dave create this week", {"creator": "dave"}),
+        ("everything carol has filed, closed ones too", {"creator": "carol", "status": "any"}),
+        (
+            "what has bob created, including anything that's been closed off?",
+            {"creator": "bob", "status": "any"},
+        ),
+        (
+            "show me every trailer task incl done and cancelled ones",
+            {"status": "any", "query": "trailer"},
+        ),
+        ("anything about invoices on the go at the moment?", {"query": "invoices"}),
+    ],
+)
+def test_lists_by_creator_status_and_subject(text: str, expected: dict[str, object]) -> None:
+    assert calls(text) == [("list_tasks", expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "hey task pilot new task for bob comma issue the payg summaries by six o'clock on fri "
+            "full stop thank you",
+            [
+                (
+                    "create_task",
+                    {"title": "Issue the payg summaries", "assignee": "bob", "due": "friday 6pm"},
+                )
+            ],
+        ),
+        (
+            "assign number twelve to dave please full stop",
+            [("assign_task", {"task_id": 12, "assignee": "dave"})],
+        ),
+        (
+            "new task - rebind the controls #input high prio, mine, by wed",
+            [
+                (
+                    "create_task",
+                    {
+                        "title": "Rebind the controls",
+                        "assignee": "me",
+                        "due": "wednesday",
+                        "priority": "high",
+                        "tags": ["input"],
+                    },
+                )
+            ],
+        ),
+        (
+            "ill take the yelp thing bob's buried in cookie boxes",
+            [("assign_task", {"task_id": TitleRef("yelp"), "assignee": "me"})],
+        ),
+        (
+            "hand the hendricks confirm to dave carol is off sat",
+            [("assign_task", {"task_id": TitleRef("hendricks confirm"), "assignee": "dave"})],
+        ),
+    ],
+)
+def test_dictation_and_remarks_run_on_after_a_request(
+    text: str, expected: list[tuple[str, dict[str, object]]]
+) -> None:
+    assert calls(text) == expected
+
+
+def test_give_her_the_task_after_a_list_of_hers() -> None:
+    context = ConversationContext(people=TEAM.people, recent_people=("carol",))
+    assert calls("ok give her the rovers one too", context) == [
+        ("assign_task", {"task_id": TitleRef("rovers"), "assignee": "carol"})
+    ]

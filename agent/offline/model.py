@@ -377,8 +377,9 @@ def _lookup_for(call: PlannedCall) -> _Lookup:
 
 def _fallbacks(call: PlannedCall) -> list[_Lookup]:
     """The lookups for a call's title words, in order; each is made only when every one before
-    it matched nothing: the words as said, then looser ("zoom renewal" -> "zoom renew"), and
-    for a delete the same again among closed tasks too ("get rid of the dead migration one")."""
+    it matched nothing: the words as said, then looser ("zoom renewal" -> "zoom renew"), then
+    one telling word at a time ("alvarez callback" -> "alvarez"), and for a delete the same
+    again among closed tasks too ("get rid of the dead migration one")."""
     first = _lookup_for(call)
     looser = looser_query(first.ref.text)
     chain = [first]
@@ -386,7 +387,17 @@ def _fallbacks(call: PlannedCall) -> list[_Lookup]:
         chain.append(_Lookup(TitleRef(looser), first.status))
     if call.tool == "delete_task":
         chain.extend(_Lookup(lookup.ref, "any") for lookup in list(chain))
-    return list(dict.fromkeys(chain))
+    return list(dict.fromkeys(chain + [t for t in _telling_lookups(call) if t not in chain]))
+
+
+def _telling_lookups(call: PlannedCall) -> list[_Lookup]:
+    """The lookups by one telling word of a call's title words ("alvarez callback" ->
+    "alvarez"), made last."""
+    first = _lookup_for(call)
+    telling = [_Lookup(TitleRef(word), first.status) for word in _telling_words(first.ref.text)]
+    if call.tool == "delete_task":
+        telling.extend(_Lookup(lookup.ref, "any") for lookup in list(telling))
+    return telling
 
 
 def _resolved(call: PlannedCall, lookups: dict[_Lookup, summary.Json | None]) -> _Resolution | None:
@@ -402,7 +413,7 @@ def _resolved(call: PlannedCall, lookups: dict[_Lookup, summary.Json | None]) ->
             break
         resolution = _resolve(lookup, lookups[lookup])
         first = first or resolution
-        if not _found_nothing(lookups[lookup]):
+        if _usable(call, lookup, lookups[lookup]):
             return resolution
     # Nothing matched anywhere: the answer says what was looked for first.
     return first
@@ -413,14 +424,87 @@ def _found_nothing(result: summary.Json | None) -> bool:
     return result is not None and bool(result.get("ok")) and not summary.task_cards(result)
 
 
+def _usable(call: PlannedCall, lookup: _Lookup, result: summary.Json | None) -> bool:
+    """Whether a lookup's result settles the call: it found something, and a lookup by one
+    telling word found tasks whose titles hold most of the words said ("chen invoice" must not
+    settle on "Call back Mr. Chen")."""
+    if _found_nothing(result):
+        return False
+    ref = call.title_ref
+    if result is None or ref is None or lookup not in _telling_lookups(call):
+        return True
+    base = _lookup_for(call)
+    if lookup.ref == base.ref or lookup.ref.text == looser_query(base.ref.text):
+        return True
+    return any(
+        _holds_most(ref.text, str(card.get("title", ""))) for card in summary.task_cards(result)
+    )
+
+
 def _retry_lookup(call: PlannedCall, lookups: dict[_Lookup, summary.Json | None]) -> _Lookup | None:
     """The next lookup to try after every one so far matched no task, if any."""
     for lookup in _fallbacks(call):
         if lookup not in lookups:
             return lookup
-        if not _found_nothing(lookups[lookup]):
+        if _usable(call, lookup, lookups[lookup]):
             return None
     return None
+
+
+# Words of a title that tell tasks apart poorly: a lookup by one of them alone finds too much.
+_COMMON_WORDS = frozenset(
+    {
+        "call", "back", "send", "email", "update", "fix", "order", "review", "check", "book",
+        "make", "get", "set", "new", "meeting", "report", "list", "plan", "draft", "write",
+        "finish", "done", "work", "team", "week", "day", "today", "tomorrow", "finally",
+        "still", "first", "thing", "stuff", "please", "pls", "now", "just",
+    }
+)  # fmt: skip
+# Words people write as one that titles split: "callback" is "call ... back".
+_COMPOUNDS = {
+    "callback": ("call", "back"), "followup": ("follow", "up"), "signup": ("sign", "up"),
+    "setup": ("set", "up"), "pickup": ("pick", "up"), "checkin": ("check", "in"),
+    "rollout": ("roll", "out"), "login": ("log", "in"), "writeup": ("write", "up"),
+    "cleanup": ("clean", "up"), "walkthrough": ("walk", "through"), "handoff": ("hand", "off"),
+}  # fmt: skip
+
+
+def _telling_words(text: str) -> list[str]:
+    """At most two words of `text` that could name one task alone, longest first."""
+    words = [word for word in _WORD.findall(text.lower()) if word not in _FILLER]
+    if len(words) < 2:
+        return []
+    telling = [
+        _stem(word)
+        for word in sorted(dict.fromkeys(words), key=len, reverse=True)
+        if len(word) >= 3 and word not in _COMMON_WORDS and word not in _COMPOUNDS
+    ]
+    return telling[:2]
+
+
+def _split_words(text: str) -> list[str]:
+    words: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        words.extend(_COMPOUNDS.get(word, (word,)))
+    return [
+        word
+        for word in words
+        if word not in _FILLER and word not in _COMMON_WORDS - {"call", "back"}
+    ]
+
+
+def _holds_most(said: str, title: str) -> bool:
+    """Whether `title` holds more than half of the words said, in some form."""
+    wanted = {_stem(word) for word in _split_words(said)}
+    held = {_stem(word) for word in _WORD.findall(title.lower())}
+    if not wanted:
+        return False
+    found = sum(
+        1
+        for word in wanted
+        if any(h.startswith(word) or word.startswith(h) for h in held if len(h) >= 3)
+    )
+    return found * 2 > len(wanted)
 
 
 _FILLER = frozenset(

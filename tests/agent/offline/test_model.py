@@ -542,6 +542,7 @@ def test_looser_lookup_that_still_finds_nothing_reports_the_first_words(board: B
     assert tool_calls(result.new_messages()) == [
         ("list_tasks", {"query": "printer cleanup"}),
         ("list_tasks", {"query": "printer clean"}),
+        ("list_tasks", {"query": "printer"}),
     ]
     assert result.output == "I couldn't find a task matching 'printer cleanup'."
 
@@ -554,6 +555,28 @@ def test_a_word_two_titles_hold_in_different_forms_is_asked_about(board: Board) 
     assert isinstance(result.output, str)
     assert "Which one do you mean?" in result.output
     assert [task["assignee"] for task in board.tasks] == [None, None]
+
+
+def test_a_lookup_by_one_telling_word_settles_on_a_title_holding_most_words(
+    board: Board,
+) -> None:
+    board.add("Call Mrs. Alvarez back about the bloodwork")
+    board.add("Call back Mr. Chen about the dental estimate")
+    result = run(build_agent(board), "done with the alvarez callback")
+    assert tool_calls(result.new_messages())[-1] == (
+        "update_task",
+        {"task_id": 1, "status": "done"},
+    )
+    assert board.tasks[1]["status"] == "open"
+
+
+def test_one_telling_word_never_settles_on_a_title_missing_the_other_words(
+    board: Board,
+) -> None:
+    board.add("Call back Mr. Chen about the dental estimate")
+    result = run(build_agent(board), "mark the chen invoice done")
+    assert all(name == "list_tasks" for name, _ in tool_calls(result.new_messages()))
+    assert board.tasks[0]["status"] == "open"
 
 
 def test_lookup_that_finds_a_task_is_not_retried(board: Board) -> None:

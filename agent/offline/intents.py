@@ -1169,8 +1169,8 @@ def _read_leading_words(utterance: Utterance) -> Reading | None:
 
 _NUMBER_AGAIN = _NUMBER.replace("P<n>", "P<n2>").replace("P<bare>", "P<bare2>")
 _REDIRECT = re.compile(
-    rf"^(?:oops|sorry|wait|no|nope|argh|ugh|my\s+bad)?[\s,!.]*(?:i\s+)?(?:meant|mean)\s+{_NUMBER}"
-    r"(?:[\s,]+(?:not|instead\s+of)\s+(?:#|task\s*)?(?P<old>\d{1,6}))?\s*[.!]*$"
+    rf"^(?:(?:oops|sorry|wait|no|nope|argh|ugh|my\s+bad)[\s,!.]*)*(?:i\s+)?(?:meant|mean)\s+{_NUMBER}"
+    r"(?:[\s,]+(?:not|instead\s+of)\s+(?:#|task\s*)?(?P<old>\d{1,6}))?\s*(?:[-—–,]\s*the\s+[^,.]+)?[.!]*$"
     rf"|^(?:oops|sorry|wait|no)?[\s,!.]*{_NUMBER_AGAIN}"
     r"\s+not\s+(?:#|task\s*)?(?P<old2>\d{1,6})\s*[.!]*$",
     re.IGNORECASE,
@@ -1187,6 +1187,13 @@ _MEANT_PERSON = re.compile(
     r"|^(?:actually|wait|no|sorry|oops)?[\s,!.]*(?:actually\s+)?(?:no[\s,]+)?(?:put|give|assign)\s+(?:it|that|this)"
     r"\s+(?:on|to)\s+(?P<who2>\S+)(?:\s+instead)?\s*[.!]*$"
     r"|^(?:wait|no|sorry|oops|actually)[\s,!.]+(?:no[\s,!.]+)?to\s+(?P<who3>[\w.@<>-]+)\b",
+    re.IGNORECASE,
+)
+# "oops i meant the tolka volunteer recruitment not the mulch": the last change, on the task
+# named by words instead.
+_REDIRECT_WORDS = re.compile(
+    r"^(?:(?:oops|sorry|wait|no|nope|argh|ugh|my\s+bad)[\s,!.]*)*(?:i\s+)?(?:meant|mean)\s+(?P<new>.+?)"
+    r"[\s,]+(?:not|instead\s+of)\s+(?P<old>.+?)\s*[.!]*$",
     re.IGNORECASE,
 )
 _MEANT_WORDS = re.compile(
@@ -1293,6 +1300,17 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
         return _reading("redirect", [*calls, *undo], 0.9, "redirects the last change")
     if not last:
         return None
+    if (match := _REDIRECT_WORDS.match(text)) is not None:
+        new_task = task_named(match.group("new"))
+        changed = [c for c in last if isinstance(c.args.get("task_id"), int)]
+        olds = {c.args["task_id"] for c in changed}
+        people = utterance.context.people
+        named_people = {match.group("new").strip().lower(), match.group("old").strip().lower()}
+        if isinstance(new_task, TitleRef) and len(olds) == 1 and not named_people & people:
+            old = olds.pop()
+            undo = [undone for call in changed if (undone := _undo(call, old)) is not None]
+            calls = [*_replay(changed, new_task), *undo]
+            return _reading("redirect", calls, 0.88, "redirects the last change to another task")
     if (match := _TOO.match(text)) is not None:
         ref = task_named(match.group("ref") or match.group("ref2") or match.group("ref3"))
         calls = _replay(last, ref) if ref is not None else []

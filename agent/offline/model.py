@@ -377,9 +377,14 @@ def _lookup_for(call: PlannedCall) -> _Lookup:
 
 def _fallbacks(call: PlannedCall) -> list[_Lookup]:
     """The lookups for a call's title words, in order; each is made only when every one before
-    it matched nothing: the words as said, then looser ("zoom renewal" -> "zoom renew"), then
-    one telling word at a time ("alvarez callback" -> "alvarez"), and for a delete the same
-    again among closed tasks too ("get rid of the dead migration one")."""
+    it matched nothing: the words as said, then looser ("zoom renewal" -> "zoom renew"), for a
+    delete the same again among closed tasks too ("get rid of the dead migration one"), and
+    last one telling word at a time ("alvarez callback" -> "alvarez")."""
+    base = _plain_lookups(call)
+    return base + [lookup for lookup in _telling_lookups(call) if lookup not in base]
+
+
+def _plain_lookups(call: PlannedCall) -> list[_Lookup]:
     first = _lookup_for(call)
     looser = looser_query(first.ref.text)
     chain = [first]
@@ -387,31 +392,43 @@ def _fallbacks(call: PlannedCall) -> list[_Lookup]:
         chain.append(_Lookup(TitleRef(looser), first.status))
     if call.tool == "delete_task":
         chain.extend(_Lookup(lookup.ref, "any") for lookup in list(chain))
-    return list(dict.fromkeys(chain + [t for t in _telling_lookups(call) if t not in chain]))
+    return list(dict.fromkeys(chain))
 
 
 def _telling_lookups(call: PlannedCall) -> list[_Lookup]:
     """The lookups by one telling word of a call's title words ("alvarez callback" ->
-    "alvarez"), made last."""
+    "alvarez"), made last, unless a plain lookup already searched those words."""
     first = _lookup_for(call)
     telling = [_Lookup(TitleRef(word), first.status) for word in _telling_words(first.ref.text)]
     if call.tool == "delete_task":
         telling.extend(_Lookup(lookup.ref, "any") for lookup in list(telling))
-    return telling
+    plain = _plain_lookups(call)
+    return [lookup for lookup in telling if lookup not in plain]
 
 
 def _resolved(call: PlannedCall, lookups: dict[_Lookup, summary.Json | None]) -> _Resolution | None:
     """How the lookup for a call's title words came out, or None when it was not made yet."""
-    if call.title_ref is None:
+    ref = call.title_ref
+    if ref is None:
         return None
     chain = _fallbacks(call)
     if chain[0] not in lookups:
         return None
     first: _Resolution | None = None
+    telling = _telling_lookups(call)
     for lookup in chain:
         if lookup not in lookups:
             break
-        resolution = _resolve(lookup, lookups[lookup])
+        result = lookups[lookup]
+        if lookup in telling and result is not None:
+            # Found by one word: only the titles that hold most of the words said count.
+            cards = [
+                card
+                for card in summary.task_cards(result)
+                if _holds_most(ref.text, str(card.get("title", "")))
+            ]
+            result = {**result, "tasks": cards, "count": len(cards)}
+        resolution = _resolve(lookup, result)
         first = first or resolution
         if _usable(call, lookup, lookups[lookup]):
             return resolution
@@ -432,9 +449,6 @@ def _usable(call: PlannedCall, lookup: _Lookup, result: summary.Json | None) -> 
         return False
     ref = call.title_ref
     if result is None or ref is None or lookup not in _telling_lookups(call):
-        return True
-    base = _lookup_for(call)
-    if lookup.ref == base.ref or lookup.ref.text == looser_query(base.ref.text):
         return True
     return any(
         _holds_most(ref.text, str(card.get("title", ""))) for card in summary.task_cards(result)
@@ -534,6 +548,9 @@ def _stem(word: str) -> str:
     if word.endswith("ation") and len(word) > 7:
         # "migration" -> "migrat", which "Migrate the docs" holds.
         return word[:-3]
+    if word.endswith("ment") and len(word) > 8:
+        # "recruitment" -> "recruit", as "Recruit volunteers" says it.
+        return word[:-4]
     if word.endswith(("tion", "sion")) and len(word) > 7:
         # "inspection" -> "inspect", as "Inspect the zip line" says it.
         return word[:-3]

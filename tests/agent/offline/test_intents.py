@@ -767,3 +767,30 @@ def test_a_remark_about_a_task_then_a_command_acts_on_the_remarks_subject(
 
 def test_one_question_in_two_sentences_is_one_list() -> None:
     assert calls("which tasks have i created? pls list") == [("list_tasks", {"creator": "me"})]
+
+
+def test_oops_i_meant_another_task_by_words_moves_the_change_and_undoes_the_first() -> None:
+    context = ConversationContext(
+        people=TEAM.people,
+        last_calls=(
+            PlannedCall(
+                "update_task", {"task_id": 5, "due": "friday"}, previous={"due": "2026-12-12"}
+            ),
+        ),
+        recent_task_ids=(5,),
+    )
+    assert calls("oops i meant the tolka volunteer recruitment not the mulch", context) == [
+        ("update_task", {"task_id": TitleRef("tolka volunteer recruitment"), "due": "friday"}),
+        ("update_task", {"task_id": 5, "due": "2026-12-12"}),
+    ]
+
+
+def test_i_meant_one_person_not_another_is_no_task_redirect() -> None:
+    context = ConversationContext(
+        people=TEAM.people,
+        last_calls=(PlannedCall("assign_task", {"task_id": 1, "assignee": "bob"}),),
+        recent_task_ids=(1,),
+    )
+    assert calls("sorry, i meant carol not bob", context) == [
+        ("assign_task", {"task_id": 1, "assignee": "carol"})
+    ]

@@ -345,6 +345,8 @@ def _score_clauses(text: str, result: ParseResult) -> tuple[float, str]:
         and any(_CHANGE_VERB_TITLE.match(str(call.args.get("title", ""))) for call in creates)
     ):
         return 0.3, "a create whose title starts with a verb that changes tasks"
+    if any(_SECOND_REQUEST.search(str(call.args.get("title", ""))) for call in creates):
+        return 0.6, "a new task's title holds another request"
     if creates and len(creates) == len(result.calls):
         if create_cue(text):
             return 0.85, "says to create"
@@ -354,6 +356,12 @@ def _score_clauses(text: str, result: ParseResult) -> tuple[float, str]:
     return 0.75, "clause reading"
 
 
+# "new task order rye for tues, and mark the flour call done": two requests, not one title.
+_SECOND_REQUEST = re.compile(
+    r",\s+and\s+(?:then\s+)?(?:mark|close|assign|give|move|push|put|delete|cancel|reopen|tick)\s+"
+    r"(?:the|#|task|it|that|\d)",
+    re.IGNORECASE,
+)
 # "lookup: to the bank": words that open with a preposition are a place or a person, no title.
 _LEADING_PREPOSITION = re.compile(r"^(?:to|from|with|at|by|into|onto|via|than)\b", re.IGNORECASE)
 # A title that opens with one of these reads as a change to a task, not as new work: "give the
@@ -571,6 +579,8 @@ _OWN = re.compile(
     r"(?:\s+(?:instead|then|too|as\s+well|now|for\s+now|this\s+time))?$"
     r"|^(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:give|hand|pass)\s+(?P<who8>her|him|them|me)\s+"
     r"(?P<ref8>.+?)(?:\s+(?:too|as\s+well|then|instead|now))?$"
+    r"|^(?:(?:can|could|would)\s+(?:you|u)\s+)?put\s+(?P<ref9>(?:task\s*)?#?\d{1,6}|the\s+.+?|\S+\s+one)"
+    r"\s+on\s+(?P<who9>\S+)(?:\s+(?:instead|then|now|too))?$"
     r"|^(?:can|could)\s+(?P<who4>\S+)\s+(?:own|take(?:\s+over)?|handle|run|lead|pick\s+up)\s+(?P<ref4>.+?)"
     r"(?:\s+(?:going\s+forward|from\s+now\s+on|from\s+here(?:\s+on)?|instead))?(?:\s+from\s+\S+)?\s*\??$"
     r"|^(?:(?:can|could)\s+you\s+)?(?:put|get)\s+(?P<who5>\S+)\s+on\s+(?P<ref5>.+?)\s*\??$"
@@ -649,7 +659,7 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_ASSIGN, {"task_id": ref, "assignee": "me"})
             return _reading("take", [call], 0.8, "someone takes a task")
     if (match := _OWN.match(text)) is not None:
-        numbered = ("", "2", "3", "4", "5", "6", "7", "8")
+        numbered = ("", "2", "3", "4", "5", "6", "7", "8", "9")
         who = next(g for n in numbered if (g := match.group(f"who{n}")))
         ref_text = next(g for n in numbered if (g := match.group(f"ref{n}")))
         person = _person(who, context)
@@ -1104,7 +1114,12 @@ def _read_leading_words(utterance: Utterance) -> Reading | None:
     text = utterance.text.strip()
     text = re.sub(r"^/task\s+", "", text, flags=re.IGNORECASE)
     if (match := _LEADING_WHEN.match(text)) is not None:
-        moved = f"{match.group('rest')} {match.group('when')}"
+        rest = match.group("rest")
+        # "at six remind me to ping the vendor, they ghosted us": the time goes with the
+        # request, before any remark after it.
+        cut = re.search(r"[,;!?]\s|\s[-–—]\s", rest)
+        at = cut.start() if cut is not None else len(rest)
+        moved = f"{rest[:at]} {match.group('when')}{rest[at:]}"
         result = utterance.clauses(moved)
         if result.calls and all(call.tool == TOOL_CREATE for call in result.calls):
             return Reading("leading_when", result, 0.86, "a time said before the request")
@@ -1115,6 +1130,11 @@ def _read_leading_words(utterance: Utterance) -> Reading | None:
             needed = _read_need_person(replace(utterance, text=rest))
             if needed is not None:
                 result = needed.result
+        if not result.calls and _LEADING_WHEN.match(rest):
+            # "since the rota goes out friday, tmrw remind me to ask jess ...".
+            leading = _read_leading_words(replace(utterance, text=rest))
+            if leading is not None:
+                result = leading.result
         why = _WHY_DUE.search(match.group("why"))
         when = (why.group("when") or why.group("when2") or "").strip() if why else ""
         when = re.split(r"\s+(?:for|so|because|since|as|to|when)\b", when)[0]
@@ -1951,8 +1971,23 @@ def _read_which_answer(utterance: Utterance) -> Reading | None:
 # Several sentences, each a request or a remark: "age rating one -> urgent and due monday. also
 # new task for priya: regression pass by wed", "coastal freight's paid so you can close that
 # one, and the forklift hire is now due 8/1". Each is read alone; remarks add nothing.
-_SENTENCE_BREAK = re.compile(
-    r"(?<=[.!?])\s+(?=\S)|\s*;\s+|,\s+and\s+(?:also\s+)?(?=the\s|#|\w+\s+one\b)"
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\bmr\.)(?<!\bmrs\.)(?<!\bms\.)(?<!\bdr\.)(?<!\bst\.)(?<!\bno\.)(?<!\bvs\.)"
+    r"(?<!\betc\.)\s+(?=\S)|\s*;\s+|,\s+and\s+(?:also\s+)?(?=the\s|#|\w+\s+one\b)",
+    re.IGNORECASE,
+)
+# "mark 2 done and put 6 on me", "flour call done, cooler gasket done and put ...": clauses
+# that each say a change. Never inside a title given after a colon ("add task: X and Y").
+_CLAUSE_BREAK = re.compile(
+    r",?\s+and\s+(?:then\s+|also\s+)?(?=(?:mark|put|give|assign|move|push|close|set|make|tag|reopen"
+    r"|cancel|drop|rename|hand|bump)\b)"
+    r"|,\s+(?=(?:mark|put|give|assign|move|push|close|tag|reopen|cancel|drop|rename|hand|bump)\b)"
+    r"|,\s+(?=[\w' -]{3,40}\s+(?:done|finished|sorted|paid)\b)",
+    re.IGNORECASE,
+)
+_TITLE_AFTER_COLON = re.compile(
+    r"\b(?:add|new|create|make)\s+(?:a\s+)?(?:task|todo|to-do|reminder)\s*:|^\s*(?:todo|to-do|task)\s*:",
+    re.IGNORECASE,
 )
 
 
@@ -1973,7 +2008,10 @@ def quotes_words(text: str) -> bool:
 def _read_sentences(utterance: Utterance) -> Reading | None:
     if utterance.after_remark or quotes_words(utterance.text):
         return None
-    parts = [part.strip() for part in _SENTENCE_BREAK.split(utterance.text) if part.strip()]
+    parts = [part.strip() for part in _SENTENCE_END.split(utterance.text) if part.strip()]
+    if not _TITLE_AFTER_COLON.search(utterance.text):
+        parts = [piece.strip() for part in parts for piece in _CLAUSE_BREAK.split(part)]
+    parts = [part for part in parts if part]
     if len(parts) < 2 or len(parts) > 4:
         return None
     calls: list[PlannedCall] = []
@@ -1992,7 +2030,7 @@ def _read_sentences(utterance: Utterance) -> Reading | None:
             if best.writes:
                 return None
             continue
-        calls.extend(best.result.calls)
+        calls.extend(call for call in best.result.calls if call not in calls)
         scores.append(best.score)
     if len(scores) < 2 or not any(call.tool in WRITE_TOOL_NAMES for call in calls):
         # "which tasks have i created? pls list" asks one question twice, not for two lists.

@@ -531,7 +531,7 @@ _ASIDE = re.compile(
 # A reason run on without a comma: "<@U04> can have the flour call im stuck on oven 1".
 _RUN_ON_ASIDE = re.compile(
     r"\s+(?:i'?m|im|i\s+am|i'?ve|ive|he'?s|she'?s|they'?re|theyre|we'?re|it'?s|there'?s|cause|cuz|bc"
-    r"|because|since)\s+\w+.*$",
+    r"|because|since|we|they|he|she)\s+\w+.*$",
     re.IGNORECASE,
 )
 
@@ -564,8 +564,9 @@ def _changes_to_calls(task: int | TitleRef, changes: dict[str, object]) -> list[
 # Changes to a task named by words, with verbs that never create.
 
 _TAKE = re.compile(
-    r"^(?:ok\s+|okay\s+)?(?:i'?ll|i\s+will|i\s+can|let\s+me|i'?m\s+gonna|i'?m\s+going\s+to|i'?ve\s+got"
-    r"|i\s+got)\s+(?:take|grab|handle|own|pick\s+up|do|have)?\s*(?P<ref>.+?)"
+    r"^(?:ok\s+|okay\s+)?(?:(?:i'?ll|i\s+will|i\s+can|let\s+me|i'?m\s+gonna|i'?m\s+going\s+to)\s+"
+    r"(?:take|grab|handle|own|pick\s+up|do|have)|i'?ve\s+got|i\s+got|ill\s+(?:take|grab|handle|own|do))"
+    r"\s+(?P<ref>.+?)"
     r"(?:\s+(?:then|myself|from\s+here|over))?$",
     re.IGNORECASE,
 )
@@ -920,7 +921,9 @@ _BARE_HOUR_DAY = re.compile(
 _UNITS = {"d": "d", "day": "d", "w": "w", "wk": "w", "week": "w"}
 _SHIFT = re.compile(
     r"^(?:pls\s+|please\s+|can\s+you\s+)?(?:push|move|bump|shift|slide|kick)\s+(?P<ref>.+?)\s+"
-    r"(?P<dir>back|out|forward|up|in|later|earlier)\s+(?:by\s+)?(?P<n>\d+)\s*(?P<unit>days?|d|weeks?|wks?|w)$"
+    r"(?P<dir>back|out|forward|up|in|later|earlier)\s+(?:by\s+)?(?P<n>\d+)\s*(?P<unit>days?|d|weeks?|wks?|w)"
+    # "push #12 back a week part is backordered": a remark run on after the amount.
+    r"(?:\s+(?!and\b|then\b|also\b|to\b|plus\b)[a-z]\S*(?:\s+\S+)+)?$"
     r"|^(?:pls\s+|please\s+|can\s+you\s+)?(?:push|move|bump|shift|slide|delay|postpone)\s+(?P<ref2>.+?)\s+"
     r"(?:by\s+)?(?P<n2>\d+)\s*(?P<unit2>days?|d|weeks?|wks?|w)(?:\s+(?P<dir2>later|earlier|back|out))?$"
     r"|^(?P<ref3>.+?)\s+(?:can|could|will|may|might|should|is\s+going\s+to|has\s+to|needs\s+to)?\s*"
@@ -1382,7 +1385,12 @@ _BULK_MOVE = re.compile(
     r"(?:^|[\s,.;!—–-])(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:move|reassign|give|hand|transfer"
     r"|shift|pass)\s+(?:over\s+)?(?:all\s+(?:of\s+)?|everything\s+(?:of\s+)?)?(?P<whose>[\w.@<>-]+?'s|his"
     r"|her|their|my)\s+(?:open\s+|active\s+|remaining\s+|current\s+|outstanding\s+)?(?:tasks|stuff|things"
-    r"|work|items|todos|to-dos|tickets)(?:\s+over)?\s+(?:over\s+)?to\s+(?P<to>[\w.@<>-]+)",
+    r"|work|items|todos|to-dos|tickets)(?:\s+over)?\s+(?:over\s+)?to\s+(?P<to>[\w.@<>-]+)"
+    # "move everything priya has that isnt done over to lena".
+    r"|(?:^|[\s,.;!—–-])(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:move|reassign|give|hand"
+    r"|transfer|shift|pass)\s+everything\s+(?P<whose2>[\w.@<>-]+)\s+(?:has|owns|is\s+on)"
+    r"(?:\s+that\s+(?:isn'?t|is\s+not|isnt|aren'?t)\s+(?:done|finished|closed))?\s+(?:over\s+)?to\s+"
+    r"(?P<to2>[\w.@<>-]+)",
     re.IGNORECASE,
 )
 
@@ -1397,11 +1405,15 @@ def _read_bulk_move(utterance: Utterance) -> Reading | None:
     match = _BULK_MOVE.search(text)
     if match is None or _within_quotes(text, match.start()):
         return None
-    whose = match.group("whose").lower()
+    if match.group("whose2"):
+        source_name = match.group("whose2")
+        whose = "my" if source_name.lower() == "me" else f"{source_name.lower()}'s"
+    else:
+        whose = match.group("whose").lower()
     if whose == "my":
         source: str | None = "me"
     elif whose.endswith("'s"):
-        source = _person(match.group("whose")[:-2], utterance.context)
+        source = _person(whose[:-2], utterance.context)
     else:
         # "tomasz is on leave, move all his stuff to yuki": the person named before.
         named = [
@@ -1415,7 +1427,7 @@ def _read_bulk_move(utterance: Utterance) -> Reading | None:
         if source is None and not named and subject is not None:
             # "carol is out, move all her tasks to bob": the sentence is about her.
             source = _person(subject.group("who"), utterance.context)
-    target = _person(match.group("to"), utterance.context)
+    target = _person(match.group("to") or match.group("to2"), utterance.context)
     if source is None or target is None or source == target:
         return None
     calls = [
@@ -1771,12 +1783,28 @@ _DELETE = re.compile(
 )
 
 
+_DELETE_WORDS = re.compile(
+    r"^(?:pls\s+|please\s+|(?:can|could)\s+(?:you|u)\s+)?(?:delete|remove|trash|nuke|get\s+rid\s+of)"
+    r"\s+(?P<ref>.+)$",
+    re.IGNORECASE,
+)
+
+
 def _read_delete(utterance: Utterance) -> Reading | None:
     match = _DELETE.match(utterance.text.strip())
-    if match is None or _TASK_NUMBER.search(match.group("rest")):
+    if match is not None and not _TASK_NUMBER.search(match.group("rest")):
+        call = PlannedCall("delete_task", {"task_id": _number_of(match)})
+        return _reading(
+            "delete", [call], 0.88, "deletes a task named by number; the person confirms"
+        )
+    text = _without_person_remark(_without_aside(utterance.text), utterance.context.people)
+    words = _DELETE_WORDS.match(text)
+    named = task_named(words.group("ref")) if words is not None and match is None else None
+    if not isinstance(named, TitleRef):
         return None
-    call = PlannedCall("delete_task", {"task_id": _number_of(match)})
-    return _reading("delete", [call], 0.88, "deletes a task named by number; the person confirms")
+    # "get rid of the weekend shift sched its old news": the task by words; the person confirms.
+    call = PlannedCall("delete_task", {"task_id": named})
+    return _reading("delete", [call], 0.8, "deletes a task named by words; the person confirms")
 
 
 # Descriptions, lists by person, delegation with "need", off-topic questions.
@@ -1879,7 +1907,8 @@ _SPORTS = re.compile(
     re.IGNORECASE,
 )
 _TASK_WORDS = re.compile(
-    r"\b(?:task|tasks|todo|to-do|plate|overdue|remind|assign|due|deadline|list)\b|#\s?\d",
+    r"\b(?:task|tasks|todo|to-do|plate|overdue|remind|assign|due|deadline|list|delete|remove|scrap"
+    r"|trash|get\s+rid\s+of)\b|#\s?\d",
     re.IGNORECASE,
 )
 
@@ -1897,8 +1926,19 @@ _GENERAL_QUESTION = re.compile(
 )
 
 
+_NOT_A_TASK = re.compile(
+    r"\bnot\s+(?:a\s+)?task(?:[\s-]related)?\b|\b(?:unrelated|random|off[\s-]topic)\s+question\b",
+    re.IGNORECASE,
+)
+
+
 def _read_off_topic(utterance: Utterance) -> Reading | None:
     text = utterance.text
+    if _NOT_A_TASK.search(text):
+        # "quick one, not a task — what's the super rate from july?".
+        return Reading(
+            "off_topic", ParseResult(calls=(), reply=chat.OFF_TOPIC), 0.9, "says it is no task"
+        )
     # Words in quotes are talked about, not asked for: "how do you say 'deadline' in german".
     unquoted = re.sub(r"[\"'“‘][^\"'”’]{1,60}[\"'”’]", "", text)
     if _TASK_WORDS.search(unquoted):

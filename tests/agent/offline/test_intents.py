@@ -7,7 +7,7 @@ import pytest
 from agent.offline import ConversationContext, PlannedCall, TitleRef, parse_message
 from agent.offline.chat import WHICH_TASK as WHICH
 from agent.offline.intents import INTENTS, unsafe_title
-from agent.offline.plan import ParseResult
+from agent.offline.plan import EachListed, ParseResult
 from agent.offline.readings import Reading, choose, explain_json, question_for
 from agent.offline.spoken import spoken_to_digits
 
@@ -867,3 +867,44 @@ def test_a_time_said_first_goes_with_the_request_not_the_remark(
     text: str, expected: dict[str, object]
 ) -> None:
     assert calls(text) == [("create_task", expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "push #12 back a week part is backordered",
+            [("update_task", {"task_id": 12, "due": "+1w"})],
+        ),
+        (
+            "move everything carol has that isnt done over to dave, she's out til wed",
+            [
+                ("list_tasks", {"assignee": "carol"}),
+                ("assign_task", {"task_id": EachListed(), "assignee": "dave"}),
+            ],
+        ),
+        (
+            "get rid of the weekend shift sched its old news",
+            [("delete_task", {"task_id": TitleRef("weekend shift sched")})],
+        ),
+        (
+            "can u delete the food handler card task we cancelled it anyway",
+            [("delete_task", {"task_id": TitleRef("food handler")})],
+        ),
+    ],
+)
+def test_remarks_run_on_after_a_change_are_no_part_of_it(
+    text: str, expected: list[tuple[str, dict[str, object]]]
+) -> None:
+    assert calls(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quick one, not a task — what's the super guarantee rate from july? I can never remember",
+        "I can never remember",
+    ],
+)
+def test_saying_it_is_no_task_or_i_can_never_calls_no_tool(text: str) -> None:
+    assert calls(text) == []

@@ -70,9 +70,11 @@ _NAME_LEAD = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _POLITE = re.compile(
-    r"^(?:(?:can|could|would|will)\s+(?:you|ya)\s+(?:(?:please|pls|kindly|maybe|possibly|perhaps|just"
+    r"^(?:(?:can|could|would|will)\s+(?:you|ya|u)\s+(?:(?:please|pls|kindly|maybe|possibly|perhaps|just"
     r"|quickly)\s+)*|please\s+|pls\s+"
     r"|kindly\s+|(?:i\s+(?:want|need|would\s+like|'d\s+like)\s+you\s+to)\s+"
+    # "could someone make a task to ...": a request for a new task, whoever makes it.
+    r"|(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody)\s+(?=(?:make|add|create|log|set\s+up)\b)"
     r"|(?:can|could|shall|should)\s+we\s+(?:please\s+)?|let's\s+|lets\s+)+",
     re.IGNORECASE,
 )

@@ -205,7 +205,7 @@ _STATEMENT = re.compile(
 
 
 _TITLE_LEAD = re.compile(
-    r"^(?:a\s+|another\s+)?(?:follow[- ]?up|reminder|task|todo|note)\s+"
+    r"^(?:a\s+|another\s+)?(?:follow[- ]?up|reminder|task|todo|note|new\s+one|new\s+task)\s+"
     r"(?:(?:for\s+\w+\s+)?to\s+)(?=\w+\s+\w+)",
     re.IGNORECASE,
 )
@@ -585,7 +585,8 @@ _OWN = re.compile(
     r"|^(?:can|could)\s+(?P<who4>\S+)\s+(?:own|take(?:\s+over)?|handle|run|lead|pick\s+up)\s+(?P<ref4>.+?)"
     r"(?:\s+(?:going\s+forward|from\s+now\s+on|from\s+here(?:\s+on)?|instead))?(?:\s+from\s+\S+)?\s*\??$"
     r"|^(?:(?:can|could)\s+you\s+)?(?:put|get)\s+(?P<who5>\S+)\s+on\s+(?P<ref5>.+?)\s*\??$"
-    r"|^(?:pls\s+|please\s+)?(?:(?:can|could)\s+you\s+(?:to\s+)?)?(?:assign|give)\s+(?P<ref6>(?:task\s+)?#?\d{1,6})"
+    r"|^(?:pls\s+|please\s+)?(?:(?:can|could)\s+you\s+(?:to\s+)?)?(?:assign|give)\s+"
+    r"(?P<ref6>(?:task\s*(?:number\s*|no\.?\s*)?#?\s?|number\s*|#\s?)?\d{1,6})"
     r"\s+(?:to|at|for)\s+(?P<who6>\S+)\s*\??$"
     r"|^(?P<who7>[\w.@<>-]+?)(?:'s|\s+is|\s+will\s+be|\s+'ll\s+be)\s+(?:taking|handling|owning|doing"
     r"|picking\s+up|grabbing)\s+(?P<ref7>.+)$",
@@ -1342,6 +1343,9 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
     target = next(
         (c.args["task_id"] for c in reversed(last) if isinstance(c.args.get("task_id"), int)), None
     )
+    if target is None and any(c.tool == TOOL_CREATE for c in last):
+        # The last change made a task: "ok not that urgent, just high" is about it.
+        target = _recent(utterance)
     if (match := _MEANT_PERSON.match(text)) is not None and isinstance(target, int):
         who = match.group("who") or match.group("who2") or match.group("who3")
         person = _person(who, utterance.context)
@@ -1354,7 +1358,9 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": target, "title": title})
             return _reading("meant_words", [call], 0.8, "corrects words of the last task's title")
     if (match := _NOT_THAT.match(text)) is not None and isinstance(target, int):
-        changes = utterance.changes(match.group("value").strip(" .!"))
+        value = match.group("value").strip(" .!")
+        # "not that urgent, just high": a bare level is a priority.
+        changes = utterance.changes(value) or utterance.changes(f"{value} priority")
         if changes:
             calls = _changes_to_calls(target, changes)
             return _reading("make_that", calls, 0.85, "corrects the last change")
@@ -1693,6 +1699,10 @@ def _list_status(rest: str) -> str | None:
 
 
 _LIST_NOISE_QUERY = frozenset({"board", "list", "system", "tracker", "plate", "queue"})
+_QUERY_NOISE = re.compile(
+    r"\b(?:right\s+now|rn|atm|at\s+the\s+moment|currently|now|today|only|please|pls)\b",
+    re.IGNORECASE,
+)
 _LIST_ABOUT = re.compile(
     r"\bevery\s+(?P<q>(?!single\b|one\b)[\w-]{3,})\s+(?:task|todo|item|ticket)s?\b"
     r"|\b(?:anything|tasks?|stuff|something)\s+(?:about|on|re|regarding|for)\s+(?!me\b|my\b|the\s+go\b)"
@@ -1724,6 +1734,15 @@ def _read_list_status(utterance: Utterance) -> Reading | None:
         args["status"] = status
     if str(args.get("query", "")).lower() in _LIST_NOISE_QUERY:
         del args["query"]
+    query = str(args.get("query", ""))
+    if query:
+        # "whats everyone working on rn (in progress only)": no words of a title there.
+        cleaned = _QUERY_NOISE.sub(" ", re.sub(r"\(.*", "", query)).strip(" ,.")
+        if cleaned != query:
+            if cleaned:
+                args["query"] = cleaned
+            else:
+                del args["query"]
     if "query" not in args and (about := _LIST_ABOUT.search(text)) is not None:
         # "show me every trailer task incl done", "anything about invoices on the go?".
         args["query"] = (about.group("q") or about.group("q2")).lower()
@@ -2381,10 +2400,15 @@ def read_all(utterance: Utterance) -> list[Reading]:
 
 # Where a remark ends and the request begins: "priya says the foundation's chasing her, can you
 # bump the grant report to urgent", "volunteer desk is staffed 💪 close 5 pls".
-_REMARK_END = re.compile(r",\s+so\s+|\s+so\s+|[,;]\s+|\s+[-–—]+\s+|[.!?]\s+")
+_REMARK_END = re.compile(
+    r",\s+so\s+|\s+so\s+|[,;]\s+|\s+[-–—]+\s+|[.!?]\s+"
+    # "hendricks wants 3 more dozen on top of 4471 can someone make a task to ...".
+    r"|\s+(?=(?:can|could)\s+(?:some(?:one|body)|you|u|ya)\s+(?:pls\s+|please\s+)?(?:make|add|create"
+    r"|put|log|set\s+up|open)\b)"
+)
 _REQUEST_START = re.compile(
-    r"^(?:(?:so|and|but|pls|please|plz|just|also|then|now|can\s+(?:you|u)|could\s+(?:you|u)|would\s+you"
-    r"|you\s+can)\s+)*"
+    r"^(?:(?:so|and|but|pls|please|plz|just|also|then|now|(?:can|could)\s+(?:you|u|someone|somebody)"
+    r"|would\s+you|you\s+can)\s+)*"
     r"(?P<verb>[a-z]+)\b",
     re.IGNORECASE,
 )

@@ -908,3 +908,52 @@ def test_remarks_run_on_after_a_change_are_no_part_of_it(
 )
 def test_saying_it_is_no_task_or_i_can_never_calls_no_tool(text: str) -> None:
     assert calls(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "hey can you assign task number 11 to dave? thx!",
+            [("assign_task", {"task_id": 11, "assignee": "dave"})],
+        ),
+        (
+            "ok so the client wants 3 more dozen on top of 4471 can someone make a task to rebake "
+            "36 macarons by sat 10am give it to carol",
+            [
+                (
+                    "create_task",
+                    {"title": "Rebake 36 macarons", "assignee": "carol", "due": "saturday 10am"},
+                )
+            ],
+        ),
+        (
+            "whats everyone working on rn (in progress only)",
+            [("list_tasks", {"status": "in_progress"})],
+        ),
+        (
+            "#5 is done, and add a new one to post it on linkedin",
+            [
+                ("update_task", {"task_id": 5, "status": "done"}),
+                ("create_task", {"title": "Post it on linkedin"}),
+            ],
+        ),
+    ],
+)
+def test_requests_with_chatter_around_them(
+    text: str, expected: list[tuple[str, dict[str, object]]]
+) -> None:
+    assert calls(text) == expected
+
+
+def test_not_that_urgent_just_high_lowers_the_task_just_made() -> None:
+    context = ConversationContext(
+        people=TEAM.people,
+        last_calls=(
+            PlannedCall("create_task", {"title": "Fix the checkout", "priority": "urgent"}),
+        ),
+        recent_task_ids=(1,),
+    )
+    assert calls("ok not that urgent, just high", context) == [
+        ("update_task", {"task_id": 1, "priority": "high"})
+    ]

@@ -631,6 +631,12 @@ _SCRATCH = re.compile(
     r"^(?:scratch|drop|kill|ditch|forget\s+about|nix|bin|shelve|abandon)\s+(?P<ref>.+)$",
     re.IGNORECASE,
 )
+# "tag the cooler gasket thing maintenance + inspection": the task's name ends at "thing".
+_TAG_WORDS = re.compile(
+    r"^(?:pls\s+|please\s+|(?:can|could)\s+(?:you|u)\s+)?(?:tag|label)\s+(?P<ref>.+?\s+(?:task|thing|one"
+    r"|ticket))\s+(?:as\s+|with\s+)?(?P<tags>#?[\w-]+(?:\s*(?:,|\band\b|\+|&)\s*#?[\w-]+)*)$",
+    re.IGNORECASE,
+)
 _REOPEN = re.compile(r"^(?:reopen|re-open|unclose|undo)\s+(?P<ref>.+)$", re.IGNORECASE)
 _RENAME = re.compile(
     r"^(?P<ref>.+?)\s+should\s+(?:really\s+)?be\s+(?:called|named|titled)\s+(?P<title>.+)$"
@@ -708,6 +714,14 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
         if ref is not None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "done"})
             return _reading("state_now", [call], 0.72, "says a task's work is done")
+    if (match := _TAG_WORDS.match(text)) is not None:
+        ref = task_named(match.group("ref"))
+        tags = [
+            tag.lower() for tag in re.split(r"\s*(?:,|\band\b|\+|&)\s*", match.group("tags")) if tag
+        ]
+        if isinstance(ref, TitleRef) and tags:
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "tags": [t.lstrip("#") for t in tags]})
+            return _reading("tag", [call], 0.8, "tags a task named by words")
     if (match := _SCRATCH.match(text)) is not None:
         ref = task_named(match.group("ref"))
         if ref is not None:
@@ -769,6 +783,13 @@ _SAID_DUE = re.compile(
     r"|needs\s+an?\s+(?:date|deadline|due\s+date)[,:;]?|(?:deadline|date)\s+is(?:\s+now)?"
     r"|make\s+it|make\s+that|set\s+(?:it\s+)?to|->|→|=>)"
     r"\s+(?P<attrs>.+?)(?:\s+(?:works|is\s+fine|is\s+good|is\s+ok|would\s+be\s+good))?$",
+    re.IGNORECASE,
+)
+# "set the store description due tomorrow at four thirty": a verb, the task, its new date.
+_SET_DUE = re.compile(
+    r"^(?:pls\s+|please\s+|(?:can|could)\s+(?:you|u)\s+)?(?:set|make|have)\s+(?P<topic>.+?)\s+"
+    r"due\s+(?P<attrs>(?:today|tonight|tomorrow|tmrw|mon|tue|wed|thu|fri|sat|sun|next|this|the\s+\d"
+    r"|\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|end\s+of|eod|eow).*)$",
     re.IGNORECASE,
 )
 _SAID_LEVEL = re.compile(
@@ -892,7 +913,7 @@ def _read_said_of_task(utterance: Utterance) -> Reading | None:
         if dropped and (dropped < 2 or _RUN_ON_REQUEST.match(" ".join(words[-dropped:]))):
             continue
         shorter = " ".join(words[: len(words) - dropped])
-        for pattern in (_SAID_LEVEL, _SAID_DUE):
+        for pattern in (_SAID_LEVEL, _SET_DUE, _SAID_DUE):
             match = pattern.match(shorter)
             if match is None:
                 continue
@@ -2415,6 +2436,7 @@ _REQUEST_START = re.compile(
 _REQUEST_VERBS = frozenset(
     {
         "add", "create", "remind", "make", "mark", "close", "reopen", "cancel", "drop", "bump",
+        "tag", "label", "flag",
         "give", "hand", "assign", "reassign", "move", "push", "put", "set", "tick", "rename",
         "delete", "remove", "show", "list", "change", "update", "finish", "complete", "let",
     }

@@ -98,6 +98,9 @@ _DURATION_NUMBER = re.compile(
     r"\s+(?P<unit>minutes?|mins?|hours?|hrs?|days?|business\s+days?|working\s+days?|weeks?|months?)\b",
     re.IGNORECASE,
 )
+_PART_OF_DAY_AT = re.compile(
+    r"\b(?:morning|afternoon|evening)\s+at\s+(?=\d{1,2}(?::\d{2})?\s*(?:am|pm)\b)", re.IGNORECASE
+)
 _HALF_HOUR = re.compile(r"\b(?:half\s+an?\s+hour|half\s+hour|30\s+mins?)\b", re.IGNORECASE)
 _AN_HOUR = re.compile(r"\b(?:an|one)\s+hour\b", re.IGNORECASE)
 _AFTER = re.compile(
@@ -196,6 +199,8 @@ def spoken_to_digits(text: str) -> str:
         text,
     )
     text = _A_UNIT.sub(lambda m: f"{m.group('lead')} 1 {m.group('unit')}", text)
+    # "tomorrow afternoon at 4:30pm": the clock time said is the time meant.
+    text = _PART_OF_DAY_AT.sub("at ", text)
     return _AFTER.sub("in ", text)
 
 

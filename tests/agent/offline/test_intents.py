@@ -957,3 +957,37 @@ def test_not_that_urgent_just_high_lowers_the_task_just_made() -> None:
     assert calls("ok not that urgent, just high", context) == [
         ("update_task", {"task_id": 1, "priority": "high"})
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "set the store description due tomorrow afternoon at four thirty",
+            [("update_task", {"task_id": TitleRef("store description"), "due": "tomorrow 4:30pm"})],
+        ),
+        (
+            "tag the cooler gasket thing maintenance + inspection, inspector will look at it",
+            [
+                (
+                    "update_task",
+                    {"task_id": TitleRef("cooler gasket"), "tags": ["maintenance", "inspection"]},
+                )
+            ],
+        ),
+        (
+            "achievement icons are a cert thing now too, sony flagged em. tag it cert pls",
+            [("update_task", {"task_id": TitleRef("achievement icons"), "tags": ["cert"]})],
+        ),
+    ],
+)
+def test_dates_and_tags_for_tasks_named_by_words(
+    text: str, expected: list[tuple[str, dict[str, object]]]
+) -> None:
+    assert calls(text) == expected
+
+
+def test_put_a_quoted_title_on_my_list_is_still_a_new_task() -> None:
+    assert calls("put 'submit my timesheet' on my list for eod") == [
+        ("create_task", {"title": "Submit my timesheet", "due": "today 5pm"})
+    ]

@@ -21,9 +21,10 @@ write the case's expectation does not allow:
   seeded task. With `no_calls: true` nothing is a target.
 
 A targeted task that changed in other fields than the ones asked is not a harmful write: the
-pass rate already counts that run as a failure. Values are compared with the matcher's rules
-(`evals.matching`), so "states a different value" means exactly "the seeded task would fail
-that state entry".
+pass rate already counts that run as a failure. Nor is a change to a value that a `state` entry
+for that task names and accepts (an `any_of` that holds both the old and the new value). Values
+are compared with the matcher's rules (`evals.matching`), so "states a different value" means
+exactly "the seeded task would fail that state entry".
 
 Everything here is pure: `harmful_writes` sees the case and two lists of tasks, never a
 database or a model.
@@ -158,6 +159,16 @@ def targeted_ids(
     return frozenset(ids)
 
 
+def _accepted(expect: Expectation, task: ActualTask, name: str, *, ctx: MatchContext) -> bool:
+    """Whether a `state` entry for the task names the field and accepts its new value: a
+    change to a value the expectation allows (`assignee: {any_of: [U04, U05]}`) is no harm."""
+    return any(
+        name in entry and match_value(name, task.get(name), entry[name], ctx=ctx) is None
+        for entry in expect.state or ()
+        if "id" in entry and task.id in _ids(entry["id"])
+    )
+
+
 def changed_fields(before: ActualTask, after: ActualTask) -> tuple[str, ...]:
     """The `CHANGE_FIELDS` whose values differ; tags compare as sets (their order is not data)."""
     changed: list[str] = []
@@ -220,7 +231,11 @@ def harmful_writes(
         if now is None:
             writes.append(HarmfulWrite(kind="deleted", task_id=task.id, title=task.title))
             continue
-        fields = changed_fields(task, now)
+        fields = tuple(
+            name
+            for name in changed_fields(task, now)
+            if expect.no_calls or not _accepted(expect, now, name, ctx=ctx)
+        )
         if fields:
             writes.append(
                 HarmfulWrite(kind="changed", task_id=task.id, title=now.title, fields=fields)

@@ -252,7 +252,7 @@ def _remarks_folded(result: ParseResult, text: str) -> ParseResult:
             call.tool == TOOL_CREATE
             and last is not None
             and last.tool == TOOL_CREATE
-            and _STATEMENT.match(title)
+            and (_STATEMENT.match(title) or _later_sentence_remark(title, text))
             and set(call.args) == {"title"}
         ):
             if "description" not in last.args:
@@ -260,6 +260,14 @@ def _remarks_folded(result: ParseResult, text: str) -> ParseResult:
             continue
         calls.append(call)
     return replace(result, calls=tuple(calls))
+
+
+def _later_sentence_remark(title: str, text: str) -> bool:
+    """ "add 'source 120 chairs', prio urgent. honestly can't believe the supplier flaked": a
+    sentence of its own after the request that opens with no verb of work is a remark."""
+    first = title.split()[0].lower().strip(",.!") if title.split() else ""
+    after_stop = re.search(r"[.!?]\s+" + re.escape(title[:20]), text, re.IGNORECASE) is not None
+    return after_stop and len(title.split()) >= 4 and first not in IMPERATIVE_VERBS
 
 
 _PUT_IN_DESCRIPTION = re.compile(
@@ -390,7 +398,7 @@ _UNNAMED = re.compile(
 # "add this note to #10": the words go to a task that exists, not to a new one.
 _ADD_TO_TASK = re.compile(
     r"\badd\s+(?:\w+\s+){0,4}?(?:to|onto|on)\s+(?:task\s*#?\s?|#\s?)\d"
-    r"|\badd\s+(?:in|into|to|on)\s+(?:the\s+)?(?:description|desc|notes?|details)\b"
+    r"|\badd\s+(?:\w+\s+){0,3}?(?:in|into|to|on)\s+(?:the\s+)?(?:description|desc|notes?|details)\b"
     r"|\b(?:description|desc|notes?|details|comment)\s+(?:of|on|for|to|in)\s+(?:task\s*#?\s?|#\s?)\d",
     re.IGNORECASE,
 )
@@ -793,7 +801,8 @@ _SET_DUE = re.compile(
     re.IGNORECASE,
 )
 _SAID_LEVEL = re.compile(
-    r"^(?P<topic>.+?)\s+(?:can|could|should|needs\s+to|has\s+to|will)\s+be\s+(?:a\s+)?"
+    r"^(?P<topic>.+?)\s+(?:can|could|should|needs\s+to|has\s+to|will)\s+(?:be|go\s+back\s+to|drop\s+to"
+    r"|go\s+(?:down|up)\s+to|come\s+down\s+to|move\s+(?:up|down)\s+to)\s+(?:a\s+)?"
     r"(?:(?:bit|little)\s+)?(?P<attrs>(?:top|high|higher|low|lower|urgent|normal|medium)"
     r"(?:\s+(?:prio(?:rity)?|pri))?)(?:\s+now|\s+then|\s+too)*$",
     re.IGNORECASE,
@@ -869,7 +878,7 @@ def _said_attrs(utterance: Utterance, attrs: str) -> dict[str, object] | None:
     person = _person(attrs.lstrip("@"), context) if " " not in attrs.strip() else None
     if person is not None and (known_person(attrs.lstrip("@")) or attrs.startswith(("<@", "@"))):
         return {"assignee": person}
-    for said in (attrs, f"due {attrs}"):
+    for said in (attrs, f"due {attrs}", f"{attrs} priority"):
         changes = utterance.changes(said)
         if changes:
             return changes
@@ -889,16 +898,16 @@ def _read_said_of_task(utterance: Utterance) -> Reading | None:
             return None
         call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "done"})
         return _reading("said_of_task", [call], 0.74, "a task named, then said to be done")
-    if (match := _SAID_SHIFT.match(text)) is not None:
-        ref = _topic_ref(match.group("topic"), utterance)
-        if ref is None:
-            return None
-        if match.group("when"):
-            changes = _said_attrs(utterance, match.group("when"))
-            if not changes or set(changes) != {"due"}:
-                return None
+    shift = _SAID_SHIFT.match(text)
+    ref = _topic_ref(shift.group("topic"), utterance) if shift is not None else None
+    if shift is not None and ref is not None and shift.group("when"):
+        changes = _said_attrs(utterance, shift.group("when"))
+        if changes and set(changes) == {"due"}:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "due": changes["due"]})
             return _reading("said_of_task", [call], 0.78, "a task named, then its new date")
+        # "guest cleanup can go back to low" is no date: the readings below take it.
+    elif shift is not None and ref is not None:
+        match = shift
         direction = (match.group("dir") or "").lower()
         sign = "-" if direction in {"forward", "up", "in", "earlier"} else "+"
         unit = _UNITS[match.group("unit").lower().rstrip("s")]
@@ -906,6 +915,8 @@ def _read_said_of_task(utterance: Utterance) -> Reading | None:
             TOOL_UPDATE, {"task_id": ref, "due": f"{sign}{int(match.group('n'))}{unit}"}
         )
         return _reading("said_of_task", [call], 0.78, "a task named, then how far it moves")
+    elif shift is not None:
+        return None
     words = text.split()
     for dropped in range(min(len(words) - 2, 8) + 1):
         # "the yelp reply can be high prio now guy posted a 2nd review": a remark run on
@@ -1238,7 +1249,10 @@ _MEANT_PERSON = re.compile(
 # named by words instead.
 _REDIRECT_WORDS = re.compile(
     r"^(?:(?:oops|sorry|wait|no|nope|argh|ugh|my\s+bad)[\s,!.]*)*(?:i\s+)?(?:meant|mean)\s+(?P<new>.+?)"
-    r"[\s,]+(?:not|instead\s+of)\s+(?P<old>.+?)\s*[.!]*$",
+    r"[\s,]+(?:not|instead\s+of)\s+(?P<old>.+?)\s*[.!]*$"
+    # "sorry wrong one — i meant the laurent account".
+    r"|^(?:(?:oops|sorry|argh|ugh|my\s+bad)[\s,!.]*)*wrong\s+(?:one|task|ticket)[\s,!.:;—–-]*(?:i\s+)?"
+    r"(?:meant|mean)\s+(?P<new2>.+?)\s*[.!]*$",
     re.IGNORECASE,
 )
 _MEANT_WORDS = re.compile(
@@ -1346,11 +1360,12 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
     if not last:
         return None
     if (match := _REDIRECT_WORDS.match(text)) is not None:
-        new_task = task_named(match.group("new"))
+        new_words = match.group("new") or match.group("new2")
+        new_task = task_named(new_words)
         changed = [c for c in last if isinstance(c.args.get("task_id"), int)]
         olds = {c.args["task_id"] for c in changed}
         people = utterance.context.people
-        named_people = {match.group("new").strip().lower(), match.group("old").strip().lower()}
+        named_people = {new_words.strip().lower(), (match.group("old") or "").strip().lower()}
         if isinstance(new_task, TitleRef) and len(olds) == 1 and not named_people & people:
             old = olds.pop()
             undo = [undone for call in changed if (undone := _undo(call, old)) is not None]

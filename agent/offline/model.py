@@ -762,11 +762,16 @@ def _best_matches(text: str, cards: list[summary.Json]) -> list[summary.Json]:
     ]
     # Only a title that holds the words where no other holds them even in another form wins:
     # "the volunteer one" fits "volunteer day" and "Recruit volunteers" alike, so it is asked.
-    stems = {_stem(word) for word in wanted}
     same_stems = [
         card
         for card in cards
-        if stems <= {_stem(word) for word in _WORD.findall(str(card.get("title", "")).lower())}
+        if all(
+            any(
+                held.startswith(word) or word.startswith(_stem(held))
+                for held in _WORD.findall(str(card.get("title", "")).lower())
+            )
+            for word in wanted
+        )
     ]
     if len(whole_words) == 1 and len(same_stems) <= 1:
         return whole_words

@@ -991,3 +991,45 @@ def test_put_a_quoted_title_on_my_list_is_still_a_new_task() -> None:
     assert calls("put 'submit my timesheet' on my list for eod") == [
         ("create_task", {"title": "Submit my timesheet", "due": "today 5pm"})
     ]
+
+
+def test_wrong_one_i_meant_moves_the_change_and_the_next_sentence_is_read_too() -> None:
+    context = ConversationContext(
+        people=TEAM.people,
+        last_calls=(
+            PlannedCall(
+                "update_task", {"task_id": 9, "priority": "high"}, previous={"priority": "low"}
+            ),
+        ),
+        recent_task_ids=(9,),
+    )
+    text = "sorry wrong one — i meant the laurent account. guest cleanup can go back to low"
+    assert calls(text, context) == [
+        ("update_task", {"task_id": TitleRef("laurent account"), "priority": "high"}),
+        ("update_task", {"task_id": 9, "priority": "low"}),
+        ("update_task", {"task_id": TitleRef("guest cleanup"), "priority": "low"}),
+    ]
+
+
+def test_a_remark_in_its_own_sentence_after_a_new_task_is_its_description() -> None:
+    text = (
+        "add 'source 120 chairs for the party', prio urgent. honestly can't believe the last "
+        "supplier flaked on us"
+    )
+    assert calls(text) == [
+        (
+            "create_task",
+            {
+                "title": "Source 120 chairs for the party",
+                "priority": "urgent",
+                "description": "Honestly can't believe the last supplier flaked on us",
+            },
+        )
+    ]
+
+
+def test_add_that_to_the_description_never_makes_a_task() -> None:
+    text = (
+        "the outage notice should also mention the project disk — pls add that to the description"
+    )
+    assert all(tool != "create_task" for tool, _ in calls(text))

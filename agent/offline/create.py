@@ -223,7 +223,7 @@ def parse_bare(clause: str, *, channels: frozenset[str], require_attribute: bool
 _LIST_HEADER = re.compile(
     r"^(?:(?:add|create|make|new|log|put\s+in)\s+(?:these|the\s+following|following|them\s+all"
     r"|all\s+of\s+these|this\s+list|a\s+few|some|multiple|several)(?:\s+(?:tasks|todos|to-dos|items"
-    r"|things|reminders))?(?:\s+(?:please|pls))?\s*[:\-]?|(?:my\s+)?(?:todos?|to-dos?|to\s+dos?|tasks"
+    r"|things|reminders))?(?:\s+(?:from|off|out\s+of)\s+[^:]{1,50}?)?(?:\s+(?:please|pls))?\s*[:\-]?|(?:my\s+)?(?:todos?|to-dos?|to\s+dos?|tasks"
     r"|todo\s+list|to-do\s+list|new\s+tasks|action\s+items|checklist)"
     r"(?:\s+(?:for\s+(?:today|tomorrow|this\s+week))|\s+(?:from|for)\s+(?:the\s+)?[\w'-]+"
     r"(?:\s+[\w'-]+)?)?\s*:)\s*$",
@@ -447,6 +447,9 @@ def _parse_header(clause: str, channels: frozenset[str]) -> ClauseResult:
         if candidate is not None and not find_dates(person_match.group("p")):
             person = candidate
             rest = rest[person_match.end() :]
+    if person is None and verb == "make" and re.match(r"me\s+a\b", quantity, re.IGNORECASE):
+        # "make me a task to reply to this": a task for the person asking.
+        person = "me"
     plural = bool(_PLURAL_HINT.search(f"{quantity} {noun or ''}"))
     if noun is not None and not person:
         # "tasks for the launch: a, b and c": the words before the colon are context.

@@ -91,7 +91,7 @@ class Intent:
 
 _CREATE_CUE = re.compile(
     r"\b(?:add|create|new\s+(?:task|todo|one|item|reminder)|remind(?:er)?|todo|to-do|"
-    r"make\s+(?:a|an|another)\s+(?:new\s+)?(?:task|todo|reminder)|log|jot|note\s+down|"
+    r"make\s+(?:me\s+|us\s+)?(?:a|an|another)\s+(?:new\s+)?(?:task|todo|reminder)|log|jot|note\s+down|"
     r"put\s+(?:down|in)|i\s+need\s+(?:a|to)|we\s+need\s+(?:a|to)|need\s+to)\b",
     re.IGNORECASE,
 )
@@ -105,9 +105,16 @@ _UNSAFE_TITLE = re.compile(
 )
 
 
+# "no need to book the seminar room anymore": a need denied asks for nothing new.
+_NEED_DENIED = re.compile(
+    r"\b(?:no|don'?t|dont|doesn'?t|didn'?t|won'?t|no\s+longer|never)\s+(?:\w+\s+)?need\s+(?:to|a)\b",
+    re.IGNORECASE,
+)
+
+
 def create_cue(text: str) -> bool:
     """Whether the message says to create something ("add", "new task", "remind me to")."""
-    return _CREATE_CUE.search(text) is not None
+    return _CREATE_CUE.search(_NEED_DENIED.sub(" ", text)) is not None
 
 
 def unsafe_title(title: str) -> bool:
@@ -337,6 +344,8 @@ def _score_clauses(text: str, result: ParseResult) -> tuple[float, str]:
     if _BARE_BUMP.match(text) and any(call.tool == TOOL_UPDATE for call in result.calls):
         return 0.3, "bump says neither a priority nor a date"
     creates = [call for call in result.calls if call.tool == TOOL_CREATE]
+    if creates and _NEED_DENIED.search(text) and not create_cue(text):
+        return 0.2, "says something is no longer needed, not that something new is"
     if any(unsafe_title(str(call.args.get("title", ""))) for call in creates):
         return 0.2, "a create whose title is a task reference"
     if creates and _UNNAMED.search(text):
@@ -645,6 +654,14 @@ _TAG_WORDS = re.compile(
     r"|ticket))\s+(?:as\s+|with\s+)?(?P<tags>#?[\w-]+(?:\s*(?:,|\band\b|\+|&)\s*#?[\w-]+)*)$",
     re.IGNORECASE,
 )
+# "no need to book the seminar room anymore", "we don't need the banner printed any more".
+_NO_LONGER = re.compile(
+    r"^(?:(?:we|i|you)\s+)?(?:no|don'?t|dont|no\s+longer)\s+(?:really\s+)?need\s+(?:to\s+)?"
+    r"(?P<ref>.+?)(?:\s+(?:any\s*more|now|after\s+all|either))+[.!]*$"
+    r"|^(?P<ref2>.+?)\s+(?:isn'?t|is\s+not|aren'?t|are\s+not|is\s+no\s+longer|are\s+no\s+longer)\s+"
+    r"(?:needed|necessary|happening|required)(?:\s+(?:any\s*more|now|after\s+all))*[.!]*$",
+    re.IGNORECASE,
+)
 _REOPEN = re.compile(r"^(?:reopen|re-open|unclose|undo)\s+(?P<ref>.+)$", re.IGNORECASE)
 _RENAME = re.compile(
     r"^(?P<ref>.+?)\s+should\s+(?:really\s+)?be\s+(?:called|named|titled)\s+(?P<title>.+)$"
@@ -735,6 +752,11 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
         if ref is not None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "cancelled"})
             return _reading("scratch", [call], 0.8, "a task is dropped")
+    if (match := _NO_LONGER.match(text)) is not None:
+        ref = task_named(match.group("ref") or match.group("ref2"))
+        if ref is not None:
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "cancelled"})
+            return _reading("no_longer", [call], 0.8, "a task is no longer needed")
     if (match := _REOPEN.match(text)) is not None:
         ref = task_named(match.group("ref"))
         if ref is not None:
@@ -1120,6 +1142,116 @@ _LEADING_ATTRIBUTES = re.compile(
 )
 
 
+# A remark after the request, joined by a comma: "remind me to check the fridge log, the
+# alarm went off overnight". It opens with a subject and holds a verb of its own.
+_COMMA_REMARK = re.compile(
+    r"\s*[,;]\s+(?:and\s+|but\s+|cos\s+|cause\s+)?(?P<remark>(?:the|a|an|our|my|his|her|their|it|it's|its"
+    r"|they|they're|theyre|he|she|he's|she's|we|we're|i|i'm|im|i've|this|that|that's|there|there's)"
+    r"\s+(?:[\w'-]+\s+){0,6}?(?:is|are|was|were|went|has|have|had|got|gets|needs?|failed|broke|died"
+    r"|keeps?|says?|said|wants?|asked|called|came|isn't|wasn't|won't|can't|didn't|doesn't|ran|runs"
+    r"|expires?|expired|starts?|started|leaves?|left|arrives?|arrived|ghosted|missed|forgot)\b[^,;]*)$",
+    re.IGNORECASE,
+)
+
+
+def _without_comma_remark(text: str) -> tuple[str, str | None]:
+    """The request and the remark run on after it, or the text and None."""
+    match = _COMMA_REMARK.search(text)
+    if match is None or match.start() == 0:
+        return text, None
+    return text[: match.start()], match.group("remark").strip(" .!")
+
+
+def _remark_as_description(result: ParseResult, remark: str) -> ParseResult:
+    calls = tuple(
+        replace(call, args={**call.args, "description": remark})
+        if call.tool == TOOL_CREATE and "description" not in call.args
+        else call
+        for call in result.calls
+    )
+    return replace(result, calls=calls)
+
+
+def _read_trailing_remark(utterance: Utterance) -> Reading | None:
+    """ "add a task to check the fridge log, the alarm went off overnight": the remark is the
+    new task's description, never words of its title."""
+    request, remark = _without_comma_remark(utterance.text)
+    if remark is None or not create_cue(request):
+        return None
+    result = utterance.clauses(request)
+    if not result.calls or not all(call.tool == TOOL_CREATE for call in result.calls):
+        return None
+    score, _ = _score_clauses(request, result)
+    if score < 0.85:
+        return None
+    return Reading(
+        "trailing_remark",
+        _remark_as_description(result, remark),
+        score + 0.02,
+        "a request, then a remark about it",
+    )
+
+
+# Work said as a statement, then a request to add it: "linda needs to send the payroll export
+# tonight, can u add that for her", "someone needs to order more tips, just put it down for grace".
+_NEEDS_TO = re.compile(
+    r"^(?P<lead>.*?)\b(?P<who>someone|somebody|we|i|[a-z][\w.-]*)\s+(?:needs|need|has|have|has\s+got|'s\s+got"
+    r"|should|must|ought)\s+to\s+(?P<work>\S.+)$",
+    re.IGNORECASE,
+)
+_ADD_THAT = re.compile(
+    r"[,.;!]?\s+(?:(?:so\s+|and\s+)?(?:(?:can|could|would)\s+(?:you|u|ya)\s+|just\s+|pls\s+|please\s+))*"
+    r"(?:add|put|log|make|create|jot|pop|stick)\s+(?:that|it|this)(?:\s+(?:down|in|on))?"
+    r"(?:\s+as\s+a\s+task)?(?:\s+(?:for|on)\s+(?P<for>\S+))?(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+
+
+def _read_statement_then_add(utterance: Utterance) -> Reading | None:
+    text = utterance.text.strip()
+    add = _ADD_THAT.search(text)
+    if add is None:
+        return None
+    need = _NEEDS_TO.match(text[: add.start()])
+    if need is None:
+        return None
+    subject = need.group("who").lower()
+    named = add.group("for")
+    person: str | None = None
+    if named and named.lower().strip(",.") in {"her", "him", "them"}:
+        person = _person(subject, utterance.context)
+    elif named:
+        person = _person(named, utterance.context)
+        if person is None:
+            return None
+    elif subject in {"i", "we"}:
+        person = "me" if subject == "i" else None
+    else:
+        person = _person(subject, utterance.context)
+    if person is None and subject not in {"someone", "somebody", "we"}:
+        return None
+    rest = re.sub(r"\s+is\s+(?:fine|ok|okay|good)\b", "", add.group("rest")).strip(" ,.!")
+    lead = need.group("lead").strip(" ,")
+    words = f"add a task to {need.group('work').strip(' ,')}"
+    if rest:
+        words = f"{words} {rest}"
+    result = utterance.clauses(words)
+    if len(result.calls) != 1 or result.calls[0].tool != TOOL_CREATE:
+        return None
+    call = result.calls[0]
+    args = dict(call.args)
+    if person is not None:
+        args["assignee"] = person
+    if lead and "due" not in args:
+        changes = utterance.changes(f"due {lead}")
+        if changes and "due" in changes:
+            args["due"] = changes["due"]
+    calls = (replace(call, args=args),)
+    return Reading(
+        "statement_then_add", ParseResult(calls=calls), 0.86, "work said, then asked to be added"
+    )
+
+
 def _with_due(result: ParseResult, due: str) -> ParseResult:
     calls = tuple(
         replace(call, args={**call.args, "due": due})
@@ -1155,8 +1287,14 @@ def _read_leading_words(utterance: Utterance) -> Reading | None:
         # request, before any remark after it.
         cut = re.search(r"[,;!?]\s|\s[-–—]\s", rest)
         at = cut.start() if cut is not None else len(rest)
-        moved = f"{rest[:at]} {match.group('when')}{rest[at:]}"
+        request, remark = _without_comma_remark(rest)
+        if remark is not None:
+            moved = f"{request} {match.group('when')}"
+        else:
+            moved = f"{rest[:at]} {match.group('when')}{rest[at:]}"
         result = utterance.clauses(moved)
+        if remark is not None:
+            result = _remark_as_description(result, remark)
         if result.calls and all(call.tool == TOOL_CREATE for call in result.calls):
             return Reading("leading_when", result, 0.86, "a time said before the request")
     if (match := _SINCE.match(text)) is not None:
@@ -2245,6 +2383,44 @@ INTENTS: tuple[Intent, ...] = (
             (
                 "since legal needs it friday, add a task to draft the NDA",
                 (("create_task", {"title": "Draft the NDA", "due": "friday"}),),
+            ),
+        ),
+    ),
+    Intent(
+        "trailing_remark",
+        _read_trailing_remark,
+        (
+            (
+                "remind me to check the fridge log, the alarm went off overnight",
+                (
+                    (
+                        "create_task",
+                        {
+                            "title": "Check the fridge log",
+                            "assignee": "me",
+                            "description": "the alarm went off overnight",
+                        },
+                    ),
+                ),
+            ),
+        ),
+    ),
+    Intent(
+        "statement_then_add",
+        _read_statement_then_add,
+        (
+            (
+                "dave needs to send the payroll export tonight, can u add that for him",
+                (
+                    (
+                        "create_task",
+                        {
+                            "title": "Send the payroll export",
+                            "assignee": "dave",
+                            "due": "tonight",
+                        },
+                    ),
+                ),
             ),
         ),
     ),

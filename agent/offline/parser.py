@@ -48,6 +48,7 @@ from agent.offline.create import (
     without_priority_prefix,
 )
 from agent.offline.intents import Utterance, read_all, task_named, unsafe_title
+from agent.offline.lexicon import IMPERATIVE_VERBS
 from agent.offline.listing import looks_like_list, parse_list
 from agent.offline.pasted import (
     Pasted,
@@ -234,12 +235,18 @@ def _read_pasted(pasted: Pasted, context: ConversationContext) -> ParseResult:
     if not asks_for_tasks(pasted.own):
         if not pasted.own.strip():
             return ParseResult(calls=(), reply=chat.PASTED)
-        return _parse(pasted.own, context)
+        own = _parse(pasted.own, context)
+        if not own.calls and (
+            own.reply == chat.UNKNOWN or chat.suggested_title(own.reply or "") is not None
+        ):
+            # "lol look what came in through the contact form": a remark about the paste.
+            return replace(own, reply=chat.PASTED)
+        return own
     own = _parse(pasted.own, context)
     if _own_request_stands_alone(own):
         # "lol ignore that, just add a task for me to review the checklist": the person's own
         # request, whatever the paste says.
-        return own
+        return _about_subject(own, pasted)
     lines = work_lines(pasted)
     if asks_for_one_task(pasted.own) and lines:
         calls = _one_task_from(pasted, lines, context)
@@ -270,18 +277,47 @@ _PASTE_WORDS = re.compile(
 
 def _own_request_stands_alone(own: ParseResult) -> bool:
     """Whether the person's words outside the paste make a task of their own, with a title
-    that is not the paste ("add a task for me to review the checklist by wed")."""
+    that is not the paste ("add a task for me to review the checklist by wed", "a task for
+    jess to call this client back")."""
     creates = [call for call in own.calls if call.tool == TOOL_CREATE]
     return (
         bool(creates)
         and len(creates) == len(own.calls)
-        and all(
-            len(str(call.args.get("title", "")).split()) >= 3
-            and _PASTE_WORDS.search(str(call.args.get("title", ""))) is None
-            and not unsafe_title(str(call.args.get("title", "")))
-            for call in creates
-        )
+        and all(_own_title(str(call.args.get("title", ""))) for call in creates)
     )
+
+
+# Verbs that turn the paste itself into a task ("make a task from this"), not work of its own.
+_PASTE_VERBS = frozenset({"make", "add", "create", "turn", "log", "track", "put", "save", "file"})
+
+
+def _own_title(title: str) -> bool:
+    if unsafe_title(title):
+        return False
+    if len(title.split()) >= 3 and _PASTE_WORDS.search(title) is None:
+        return True
+    # "reply to this", "call this client back": work to do about the paste, said by its verb.
+    first = title.split()[0].lower() if title.split() else ""
+    return first in IMPERATIVE_VERBS and first not in _PASTE_VERBS and len(title.split()) >= 2
+
+
+_THIS_PASTE = re.compile(
+    r"\b(?:this|that|the)\s+(?:email|e-mail|message|mail|note)\b|\b(?:this|that)$", re.IGNORECASE
+)
+
+
+def _about_subject(own: ParseResult, pasted: Pasted) -> ParseResult:
+    """ "make me a task to reply to this": the email is named by its subject in the title."""
+    subject = subject_of(pasted)
+    if subject is None:
+        return own
+    calls: list[PlannedCall] = []
+    for call in own.calls:
+        title = str(call.args.get("title", ""))
+        if call.tool == TOOL_CREATE and _THIS_PASTE.search(title):
+            call = replace(call, args={**call.args, "title": _THIS_PASTE.sub(subject, title)})
+        calls.append(call)
+    return replace(own, calls=tuple(calls))
 
 
 def _task_from_line(line: str, context: ConversationContext) -> list[PlannedCall]:

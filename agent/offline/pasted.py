@@ -78,6 +78,12 @@ _POLITE = re.compile(r"^(?:please|pls|kindly|could\s+you|can\s+you|would\s+you)\
 # A long quotation inside a message: an email or a message someone forwarded.
 _INLINE_QUOTE = re.compile(r"[\"“](?P<body>[^\"“”]{40,})[\"”]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Words by which a person asks something of a quotation: its words as a title or a description.
+_ASKS_ANYTHING = re.compile(
+    r"\b(?:add|create|new|log|make|title[sd]?|called|named|description|desc|paste|put|note|tasks?"
+    r"|todo|remind|track)\b",
+    re.IGNORECASE,
+)
 _REQUEST = re.compile(
     r"^.*?\b(?:tasks?|todos?|to-dos?|action\s+items?)\b(?:\s+(?:from|out\s+of|of)\s+(?:this|these|that|those)"
     r"(?:\s+\w+)?)?",
@@ -117,7 +123,13 @@ def split_pasted(raw: str) -> Pasted | None:
         if quote is None or len(quote.group("body").split()) < 8:
             return None
         outside = f"{raw[: quote.start()]} {raw[quote.end() :]}".strip()
-        if not asks_for_tasks(outside) and description_target(outside) is None:
+        if (
+            not asks_for_tasks(outside)
+            and description_target(outside) is None
+            and not (to_assistant(quote.group("body")) and not _ASKS_ANYTHING.search(outside))
+        ):
+            # A quotation that speaks to an assistant, shown with no request ("lol look what
+            # came in through the contact form"), is pasted: nothing in it is obeyed.
             return None
         own = outside
         # "P.S." ends no sentence: what follows it belongs to it.

@@ -32,7 +32,8 @@ _COMMA = re.compile(r"\s*[,;]\s*")
 _LIST_HEAD = re.compile(
     r"^(?:(?:add|create|make|new|log|put\s+in)\s+(?:these|the\s+following|following|them\s+all"
     r"|all\s+of\s+these|this\s+list|a\s+few|some|multiple|several)(?:\s+(?:tasks|todos|to-dos"
-    r"|items|things|reminders))?(?:\s+(?:please|pls|plz))?|(?:my\s+)?(?:todos?|to-dos?|to\s+dos?"
+    r"|items|things|reminders))?(?:\s+(?:from|off|out\s+of)\s+[^:]{1,50}?)?(?:\s+(?:please|pls|plz))?"
+    r"|(?:my\s+)?(?:todos?|to-dos?|to\s+dos?"
     r"|tasks|todo\s+list|to-do\s+list|new\s+tasks|action\s+items|checklist)"
     r"(?:\s+for\s+(?:today|tomorrow|this\s+week)|\s+(?:from|for)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?)?"
     r"|add|create|new|todo)$",

@@ -162,11 +162,34 @@ _SPOKEN_PUNCTUATION = (
 )
 
 
+# Hesitations and stutters of speech: "can you add a task um for sam to recheck the, the
+# bloodwork". "er" alone is left: it is also an abbreviation ("the ER").
+_HESITATION = re.compile(r"(?<![\w'])(?:u+h+|u+m+|uhm+|erm+|hmm+)(?![\w'])[,.]*", re.IGNORECASE)
+_STUTTER = re.compile(
+    r"\b(?P<word>the|a|an|to|for|and|i|we|on|in|at|my|our|of|it|is)(?:[\s,]+|\s*-+\s*)(?P=word)\b",
+    re.IGNORECASE,
+)
+_EMPTY_COMMAS = re.compile(r"(?:\s*,){2,}")
+# "at half three": the British half past the hour, after a word that sets a time.
+_HALF_HOUR_UK = re.compile(
+    rf"\b(?P<prep>at|by|around|till|until|before|after|from)\s+half\s+(?P<hour>{_HOUR_WORD}|1[0-2]|[1-9])\b"
+    rf"(?!\s*(?:hours?|days?|weeks?|past))",
+    re.IGNORECASE,
+)
+
+
 def spoken_to_digits(text: str) -> str:
     """The text with spoken clock times, durations, task numbers and punctuation written as
-    digits and marks."""
+    digits and marks, and without hesitations ("um", "the, the")."""
+    text = _HESITATION.sub(" ", text)
+    text = _STUTTER.sub(lambda m: m.group("word"), text)
+    text = _EMPTY_COMMAS.sub(",", text)
+    text = re.sub(r"^[\s,]+|[ \t]{2,}", lambda m: "" if m.start() == 0 else " ", text)
     for pattern, mark in _SPOKEN_PUNCTUATION:
         text = pattern.sub(mark, text)
+    text = _HALF_HOUR_UK.sub(
+        lambda m: f"{m.group('prep')} {_clock(_hour(m.group('hour')), 30, None)}", text
+    )
     text = _TASK_WORD.sub(lambda m: f"{m.group('lead')} {_task_number(m.group('n'))}", text)
     text = _PAST.sub(
         lambda m: _clock(_hour(m.group("hour")), _minutes(m.group("part")), m.group("meridiem")),

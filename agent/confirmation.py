@@ -18,7 +18,8 @@ _YES = frozenset(
 _YES_FILLER = frozenset(
     {
         "go", "do", "it", "that", "this", "one", "them", "please", "pls", "plz", "thanks", "thx",
-        "ty", "thing", "just", "right", "for", "sure", "yes", "is", "fine", "lol", "!",
+        "ty", "thing", "just", "right", "for", "sure", "yes", "is", "fine", "lol", "!", "both",
+        "all", "of", "em", "'em", "those", "these",
     }
 )  # fmt: skip
 _NO = frozenset(

@@ -29,7 +29,11 @@ _UNIT = r"(?:minutes?|mins?|hours?|hrs?|days?|business\s+days?|weeks?|months?|ye
 
 _DAY = (
     r"(?:"
-    r"\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?(?:z|[+-]\d{2}:?\d{2})?)?"
+    # "fri 19th", "friday the 19th", "tue feb 16": the day of the month is the date meant.
+    rf"{_WEEKDAY},?\s+(?:the\s+)?(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)(?!\s+(?:of\s+)?{_MONTH})"
+    rf"|{_WEEKDAY},?\s+{_MONTH}\s+{_DAYNUM}(?:(?:,\s*|\s+){_YEAR})?"
+    rf"|{_WEEKDAY},?\s+(?:the\s+)?{_DAYNUM}\s+(?:of\s+)?{_MONTH}(?:(?:,\s*|\s+){_YEAR})?"
+    r"|\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?(?:z|[+-]\d{2}:?\d{2})?)?"
     r"|(?<![\w/.])(?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9])(?:/(?:\d{4}|\d{2}))?(?![\w/])"
     # Day first when the day cannot be a month: "15/12".
     r"|(?<![\w/.])(?!24/7(?![\w/]))(?:3[01]|[12]\d)/(?:1[0-2]|0?[1-9])(?:/(?:\d{4}|\d{2}))?(?![\w/])"
@@ -212,6 +216,14 @@ def _canonical_time(text: str) -> str | None:
 
 def _canonical_day(text: str) -> str | None:
     lowered = " ".join(text.lower().split())
+    with_weekday = re.fullmatch(
+        rf"{_WEEKDAY},?\s+(?P<date>(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)|{_MONTH}\s.+|\d.*\s{_MONTH}.*)",
+        lowered,
+    )
+    if with_weekday is not None:
+        lowered = with_weekday.group("date")
+        if re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)", lowered):
+            lowered = f"the {lowered}"
     ordinal_day = re.fullmatch(r"the (\d{1,2})(?:st|nd|rd|th)", lowered)
     if ordinal_day:
         return (

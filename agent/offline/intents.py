@@ -44,7 +44,10 @@ from agent.offline.plan import (
     TitleRef,
 )
 from agent.offline.readings import Reading
+from agent.offline.reshape import reshape
 from agent.offline.slots import normalize_person, title_ref
+from agent.offline.spoken import spoken_to_digits
+from agent.offline.text import clean_text, fix_typos
 
 __all__ = ["INTENTS", "Intent", "Utterance", "create_cue", "task_named", "unsafe_title"]
 
@@ -599,14 +602,16 @@ _OWN = re.compile(
     r"(?P<ref8>.+?)(?:\s+(?:too|as\s+well|then|instead|now))?$"
     r"|^(?:(?:can|could|would)\s+(?:you|u)\s+)?put\s+(?P<ref9>(?:task\s*)?#?\d{1,6}|the\s+.+?|\S+\s+one)"
     r"\s+on\s+(?P<who9>\S+)(?:\s+(?:instead|then|now|too))?$"
-    r"|^(?:can|could)\s+(?P<who4>\S+)\s+(?:own|take(?:\s+over)?|handle|run|lead|pick\s+up)\s+(?P<ref4>.+?)"
+    r"|^(?:can|could)\s+(?P<who4>\S+)\s+(?:own|take(?:\s+over)?|handle|run|lead|pick\s+up|do)\s+(?P<ref4>.+?)"
     r"(?:\s+(?:going\s+forward|from\s+now\s+on|from\s+here(?:\s+on)?|instead))?(?:\s+from\s+\S+)?\s*\??$"
     r"|^(?:(?:can|could)\s+you\s+)?(?:put|get)\s+(?P<who5>\S+)\s+on\s+(?P<ref5>.+?)\s*\??$"
     r"|^(?:pls\s+|please\s+)?(?:(?:can|could)\s+you\s+(?:to\s+)?)?(?:assign|give)\s+"
     r"(?P<ref6>(?:task\s*(?:number\s*|no\.?\s*)?#?\s?|number\s*|#\s?)?\d{1,6})"
     r"\s+(?:to|at|for)\s+(?P<who6>\S+)\s*\??$"
-    r"|^(?P<who7>[\w.@<>-]+?)(?:'s|\s+is|\s+will\s+be|\s+'ll\s+be)\s+(?:taking|handling|owning|doing"
-    r"|picking\s+up|grabbing)\s+(?P<ref7>.+)$",
+    r"|^(?P<who7>[\w.@<>-]+?)(?:'s|\s+is|\s+will\s+be|\s+'ll\s+be)\s+(?:taking\s+over|taking|handling"
+    r"|owning|doing|picking\s+up|grabbing)\s+(?P<ref7>.+)$"
+    # "rabies reorder should go to sam": the task goes to someone.
+    r"|^(?P<ref10>.+?)\s+(?:should|can|could|will|needs\s+to|has\s+to)\s+go\s+to\s+(?P<who10>\S+)$",
     re.IGNORECASE,
 )
 _STARTED = re.compile(
@@ -620,20 +625,28 @@ _STARTED = re.compile(
 _MOVED = re.compile(
     r"^(?:fyi\s+|heads\s+up\s+)?(?P<ref>.+?)(?:'s)?\s+(?:deadline|due\s+date|due)\s+(?:has\s+|got\s+|was\s+|is\s+)?"
     r"(?:moved|moves|moving|changed|pushed|shifted|slipped|bumped)\s+(?:to|till|until|out\s+to)\s+(?P<when>.+)$"
+    r"|^(?P<ref3>[^.:;!?]+?)\s+(?:has|have|needs?|must)\s+to\s+be\s+(?:done|fixed|finished|sorted|ready|sent"
+    r"|submitted|booked|signed|paid|filed|in|out|up)\s+(?:by|before|no\s+later\s+than)\s+(?P<when3>.+)$"
     r"|^(?P<ref2>.+?)\s+(?:is\s+now|is|should\s+be|'s|needs\s+to\s+be)\s+(?:actually\s+)?due\s+(?P<when2>.+?)"
     r"(?:\s+not\s+.+?)?(?:\s+actually|\s+instead)?$",
     re.IGNORECASE,
 )
 _PRIORITY_NOW = re.compile(
-    r"^(?P<ref>.+?)\s+(?:is|are|'s)\s+(?:now\s+)?(?P<level>low|high|urgent|normal|top|medium)"
+    r"^(?P<ref>.+?)(?:'s|\s+is|\s+are)\s+(?:now\s+|actually\s+|really\s+|officially\s+|definitely\s+)*"
+    r"(?P<level>low|high|urgent|normal|top|medium)"
     r"(?:\s+(?:prio(?:rity)?|pri))?(?:\s+now)?$",
     re.IGNORECASE,
 )
 _STATE_NOW = re.compile(
-    r"^(?P<ref>.+?)\s+(?:is|are|'s|has\s+been|have\s+been|got|was|were)\s+(?:all\s+|now\s+|finally\s+)?"
+    r"^(?P<ref>.+?)(?:'s|\s+(?:is|are|has\s+been|have\s+been|got|was|were))\s+(?:all\s+|now\s+|finally\s+"
+    r"|both\s+)?"
     r"(?:booked|sent|done|finished|sorted|fixed|submitted|paid|ordered|delivered|scheduled|confirmed"
-    r"|complete|completed|handled|shipped|filed|signed|returned|installed|posted|printed)"
-    r"(?:\s+(?:done|already|now|today|yesterday|this\s+morning))*\s*[.!]*$",
+    r"|complete|completed|handled|shipped|filed|signed|returned|installed|posted|printed|through"
+    # "the abstract's in": handed in. Of things counted ("6 trays are in") it says nothing done.
+    r"|in(?:(?<='s\sin)|(?<=\sis\sin)|(?<='s\sfinally\sin)|(?<=\sis\sfinally\sin)))"
+    r"(?:\s+(?:done|already|now|today|yesterday|this\s+morning))*\s*[.!]*"
+    # "abstract's in!! submitted to FENS an hour ago": what follows says how it got done.
+    r"(?:\s+(?:just\s+|finally\s+)?(?:submitted|sent|filed|signed|done|finished|shipped|paid|posted)\b.*)?$",
     re.IGNORECASE,
 )
 _LEVELS = {
@@ -683,6 +696,13 @@ def _without_person_remark(text: str, people: frozenset[str]) -> str:
     return text
 
 
+_INSTEAD_OF = re.compile(
+    r"\s+(?:instead\s+of|rather\s+than|from|off)\s+(?:me|him|her|them|<@[UW][A-Z0-9]+>|@?[\w.-]+)"
+    r"(?:\s+(?:then|now|going\s+forward))?\s*\??$",
+    re.IGNORECASE,
+)
+
+
 def _read_loose_change(utterance: Utterance) -> Reading | None:
     text = _without_person_remark(_without_aside(utterance.text), utterance.context.people)
     context = utterance.context
@@ -692,9 +712,11 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_ASSIGN, {"task_id": ref, "assignee": "me"})
             return _reading("take", [call], 0.8, "someone takes a task")
     if (match := _OWN.match(text)) is not None:
-        numbered = ("", "2", "3", "4", "5", "6", "7", "8", "9")
+        numbered = ("", "2", "3", "4", "5", "6", "7", "8", "9", "10")
         who = next(g for n in numbered if (g := match.group(f"who{n}")))
         ref_text = next(g for n in numbered if (g := match.group(f"ref{n}")))
+        # "put jess on the boarding form instead of me": who had it is no word of its name.
+        ref_text = _INSTEAD_OF.sub("", ref_text)
         person = _person(who, context)
         if match.group("who8") and who.lower() in {"her", "him", "them"}:
             # "ok give her the rovers one too": the person the conversation is about.
@@ -715,8 +737,8 @@ def _read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "in_progress"})
             return _reading("started", [call], 0.8, "work on a task started")
     if (match := _MOVED.match(text)) is not None:
-        ref = task_named(match.group("ref") or match.group("ref2"))
-        when = (match.group("when") or match.group("when2")).strip(" .!")
+        ref = task_named(match.group("ref") or match.group("ref2") or match.group("ref3"))
+        when = (match.group("when") or match.group("when2") or match.group("when3")).strip(" .!")
         changes = utterance.changes(f"due {when}")
         if ref is not None and changes and "due" in changes:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "due": changes["due"]})
@@ -1132,7 +1154,10 @@ _WHY_DUE = re.compile(
 )
 _DETAILS_COLON = re.compile(r"^(?P<head>[^:\"“]{2,80}?):\s+(?P<title>\S.*)$")
 _HEAD_CUE = re.compile(
-    r"^(?:(?:a\s+)?new\s+(?:one|task|todo)|add|todo|task|create|pls\s+add(?:\s+a\s+task)?)\b\s*",
+    r"^(?:(?:a\s+)?new\s+(?:one|task|todo)|add|todo|task|create|pls\s+add(?:\s+a\s+task)?"
+    r"|(?:(?:i|we)\s+)?need|(?:pls\s+)?(?:add|create|make))"
+    r"(?:\s+(?P<count>\d{1,2}|two|three|four|five|six|a\s+few|some|these)\s+(?:new\s+)?(?:tasks|todos|items))?"
+    r"(?:\s+(?:pls|please))?\b\s*",
     re.IGNORECASE,
 )
 _LEADING_ATTRIBUTES = re.compile(
@@ -1321,12 +1346,35 @@ def _read_leading_words(utterance: Utterance) -> Reading | None:
         if result.calls:
             score, _ = _score_clauses(rest, result)
             return Reading("since", result, max(score, 0.7) + 0.06, "a reason before the request")
-    if (match := _DETAILS_COLON.match(text)) is not None and utterance.base_score < 0.6:
+    match = _DETAILS_COLON.match(text)
+    cue = _HEAD_CUE.match(match.group("head").strip()) if match is not None else None
+    counted = cue is not None and bool(cue.group("count"))
+    if match is not None and (utterance.base_score < 0.6 or counted):
         head = _HEAD_CUE.sub("", match.group("head").strip()).strip(" ,")
+        # "need 3 tasks for kev, all due fri, tag inventory: ...": "all" says every task.
+        head = re.sub(r"(^|,\s*)(?:all|each|every\s+one|both)\s+", r"\1", head, flags=re.IGNORECASE)
         changes = _head_changes(utterance, head) if head else {}
         first = match.group("title").split()[0].lower().strip(",.")
-        says_create = _HEAD_CUE.match(match.group("head").strip()) is not None
+        says_create = cue is not None
         enough = bool(changes) and (first in IMPERATIVE_VERBS or len(changes) >= 2)
+        if changes is not None and cue is not None and cue.group("count"):
+            result = utterance.clauses(reshape(f"add these: {match.group('title')}"))
+            if len(result.calls) >= 2 and all(call.tool == TOOL_CREATE for call in result.calls):
+                calls = tuple(
+                    replace(
+                        call,
+                        args={
+                            **call.args,
+                            **{k: v for k, v in changes.items() if k not in call.args},
+                        },
+                    )
+                    for call in result.calls
+                )
+                return Reading(
+                    "details_first", ParseResult(calls=calls), 0.87, "details before the titles"
+                )
+            # "add two tasks: X and Y" is for the readers of several new tasks.
+            return None
         if changes is not None and (says_create or enough):
             result = utterance.clauses(match.group("title"))
             if len(result.calls) != 1 or result.calls[0].tool != TOOL_CREATE:
@@ -1406,6 +1454,35 @@ _MAKE_THAT = re.compile(
     r"|let'?s\s+(?:say|do|make\s+it)|(?:no\s+)?(?:actually\s+)?(?:rather))\s+(?P<value>.+)$",
     re.IGNORECASE,
 )
+
+
+# "make it 2 instead" after "tmrw at 10": the same day at another hour. "tomorrow same time":
+# another day at the hour said before.
+_BARE_HOUR_VALUE = re.compile(
+    r"^(?:at\s+)?(?P<hour>1[0-2]|[1-9])(?::(?P<minutes>[0-5]\d))?\s*(?P<meridiem>am|pm)?"
+    r"(?:\s+(?:instead|then|o'?clock))*$",
+    re.IGNORECASE,
+)
+_SAME_TIME = re.compile(r"\b(?:at\s+)?(?:the\s+)?same\s+time\b", re.IGNORECASE)
+_PHRASE_TIME = re.compile(r"\s*(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2})$", re.IGNORECASE)
+
+
+def _with_last_time(value: str, last: Sequence[PlannedCall]) -> str:
+    due = next((str(call.args["due"]) for call in reversed(last) if call.args.get("due")), None)
+    time = _PHRASE_TIME.search(due) if due is not None else None
+    if due is None or time is None:
+        return value
+    day = due[: time.start()].strip()
+    same = _SAME_TIME.search(value)
+    if same is not None:
+        return f"{value[: same.start()]}{time.group(0).strip()}{value[same.end() :]}".strip()
+    bare = _BARE_HOUR_VALUE.match(value)
+    if bare is not None and day:
+        hour = int(bare.group("hour"))
+        meridiem = bare.group("meridiem") or ("am" if 8 <= hour <= 11 else "pm")
+        minutes = f":{bare.group('minutes')}" if bare.group("minutes") else ""
+        return f"due {day} {hour}{minutes}{meridiem.lower()}"
+    return value
 
 
 def _replay(calls: Sequence[PlannedCall], target: int | TitleRef) -> list[PlannedCall]:
@@ -1552,6 +1629,7 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
             (c.args["task_id"] for c in reversed(last) if isinstance(c.args.get("task_id"), int)),
             None,
         )
+        value = _with_last_time(value, last)
         changes = utterance.changes(value) or utterance.changes(f"due {value}")
         if target is not None and changes:
             calls = _changes_to_calls(target, changes)  # pyright: ignore[reportArgumentType]
@@ -1564,7 +1642,8 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
 _BULK_MOVE = re.compile(
     r"(?:^|[\s,.;!—–-])(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:move|reassign|give|hand|transfer"
     r"|shift|pass)\s+(?:over\s+)?(?:all\s+(?:of\s+)?|everything\s+(?:of\s+)?)?(?P<whose>[\w.@<>-]+?'s|his"
-    r"|her|their|my)\s+(?:open\s+|active\s+|remaining\s+|current\s+|outstanding\s+)?(?:tasks|stuff|things"
+    r"|her|their|my)\s+(?:open\s+|active\s+|remaining\s+|current\s+|outstanding\s+|unfinished\s+|undone\s+"
+    r"|incomplete\s+|pending\s+|not\s+done\s+)?(?:tasks|stuff|things"
     r"|work|items|todos|to-dos|tickets)(?:\s+over)?\s+(?:over\s+)?to\s+(?P<to>[\w.@<>-]+)"
     # "move everything priya has that isnt done over to lena".
     r"|(?:^|[\s,.;!—–-])(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:move|reassign|give|hand"
@@ -1848,7 +1927,9 @@ _LIST_STATUS = (
             r"(?:the\s+)?(?:done|closed|finished)\b"
             r"|\b(?:done|closed|finished|completed|cancelled)(?:\s+(?:ones|stuff|tasks|things|off))?\s+too\b"
             r"|\bincl(?:uding|\.)?\s+(?:anything|everything|any|the\s+ones|ones|stuff)\s+(?:that'?s\s+|that\s+"
-            r"(?:has|have|was|were)\s+|that\s+is\s+)?(?:been\s+)?(?:closed|done|finished|completed)",
+            r"(?:has|have|was|were)\s+|that\s+is\s+)?(?:been\s+)?(?:closed|done|finished|completed)"
+            r"|\b(?:open|active)\s+(?:or|and|&|\+|/)\s+(?:closed|done|finished)\b"
+            r"|\b(?:closed|done|finished)\s+(?:or|and|&|\+|/)\s+(?:open|not)\b|\b(?:done|finished)\s+or\s+not\b",
             re.I,
         ),
         "any",
@@ -1906,12 +1987,12 @@ def _read_list_status(utterance: Utterance) -> Reading | None:
     status = _list_status(text)
     if status == "any" or (status == "closed" and args.get("status") in (None, "done")):
         args["status"] = status
-    if str(args.get("query", "")).lower() in _LIST_NOISE_QUERY:
-        del args["query"]
     query = str(args.get("query", ""))
     if query:
         # "whats everyone working on rn (in progress only)": no words of a title there.
         cleaned = _QUERY_NOISE.sub(" ", re.sub(r"\(.*", "", query)).strip(" ,.")
+        if cleaned.lower() in _LIST_NOISE_QUERY:
+            cleaned = ""
         if cleaned != query:
             if cleaned:
                 args["query"] = cleaned
@@ -1983,13 +2064,24 @@ _DELETE_WORDS = re.compile(
 )
 
 
+# "delete 3 and 4", "remove #5, #6 & #9": more numbers after the first.
+_MORE_NUMBERS = re.compile(r"^(?:\s*(?:,\s*and|,|and|&|\+)\s*(?:#|task\s*)?\s?\d{1,6}\b)+")
+
+
 def _read_delete(utterance: Utterance) -> Reading | None:
     match = _DELETE.match(utterance.text.strip())
-    if match is not None and not _TASK_NUMBER.search(match.group("rest")):
-        call = PlannedCall("delete_task", {"task_id": _number_of(match)})
-        return _reading(
-            "delete", [call], 0.88, "deletes a task named by number; the person confirms"
-        )
+    if match is not None:
+        rest = match.group("rest")
+        more = _MORE_NUMBERS.match(rest)
+        numbers = [_number_of(match)]
+        if more is not None:
+            numbers += [int(n) for n in re.findall(r"\d{1,6}", more.group(0))]
+            rest = rest[more.end() :]
+        if not _TASK_NUMBER.search(rest) and len(set(numbers)) == len(numbers):
+            calls = [PlannedCall("delete_task", {"task_id": number}) for number in numbers]
+            return _reading(
+                "delete", calls, 0.88, "deletes tasks named by number; the person confirms"
+            )
     text = _without_person_remark(_without_aside(utterance.text), utterance.context.people)
     words = _DELETE_WORDS.match(text)
     named = task_named(words.group("ref")) if words is not None and match is None else None
@@ -2095,7 +2187,8 @@ def _read_need_person(utterance: Utterance) -> Reading | None:
 
 
 _SPORTS = re.compile(
-    r"\b(?:did|do|does|will|who)\s+(?:the\s+)?[\w\s]{1,30}?\s+(?:win|won|lose|lost|play|score)\b"
+    r"\b(?:did|do|does|will|who)\s+(?:the\s+)?[\w\s]{1,30}?\s+(?:win|won|lose|lost|play|score|beat|draw"
+    r"|tie|thrash|smash)\b"
     r"|\b(?:win|won|lost)\s+(?:last\s+night|yesterday|today)\b|\bweather\b|\bforecast\b",
     re.IGNORECASE,
 )
@@ -2187,6 +2280,14 @@ def _read_which_answer(utterance: Utterance) -> Reading | None:
     if ref is None:
         return None
     earlier = utterance.clauses(context.previous_prompt)
+    if not earlier.calls:
+        # "can you push the renewal back a week": read by the reader that understood it.
+        fresh = replace(context, previous_prompt=None, previous_reply=None)
+        said = spoken_to_digits(fix_typos(clean_text(context.previous_prompt).text))
+        again = replace(utterance, text=said, context=fresh)
+        best = max(read_all(again), key=lambda reading: reading.score)
+        if best.score >= 0.7:
+            earlier = best.result
     if not earlier.calls and re.search(r"\b(?:it|that|this)\b", context.previous_prompt, re.I):
         # "move it to friday" had nothing to point at; the answer says what "it" was.
         named = re.sub(r"\b(?:it|that|this)\b", text, context.previous_prompt, count=1, flags=re.I)
@@ -2637,45 +2738,82 @@ _REQUEST_VERBS = frozenset(
 # The subject of a remark ends where its verb begins: "the stocktake accruals turn out to be
 # more pressing" is about "the stocktake accruals".
 _REMARK_VERB = re.compile(
-    r"'s\b|\b(?:is|are|was|were|turns?|turned|came|comes|has|have|had|needs?|got|gets|looks?|seems?"
+    r"'s\b|\b(?:is|are|was|were|isn't|isnt|aren't|wasn't|didn't|didnt|doesn't|don't|won't|can't"
+    r"|turns?|turned|came|comes|has|have|had|needs?"
+    r"|got|gets|looks?|seems?"
     r"|will|can|could|should|might|may|went|goes|just|finally|now|all)\b",
     re.IGNORECASE,
 )
 _THAT_ONE = re.compile(r"\b(?:that\s+one|this\s+one|that|it)\b", re.IGNORECASE)
 
 
+# "grace says the freezer alarm is ...": who said it is not what the remark is about.
+_REPORTED = re.compile(
+    r"^(?:[\w.@<>-]+\s+)(?:says|said|thinks|reckons|mentioned|told\s+me|tells\s+me|confirmed)"
+    r"(?:\s+that)?\s+",
+    re.IGNORECASE,
+)
+
+
 def _remark_subject(head: str) -> str | None:
+    head = _REPORTED.sub("", _LEADING_FILLER.sub("", head.strip()))
     words = head.strip(" ,;.!").split()
     verb = _REMARK_VERB.search(head)
     if verb is None:
         return None
     subject = head[: verb.start()].strip(" ,;.!")
     count = len(subject.split())
-    if not 1 <= count <= 5 or count >= len(words) or _NOT_A_TOPIC.match(subject):
+    # Two tasks named together ("freezer alarm and seminar room booking") take more words.
+    most = 8 if re.search(r"\s(?:and|&)\s", subject) else 5
+    if not 1 <= count <= most or count >= len(words) or _NOT_A_TOPIC.match(subject):
         return None
     return subject
+
+
+def _with_subject(tail: str, subject: str) -> list[str]:
+    """The command with "that one" named by the remark's subject ("close it, and add one for
+    tomasz ..." after "ethics renewal is finally through"); for "them" after two subjects, the
+    command once for each."""
+    cue = _CREATE_CUE.search(_NEED_DENIED.sub(" ", tail))
+    parts = re.split(r"\s+(?:and|&)\s+", subject)
+    them = re.search(r"\b(?:both\s+of\s+them|them|both|the\s+two)\b", tail, re.IGNORECASE)
+    if len(parts) in {2, 3} and them is not None and cue is None:
+        return [f"{tail[: them.start()]}the {part} task{tail[them.end() :]}" for part in parts]
+    that = _THAT_ONE.search(tail)
+    if that is None or (cue is not None and that.start() > cue.start()):
+        return [tail]
+    return [f"{tail[: that.start()]}the {subject} task{tail[that.end() :]}"]
 
 
 def _after_remark(utterance: Utterance) -> Reading | None:
     """The request after a leading remark, read as if said alone; "that one" in it is what the
     remark was about."""
     text = utterance.text
-    for match in reversed(list(_REMARK_END.finditer(text))):
+    for match in _REMARK_END.finditer(text):
         tail = text[match.end() :].strip()
         start = _REQUEST_START.match(tail)
         if not tail or start is None or start.group("verb").lower() not in _REQUEST_VERBS:
             continue
         subject = _remark_subject(text[: match.start()])
-        if subject is not None and not utterance.context.recent_task_ids and not create_cue(tail):
-            tail = _THAT_ONE.sub(f"the {subject} task", tail, count=1)
-        alone = replace(utterance, text=tail, after_remark=True, base_score=0.0, base_calls=())
-        best = max(read_all(alone), key=lambda reading: reading.score)
-        if best.result.calls and best.score >= 0.7:
+        tails = [tail]
+        if subject is not None and not utterance.context.recent_task_ids:
+            tails = _with_subject(tail, subject)
+        bests = [
+            max(
+                read_all(
+                    replace(utterance, text=one, after_remark=True, base_score=0.0, base_calls=())
+                ),
+                key=lambda reading: reading.score,
+            )
+            for one in tails
+        ]
+        if all(best.result.calls and best.score >= 0.7 for best in bests):
+            calls = tuple(call for best in bests for call in best.result.calls)
             return Reading(
-                f"after_remark:{best.reader}",
-                best.result,
-                best.score - 0.02,
-                f"the request after a remark; {best.why}",
+                f"after_remark:{bests[0].reader}",
+                replace(bests[0].result, calls=calls),
+                min(best.score for best in bests) - 0.02,
+                f"the request after a remark; {bests[0].why}",
             )
     return None
 

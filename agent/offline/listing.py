@@ -22,7 +22,7 @@ import re
 
 from agent.offline.actions import Action, ClauseResult
 from agent.offline.attributes import find_priority
-from agent.offline.dates import find_dates
+from agent.offline.dates import expand_short_days, find_dates
 from agent.offline.lexicon import IMPERATIVE_VERBS, NAME_STOPWORDS, NUMBER_WORDS, STATUS_WORDS
 from agent.offline.people import PERSON_WORDS, known_person
 from agent.offline.plan import TOOL_LIST
@@ -31,7 +31,9 @@ from agent.offline.slots import person_slot, title_ref
 _ASK = re.compile(
     r"^(?:what(?:'s|\s+is|\s+are|\s+was|\s+were|\s+do|\s+does|\s+did|\s+have|\s+has|\s+should"
     r"|\s+am|\s+else|\s+tasks|\s+about)?|which|show|list|display|give\s+me|get\s+me|get|find"
-    r"|search|look\s+up|lookup|pull\s+up|bring\s+up|see|view|check|tell\s+me|any|anything"
+    r"|search|look\s+up|lookup|pull\s+up|pull|bring\s+up|see|view|check|tell\s+me|any|anything"
+    r"|(?:can|could|may)\s+(?:i|we|you|u)\s+(?:see|get|have|pull(?:\s+up)?|view|check|look\s+at)"
+    r"|let\s+me\s+see|i\s+(?:want|wanna|need|'d\s+like)\s+to\s+see"
     r"|are\s+there|is\s+there|do\s+i|does|did|have\s+i|how\s+many|how\s+much|where|who|whose"
     r"|how's|how\s+is|how\s+does|how\s+do|what's|whats|wat|status"
     r"|(?:top|first|next|latest)\s+\d{1,3})\b",
@@ -51,7 +53,8 @@ _DOMAIN = re.compile(
     r"|important|stuff|things|anything|everything|created|made|opened|added|my\s+day"
     r"|have\s+(?:today|tomorrow|this\s+week)|on\s+(?:my|his|her)|up\s+next|next\s+up|doing"
     r"|on\s+the\s+hook|responsible\s+for|in\s+charge\s+of|reminders?|deadlines?|busy|p[0-4]s|my\s+week|my\s+day|need\s+to\s+do|have\s+to\s+do|to\s+do|finish|complete|close|assign|assigned|give|gave|create"
-    r"|hand|handed|delegate|delegated|ask(?:ed)?\s+me\s+to|want(?:ed)?\s+me\s+to)\b",
+    r"|hand|handed|delegate|delegated|ask(?:ed)?\s+me\s+to|want(?:ed)?\s+me\s+to|wrapped\s+up"
+    r"|knocked\s+out|put\s+in|logged|raised)\b",
     re.IGNORECASE,
 )
 _OVERDUE = re.compile(
@@ -91,8 +94,8 @@ _CREATOR_OTHER = re.compile(
 )
 _CREATOR_SUBJECT = re.compile(
     r"\b(?:did|has|have)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w'.\-]*)\s+"
-    r"(?:create|make|add|open|file|assign|give|hand|created|made|added|assigned"
-    r"|ask|asked|want|wanted|request|requested)\b",
+    r"(?:create|make|add|open|file|assign|give|hand|created|made|added|assigned|put\s+in|logged"
+    r"|log|raised|raise|filed|opened|entered|submitted|ask|asked|want|wanted|request|requested)\b",
     re.IGNORECASE,
 )
 _ASSIGNED_TO = re.compile(
@@ -116,13 +119,14 @@ _ON_PLATE = re.compile(
 _WORKING = re.compile(
     r"\b(?:is|does|has|are|'s|did|was|will|should|can)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w.\-]*(?:\s+(?-i:[A-Z])[\w.\-]*)?)"
     r"\s+(?:working\s+on|doing|got|have|busy\s+with|up\s+to|on\s+the\s+hook\s+for|responsible\s+for"
-    r"|assigned|handling|supposed\s+to|need\s+to|owe|finish(?:ed)?|complete(?:d)?|close(?:d)?|get\s+done)",
+    r"|assigned|handling|supposed\s+to|need\s+to|owe|finish(?:ed)?|complete(?:d)?|close(?:d)?|get\s+done"
+    r"|got\s+done|wrapped\s+up|knocked\s+out|shipped)",
     re.IGNORECASE,
 )
 # "everything <@U03> has", "what bob has on": the person holds the tasks.
 _HOLDS = re.compile(
     r"\b(?:everything|anything|what|stuff|things|all)\s+(?P<person><@[UW][A-Z0-9]+>|@[\w.\-]+"
-    r"|[A-Za-z][\w.\-]*)\s+(?:has|have|owns|is\s+holding|has\s+got|got|finished|completed"
+    r"|[A-Za-z][\w.\-]*?)(?:'s)?\s+(?:has|have|owns|is\s+holding|has\s+got|got|finished|completed"
     r"|closed|wrapped\s+up|did|has\s+done|has\s+finished)\b",
     re.IGNORECASE,
 )
@@ -360,7 +364,7 @@ def parse_list(clause: str) -> ClauseResult:
     """Read a clause as a request to list tasks, with the filters it names."""
     if not looks_like_list(clause):
         return None
-    text = " ".join(clause.strip().split())
+    text = expand_short_days(" ".join(clause.strip().split()))
     # "show me", "give me", "tell me" ask for something; they do not mean "my tasks".
     text = re.sub(
         r"\b(show|give|tell|get|send|find|let|remind|list)\s+me\b", r"\1", text, flags=re.I
@@ -492,7 +496,8 @@ def _dates(text: str, args: dict[str, object]) -> None:
 
 _QUERY_TRAILING = re.compile(
     r"\s+(?:tasks?|todos?|items?|ones?|stuff|things|please|pls|for\s+me|again|right\s+now|now"
-    r"|assigned\s+to\s+\S+|this\s+week|today|tomorrow|somewhere|anywhere|already|yet|at\s+all"
+    r"|assigned\s+to\s+\S+|this\s+week|today|tomorrow|somewhere|anywhere|already|yet|at\s+all|atm|rn"
+    r"|at\s+the\s+moment|currently|so\s+far|on\s+the\s+go|in\s+flight|in\s+play"
     r"|in\s+(?:here|there|the\s+system|the\s+tracker))$",
     re.IGNORECASE,
 )

@@ -288,6 +288,20 @@ def _next_step(
             index += 1
             continue
         ref = call.title_ref
+        if ref is None and call.tool == "delete_task":
+            # "delete 3 and 4": the deletes go out together, so one question confirms them all.
+            together = [index]
+            while (
+                together[-1] + 1 < len(plan)
+                and plan[together[-1] + 1].tool == "delete_task"
+                and plan[together[-1] + 1].title_ref is None
+            ):
+                together.append(together[-1] + 1)
+            if len(together) > 1:
+                return [
+                    ToolCallPart("delete_task", _json_args(plan[i].args), f"offline-{n}-call-{i}")
+                    for i in together
+                ]
         if ref is None:
             return ToolCallPart(call.tool, _json_args(call.args), f"offline-{n}-call-{index}")
         known = _resolved(call, lookups)

@@ -41,3 +41,8 @@ def test_explicit_no_declines(text: str) -> None:
 )
 def test_anything_else_is_not_a_confirmation(text: str) -> None:
     assert classify_answer(text) is Answer.other
+
+
+def test_yes_both_confirms_every_pending_delete() -> None:
+    assert classify_answer("yes both") is Answer.yes
+    assert classify_answer("yes, delete all of them") is Answer.yes

@@ -298,3 +298,22 @@ def test_a_declined_delete_leaves_the_task_to_later_turns_with_the_same_deps(
     assert [(c.tool, c.ok) for c in result.tool_calls] == [("update_task", True)]
     [task] = team_tasks(sessions)
     assert task.status == "done"
+
+
+def test_the_offline_model_asks_once_for_several_deletes_and_yes_both_deletes_them(
+    sessions: SessionFactory,
+) -> None:
+    seed(sessions, number=3, title="Reconcile the card deposits")
+    seed(sessions, number=4, title="Schedule the autoclave service")
+    runtime = build_runtime(settings=Settings.model_validate({"TASKPILOT_MODELS": "offline"}))
+    asked = turn(sessions, runtime, "pls delete 3 and 4, I'm gonna redo them differently")
+    assert asked.reply.startswith(
+        "Delete #3 “Reconcile the card deposits”, #4 “Schedule the autoclave service”?"
+    )
+    assert len(team_tasks(sessions)) == 2
+
+    confirmed = turn(sessions, runtime, "yes both")
+    assert team_tasks(sessions) == []
+    assert confirmed.reply == (
+        "Deleted #3 “Reconcile the card deposits”.\nDeleted #4 “Schedule the autoclave service”."
+    )

@@ -14,6 +14,7 @@ from agent.offline import (
     parse_message,
 )
 from agent.offline.parser import MAX_MESSAGE_CHARS
+from agent.offline.plan import EACH_LISTED
 
 NO_CONTEXT = ConversationContext()
 AFTER_TASK_7 = ConversationContext(recent_task_ids=(7, 3))
@@ -1717,7 +1718,7 @@ def test_it_means_the_task_the_message_names(text: str, expected: list[Call]) ->
 
 
 LAB = ConversationContext(
-    people=frozenset({"grace", "linda", "jess", "sam", "tomasz", "helen", "priya", "owen"})
+    people=frozenset({"grace", "linda", "jess", "sam", "kev", "tomasz", "helen", "priya", "owen"})
 )
 
 
@@ -1821,3 +1822,171 @@ def test_spoken_requests_lose_their_hesitations_and_keep_their_details(
     text: str, expected: dict[str, object]
 ) -> None:
     assert parse(text, LAB) == [("create_task", expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "can u pull everything linda has, incl the done stuff",
+            {"assignee": "linda", "status": "any"},
+        ),
+        (
+            "can i see everything owen's got, incl the done stuff",
+            {"assignee": "owen", "status": "any"},
+        ),
+        (
+            "what has jess put in so far? all of it, open or closed",
+            {"creator": "jess", "status": "any"},
+        ),
+        ("what has sam wrapped up", {"assignee": "sam", "status": "done"}),
+        ("what's on my plate atm", {"assignee": "me"}),
+        ("whats due before wed across the whole lab", {"due_before": "wednesday"}),
+        ("anything about invoices on the go at the moment?", {"query": "invoices"}),
+        ("what's been done so far? need some wins for the board", {"status": "done"}),
+    ],
+)
+def test_lists_asked_for_in_everyday_words(text: str, expected: dict[str, object]) -> None:
+    assert parse(text, LAB) == [("list_tasks", expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "rabies reorder should go to sam, kev's slammed this wk",
+            [("assign_task", {"task_id": TitleRef("rabies reorder"), "assignee": "sam"})],
+        ),
+        (
+            "put jess on the boarding form instead of me",
+            [("assign_task", {"task_id": TitleRef("boarding form"), "assignee": "jess"})],
+        ),
+        (
+            "could tomasz do the freezer alarm instead of me? he knows the controller better",
+            [("assign_task", {"task_id": TitleRef("freezer alarm"), "assignee": "tomasz"})],
+        ),
+        (
+            "grace is taking over the ethics renewal paperwork from me",
+            [
+                (
+                    "assign_task",
+                    {"task_id": TitleRef("ethics renewal paperwork"), "assignee": "grace"},
+                )
+            ],
+        ),
+        (
+            "autoclave thing is actually urgent, it failed two cycles this am",
+            [("update_task", {"task_id": TitleRef("autoclave"), "priority": "urgent"})],
+        ),
+        (
+            "LN2 refill isn't pressing anymore, we've got two full dewars. drop it to low",
+            [("update_task", {"task_id": TitleRef("ln2 refill"), "priority": "low"})],
+        ),
+        (
+            "grace says the freezer alarm is only going off now and then, so not urgent "
+            "anymore. make it high",
+            [("update_task", {"task_id": TitleRef("freezer alarm"), "priority": "high"})],
+        ),
+        (
+            "hmm the RDS backup didn't actually finish, half the sessions are missing. "
+            "reopen that one pls",
+            [("update_task", {"task_id": TitleRef("rds backup"), "status": "open"})],
+        ),
+        (
+            "freezer alarm and seminar room booking are both sorted, close them pls",
+            [
+                ("update_task", {"task_id": TitleRef("freezer alarm"), "status": "done"}),
+                ("update_task", {"task_id": TitleRef("seminar room booking"), "status": "done"}),
+            ],
+        ),
+        (
+            "ethics renewal is finally through!! close it, and add one for tomasz to circulate "
+            "the approval letter by monday",
+            [
+                ("update_task", {"task_id": TitleRef("ethics renewal"), "status": "done"}),
+                (
+                    "create_task",
+                    {
+                        "title": "Circulate the approval letter",
+                        "assignee": "tomasz",
+                        "due": "monday",
+                    },
+                ),
+            ],
+        ),
+        (
+            "abstract's in!! submitted to FENS about an hour ago 🎉",
+            [("update_task", {"task_id": TitleRef("abstract"), "status": "done"})],
+        ),
+        (
+            "the freezer alarm has to be fixed by six o'clock today, estates lock up after that",
+            [("update_task", {"task_id": TitleRef("freezer alarm"), "due": "today 6pm"})],
+        ),
+        (
+            "linda's out next week, move all her unfinished stuff to jess pls",
+            [
+                ("list_tasks", {"assignee": "linda"}),
+                ("assign_task", {"task_id": EACH_LISTED, "assignee": "jess"}),
+            ],
+        ),
+        (
+            "pls delete 3 and 4, I'm gonna redo them differently",
+            [("delete_task", {"task_id": 3}), ("delete_task", {"task_id": 4})],
+        ),
+    ],
+)
+def test_changes_said_the_way_people_say_them(text: str, expected: list[Call]) -> None:
+    assert parse(text, LAB) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "morning, first 6 trays of croissants are in",
+        "did wales beat scotland on saturday? missed it, was in the lab all weekend",
+    ],
+)
+def test_remarks_and_sport_change_nothing(text: str) -> None:
+    assert parse(text, LAB) == []
+
+
+def test_details_before_a_counted_list_go_to_every_new_task() -> None:
+    text = (
+        "need 3 tasks for kev, all due fri, tag inventory: order gauze, order syringes, "
+        "order cat litter"
+    )
+    shared = {"assignee": "kev", "due": "friday", "tags": ["inventory"]}
+    assert parse(text, LAB) == [
+        ("create_task", {"title": "Order gauze", **shared}),
+        ("create_task", {"title": "Order syringes", **shared}),
+        ("create_task", {"title": "Order cat litter", **shared}),
+    ]
+
+
+AFTER_A_TIMED_CREATE = ConversationContext(
+    recent_task_ids=(12,),
+    last_calls=(PlannedCall("update_task", {"task_id": 12, "due": "tomorrow 10am"}),),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("make it 2 instead, I have a surgery consult in the morning", "tomorrow 2pm"),
+        ("actually no, make that friday same time", "friday 10am"),
+        ("make it due fri 19th", "the 19th"),
+    ],
+)
+def test_a_time_correction_keeps_what_it_does_not_change(text: str, due: str) -> None:
+    assert parse(text, AFTER_A_TIMED_CREATE) == [("update_task", {"task_id": 12, "due": due})]
+
+
+def test_the_answer_to_which_task_redoes_a_shift() -> None:
+    context = ConversationContext(
+        previous_prompt="can you push the renewal back a week",
+        previous_reply="Several tasks match 'renew'. Which one do you mean?\n#12 Renew the "
+        "MATLAB licence\n#1 Renew ethics approval",
+    )
+    assert parse("the matlab one, not ethics", context) == [
+        ("update_task", {"task_id": TitleRef("matlab"), "due": "+1w"})
+    ]

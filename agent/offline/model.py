@@ -385,7 +385,10 @@ def _among_listed(text: str, listed: Sequence[summary.Json]) -> int | None:
 def _lookup_for(call: PlannedCall) -> _Lookup:
     ref = call.title_ref
     assert ref is not None
-    # Reopening looks among closed tasks (done or cancelled), which a plain list leaves out.
+    # Reopening looks among closed tasks (done or cancelled), which a plain list leaves out; a
+    # delete looks among every task, so that an old one of the same words is not missed.
+    if call.tool == "delete_task":
+        return _Lookup(ref, "any")
     return _Lookup(ref, "closed" if call.args.get("status") == "open" else None)
 
 

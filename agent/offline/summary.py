@@ -161,7 +161,8 @@ def describe_filters(args: Json) -> str:
     if args.get("due_before") == "now":
         words.append("overdue")
     status = args.get("status")
-    if isinstance(status, str):
+    if isinstance(status, str) and status != "any":
+        # "any" is every status: "No tasks matching …", not "No any tasks".
         words.append(_STATUS_LABELS.get(status, status))
     priority = args.get("priority")
     if isinstance(priority, str):

@@ -27,6 +27,7 @@ from pydantic_ai.messages import (
 from pydantic_ai.models import ModelRequestParameters
 from pydantic_ai.models.function import AgentInfo
 
+from agent.offline import summary
 from agent.offline.model import OFFLINE_MODEL_NAME, build_offline_model, respond
 
 pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
@@ -277,6 +278,30 @@ def test_reopen_looks_among_closed_tasks(board: Board, status: str) -> None:
     assert result.output == "Reopened #1 “Fix the invoice template”."
 
 
+def test_a_delete_by_words_looks_among_closed_tasks_too_and_asks_when_two_fit(
+    board: Board,
+) -> None:
+    # "it's ancient history": the task meant may be long done, so an open task with the same
+    # words is never deleted on its own.
+    board.add("Call the Whitmores about their venue shortlist", status="done")
+    board.add("Update client call notes in the Whitmore folder")
+    result = run(build_agent(board), "delete the whitmore call task, it's ancient history")
+    assert tool_calls(result.new_messages()) == [
+        ("list_tasks", {"query": "whitmore call", "status": "any"})
+    ]
+    assert isinstance(result.output, str)
+    assert "Which one do you mean?" in result.output
+    assert len(board.tasks) == 2
+
+
+def test_a_lookup_in_every_status_that_found_nothing_is_said_plainly() -> None:
+    empty: dict[str, object] = {"ok": True, "tasks": [], "count": 0}
+    said = summary.describe_list(empty, {"query": "faq migration", "status": "any"})
+    assert said == "No tasks matching “faq migration”."
+    closed = summary.describe_list(empty, {"query": "faq migration", "status": "closed"})
+    assert closed == "No closed tasks matching “faq migration”."
+
+
 def test_several_calls_run_one_after_another(board: Board) -> None:
     result = run(build_agent(board), "add buy milk; call mom; book flights")
     assert tool_calls(result.new_messages()) == [
@@ -382,7 +407,7 @@ def test_delete_by_title_looks_up_before_asking(board: Board) -> None:
     board.add("Renew the certificate")
     asked = run(build_agent(board), "remove the bank task")
     assert tool_calls(asked.new_messages()) == [
-        ("list_tasks", {"query": "bank"}),
+        ("list_tasks", {"query": "bank", "status": "any"}),
         ("delete_task", {"task_id": 1}),
     ]
     assert isinstance(asked.output, DeferredToolRequests)
@@ -392,8 +417,6 @@ def test_delete_by_title_finds_a_closed_task_too(board: Board) -> None:
     board.add("Migrate the help docs", status="cancelled")
     asked = run(build_agent(board), "get rid of the help docs one, it's dead anyway")
     assert tool_calls(asked.new_messages()) == [
-        ("list_tasks", {"query": "help doc"}),
-        ("list_tasks", {"query": "help"}),
         ("list_tasks", {"query": "help doc", "status": "any"}),
         ("delete_task", {"task_id": 1}),
     ]

@@ -140,9 +140,19 @@ def _number_of(match: re.Match[str]) -> int:
     return int(match.group("n") or match.group("bare"))
 
 
+_STOP = re.compile(r"[.!?]\s")
+_ABBREVIATION = re.compile(r"\b(?:mr|mrs|ms|dr|st|jr|sr|no|vs|approx|dept|inc|ltd)$", re.IGNORECASE)
+
+
 def task_named(text: str) -> int | TitleRef | None:
     """A task named in `text`: "#4", "task 4", "4", or title words ("the printer thing")."""
     cleaned = re.split(r"[,(]", text)[0].strip(" .,;:!?\"'“”")
+    cleaned = re.sub(r"^(?:pls|please|plz)\b\s*", "", cleaned, flags=re.IGNORECASE)
+    if any(
+        _ABBREVIATION.search(cleaned[: stop.start()]) is None for stop in _STOP.finditer(cleaned)
+    ):
+        # "please. dup": words across the end of a sentence are no task's name ("Mr. Chen" is).
+        return None
     if re.match(r"^(?:it|that|this|them)\b", cleaned, re.IGNORECASE):
         # "drop it (don't delete)": a pronoun is no title; the clause reader resolves it.
         return None
@@ -551,7 +561,7 @@ _ASIDE = re.compile(
 # A reason run on without a comma: "<@U04> can have the flour call im stuck on oven 1".
 _RUN_ON_ASIDE = re.compile(
     r"\s+(?:i'?m|im|i\s+am|i'?ve|ive|he'?s|she'?s|they'?re|theyre|we'?re|it'?s|there'?s|cause|cuz|bc"
-    r"|because|since|we|they|he|she)\s+\w+.*$",
+    r"|because|since|we|they|he|she|so\s+(?:it|that|they|we|i|he|she|you))\s+\w+.*$",
     re.IGNORECASE,
 )
 
@@ -625,8 +635,9 @@ _STARTED = re.compile(
 _MOVED = re.compile(
     r"^(?:fyi\s+|heads\s+up\s+)?(?P<ref>.+?)(?:'s)?\s+(?:deadline|due\s+date|due)\s+(?:has\s+|got\s+|was\s+|is\s+)?"
     r"(?:moved|moves|moving|changed|pushed|shifted|slipped|bumped)\s+(?:to|till|until|out\s+to)\s+(?P<when>.+)$"
-    r"|^(?P<ref3>[^.:;!?]+?)\s+(?:has|have|needs?|must)\s+to\s+be\s+(?:done|fixed|finished|sorted|ready|sent"
-    r"|submitted|booked|signed|paid|filed|in|out|up)\s+(?:by|before|no\s+later\s+than)\s+(?P<when3>.+)$"
+    r"|^(?P<ref3>[^.:;!?]+?)\s+(?:has|have|needs?|must)\s+to\s+(?:be\s+(?:done|fixed|finished|sorted|ready|sent"
+    r"|submitted|booked|signed|paid|filed|in|out|up)|go(?:\s+out)?|happen|land|ship)\s+"
+    r"(?:by|before|no\s+later\s+than)\s+(?P<when3>.+)$"
     r"|^(?P<ref2>.+?)\s+(?:is\s+now|is|should\s+be|'s|needs\s+to\s+be)\s+(?:actually\s+)?due\s+(?P<when2>.+?)"
     r"(?:\s+not\s+.+?)?(?:\s+actually|\s+instead)?$",
     re.IGNORECASE,
@@ -1049,6 +1060,12 @@ _PAIR = re.compile(
     rf"(?:give|assign|hand|pass|send)?\s*{_NUMBER}\s+to\s+(?P<who><@[UW][A-Z0-9]+>|@?[\w.\-]+)",
     re.I,
 )
+# "give #9 to marcus and the whitmore notes one to tom": a task named by words in the list.
+_WORDS_PAIR = re.compile(
+    r"(?:(?:give|assign|hand|pass|send)\s+)?(?P<ref>the\s+[\w' -]+?\s+(?:one|task|thing))\s+to\s+"
+    r"(?P<who><@[UW][A-Z0-9]+>|@?[\w.\-]+)",
+    re.I,
+)
 
 
 def _read_several_assigns(utterance: Utterance) -> Reading | None:
@@ -1057,14 +1074,24 @@ def _read_several_assigns(utterance: Utterance) -> Reading | None:
     if len(parts) < 2:
         return None
     calls: list[PlannedCall] = []
+    numbered = 0
     for part in parts:
         match = _PAIR.fullmatch(part.strip())
+        task: int | TitleRef | None = _number_of(match) if match is not None else None
         if match is None:
+            match = _WORDS_PAIR.fullmatch(part.strip())
+            task = task_named(match.group("ref")) if match is not None else None
+        else:
+            numbered += 1
+        if match is None or task is None:
             return None
         person = _person(match.group("who"), utterance.context)
         if person is None:
             return None
-        calls.append(PlannedCall(TOOL_ASSIGN, {"task_id": _number_of(match), "assignee": person}))
+        calls.append(PlannedCall(TOOL_ASSIGN, {"task_id": task, "assignee": person}))
+    if not numbered:
+        # Only tasks named by words: the readers of one hand-over each read those.
+        return None
     return _reading("several_assigns", calls, 0.9, "several tasks, each to someone")
 
 
@@ -1179,9 +1206,16 @@ _COMMA_REMARK = re.compile(
 )
 
 
+_CONTRACTED_REMARK = re.compile(
+    r"\s*[,;]\s+(?:and\s+|but\s+)?(?P<remark>(?:she's|he's|it's|they're|theyre|we're|i'm|im|that's"
+    r"|there's|she'll|he'll|they'll|we'll|i'll)\s+[^,;]*)$",
+    re.IGNORECASE,
+)
+
+
 def _without_comma_remark(text: str) -> tuple[str, str | None]:
     """The request and the remark run on after it, or the text and None."""
-    match = _COMMA_REMARK.search(text)
+    match = _COMMA_REMARK.search(text) or _CONTRACTED_REMARK.search(text)
     if match is None or match.start() == 0:
         return text, None
     return text[: match.start()], match.group("remark").strip(" .!")
@@ -1407,6 +1441,93 @@ def _read_leading_words(utterance: Utterance) -> Reading | None:
     return None
 
 
+# Notes in fragments, one thing to a fragment: "new one. ellie. confirm brennan menu tasting.
+# thurs. #brennan. high", "greenfield call. tmrw. half nine. me.", "okafor deposit chase. delete
+# pls. dup, it's in the crm already".
+_FRAGMENT_END = re.compile(r"\.+(?:\s+|$)")
+_FRAGMENT_CREATE = re.compile(
+    r"^(?:(?:a\s+)?new\s+(?:one|task|todo|reminder)|add(?:\s+(?:one|a\s+task|this))?|task|todo|reminder"
+    r"|note\s+to\s+self)(?:\s+(?:pls|please))?$",
+    re.IGNORECASE,
+)
+_FRAGMENT_COMMANDS = {
+    "delete": re.compile(r"^(?:delete|remove|bin|trash|kill)(?:\s+(?:it|pls|please|that))*$", re.I),
+    "done": re.compile(
+        r"^(?:done|close(?:\s+it)?|complete|finished|mark\s+(?:it\s+)?done)(?:\s+(?:pls|please))?$",
+        re.I,
+    ),
+    "cancelled": re.compile(
+        r"^(?:cancel(?:\s+it)?|scrap(?:\s+it)?|drop(?:\s+it)?)(?:\s+(?:pls|please))?$", re.I
+    ),
+}
+# A fragment after the command that explains it: "dup, it's in the crm already".
+_FRAGMENT_REMARK = re.compile(
+    r"^(?:dup|duplicate|fyi|btw|thanks|thx|ta|cheers)\b|,\s+(?:it|it's|its|they|we|i)\b",
+    re.IGNORECASE,
+)
+
+
+def _read_fragments(utterance: Utterance) -> Reading | None:
+    pieces = [piece.strip(" ,") for piece in _FRAGMENT_END.split(utterance.text.strip())]
+    pieces = [piece for piece in pieces if piece]
+    if len(pieces) < 3 or any(len(piece.split()) > 7 for piece in pieces):
+        return None
+    create = False
+    command: str | None = None
+    changes: dict[str, object] = {}
+    topics: list[str] = []
+    when: list[str] = []
+    for piece in pieces:
+        lowered = piece.lower()
+        if _FRAGMENT_CREATE.match(piece):
+            create = True
+            continue
+        said = next((name for name, cue in _FRAGMENT_COMMANDS.items() if cue.match(piece)), None)
+        if said is not None:
+            command = said
+            continue
+        if command is not None and _FRAGMENT_REMARK.search(piece):
+            continue
+        person = _person(piece, utterance.context) if len(piece.split()) <= 2 else None
+        if person is not None and (lowered in {"me", "myself"} or known_person(piece)):
+            changes["assignee"] = person
+            continue
+        found = utterance.changes(piece)
+        if not found and len(piece.split()) == 1:
+            # "high": a level said alone is a priority.
+            found = utterance.changes(f"{piece} priority")
+        if found:
+            if "due" in found:
+                when.append(piece)
+            changes.update(found)
+            continue
+        topics.append(piece)
+    if len(topics) != 1 or (create and command is not None):
+        return None
+    if len(when) > 1:
+        # "tmrw. half nine": the day and the time of one deadline.
+        joined = utterance.changes(f"due {' '.join(when)}")
+        if joined and "due" in joined:
+            changes["due"] = joined["due"]
+    topic = topics[0]
+    if command is not None:
+        ref = task_named(topic)
+        if ref is None or changes:
+            return None
+        if command == "delete":
+            call = PlannedCall("delete_task", {"task_id": ref})
+        else:
+            call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": command})
+        return _reading("fragments", [call], 0.8, "a task named, then what to do with it")
+    if not create and not ("due" in changes and "assignee" in changes):
+        return None
+    if unsafe_title(topic) or _TASK_NUMBER.search(topic):
+        return None
+    call = PlannedCall(TOOL_CREATE, {"title": capitalize(topic), **changes})
+    score = 0.86 if create else 0.72
+    return _reading("fragments", [call], score, "a new task noted in fragments")
+
+
 # Follow-ups: "oops, I meant #4 not #3", "and the invoice one too", "actually make that monday".
 
 _NUMBER_AGAIN = _NUMBER.replace("P<n>", "P<n2>").replace("P<bare>", "P<bare2>")
@@ -1428,7 +1549,10 @@ _MEANT_PERSON = re.compile(
     r"\s*[.!]*$"
     r"|^(?:actually|wait|no|sorry|oops)?[\s,!.]*(?:actually\s+)?(?:no[\s,]+)?(?:put|give|assign)\s+(?:it|that|this)"
     r"\s+(?:on|to)\s+(?P<who2>\S+)(?:\s+instead)?\s*[.!]*$"
-    r"|^(?:wait|no|sorry|oops|actually)[\s,!.]+(?:no[\s,!.]+)?to\s+(?P<who3>[\w.@<>-]+)\b",
+    r"|^(?:wait|no|sorry|oops|actually)[\s,!.]+(?:no[\s,!.]+)?to\s+(?P<who3>[\w.@<>-]+)\b"
+    # "sorry, not tom, marcus. tom's got enough on".
+    r"|^(?:oops|sorry|wait|no|actually|my\s+bad)?[\s,!.]*not\s+(?P<old4>[\w.@<>-]+)[\s,]+(?:i\s+meant\s+)?"
+    r"(?P<who4>[\w.@<>-]+)\b",
     re.IGNORECASE,
 )
 # "oops i meant the tolka volunteer recruitment not the mulch": the last change, on the task
@@ -1598,7 +1722,9 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
         # The last change made a task: "ok not that urgent, just high" is about it.
         target = _recent(utterance)
     if (match := _MEANT_PERSON.match(text)) is not None and isinstance(target, int):
-        who = match.group("who") or match.group("who2") or match.group("who3")
+        who = (
+            match.group("who") or match.group("who2") or match.group("who3") or match.group("who4")
+        )
         person = _person(who, utterance.context)
         if person is not None:
             call = PlannedCall(TOOL_ASSIGN, {"task_id": target, "assignee": person})
@@ -1961,7 +2087,10 @@ _QUERY_NOISE = re.compile(
 _LIST_ABOUT = re.compile(
     r"\bevery\s+(?P<q>(?!single\b|one\b)[\w-]{3,})\s+(?:task|todo|item|ticket)s?\b"
     r"|\b(?:anything|tasks?|stuff|something)\s+(?:about|on|re|regarding|for)\s+(?!me\b|my\b|the\s+go\b)"
-    r"(?P<q2>[\w-]{3,})",
+    r"(?P<q2>[\w-]{3,})"
+    # "pull up everything whitmore incl the done stuff": a word that names no one.
+    r"|\beverything\s+(?P<q3>(?!(?:incl|including|that|for|about|due|in|on|open|done|closed|else|assigned"
+    r"|overdue|from|by|with|i|we|you)\b)[\w-]{3,})\b(?!'s|\s+(?:has|have|is|owns|got|created|made|did))",
     re.IGNORECASE,
 )
 
@@ -2000,7 +2129,9 @@ def _read_list_status(utterance: Utterance) -> Reading | None:
                 del args["query"]
     if "query" not in args and (about := _LIST_ABOUT.search(text)) is not None:
         # "show me every trailer task incl done", "anything about invoices on the go?".
-        args["query"] = (about.group("q") or about.group("q2")).lower()
+        word = (about.group("q") or about.group("q2") or about.group("q3")).lower()
+        if not (about.group("q3") and known_person(word)):
+            args["query"] = word
     from_base = bool(base) and call is base[0]
     if from_base and args == dict(call.args):
         return None
@@ -2058,8 +2189,8 @@ _DELETE = re.compile(
 
 
 _DELETE_WORDS = re.compile(
-    r"^(?:pls\s+|please\s+|(?:can|could)\s+(?:you|u)\s+)?(?:delete|remove|trash|nuke|get\s+rid\s+of)"
-    r"\s+(?P<ref>.+)$",
+    r"^(?:pls\s+|please\s+|(?:can|could)\s+(?:you|u)\s+)?(?:just\s+|pls\s+)?(?:delete|remove|trash|nuke"
+    r"|get\s+rid\s+of)\s+(?P<ref>.+)$",
     re.IGNORECASE,
 )
 
@@ -2107,7 +2238,14 @@ _DESCRIPTION = re.compile(
     # "inspection checklist one - add in the description we need 3 copies".
     r"|^(?P<ref2>[^:–—-]+?)\s*(?:\s-+|–|—|:)\s*(?:pls\s+|please\s+|can\s+you\s+)?(?:add|put|write|note)"
     r"\s+(?:in|into|to|on)\s+(?:the\s+)?(?:description|desc|notes?|details)(?:\s+that)?\s*:?\s+"
-    r"(?P<value2>.+)$",
+    r"(?P<value2>.+)$"
+    # "on the greenfield headcount one can you add a note that the ashworths want ...".
+    r"|^(?:on|for|re)\s+(?P<ref3>(?:the\s+)?[\w' -]+?\s+(?:one|task|thing))\s*,?\s+"
+    r"(?:(?:can|could)\s+(?:you|u)\s+|pls\s+|please\s+)?(?:add|put|leave|stick)\s+(?:a\s+)?(?:note|comment)\s+(?:that|saying|to\s+say|:)\s*"
+    r"(?P<value3>.+)$"
+    r"|^(?:(?:can|could)\s+(?:you|u)\s+|pls\s+|please\s+)?(?:add|put|leave|stick)\s+(?:a\s+)?(?:note|comment)"
+    r"\s+(?:on|to)\s+(?P<ref4>the\s+[\w' -]+?\s+(?:one|task|thing))\s*(?:that|saying|to\s+say|:)\s*"
+    r"(?P<value4>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -2119,8 +2257,13 @@ def _read_description(utterance: Utterance) -> Reading | None:
         task: int | TitleRef | None = _number_of(match)
         value = match.group("value")
     elif (match := _DESCRIPTION.match(text)) is not None:
-        task = task_named(match.group("ref") or match.group("ref2"))
+        task = task_named(
+            match.group("ref") or match.group("ref2") or match.group("ref3") or match.group("ref4")
+        )
         value = match.group("value") or match.group("value2")
+        if match.group("value3") or match.group("value4"):
+            # A note said in one's own words ends where a remark about it begins.
+            value = _without_comma_remark(match.group("value3") or match.group("value4"))[0]
     else:
         return None
     value = value.strip().strip("\"“”'").strip()
@@ -2204,7 +2347,8 @@ _TASK_WORDS = re.compile(
 _GENERAL_QUESTION = re.compile(
     r"^(?:how\s+do\s+(?:i|you|we)\s+(?!(?:add|create|make|assign|list|delete|remove|close|mark|reopen"
     r"|see|find|track|use|change|move|update|give)\b)|how\s+do\s+you\s+say\b|what\s+time\s+does\b"
-    r"|what\s+(?:is|are|'s)\s+the\s+(?:capital|population|difference|meaning|price|best)\b"
+    r"|what(?:\s+is|\s+are|'s)\s+the\s+(?:actual\s+|real\s+)?(?:capital|population|difference|meaning|price"
+    r"|best)\b|what(?:'s|\s+is)\s+(?:the\s+)?difference\s+between\b"
     r"|who\s+(?:is|was|invented|wrote)\b|when\s+(?:is|was|does|did)\s+(?!(?:it|that|this|my|#|task)\b)"
     r"|why\s+(?:is|does|do)\s+(?!(?:it|that|this|my|#|task)\b)|can\s+you\s+(?:explain|tell\s+me\s+a"
     r"|write\s+(?:me\s+)?a\s+(?:poem|song|story|sql|query|script)))",
@@ -2525,6 +2669,30 @@ INTENTS: tuple[Intent, ...] = (
             ),
         ),
     ),
+    Intent(
+        "fragments",
+        _read_fragments,
+        (
+            (
+                "new one. dave. confirm the menu tasting. thurs. high",
+                (
+                    (
+                        "create_task",
+                        {
+                            "title": "Confirm the menu tasting",
+                            "assignee": "dave",
+                            "due": "thursday",
+                            "priority": "high",
+                        },
+                    ),
+                ),
+            ),
+            (
+                "deposit chase. delete pls. dup, it's in the crm already",
+                (("delete_task", {"task_id": TitleRef("deposit chase")}),),
+            ),
+        ),
+    ),
     Intent("bulk_move", _read_bulk_move),
     Intent(
         "slash_create",
@@ -2775,6 +2943,7 @@ def _with_subject(tail: str, subject: str) -> list[str]:
     tomasz ..." after "ethics renewal is finally through"); for "them" after two subjects, the
     command once for each."""
     cue = _CREATE_CUE.search(_NEED_DENIED.sub(" ", tail))
+    subject = re.sub(r"^(?:the|our|my)\s+", "", subject, flags=re.IGNORECASE)
     parts = re.split(r"\s+(?:and|&)\s+", subject)
     them = re.search(r"\b(?:both\s+of\s+them|them|both|the\s+two)\b", tail, re.IGNORECASE)
     if len(parts) in {2, 3} and them is not None and cue is None:

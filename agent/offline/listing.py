@@ -242,6 +242,12 @@ _QUERY_STOP = frozenset(
 )
 _NON_PEOPLE = frozenset(
     {
+        "see",
+        "know",
+        "check",
+        "look",
+        "find",
+        "land",
         "how",
         "where",
         "when",
@@ -488,6 +494,9 @@ def _dates(text: str, args: dict[str, object]) -> None:
         elif phrase == "next month":
             args["due_after"] = "end of month"
             args["due_before"] = "end of next month"
+        elif "due_before" in args:
+            # "what's due by fri ... before the weekend": the first deadline said is the filter.
+            continue
         elif phrase in {"today 9am", "today 2pm", "today 6pm"}:
             args["due_before"] = "today"
         else:

@@ -178,6 +178,13 @@ _HALF_HOUR_UK = re.compile(
 )
 
 
+# "greenfield call. tmrw. half nine. me.": the half hour said alone, as a note of its own.
+_HALF_HOUR_ALONE = re.compile(
+    rf"(?:^|(?<=[.,;:]\s))half\s+(?P<hour>{_HOUR_WORD}|1[0-2]|[1-9])(?=\s*(?:[.,;!?]|$))",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def spoken_to_digits(text: str) -> str:
     """The text with spoken clock times, durations, task numbers and punctuation written as
     digits and marks, and without hesitations ("um", "the, the")."""
@@ -190,6 +197,7 @@ def spoken_to_digits(text: str) -> str:
     text = _HALF_HOUR_UK.sub(
         lambda m: f"{m.group('prep')} {_clock(_hour(m.group('hour')), 30, None)}", text
     )
+    text = _HALF_HOUR_ALONE.sub(lambda m: _clock(_hour(m.group("hour")), 30, None), text)
     text = _TASK_WORD.sub(lambda m: f"{m.group('lead')} {_task_number(m.group('n'))}", text)
     text = _PAST.sub(
         lambda m: _clock(_hour(m.group("hour")), _minutes(m.group("part")), m.group("meridiem")),

@@ -1990,3 +1990,124 @@ def test_the_answer_to_which_task_redoes_a_shift() -> None:
     assert parse("the matlab one, not ethics", context) == [
         ("update_task", {"task_id": TitleRef("matlab"), "due": "+1w"})
     ]
+
+
+EVENTS = ConversationContext(people=frozenset({"ellie", "marcus", "tom", "priya"}))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "new one. ellie. confirm brennan menu tasting w greenfield. thurs. #brennan. high",
+            [
+                (
+                    "create_task",
+                    {
+                        "title": "Confirm brennan menu tasting w greenfield",
+                        "assignee": "ellie",
+                        "due": "thursday",
+                        "tags": ["brennan"],
+                        "priority": "high",
+                    },
+                )
+            ],
+        ),
+        (
+            "greenfield call. tmrw. half nine. me.",
+            [
+                (
+                    "create_task",
+                    {"title": "Greenfield call", "due": "tomorrow 9:30am", "assignee": "me"},
+                )
+            ],
+        ),
+        (
+            "okafor deposit chase. delete pls. dup, it's in the crm already",
+            [("delete_task", {"task_id": TitleRef("okafor deposit chase")})],
+        ),
+    ],
+)
+def test_notes_in_fragments_are_one_request(text: str, expected: list[Call]) -> None:
+    assert parse(text, EVENTS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "on the greenfield headcount one can you add a note that the ashworths want the "
+            "vegan option, I keep forgetting to tell them",
+            [
+                (
+                    "update_task",
+                    {
+                        "task_id": TitleRef("greenfield headcount"),
+                        "description": "the ashworths want the vegan option",
+                    },
+                )
+            ],
+        ),
+        (
+            "pull up everything whitmore incl the done stuff, their mum rang",
+            [("list_tasks", {"status": "any", "query": "whitmore"})],
+        ),
+        (
+            "what's due by fri across the whole team, want to see what's landing before the "
+            "weekend",
+            [("list_tasks", {"due_before": "friday"})],
+        ),
+        (
+            "give #9 to marcus and the whitmore notes one to tom",
+            [
+                ("assign_task", {"task_id": 9, "assignee": "marcus"}),
+                ("assign_task", {"task_id": TitleRef("whitmore notes"), "assignee": "tom"}),
+            ],
+        ),
+        (
+            "hartley hall deposit needs to go by 14/12 now, they've brought their deadline forward",
+            [
+                (
+                    "update_task",
+                    {"task_id": TitleRef("hartley hall deposit"), "due": "december 14"},
+                )
+            ],
+        ),
+        (
+            "in half an hour remind me to send sophie the floor plan, she's only free this evening",
+            [
+                (
+                    "create_task",
+                    {
+                        "title": "Send sophie the floor plan",
+                        "assignee": "me",
+                        "due": "in 30 minutes",
+                        "description": "she's only free this evening",
+                    },
+                )
+            ],
+        ),
+        (
+            "the castle linen hire order got cancelled ages ago, can you just delete it so it "
+            "stops cluttering everything",
+            [("delete_task", {"task_id": TitleRef("castle linen hire order")})],
+        ),
+        (
+            "I'll take the Mr. Chen callback",
+            [("assign_task", {"task_id": TitleRef("mr. chen callback"), "assignee": "me"})],
+        ),
+        ("what's the actual difference between a buttercream and a fondant finish?", []),
+    ],
+)
+def test_notes_lists_and_hand_overs_in_passing(text: str, expected: list[Call]) -> None:
+    assert parse(text, EVENTS) == expected
+
+
+def test_not_this_person_that_one_moves_the_last_hand_over() -> None:
+    context = ConversationContext(
+        people=EVENTS.people,
+        recent_task_ids=(12,),
+        last_calls=(PlannedCall("assign_task", {"task_id": 12, "assignee": "tom"}),),
+    )
+    text = "sorry, not tom, marcus. tom's got enough on with okafor-lewis"
+    assert parse(text, context) == [("assign_task", {"task_id": 12, "assignee": "marcus"})]

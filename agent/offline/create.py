@@ -254,7 +254,7 @@ def _parse_list_header(clause: str, channels: frozenset[str]) -> ClauseResult:
 
 _ON_MY_LIST = re.compile(
     r"^(?:put|add|throw|stick|pop|get)\s+(?P<title>.+?)\s+(?:on|to|onto|in)\s+"
-    r"(?:my|the|our|(?P<owner><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w\-]*)(?:'s|'))\s+"
+    r"(?:my|the|our|(?P<owner><@[UW][A-Z0-9]+>|@[\w.\-]+|[A-Za-z][\w.\-]*?)(?:'s|'))\s+"
     r"(?:to-?\s?do\s+|task\s+)?(?:list|todos?|to-dos?|tasks|plate|backlog|board|radar)(?![\w'])(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 
 from agent.offline import chat
 from agent.offline.attributes import capitalize
+from agent.offline.dates import find_dates
 from agent.offline.lexicon import IMPERATIVE_VERBS, STATUS_WORDS
 from agent.offline.people import known_person
 from agent.offline.plan import (
@@ -211,9 +212,23 @@ _NOT_A_PERSON = re.compile(
 
 def _read_clauses(utterance: Utterance) -> Reading:
     result = _assignee_from_title(utterance.clauses(utterance.text), utterance.context)
+    result = _it_named_by_remark(result, utterance.text)
     result = _plain_titles(_remarks_folded(result, utterance.text))
     score, why = _score_clauses(utterance.text, result)
     return Reading(reader="clauses", result=result, score=score, why=why)
+
+
+def _it_named_by_remark(result: ParseResult, text: str) -> ParseResult:
+    """ "the conference room TV is broken again. can u make a task for dave to get IT to fix
+    it": "it" at the end of the new task's title is what the sentence before was about."""
+    first = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)
+    if len(first) < 2 or create_cue(first[0]):
+        return result
+    subject = _remark_subject(first[0])
+    if subject is None:
+        return result
+    calls = tuple(_with_head_details(call, None, subject) for call in result.calls)
+    return replace(result, calls=calls)
 
 
 # A sentence that says something about the task just asked for ("the agency needs 3 weeks
@@ -309,6 +324,41 @@ _ONE_FOR = re.compile(
 _BOTH = re.compile(r"[\s,;–—-]+(?:both|all\s+of\s+them|all\s+three|each)$", re.IGNORECASE)
 
 
+# "keisha — get COI from the roofing sub": a person, a dash, then the work.
+_OWNER_DASH = re.compile(r"^(?P<who>[\w.@<>-]+?)\s*(?:\s-+|–|—)\s*(?P<rest>\S.*)$")
+# "prep handout for the linux workshop, fatima's": the closing name owns the task.
+_OWNER_AFTER = re.compile(r",\s*(?P<who>[\w.@-]+?)'s\s*$")
+# "one for the team, no one in particular — chase the invoice": nobody in particular.
+_NOBODY_IN_PARTICULAR = re.compile(
+    r"^one\s+for\s+(?:the\s+team|everyone|anyone|whoever|the\s+group)(?:,?\s+no\s*one\s+in\s+particular)?"
+    r"\s*(?:[,:]|\s-+|–|—)\s*(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def _owner_in_title(
+    call: PlannedCall, title: str, context: ConversationContext
+) -> tuple[PlannedCall, str]:
+    nobody = _NOBODY_IN_PARTICULAR.match(title)
+    if nobody is not None:
+        title = capitalize(title[nobody.end() :])
+        return replace(call, args={**call.args, "title": title}), title
+    for pattern in (_OWNER_DASH, _OWNER_AFTER):
+        match = pattern.search(title)
+        if match is None or not known_person(match.group("who")):
+            continue
+        who = match.group("who")
+        person = _person(who if who.startswith(("<@", "@")) else who.lower(), context)
+        if person is None:
+            continue
+        if pattern is _OWNER_DASH:
+            title = capitalize(match.group("rest"))
+        else:
+            title = title[: match.start()].strip(" ,")
+        return replace(call, args={**call.args, "title": title, "assignee": person}), title
+    return call, title
+
+
 def _assignee_from_title(result: ParseResult, context: ConversationContext) -> ParseResult:
     """ "renew the ssl cert, put it on tomasz": the closing words name who does it."""
     calls: list[PlannedCall] = []
@@ -320,6 +370,8 @@ def _assignee_from_title(result: ParseResult, context: ConversationContext) -> P
         if match is not None and person is not None and "assignee" not in call.args:
             title = title[: match.start()].strip(" ,;")
             call = replace(call, args={**call.args, "title": title, "assignee": person})
+        if call.tool == TOOL_CREATE and "assignee" not in call.args:
+            call, title = _owner_in_title(call, title, context)
         one_for = _ONE_FOR.match(title) if call.tool == TOOL_CREATE else None
         person = _person(one_for.group("who"), context) if one_for is not None else None
         if one_for is not None and person is not None and "assignee" not in call.args:
@@ -1222,13 +1274,18 @@ def _without_comma_remark(text: str) -> tuple[str, str | None]:
 
 
 def _remark_as_description(result: ParseResult, remark: str) -> ParseResult:
-    calls = tuple(
-        replace(call, args={**call.args, "description": remark})
-        if call.tool == TOOL_CREATE and "description" not in call.args
-        else call
-        for call in result.calls
-    )
-    return replace(result, calls=calls)
+    """The remark as the new task's description; a deadline in it ("it does need to be done by
+    the 30th") is the task's due date too."""
+    deadline = next((found.phrase for found in find_dates(remark) if found.strong), None)
+    calls: list[PlannedCall] = []
+    for call in result.calls:
+        if call.tool == TOOL_CREATE and "description" not in call.args:
+            args = {**call.args, "description": remark}
+            if deadline is not None and "due" not in args:
+                args["due"] = deadline
+            call = replace(call, args=args)
+        calls.append(call)
+    return replace(result, calls=tuple(calls))
 
 
 def _read_trailing_remark(utterance: Utterance) -> Reading | None:
@@ -1260,8 +1317,12 @@ _NEEDS_TO = re.compile(
 )
 _ADD_THAT = re.compile(
     r"[,.;!]?\s+(?:(?:so\s+|and\s+)?(?:(?:can|could|would)\s+(?:you|u|ya)\s+|just\s+|pls\s+|please\s+))*"
-    r"(?:add|put|log|make|create|jot|pop|stick)\s+(?:that|it|this)(?:\s+(?:down|in|on))?"
-    r"(?:\s+as\s+a\s+task)?(?:\s+(?:for|on)\s+(?P<for>\S+))?(?P<rest>.*)$",
+    r"(?:(?:add|put|log|make|create|jot|pop|stick)\s+(?:that|it|this)(?:\s+(?:down|in))?"
+    r"(?:\s+as\s+a\s+task)?(?:\s+(?:for|on)\s+(?P<for>[\w.@<>-]+))?"
+    # "can you make a task for carol for that".
+    r"|(?:make|add|create|log)\s+(?:a\s+|one\s+)?(?:task|todo|ticket|reminder|one)?\s*for\s+(?P<for2>[\w.@<>-]+)"
+    r"\s+(?:for|about|out\s+of)\s+(?:that|it|this))"
+    r"(?P<rest>.*)$",
     re.IGNORECASE,
 )
 
@@ -1275,7 +1336,7 @@ def _read_statement_then_add(utterance: Utterance) -> Reading | None:
     if need is None:
         return None
     subject = need.group("who").lower()
-    named = add.group("for")
+    named = add.group("for") or add.group("for2")
     person: str | None = None
     if named and named.lower().strip(",.") in {"her", "him", "them"}:
         person = _person(subject, utterance.context)
@@ -1291,7 +1352,8 @@ def _read_statement_then_add(utterance: Utterance) -> Reading | None:
         return None
     rest = re.sub(r"\s+is\s+(?:fine|ok|okay|good)\b", "", add.group("rest")).strip(" ,.!")
     lead = need.group("lead").strip(" ,")
-    words = f"add a task to {need.group('work').strip(' ,')}"
+    work = _without_comma_remark(need.group("work").strip(" ,."))[0]
+    words = f"add a task to {work.strip(' ,.')}"
     if rest:
         words = f"{words} {rest}"
     result = utterance.clauses(words)
@@ -1372,6 +1434,10 @@ def _read_leading_words(utterance: Utterance) -> Reading | None:
         when = (why.group("when") or why.group("when2") or "").strip() if why else ""
         when = re.split(r"\s+(?:for|so|because|since|as|to|when)\b", when)[0]
         changes = utterance.changes(f"due {when}") if when else None
+        if not (changes and "due" in changes):
+            # "since sony wants the patch notes locked by monday", "since renewals close fri".
+            said = find_dates(match.group("why"))
+            changes = {"due": said[0].phrase} if said else None
         if changes and "due" in changes:
             if not result.calls:
                 # "draft the NDA for carol" is a task once the reason gives it a deadline.
@@ -1422,10 +1488,12 @@ def _read_leading_words(utterance: Utterance) -> Reading | None:
                 )
     if (match := _LEADING_ATTRIBUTES.match(text)) is not None and utterance.base_score < 0.5:
         moved = f"{match.group('rest')} {match.group('head').strip(' ,—–-')}"
-        result = utterance.clauses(moved)
+        result = _assignee_from_title(utterance.clauses(moved), utterance.context)
         if not (result.calls and all(call.tool == TOOL_CREATE for call in result.calls)):
             # "#suppliers high prio @sam get 3 quotes by fri": details, then the work to do.
-            result = utterance.clauses(f"add a task to {moved}")
+            result = _assignee_from_title(
+                utterance.clauses(f"add a task to {moved}"), utterance.context
+            )
         if result.calls and all(call.tool == TOOL_CREATE for call in result.calls):
             score, _ = _score_clauses(moved, result)
             if score <= 0.3:
@@ -2898,6 +2966,7 @@ _REQUEST_VERBS = frozenset(
         "add", "create", "remind", "make", "mark", "close", "reopen", "cancel", "drop", "bump",
         "tag", "label", "flag",
         "give", "hand", "assign", "reassign", "move", "push", "put", "set", "tick", "rename",
+        "log", "jot", "track", "file", "raise", "pop", "stick", "pull",
         "delete", "remove", "show", "list", "change", "update", "finish", "complete", "let",
     }
 )  # fmt: skip
@@ -2954,6 +3023,24 @@ def _with_subject(tail: str, subject: str) -> list[str]:
     return [f"{tail[: that.start()]}the {subject} task{tail[that.end() :]}"]
 
 
+def _with_head_details(
+    call: PlannedCall, said: dict[str, object] | None, subject: str | None
+) -> PlannedCall:
+    """A new task after a remark: "#donors urgent!! add one for ben to ..." takes the details
+    said first; "the TV is broken again. make a task for dave to get IT to fix it" names what
+    "it" is."""
+    if call.tool != TOOL_CREATE:
+        return call
+    args = dict(call.args)
+    for key, value in (said or {}).items():
+        args.setdefault(key, value)
+    title = str(args.get("title", ""))
+    if subject is not None and re.search(r"\s(?-i:it)$", title):
+        thing = re.sub(r"^(?:the|our|my)\s+", "", subject, flags=re.IGNORECASE)
+        args["title"] = f"{title[:-2]}the {thing}"
+    return replace(call, args=args)
+
+
 def _after_remark(utterance: Utterance) -> Reading | None:
     """The request after a leading remark, read as if said alone; "that one" in it is what the
     remark was about."""
@@ -2978,6 +3065,9 @@ def _after_remark(utterance: Utterance) -> Reading | None:
         ]
         if all(best.result.calls and best.score >= 0.7 for best in bests):
             calls = tuple(call for best in bests for call in best.result.calls)
+            head = text[: match.start()].strip(" !,.;")
+            said = utterance.changes(head) if head else None
+            calls = tuple(_with_head_details(call, said, subject) for call in calls)
             return Reading(
                 f"after_remark:{bests[0].reader}",
                 replace(bests[0].result, calls=calls),
@@ -2989,6 +3079,7 @@ def _after_remark(utterance: Utterance) -> Reading | None:
 
 _LEADING_FILLER = re.compile(
     r"^(?:(?:ok|okay|k|so|alright|right|great|cool|hey|hi|yo|fyi|btw|also|and|oh|um+|hmm+|well|just"
+    r"|anyway|anyways|anyhow|ugh+|argh+|ah+|oh\s+no|damn|dang"
     r"|quick\s+one|heads\s+up)\b[\s,!.:-]*)+",
     re.IGNORECASE,
 )

@@ -236,6 +236,15 @@ def _read_pasted(pasted: Pasted, context: ConversationContext) -> ParseResult:
         if not pasted.own.strip():
             return ParseResult(calls=(), reply=chat.PASTED)
         own = _parse(pasted.own, context)
+        lines = [line for line in pasted.own.splitlines() if line.strip()]
+        if not own.calls and len(lines) > 1:
+            # "marc posted this earlier: <paste> anyway can you show me what marc's on": the
+            # request is in one line of the person's own words.
+            for line in reversed(lines):
+                alone = _parse(line, context)
+                if alone.calls:
+                    own = alone
+                    break
         if not own.calls and (
             own.reply == chat.UNKNOWN or chat.suggested_title(own.reply or "") is not None
         ):
@@ -380,7 +389,7 @@ _PLUS = re.compile(r"(?<=[A-Za-z])\s+\+\s+(?=[A-Za-z#])")
 _SLASH_TASK = re.compile(r"^\s*/task\s+", re.IGNORECASE)
 _LEADING_NOISE = re.compile(
     r"^\s*(?:/task\s+|(?:(?:two|three|four|a\s+few|a\s+couple\s+of|couple\s+of|2|3|4)\s+things"
-    r"|quick\s+one|one\s+more\s+thing)\s*[:,-]\s*)",
+    r"|quick\s+one|one\s+more\s+thing)\s*[:,-]\s*|(?:anyway|anyways|anyhow)\b[\s,]*)",
     re.IGNORECASE,
 )
 # Greetings and pleasantries before the request: "Hi, hope you're well — could you ...",
@@ -392,7 +401,9 @@ _PLEASANTRY = re.compile(
     r"\s+(?:well|good|ok|okay|doing\s+well)"
     r"|hope\s+(?:the|your)\s+(?:weekend|week|break|holiday|morning)\s+(?:was|went|is\s+going|has\s+been)"
     r"\s+(?:good|great|well|ok|okay|nice|restful)"
-    r"|(?:just\s+)?a\s+quick\s+one|when\s+you\s+(?:get|have)\s+a\s+(?:sec|second|chance|moment|minute))"
+    r"|(?:just\s+)?a\s+quick\s+one|when\s+you\s+(?:get|have)\s+a\s+(?:sec|second|chance|moment|minute)"
+    r"|(?:so\s+)?sorry\s+to\s+(?:bug|bother|pester|ping)\s+(?:you|u)(?:\s+(?:again|with\s+this))?"
+    r"|if\s+you\s+(?:get|have)\s+a\s+(?:sec|second|chance|moment|minute))"
     r"\s*[,.!;:—–-]*\s*)+",
     re.IGNORECASE,
 )

@@ -86,7 +86,8 @@ _ASKS_ANYTHING = re.compile(
 )
 _REQUEST = re.compile(
     r"^.*?\b(?:tasks?|todos?|to-dos?|action\s+items?)\b(?:\s+(?:from|out\s+of|of)\s+(?:this|these|that|those)"
-    r"(?:\s+\w+)?)?",
+    r"(?:\s+(?:email|e-mail|mail|message|dm|paste|note|notes|thread|ticket|export|voicemail|one|list|lot"
+    r"|lines?|bug|review|form))?)?",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -155,7 +156,17 @@ def own_details(own: str) -> str:
     )
     # "turn this into a task for carol 👇": the pointing emoji says nothing about the task.
     details = re.sub(r"[\u2190-\u21ff\u2600-\u27bf\U0001f000-\U0001faff]", " ", details)
-    return details.strip(" ,:;.-–—")
+    # "for liam from the email below, due whenever they say? thanks": the words that only point
+    # at the paste or thank say nothing about the task; the paste's own date is found there.
+    details = _POINTING.sub(" ", details)
+    return " ".join(details.split()).strip(" ,:;.-–—?!")
+
+
+_POINTING = re.compile(
+    r"\b(?:below|above|here)\b|[,.]?\s*\b(?:due\s+)?(?:when|whenever)\s+(?:she|he|they|it|the\s+\w+)\s+"
+    r"(?:says?|asks?|wants?|needs?)(?:\s+it)?\b|\b(?:pls|please|plz|thanks|thank\s+you|thx|ty|cheers)\b",
+    re.IGNORECASE,
+)
 
 
 def without_asides_to_assistant(text: str) -> str:

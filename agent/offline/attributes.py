@@ -68,7 +68,8 @@ _HASHTAG = re.compile(r"(?<![\w&#/<])#(?P<tag>[A-Za-z][\w\-]{0,49})")
 _TAG_PHRASE = re.compile(
     r"(?:^|(?<=[\s,;]))(?:and\s+|with\s+)?(?:tag(?:ged|s)?|label(?:led|ed|s)?)"
     r"(?:\s+(?:it|this|that|as|with))*\s*:?\s+"
-    r"(?P<tags>#?[\w\-]+(?:\s*(?:,|and|&)\s*#?[\w\-]+){0,9})\s*[.!]?$",
+    r"(?P<tags>#?[\w\-]+(?:\s*(?:,|and|&)\s*#?[\w\-]+){0,9}?)(?:\s+(?:too|as\s+well|also|pls|please))?"
+    r"\s*[.!]?$",
     re.IGNORECASE,
 )
 _DESCRIPTION = re.compile(

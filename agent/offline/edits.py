@@ -147,15 +147,20 @@ _TAG_PATTERNS = (
 )
 
 
+_TAG_FILLER = re.compile(r"\s+(?:too|as\s+well|also|pls|please)$", re.IGNORECASE)
+
+
 def _parse_tags(clause: str) -> ClauseResult:
     for pattern in _TAG_PATTERNS:
         match = pattern.match(clause)
         if match is None:
             continue
         target = task_target(match.group("target"), loose_ok=True, empty_is_it=True)
+        # "tag it security too": "too" says the tag is added, it is no tag itself.
+        value = _TAG_FILLER.sub("", match.group("value").strip(" .!"))
         tags = [
             tag.strip().lstrip("#").strip()
-            for tag in re.split(r"\s*(?:,|\band\b|&|\s)\s*", match.group("value").strip(" .!"))
+            for tag in re.split(r"\s*(?:,|\band\b|&|\s)\s*", value)
             if tag.strip().lstrip("#").strip()
         ]
         if target is None or not tags or len(tags) > 10:

@@ -732,7 +732,8 @@ _TAG_WORDS = re.compile(
 )
 # "no need to book the seminar room anymore", "we don't need the banner printed any more".
 _NO_LONGER = re.compile(
-    r"^(?:(?:we|i|you)\s+)?(?:no|don'?t|dont|no\s+longer)\s+(?:really\s+)?need\s+(?:to\s+)?"
+    r"^(?:.+?\s+so\s+)?(?:(?:we|i|you)\s+)?(?:no|don'?t|dont|no\s+longer)\s+(?:really\s+)?need\s+"
+    r"(?:to\s+|for\s+)?"
     r"(?P<ref>.+?)(?:\s+(?:any\s*more|now|after\s+all|either))+[.!]*$"
     r"|^(?P<ref2>.+?)\s+(?:isn'?t|is\s+not|aren'?t|are\s+not|is\s+no\s+longer|are\s+no\s+longer)\s+"
     r"(?:needed|necessary|happening|required)(?:\s+(?:any\s*more|now|after\s+all))*[.!]*$",
@@ -1060,7 +1061,7 @@ _BARE_HOUR_DAY = re.compile(
 
 _UNITS = {"d": "d", "day": "d", "w": "w", "wk": "w", "week": "w"}
 _SHIFT = re.compile(
-    r"^(?:pls\s+|please\s+|can\s+you\s+)?(?:push|move|bump|shift|slide|kick)\s+(?P<ref>.+?)\s+"
+    r"^(?:pls\s+|please\s+|can\s+you\s+)?(?:push|move|bump|shift|slide|kick|pull|bring)\s+(?P<ref>.+?)\s+"
     r"(?P<dir>back|out|forward|up|in|later|earlier)\s+(?:by\s+)?(?P<n>\d+)\s*(?P<unit>days?|d|weeks?|wks?|w)"
     # "push #12 back a week part is backordered": a remark run on after the amount.
     r"(?:\s+(?!and\b|then\b|also\b|to\b|plus\b)[a-z]\S*(?:\s+\S+)+)?$"
@@ -2525,9 +2526,9 @@ _SENTENCE_END = re.compile(
 # "mark 2 done and put 6 on me", "flour call done, cooler gasket done and put ...": clauses
 # that each say a change. Never inside a title given after a colon ("add task: X and Y").
 _CLAUSE_BREAK = re.compile(
-    r",?\s+and\s+(?:then\s+|also\s+)?(?=(?:mark|put|give|assign|move|push|close|set|make|tag|reopen"
+    r",?\s+and\s+(?:then\s+|also\s+)?(?=(?:mark|put|give|assign|move|push|pull|close|set|make|tag|reopen"
     r"|cancel|drop|rename|hand|bump)\b)"
-    r"|,\s+(?=(?:mark|put|give|assign|move|push|close|tag|reopen|cancel|drop|rename|hand|bump)\b)"
+    r"|,\s+(?=(?:mark|put|give|assign|move|push|pull|close|tag|reopen|cancel|drop|rename|hand|bump)\b)"
     r"|,\s+(?=[\w' -]{3,40}\s+(?:done|finished|sorted|paid)\b)",
     re.IGNORECASE,
 )
@@ -2951,6 +2952,8 @@ def read_all(utterance: Utterance) -> list[Reading]:
 # bump the grant report to urgent", "volunteer desk is staffed 💪 close 5 pls".
 _REMARK_END = re.compile(
     r",\s+so\s+|\s+so\s+|[,;]\s+|\s+[-–—]+\s+|[.!?]\s+"
+    # "nguyen quota review is high rn but honestly make it urgent".
+    r"|,?\s+but\s+(?:honestly\s+|actually\s+|really\s+|tbh\s+)?"
     # "hendricks wants 3 more dozen on top of 4471 can someone make a task to ...".
     r"|\s+(?=(?:can|could)\s+(?:some(?:one|body)|you|u|ya)\s+(?:pls\s+|please\s+)?(?:make|add|create"
     r"|put|log|set\s+up|open)\b)"
@@ -2993,6 +2996,26 @@ _REPORTED = re.compile(
 
 
 def _remark_subject(head: str) -> str | None:
+    """What a remark is about: the subject of what follows "so" ("live music is scrapped so
+    the quartet's off"), else of its first clause that has one ("venue called back, catering
+    numbers are confirmed" is about the catering numbers; "the RDS backup didn't finish, half
+    the sessions are missing" about the backup)."""
+    parts = re.split(r",?\s+so\s+", head.strip())
+    consequence = parts[1:] if len(parts) > 1 else []
+    clauses = [
+        clause
+        for part in [*consequence, parts[0]]
+        for clause in re.split(r"\s*[,;]\s+", part)
+        if clause.strip()
+    ]
+    for clause in clauses:
+        subject = _clause_subject(clause)
+        if subject is not None:
+            return subject
+    return None
+
+
+def _clause_subject(head: str) -> str | None:
     head = _REPORTED.sub("", _LEADING_FILLER.sub("", head.strip()))
     words = head.strip(" ,;.!").split()
     verb = _REMARK_VERB.search(head)

@@ -37,7 +37,8 @@ _EMOJI_BETWEEN = re.compile(
     r"(?<=[\w.!?,])[ \t]+["
     "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
     "][\ufe0f\u200d]?[ \t]+(?=(?:it|it's|its|they|they're|we|we're|i|i'm|this|that's|there's|need"
-    r"|needs|pls|please|can|could|also|btw|so|still)\b)",
+    r"|needs|pls|please|can|could|also|btw|so|still|you|close|mark|move|add|delete|make|give|assign"
+    r"|push|bump|reopen|tag|cancel|tick)\b)",
     re.IGNORECASE,
 )
 _CHECK_MARKS = re.compile("[\u2705\u2714\u2611]")

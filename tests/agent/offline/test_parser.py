@@ -2232,3 +2232,63 @@ def test_who_and_when_said_around_a_new_task(text: str, expected: dict[str, obje
 )
 def test_own_words_around_a_paste_say_who_and_what(text: str, expected: list[Call]) -> None:
     assert parse(text, OFFICE) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "nguyen quota review is high rn but honestly make it urgent, they've got a deadline",
+            [("update_task", {"task_id": TitleRef("nguyen quota review"), "priority": "urgent"})],
+        ),
+        (
+            "volunteer desk is fully staffed 💪 close 5 pls",
+            [("update_task", {"task_id": 5, "status": "done"})],
+        ),
+        (
+            "venue called back, catering numbers are confirmed 🎉 you can tick that one off",
+            [("update_task", {"task_id": TitleRef("catering numbers"), "status": "done"})],
+        ),
+        (
+            "ashworths have scrapped live music altogether so the quartet's off, cancel that one",
+            [("update_task", {"task_id": TitleRef("quartet"), "status": "cancelled"})],
+        ),
+        (
+            "card deposit recon is gonna slip, bank statement isnt posted yet. can u push it to "
+            "tues",
+            [("update_task", {"task_id": TitleRef("card deposit recon"), "due": "tuesday"})],
+        ),
+        (
+            "#4 done, and pull the guest cleanup in by 3 days",
+            [
+                ("update_task", {"task_id": 4, "status": "done"}),
+                ("update_task", {"task_id": TitleRef("guest cleanup"), "due": "-3d"}),
+            ],
+        ),
+        (
+            "guest accounts cleanup isn't low anymore, audit flagged it. make it normal and tag "
+            "it security too",
+            [
+                (
+                    "update_task",
+                    {
+                        "task_id": TitleRef("guest accounts cleanup"),
+                        "priority": "normal",
+                        "tags": ["security"],
+                    },
+                )
+            ],
+        ),
+    ],
+)
+def test_a_remark_names_the_task_the_command_after_it_changes(
+    text: str, expected: list[Call]
+) -> None:
+    assert parse(text, OFFICE) == expected
+
+
+def test_no_need_for_a_task_after_a_reason_cancels_it() -> None:
+    # "reminder", like "task", is no word of the title to look for.
+    assert parse("rovers paid up so no need for the overdue reminder anymore", OFFICE) == [
+        ("update_task", {"task_id": TitleRef("overdue"), "status": "cancelled"})
+    ]

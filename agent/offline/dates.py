@@ -46,6 +46,8 @@ _DAY = (
     rf"{_WEEKDAY}(?:\s+(?:next\s+week|this\s+week|after\s+next|of\s+next\s+week))?"
     rf"|next\s+week\s+(?:on\s+)?{_WEEKDAY}"
     r"|(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+)?(?:(?:this|next)\s+)?(?:week|month|year|quarter)"
+    # "by end of jan", "mid feb", "start of march": a part of a named month.
+    rf"|(?:the\s+)?(?:end|close|start|beginning|middle)\s+of\s+{_MONTH}|(?:early|mid|late)[\s-]{_MONTH}"
     r"|(?:the\s+)?end\s+of\s+(?:the\s+)?next\s+day"
     rf"|(?:the\s+)?(?:beginning|start)\s+of\s+(?:the\s+)?(?:next\s+)?(?:week|month|year)"
     r"|(?:early|later|late)\s+next\s+week"
@@ -85,7 +87,7 @@ _PATTERN = re.compile(
 # "by sat", "next wed", "on sun": the short forms that are also English words only count after
 # a word that makes them a day.
 _SHORT_DAYS = re.compile(
-    r"\b(by|on|due|next|this|until|till|before|coming|every|and)\s+(sat|sun|wed)\b\.?",
+    r"\b(by|on|due|next|this|until|till|before|coming|every|and|to|for)\s+(sat|sun|wed)\b\.?",
     re.IGNORECASE,
 )
 _SHORT_DAY_NAMES = {"sat": "saturday", "sun": "sunday", "wed": "wednesday"}
@@ -249,6 +251,9 @@ def _canonical_day(text: str) -> str | None:
         return lowered
     if lowered == "day after tomorrow":
         return "day after tomorrow"
+    part_of_month = _canonical_part_of_month(lowered)
+    if part_of_month is not None:
+        return part_of_month
     weekday = _canonical_weekday(lowered)
     if weekday is not None:
         return weekday
@@ -256,6 +261,30 @@ def _canonical_day(text: str) -> str | None:
     if month_day is not None:
         return month_day
     return _canonical_period(lowered)
+
+
+_MONTH_DAYS = {
+    "january": 31, "february": 28, "march": 31, "april": 30, "may": 31, "june": 30, "july": 31,
+    "august": 31, "september": 30, "october": 31, "november": 30, "december": 31,
+}  # fmt: skip
+_PART_DAY = {"end": None, "close": None, "late": None, "start": 1, "beginning": 1, "early": 1}
+
+
+def _canonical_part_of_month(text: str) -> str | None:
+    """ "end of jan" -> "january 31", "mid feb" -> "february 15", "start of march" -> "march 1"."""
+    match = re.fullmatch(
+        r"(?:the\s+)?(?P<part>end|close|start|beginning|middle|early|mid|late)(?:\s+of\s+|[\s-])"
+        r"(?P<month>[a-z]+)\.?",
+        text,
+    )
+    if match is None:
+        return None
+    month = next((name for name in _MONTH_DAYS if name.startswith(match.group("month")[:3])), None)
+    if month is None or len(match.group("month")) < 3:
+        return None
+    part = match.group("part")
+    day = 15 if part in {"middle", "mid"} else _PART_DAY[part] or _MONTH_DAYS[month]
+    return f"{month} {day}"
 
 
 def _canonical_iso(text: str) -> str | None:

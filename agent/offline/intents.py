@@ -494,6 +494,8 @@ _NUMBERED_SUBJECT = re.compile(
 
 
 def _numbered_changes(utterance: Utterance, number: int, rest: str) -> Reading | None:
+    # "push 2 to wed": after "to", the short day names that are also words are days.
+    rest = re.sub(r"^(sat|sun|wed)\b", r"due \1", rest.strip(), flags=re.IGNORECASE)
     if re.fullmatch(r"(?:mine|my\s+(?:task|problem|job)|on\s+me)\s*[.!]*", rest.strip(), re.I):
         call = PlannedCall(TOOL_ASSIGN, {"task_id": number, "assignee": "me"})
         return _reading("numbered_change", [call], 0.9, "someone takes a numbered task")
@@ -1642,6 +1644,11 @@ _NOT_THAT = re.compile(
     r"^(?:ok\s+|okay\s+|hmm\s+)?not\s+(?:that|so|too)\s+\w+[\s,]+(?:just|only|make\s+it|more\s+like)\s+(?P<value>.+)$",
     re.IGNORECASE,
 )
+_AND_ALSO = re.compile(
+    r"^(?:oh\s+)?(?:and|also|plus|oh)\s+(?:also\s+)?(?:pls\s+|please\s+)?(?:make\s+it\s+|set\s+it\s+|have\s+it\s+)?"
+    r"(?P<value>.+)$",
+    re.IGNORECASE,
+)
 _MAKE_THAT = re.compile(
     r"^(?:actually|wait|no|sorry|oops|hmm)?[\s,!.]*(?:make\s+(?:that|it)|change\s+(?:that|it)\s+to"
     r"|let'?s\s+(?:say|do|make\s+it)|(?:no\s+)?(?:actually\s+)?(?:rather))\s+(?P<value>.+)$",
@@ -1810,6 +1817,13 @@ def _read_follow_up(utterance: Utterance) -> Reading | None:
         if changes:
             calls = _changes_to_calls(target, changes)
             return _reading("make_that", calls, 0.85, "corrects the last change")
+    if (match := _AND_ALSO.match(text)) is not None and isinstance(target, int):
+        # "and by end of jan", "oh and put it on priya, due the 18th": more for the last task.
+        value = match.group("value").strip(" .!")
+        changes = utterance.changes(value) or utterance.changes(f"due {value}")
+        if changes:
+            calls = _changes_to_calls(target, changes)
+            return _reading("and_also", calls, 0.72, "more changes to the last task")
     if (match := _MAKE_THAT.match(text)) is not None:
         value = match.group("value").strip(" .!")
         owner = re.match(r"^(?P<who>[\w.@<>-]+)'s\b[\s,]*(?P<rest>.*)$", value)

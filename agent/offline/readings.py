@@ -114,7 +114,9 @@ def _reads_more(fuller: Reading, shorter: Reading) -> bool:
 
 
 def _same_effect(left: Reading, right: Reading) -> bool:
-    return _plain_calls(left.result.calls) == _plain_calls(right.result.calls)
+    # The same changes in another order are the same effect: "give #1 to erin and move it to
+    # friday" asks nothing.
+    return sorted(_plain_calls(left.result.calls)) == sorted(_plain_calls(right.result.calls))
 
 
 def _plain_calls(calls: Sequence[PlannedCall]) -> list[tuple[str, list[tuple[str, str]]]]:

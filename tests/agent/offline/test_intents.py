@@ -6,6 +6,7 @@ import pytest
 
 from agent.offline import ConversationContext, PlannedCall, TitleRef, parse_message
 from agent.offline.chat import WHICH_TASK as WHICH
+from agent.offline.dates import find_dates
 from agent.offline.intents import INTENTS, unsafe_title
 from agent.offline.plan import EachListed, ParseResult
 from agent.offline.readings import Reading, choose, explain_json, question_for
@@ -1033,3 +1034,16 @@ def test_add_that_to_the_description_never_makes_a_task() -> None:
         "the outage notice should also mention the project disk — pls add that to the description"
     )
     assert all(tool != "create_task" for tool, _ in calls(text))
+
+
+@pytest.mark.parametrize(
+    ("said", "phrase"),
+    [
+        ("by end of jan", "january 31"),
+        ("by the end of february", "february 28"),
+        ("mid march", "march 15"),
+        ("start of april", "april 1"),
+    ],
+)
+def test_a_part_of_a_named_month_is_a_date(said: str, phrase: str) -> None:
+    assert [found.phrase for found in find_dates(said)] == [phrase]

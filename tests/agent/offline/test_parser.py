@@ -2292,3 +2292,42 @@ def test_no_need_for_a_task_after_a_reason_cancels_it() -> None:
     assert parse("rovers paid up so no need for the overdue reminder anymore", OFFICE) == [
         ("update_task", {"task_id": TitleRef("overdue"), "status": "cancelled"})
     ]
+
+
+AFTER_NEW_TASK_13 = ConversationContext(
+    people=OFFICE.people,
+    recent_task_ids=(13,),
+    last_calls=(PlannedCall("create_task", {"task_id": 13, "title": "Repaint the railings"}),),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [("and by end of jan", "january 31"), ("oh and due mid feb", "february 15")],
+)
+def test_and_with_a_date_after_a_new_task_sets_its_due_date(text: str, due: str) -> None:
+    assert parse(text, AFTER_NEW_TASK_13) == [("update_task", {"task_id": 13, "due": due})]
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [("push #2 to wed", "wednesday"), ("push 2 to sat", "saturday")],
+)
+def test_short_day_names_after_to_are_days(text: str, due: str) -> None:
+    assert parse(text, OFFICE) == [("update_task", {"task_id": 2, "due": due})]
+
+
+def test_the_same_changes_in_another_order_ask_nothing() -> None:
+    context = ConversationContext(
+        people=frozenset({"erin"}),
+        recent_task_ids=(1,),
+        last_calls=(PlannedCall("create_task", {"task_id": 1, "title": "Write the blog post"}),),
+    )
+    result = parse_message("oh and it's for erin, due friday", context=context)
+    assert sorted(calls_of(result), key=str) == sorted(
+        [
+            ("assign_task", {"task_id": 1, "assignee": "erin"}),
+            ("update_task", {"task_id": 1, "due": "friday"}),
+        ],
+        key=str,
+    )

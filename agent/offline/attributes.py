@@ -158,6 +158,12 @@ _TRAILING_WORDS = (
     "and make it",
     "it's",
     "its",
+    # "swap the dock lights, that one's low prio": the words that pointed at the priority.
+    "that one's",
+    "that one is",
+    "this one's",
+    "this one is",
+    "that's",
     "it is",
     "which is",
     "that's",

@@ -407,6 +407,14 @@ def _parse_header(clause: str, channels: frozenset[str]) -> ClauseResult:
     quantity = match.group("quantity") or ""
     if noun is None and verb not in _BARE_HEADER_VERBS:
         return None
+    counted = re.match(
+        r"\s*(?:two|three|four|five|six|\d{1,2})\s*:\s*(?=\S)", clause[match.end("verb") :], re.I
+    )
+    if noun is None and counted is not None:
+        # "add two: renew the insurance by the 26th, and one for ray to swap the lights".
+        items = clause[match.end("verb") + counted.end() :]
+        attributes = _extract_title(items, channels, split_items=True, listed=True)
+        return _actions_for(attributes, person=None, colon=True)
     if verb.endswith("need") and not re.match(
         r"(?:tasks?|todos?|to-dos?|reminders?|tickets?|action\s+items?|cards?)\b", noun or "", re.I
     ):

@@ -105,7 +105,7 @@ _SOFT_SPLIT = re.compile(
 )
 _INTERJECTION = re.compile(
     r"^(?:(?:hey|hi|hello|yo|ok|okay|k|so|oh|um+|uh+|er+|btw|also|and|then|plus|actually|wait"
-    r"|hmm+|alright|right|great|cool|(?:thanks|thank\s+you|ta)(?:\s+(?:heaps|so\s+much|a\s+(?:lot|mill|million|bunch)|very\s+much|again|mate|all))?|no(?!\s+(?:rush|hurry|pressure)\b)|nope|sorry|oops|ah|ahh|well|quick"
+    r"|hmm+|alright|right|great|cool|(?:thanks|thank\s+you|ta)(?:\s+(?:heaps|so\s+much|a\s+(?:lot|mill|million|bunch)|very\s+much|again|mate|all))?|no(?!\s+(?:rush|hurry|pressure|date|due|deadline)\b)|nope|sorry|oops|ah|ahh|well|quick"
     r"|quick\s+one|one\s+more\s+thing|one\s+more(?!\s+for\b)|another\s+one(?!\s+for\b)|oh\s+and|and\s+also|taskpilot"
     r"|@taskpilot|bot|taskbot|@taskbot|task\s+bot|task\s+pilot|instead|sure|yes|yeah|yep|good\s+morning|morning"
     r"|lol|ugh|hey\s+there|hi\s+there|dear\s+taskpilot|fyi|update:|correction:|just)(?![\w'])[\s,!.:;-]*)+",
@@ -119,7 +119,10 @@ _TRAILING_CHATTER = re.compile(
     re.IGNORECASE,
 )
 _MODIFIER_NOISE = re.compile(
-    r"\b(?:instead|actually|rather|as\s+well|too|also|make\s+it|make\s+that|set\s+it\s+to|set\s+it"
+    # "no date yet, low prio" after a new task: only the priority is said.
+    r"\b(?:no\s+(?:date|due\s+date|deadline)(?:\s+yet)?|no\s+rush|that\s+one'?s|that\s+one\s+is"
+    r"|this\s+one'?s|that's"
+    r"|instead|actually|rather|as\s+well|too|also|make\s+it|make\s+that|set\s+it\s+to|set\s+it"
     r"|change\s+it\s+to|it's|it\s+is|it\s+should\s+be|should\s+be|oh|and|no|wait|sorry|let's\s+say"
     r"|lets\s+say|say|better|please|pls|just|then|now|really|though|tho|at\s+all)\b",
     re.IGNORECASE,

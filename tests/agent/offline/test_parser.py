@@ -2331,3 +2331,35 @@ def test_the_same_changes_in_another_order_ask_nothing() -> None:
         ],
         key=str,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "put in a task for me to renew the IFTA decals. no date yet, low prio",
+            [
+                (
+                    "create_task",
+                    {"title": "Renew the IFTA decals", "assignee": "me", "priority": "low"},
+                )
+            ],
+        ),
+        (
+            "add a task to swap the lights, that one's low prio",
+            [("create_task", {"title": "Swap the lights", "priority": "low"})],
+        ),
+        (
+            "add two: renew the yard insurance for ben by the 26th, and fix the dock lights",
+            [
+                (
+                    "create_task",
+                    {"title": "Renew the yard insurance", "assignee": "ben", "due": "the 26th"},
+                ),
+                ("create_task", {"title": "Fix the dock lights"}),
+            ],
+        ),
+    ],
+)
+def test_what_is_said_about_a_new_task_never_makes_another(text: str, expected: list[Call]) -> None:
+    assert parse(text, OFFICE) == expected

@@ -2359,6 +2359,17 @@ def test_the_same_changes_in_another_order_ask_nothing() -> None:
                 ("create_task", {"title": "Fix the dock lights"}),
             ],
         ),
+        (
+            "add two: renew the yard insurance for ben by the 26th, and one for marco to swap "
+            "the dock lights",
+            [
+                (
+                    "create_task",
+                    {"title": "Renew the yard insurance", "assignee": "ben", "due": "the 26th"},
+                ),
+                ("create_task", {"title": "Swap the dock lights", "assignee": "marco"}),
+            ],
+        ),
     ],
 )
 def test_what_is_said_about_a_new_task_never_makes_another(text: str, expected: list[Call]) -> None:

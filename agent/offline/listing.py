@@ -506,7 +506,8 @@ def _dates(text: str, args: dict[str, object]) -> None:
 _QUERY_TRAILING = re.compile(
     r"\s+(?:tasks?|todos?|items?|ones?|stuff|things|please|pls|for\s+me|again|right\s+now|now"
     r"|assigned\s+to\s+\S+|this\s+week|today|tomorrow|somewhere|anywhere|already|yet|at\s+all|atm|rn"
-    r"|at\s+the\s+moment|currently|so\s+far|on\s+the\s+go|in\s+flight|in\s+play"
+    r"|at\s+the\s+moment|currently|so\s+far|on\s+the\s+go|in\s+flight|in\s+play|on\s+there|in\s+there"
+    r"|on\s+the\s+(?:list|board)"
     r"|in\s+(?:here|there|the\s+system|the\s+tracker))$",
     re.IGNORECASE,
 )
@@ -535,7 +536,8 @@ def _query(text: str, args: dict[str, object]) -> None:
 
 
 def _clean_query(raw: str) -> str | None:
-    query = raw.strip()
+    # "everything for ray incl the done stuff": what follows "incl" is a status, not words.
+    query = re.split(r"\s+(?:incl|including|inc|even|plus)\b", raw.strip(), maxsplit=1)[0]
     # "high priority tasks for bob": what comes before the noun is a filter, not words to find.
     noun = re.search(r"\b(?:tasks?|todos?|to-dos?|items?|tickets?)\b", query, re.IGNORECASE)
     if noun is not None:

@@ -136,7 +136,8 @@ _REMARK_VERB = re.compile(
     r"'s\b|\b(?:is|are|was|were|isn't|isnt|aren't|wasn't|didn't|didnt|doesn't|don't|won't|can't"
     r"|turns?|turned|came|comes|has|have|had|needs?"
     r"|got|gets|looks?|seems?"
-    r"|will|can|could|should|might|may|went|goes|just|finally|now|all)\b",
+    r"|will|can|could|should|might|may|went|goes|just|finally|now|all|fell|falls|broke|failed"
+    r"|slipped)\b",
     re.IGNORECASE,
 )
 

@@ -22,7 +22,11 @@ _BULK_MOVE = re.compile(
     r"|(?:^|[\s,.;!—–-])(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:move|reassign|give|hand"
     r"|transfer|shift|pass)\s+everything\s+(?P<whose2>[\w.@<>-]+)\s+(?:has|owns|is\s+on)"
     r"(?:\s+that\s+(?:isn'?t|is\s+not|isnt|aren'?t)\s+(?:done|finished|closed))?\s+(?:over\s+)?to\s+"
-    r"(?P<to2>[\w.@<>-]+)",
+    r"(?P<to2>[\w.@<>-]+)"
+    # "im out wed thru fri, put everything on my plate on marisol".
+    r"|(?:^|[\s,.;!—–-])(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:put|move|give|hand|shift|pass)"
+    r"\s+(?:everything|all(?:\s+the\s+stuff)?|all\s+of\s+it)\s+(?:on|from)\s+(?P<whose3>my|his|her)\s+"
+    r"(?:plate|list|desk)\s+(?:on|to|onto|over\s+to)\s+(?P<to3>[\w.@<>-]+)",
     re.IGNORECASE,
 )
 
@@ -41,7 +45,7 @@ def read_bulk_move(utterance: Utterance) -> Reading | None:
         source_name = match.group("whose2")
         whose = "my" if source_name.lower() == "me" else f"{source_name.lower()}'s"
     else:
-        whose = match.group("whose").lower()
+        whose = (match.group("whose") or match.group("whose3")).lower()
     if whose == "my":
         source: str | None = "me"
     elif whose.endswith("'s"):
@@ -60,7 +64,9 @@ def read_bulk_move(utterance: Utterance) -> Reading | None:
         if source is None and not named and subject is not None:
             # "carol is out, move all her tasks to bob": the sentence is about her.
             source = person_named(subject.group("who"), utterance.context)
-    target = person_named(match.group("to") or match.group("to2"), utterance.context)
+    target = person_named(
+        match.group("to") or match.group("to2") or match.group("to3"), utterance.context
+    )
     if source is None or target is None or source == target:
         return None
     calls = [

@@ -91,7 +91,8 @@ def task_named(text: str) -> int | TitleRef | None:
         # "drop it (don't delete)": a pronoun is no title; the clause reader resolves it.
         return None
     cleaned = re.sub(
-        r"\s+(?:finally|already|at\s+last|just\s+now|now|today|yesterday|this\s+morning|too)$",
+        r"\s+(?:finally|already|at\s+last|just\s+now|now|today|yesterday|this\s+morning|too|entirely"
+        r"|completely|altogether|for\s+good)$",
         "",
         cleaned,
         flags=re.IGNORECASE,

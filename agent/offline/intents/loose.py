@@ -72,7 +72,9 @@ _STARTED = re.compile(
     re.IGNORECASE,
 )
 _MOVED = re.compile(
-    r"^(?:fyi\s+|heads\s+up\s+)?(?P<ref>.+?)(?:'s)?\s+(?:deadline|due\s+date|due)\s+(?:has\s+|got\s+|was\s+|is\s+)?"
+    # "fuel card recon, new deadline is next mon at noon".
+    r"^(?P<ref4>[^,.:;!?]+?),\s+(?:the\s+)?new\s+(?:deadline|due\s+date)\s+(?:is|=|:)\s+(?P<when4>.+)$"
+    r"|^(?:fyi\s+|heads\s+up\s+)?(?P<ref>.+?)(?:'s)?\s+(?:deadline|due\s+date|due)\s+(?:has\s+|got\s+|was\s+|is\s+)?"
     r"(?:moved|moves|moving|changed|pushed|shifted|slipped|bumped)\s+(?:to|till|until|out\s+to)\s+(?P<when>.+)$"
     r"|^(?P<ref3>[^.:;!?]+?)\s+(?:has|have|needs?|must)\s+to\s+(?:be\s+(?:done|fixed|finished|sorted|ready|sent"
     r"|submitted|booked|signed|paid|filed|in|out|up)|go(?:\s+out)?|happen|land|ship)\s+"
@@ -177,8 +179,15 @@ def read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "in_progress"})
             return make_reading("started", [call], 0.8, "work on a task started")
     if (match := _MOVED.match(text)) is not None:
-        ref = task_named(match.group("ref") or match.group("ref2") or match.group("ref3"))
-        when = (match.group("when") or match.group("when2") or match.group("when3")).strip(" .!")
+        ref = task_named(
+            match.group("ref") or match.group("ref2") or match.group("ref3") or match.group("ref4")
+        )
+        when = (
+            match.group("when")
+            or match.group("when2")
+            or match.group("when3")
+            or match.group("when4")
+        ).strip(" .!")
         changes = utterance.changes(f"due {when}")
         if ref is not None and changes and "due" in changes:
             call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "due": changes["due"]})

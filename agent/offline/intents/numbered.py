@@ -188,12 +188,13 @@ def read_shift(utterance: Utterance) -> Reading | None:
     ref_text = (
         match.group("ref") or match.group("ref2") or match.group("ref3") or match.group("ref4")
     )
-    ref = (
-        task_named(ref_text)
-        if ref_text.lower() not in {"it", "that", "this"}
-        else recent_task(utterance)
-    )
-    if ref is None:
+    # "push the permit and the summit quote back a week": the same shift for each.
+    named = [part for part in re.split(r"\s+(?:and|&)\s+", ref_text) if part.strip()]
+    refs = [
+        task_named(part) if part.lower() not in {"it", "that", "this"} else recent_task(utterance)
+        for part in (named if len(named) <= 3 else [ref_text])
+    ]
+    if not refs or any(ref is None for ref in refs):
         return None
     number = match.group("n") or match.group("n2") or match.group("n3") or match.group("n4") or "1"
     unit = next(
@@ -202,8 +203,8 @@ def read_shift(utterance: Utterance) -> Reading | None:
     direction = (match.group("dir") or match.group("dir2") or "").lower()
     sign = "-" if direction in {"forward", "up", "in", "earlier"} else "+"
     shift = f"{sign}{int(number)}{UNITS[unit.rstrip('s')]}"
-    call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "due": shift})
-    return make_reading("shift", [call], 0.85, "moves a due date by an amount")
+    calls = [PlannedCall(TOOL_UPDATE, {"task_id": ref, "due": shift}) for ref in refs]
+    return make_reading("shift", calls, 0.85, "moves a due date by an amount")
 
 
 # Several targets at once: "give 2 to dave and 5 to carol".

@@ -209,6 +209,13 @@ def _with_subject(tail: str, subject: str) -> list[str]:
     return [f"{tail[: that.start()]}the {subject} task{tail[that.end() :]}"]
 
 
+_BARE_COMMAND = re.compile(
+    r"(?:(?:can|could)\s+(?:you|u)\s+)?(?P<verb>reopen|close|cancel|delete|drop|scrap|tick\s+off|bin)"
+    r"(?:\s+(?:pls|please|plz))?[.!]*",
+    re.IGNORECASE,
+)
+
+
 def read_after_remark(utterance: Utterance) -> Reading | None:
     """The request after a leading remark, read as if said alone; "that one" in it is what the
     remark was about."""
@@ -225,6 +232,11 @@ def read_after_remark(utterance: Utterance) -> Reading | None:
         if not tail or start is None or start.group("verb").lower() not in _REQUEST_VERBS:
             continue
         subject = remark_subject(text[: match.start()])
+        bare = _BARE_COMMAND.fullmatch(tail)
+        if subject is not None and bare is not None:
+            # "forklift recert fell through ... reopen pls": the command is about the remark's
+            # subject.
+            tail = f"{bare.group('verb')} that one"
         tails = [tail]
         if subject is not None and not utterance.context.recent_task_ids:
             tails = _with_subject(tail, subject)

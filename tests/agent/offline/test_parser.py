@@ -2374,3 +2374,42 @@ def test_the_same_changes_in_another_order_ask_nothing() -> None:
 )
 def test_what_is_said_about_a_new_task_never_makes_another(text: str, expected: list[Call]) -> None:
     assert parse(text, OFFICE) == expected
+
+
+DISPATCH = ConversationContext(people=frozenset({"marisol", "ray", "tom", "priya"}))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "im out wed thru fri, put everything on my plate on marisol",
+            [
+                ("list_tasks", {"assignee": "me"}),
+                ("assign_task", {"task_id": EACH_LISTED, "assignee": "marisol"}),
+            ],
+        ),
+        (
+            "push the permit and the summit quote back a week",
+            [
+                ("update_task", {"task_id": TitleRef("permit"), "due": "+1w"}),
+                ("update_task", {"task_id": TitleRef("summit quote"), "due": "+1w"}),
+            ],
+        ),
+        (
+            "fuel card recon, new deadline is next mon at noon",
+            [("update_task", {"task_id": TitleRef("fuel card recon"), "due": "next monday 12pm"})],
+        ),
+        (
+            "ugh forklift recert fell through, half the night crew didnt show. reopen pls",
+            [("update_task", {"task_id": TitleRef("forklift recert"), "status": "open"})],
+        ),
+        (
+            "show me everything for ray incl the done stuff",
+            [("list_tasks", {"assignee": "ray", "status": "any"})],
+        ),
+        ("anything about summit foods on there?", [("list_tasks", {"query": "summit foods"})]),
+    ],
+)
+def test_dispatch_desk_requests(text: str, expected: list[Call]) -> None:
+    assert parse(text, DISPATCH) == expected

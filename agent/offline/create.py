@@ -19,7 +19,13 @@ from agent.offline import chat
 from agent.offline.actions import Action, ClauseResult, Reply, ReplyKind
 from agent.offline.attributes import Attributes, capitalize, extract, find_priority
 from agent.offline.dates import find_dates
-from agent.offline.lexicon import IMPERATIVE_VERBS, NAME_STOPWORDS, UNRESOLVABLE_PEOPLE
+from agent.offline.lexicon import (
+    ADD_THESE,
+    IMPERATIVE_VERBS,
+    NAME_STOPWORDS,
+    TODO_LIST,
+    UNRESOLVABLE_PEOPLE,
+)
 from agent.offline.people import PERSON_WORDS, leading_known_person
 from agent.offline.plan import TOOL_CREATE
 from agent.offline.slots import leading_person_end, normalize_person
@@ -221,12 +227,7 @@ def parse_bare(clause: str, *, channels: frozenset[str], require_attribute: bool
 
 
 _LIST_HEADER = re.compile(
-    r"^(?:(?:add|create|make|new|log|put\s+in)\s+(?:these|the\s+following|following|them\s+all"
-    r"|all\s+of\s+these|this\s+list|a\s+few|some|multiple|several)(?:\s+(?:tasks|todos|to-dos|items"
-    r"|things|reminders))?(?:\s+(?:from|off|out\s+of)\s+[^:]{1,50}?)?(?:\s+(?:please|pls))?\s*[:\-]?|(?:my\s+)?(?:todos?|to-dos?|to\s+dos?|tasks"
-    r"|todo\s+list|to-do\s+list|new\s+tasks|action\s+items|checklist)"
-    r"(?:\s+(?:for\s+(?:today|tomorrow|this\s+week))|\s+(?:from|for)\s+(?:the\s+)?[\w'-]+"
-    r"(?:\s+[\w'-]+)?)?\s*:)\s*$",
+    rf"^(?:{ADD_THESE}\s*[:\-]?|{TODO_LIST}\s*:)\s*$",
     re.IGNORECASE,
 )
 _PRIORITY_PREFIX = re.compile(

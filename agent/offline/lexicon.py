@@ -552,3 +552,18 @@ ME_WORDS = frozenset({"me", "myself", "i", "mine", "my self", "yours truly"})
 UNRESOLVABLE_PEOPLE = frozenset(
     {"him", "her", "them", "someone", "somebody", "anyone", "anybody", "everyone", "everybody"}
 )
+
+
+# The words that head a list of new tasks, shared by the reader of a header alone on its line
+# and the reader of a header with its items after a colon: "add these from the meeting notes
+# pls", "my todos for today", "action items from the retro".
+ADD_THESE = (
+    r"(?:add|create|make|new|log|put\s+in)\s+(?:these|the\s+following|following|them\s+all"
+    r"|all\s+of\s+these|this\s+list|a\s+few|some|multiple|several)(?:\s+(?:tasks|todos|to-dos"
+    r"|items|things|reminders))?(?:\s+(?:from|off|out\s+of)\s+[^:]{1,50}?)?(?:\s+(?:please|pls|plz))?"
+)
+TODO_LIST = (
+    r"(?:my\s+)?(?:todos?|to-dos?|to\s+dos?|tasks|todo\s+list|to-do\s+list|new\s+tasks|action\s+items"
+    r"|checklist)(?:\s+for\s+(?:today|tomorrow|this\s+week)|\s+(?:from|for)\s+(?:the\s+)?[\w'-]+"
+    r"(?:\s+[\w'-]+)?)?"
+)

@@ -394,9 +394,9 @@ def _lookup_for(call: PlannedCall) -> _Lookup:
 
 def _fallbacks(call: PlannedCall) -> list[_Lookup]:
     """The lookups for a call's title words, in order; each is made only when every one before
-    it matched nothing: the words as said, then looser ("zoom renewal" -> "zoom renew"), for a
-    delete the same again among closed tasks too ("get rid of the dead migration one"), and
-    last one telling word at a time ("alvarez callback" -> "alvarez")."""
+    it matched nothing: the words as said, then looser ("zoom renewal" -> "zoom renew"), and
+    last one telling word at a time ("alvarez callback" -> "alvarez"). A delete's lookups all
+    search every status (`_lookup_for`)."""
     base = _plain_lookups(call)
     return base + [lookup for lookup in _telling_lookups(call) if lookup not in base]
 
@@ -407,8 +407,6 @@ def _plain_lookups(call: PlannedCall) -> list[_Lookup]:
     chain = [first]
     if looser is not None:
         chain.append(_Lookup(TitleRef(looser), first.status))
-    if call.tool == "delete_task":
-        chain.extend(_Lookup(lookup.ref, "any") for lookup in list(chain))
     return list(dict.fromkeys(chain))
 
 
@@ -417,8 +415,6 @@ def _telling_lookups(call: PlannedCall) -> list[_Lookup]:
     "alvarez"), made last, unless a plain lookup already searched those words."""
     first = _lookup_for(call)
     telling = [_Lookup(TitleRef(word), first.status) for word in _telling_words(first.ref.text)]
-    if call.tool == "delete_task":
-        telling.extend(_Lookup(lookup.ref, "any") for lookup in list(telling))
     plain = _plain_lookups(call)
     return [lookup for lookup in telling if lookup not in plain]
 

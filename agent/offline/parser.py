@@ -178,8 +178,7 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
     if pasted is not None:
         return _read_pasted(pasted, context)
     cleaned = clean_text(text)
-    # "make it high prio + tag it #donors": a plus between words joins two requests.
-    spoken = _PLUS.sub(" and ", spoken_to_digits(fix_typos(cleaned.text)))
+    spoken = _spoken(cleaned.text)
     slash = _SLASH_TASK.match(spoken) is not None
     message = _LEADING_NOISE.sub("", _polite_gerunds(_without_pleasantries(spoken)))
     if not message.strip():
@@ -198,6 +197,7 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
         context=context,
         clauses=lambda piece: _read_message(piece, channels, context),
         changes=lambda piece: _changes(piece, channels),
+        normalize=lambda raw: _spoken(clean_text(raw).text),
         slash=slash,
     )
     trace = choose(read_all(utterance))
@@ -210,6 +210,12 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
         # "1") is never written unasked: the person says which they meant.
         return ParseResult(calls=(), reply=_unsafe_question(winner, message), trace=trace)
     return replace(_without_changes_to_deleted(winner.result), trace=trace)
+
+
+def _spoken(cleaned: str) -> str:
+    """Cleaned text with typos fixed and spoken numbers and times written as digits."""
+    # "make it high prio + tag it #donors": a plus between words joins two requests.
+    return _PLUS.sub(" and ", spoken_to_digits(fix_typos(cleaned)))
 
 
 def _without_changes_to_deleted(result: ParseResult) -> ParseResult:

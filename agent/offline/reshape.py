@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from agent.offline.dates import find_dates
-from agent.offline.lexicon import IMPERATIVE_VERBS
+from agent.offline.lexicon import ADD_THESE, IMPERATIVE_VERBS, TODO_LIST
 
 __all__ = ["reshape"]
 
@@ -29,16 +29,7 @@ _COLON_LIST = re.compile(r"^(?P<head>[^:\n]{1,60}?)\s*:\s*(?P<body>\S[^\n]*)$")
 _SLASH = re.compile(r"\s+/\s+")
 _AND = re.compile(r"^(?:and|&|then)\s+", re.IGNORECASE)
 _COMMA = re.compile(r"\s*[,;]\s*")
-_LIST_HEAD = re.compile(
-    r"^(?:(?:add|create|make|new|log|put\s+in)\s+(?:these|the\s+following|following|them\s+all"
-    r"|all\s+of\s+these|this\s+list|a\s+few|some|multiple|several)(?:\s+(?:tasks|todos|to-dos"
-    r"|items|things|reminders))?(?:\s+(?:from|off|out\s+of)\s+[^:]{1,50}?)?(?:\s+(?:please|pls|plz))?"
-    r"|(?:my\s+)?(?:todos?|to-dos?|to\s+dos?"
-    r"|tasks|todo\s+list|to-do\s+list|new\s+tasks|action\s+items|checklist)"
-    r"(?:\s+for\s+(?:today|tomorrow|this\s+week)|\s+(?:from|for)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?)?"
-    r"|add|create|new|todo)$",
-    re.IGNORECASE,
-)
+_LIST_HEAD = re.compile(rf"^(?:{ADD_THESE}|{TODO_LIST}|add|create|new|todo)$", re.IGNORECASE)
 _PENCIL = re.compile(
     r"^(?:(?:please|pls|can\s+you|could\s+you)\s+)?(?:pencil\s+in|pencil|put|jot|jot\s+down)\s+"
     r"(?P<title>.+?)\s+(?P<mark>down|in)?\s*(?P<when>(?:for|on)\s+\S.*?)\s*[.!]*$",

@@ -4,6 +4,8 @@ People dictate to their phones and type the way they speak: "at four thirty", "s
 "in half an hour", "after one hour", "push it back two days". Every reader understands digits
 ("4:30pm", "in 30 minutes", "2 days"), so the words are rewritten once, before any reading.
 
+The hesitations of speech ("um", "the, the") go in the same pass.
+
 A clock time said in words without am/pm means working hours: "four thirty" is 4:30pm, "nine
 o'clock" is 9am, the way a colleague would take it.
 """

@@ -22,8 +22,6 @@ from agent.offline.intents.cues import (
 from agent.offline.intents.utterance import Utterance
 from agent.offline.plan import TOOL_ASSIGN, TOOL_CREATE, TOOL_UPDATE, PlannedCall, TitleRef
 from agent.offline.readings import Reading
-from agent.offline.spoken import spoken_to_digits
-from agent.offline.text import clean_text, fix_typos
 
 # Follow-ups: "oops, I meant #4 not #3", "and the invoice one too", "actually make that monday".
 
@@ -330,7 +328,7 @@ def read_which_answer(utterance: Utterance) -> Reading | None:
     if not earlier.calls:
         # "can you push the renewal back a week": read by the reader that understood it.
         fresh = replace(context, previous_prompt=None, previous_reply=None)
-        said = spoken_to_digits(fix_typos(clean_text(context.previous_prompt).text))
+        said = utterance.normalize(context.previous_prompt)
         again = replace(utterance, text=said, context=fresh)
         best = max(read_all(again), key=lambda reading: reading.score)
         if best.score >= 0.7:

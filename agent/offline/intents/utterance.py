@@ -19,13 +19,16 @@ class Utterance:
     """One message as the readers see it, and the shared readers they may call back into.
 
     `clauses` reads any text with the clause parser; `changes` reads text made only of
-    attributes ("urgent", "due friday", "for bob") as the changes it says, or None.
+    attributes ("urgent", "due friday", "for bob") as the changes it says, or None;
+    `normalize` turns raw text (an earlier message) into the words the readers read, as the
+    parser did for this one (Slack markup, typos, spoken numbers).
     """
 
     text: str
     context: ConversationContext
     clauses: ClauseReader
     changes: ChangeReader
+    normalize: Callable[[str], str]
     # The clause parser's score for the whole message: readers that rearrange the message
     # only compete with a reading that is weak.
     base_score: float = 0.0

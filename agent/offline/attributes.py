@@ -42,7 +42,8 @@ _STRONG_PRIORITY = (
     re.compile(r"(?<![\w-])(?P<level>asap|a\.s\.a\.p\.?|as\s+soon\s+as\s+possible)(?![\w])", re.I),
 )
 _LOW_PRIORITY = re.compile(
-    r"(?<![\w-])(?:not\s+urgent|no\s+rush|not\s+a\s+priority|low[\s-]key|no\s+hurry"
+    r"(?<![\w-])(?:not\s+urgent|(?:no\s+rush|no\s+hurry)(?:\s+on\s+(?:that|this|it|that\s+one))?"
+    r"|not\s+a\s+priority|low[\s-]key"
     r"|whenever\s+(?:you\s+(?:can|get\s+(?:a\s+)?(?:chance|time|a\s+sec))|possible)"
     r"|whenever\s+(?:someone|somebody|anyone|anybody|we|you|people)\s+(?:has|have|gets?|finds?)"
     r"\s+(?:(?:a|the|some|any)\s+)?(?:chance|time|sec|second|minute|moment|cycles|bandwidth)"
@@ -399,6 +400,7 @@ def _collect(text: str, *, channels: frozenset[str], dates: bool, plain_for: boo
         if span is not None:
             spans.append(span)
     spans.extend(_known_person_spans(text, plain_for=plain_for))
+    spans.extend(_comma_item_spans(text, dates=dates))
     if dates:
         # "after friday" is no deadline for a new task; it stays in the title.
         spans.extend(
@@ -481,6 +483,38 @@ _BENEFICIARY_VERBS = frozenset(
         "schedule",
     }
 )
+
+
+# One detail alone between commas after the title: "..., tom, #photo, sun, normal".
+_COMMA_ITEM = re.compile(r",\s*(?P<item>[^,;]+?)\s*[.!]?\s*(?=,|;|$)")
+_BARE_LEVELS = {
+    "normal": "normal",
+    "medium": "normal",
+    "high": "high",
+    "low": "low",
+    "urgent": "urgent",
+}
+_BARE_DAYS = {
+    "mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday", "thu": "thursday",
+    "thur": "thursday", "thurs": "thursday", "fri": "friday", "sat": "saturday", "sun": "sunday",
+}  # fmt: skip
+
+
+def _comma_item_spans(text: str, *, dates: bool) -> list[_Span]:
+    """Strong spans for details listed bare after a comma: a person the workspace lists, a
+    priority level or a short day name ("photo gallery for the parade, tom, sun, normal")."""
+    spans: list[_Span] = []
+    for match in _COMMA_ITEM.finditer(text):
+        item = match.group("item")
+        word = item.lower()
+        start, end = match.start(), match.end("item")
+        if word in _BARE_LEVELS:
+            spans.append(_Span(start, end, "priority", _BARE_LEVELS[word], True))
+        elif dates and word in _BARE_DAYS:
+            spans.append(_Span(start, end, "due", _BARE_DAYS[word], True))
+        elif known_person(item) and leading_known_person(item) == item:
+            spans.append(_Span(start, end, "assignee", normalize_person(item) or item, True))
+    return spans
 
 
 def _known_person_spans(text: str, *, plain_for: bool) -> list[_Span]:

@@ -58,6 +58,7 @@ BULK_UPDATE = (
     "I can only change one task at a time. Which task do you mean? Give me its number (like #12)."
 )
 WHO = "Who should I assign it to? Give me a name or @mention."
+HAND_OVER = "Which task should go to whom? Say it like “give #12 to @bob”."
 
 
 def who_is(pronoun: str) -> str:

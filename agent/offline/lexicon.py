@@ -509,6 +509,23 @@ NAME_STOPWORDS = frozenset(
         "one",
         "all",
         "everything",
+        # Helping verbs are never anyone's name: "show me what's been closed out".
+        "been",
+        "being",
+        "was",
+        "were",
+        "are",
+        "has",
+        "have",
+        "had",
+        "got",
+        "did",
+        "done",
+        "will",
+        "would",
+        "should",
+        "can",
+        "could",
     ]
 )
 
@@ -566,4 +583,12 @@ TODO_LIST = (
     r"(?:my\s+)?(?:todos?|to-dos?|to\s+dos?|tasks|todo\s+list|to-do\s+list|new\s+tasks|action\s+items"
     r"|checklist)(?:\s+for\s+(?:today|tomorrow|this\s+week)|\s+(?:from|for)\s+(?:the\s+)?[\w'-]+"
     r"(?:\s+[\w'-]+)?)?"
+)
+
+# Words at the end of a request that only say it is not urgent or ask politely: "put the smoke
+# detectors on me too while you're at it". Both chatter patterns (the clause parser's and the
+# readers') end with these.
+POLITE_TAIL = (
+    r"while\s+you'?re\s+at\s+it|when\s+you\s+(?:get|have)\s+a\s+(?:chance|sec|second|minute|moment)"
+    r"|if\s+you\s+(?:get|have)\s+a\s+(?:chance|sec|second|minute|moment)|whenever\s+you\s+can"
 )

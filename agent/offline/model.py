@@ -412,9 +412,17 @@ def _plain_lookups(call: PlannedCall) -> list[_Lookup]:
 
 def _telling_lookups(call: PlannedCall) -> list[_Lookup]:
     """The lookups by one telling word of a call's title words ("alvarez callback" ->
-    "alvarez"), made last, unless a plain lookup already searched those words."""
+    "alvarez"), then by the first letters of a long one ("transcription" -> "transc", which
+    "Transcribe the audio" holds), made last, unless a plain lookup already searched those
+    words."""
     first = _lookup_for(call)
-    telling = [_Lookup(TitleRef(word), first.status) for word in _telling_words(first.ref.text)]
+    words = _telling_words(first.ref.text)
+    cut = [
+        _stem(word)[:_ROOT]
+        for word in _WORD.findall(first.ref.text.lower())
+        if len(word) >= _ROOT + 2 and _DERIVED.search(word)
+    ]
+    telling = [_Lookup(TitleRef(word), first.status) for word in dict.fromkeys(words + cut)]
     plain = _plain_lookups(call)
     return [lookup for lookup in telling if lookup not in plain]
 
@@ -526,12 +534,29 @@ def _holds_most(said: str, title: str) -> bool:
     held = {_stem(word) for word in _WORD.findall(title.lower())}
     if not wanted:
         return False
-    found = sum(
-        1
-        for word in wanted
-        if any(h.startswith(word) or word.startswith(h) for h in held if len(h) >= 3)
-    )
+    found = sum(1 for word in wanted if any(same_word(word, h) for h in held if len(h) >= 3))
     return found * 2 > len(wanted)
+
+
+# Two long words that share this many first letters may be one word in two forms.
+_ROOT = 6
+# Endings that make a noun of a verb, whose root a title may say as the verb: "transcription"
+# for "Transcribe", "reconciliation" for "Reconcile".
+_DERIVED = re.compile(r"(?:tion|sion|ment|ance|ence|ure|ery|al)$")
+
+
+def same_word(said: str, held: str) -> bool:
+    """Whether a word said and a word of a title are one word in two forms: one starts the other
+    ("recon", "reconcile"), or they share their root and differ only in their endings
+    ("transcription" and "transcribe", "reconciliation" and "reconcile"; not "translation" and
+    "transfer")."""
+    if held.startswith(said) or said.startswith(held):
+        return True
+    shared = next(
+        (index for index, (a, b) in enumerate(zip(said, held, strict=False)) if a != b),
+        min(len(said), len(held)),
+    )
+    return shared >= max(_ROOT, min(len(said), len(held)) - 3)
 
 
 _FILLER = frozenset(
@@ -780,7 +805,7 @@ def _best_matches(text: str, cards: list[summary.Json]) -> list[summary.Json]:
         for card in cards
         if all(
             any(
-                held.startswith(word) or word.startswith(_stem(held))
+                same_word(word, _stem(held))
                 for held in _WORD.findall(str(card.get("title", "")).lower())
             )
             for word in wanted

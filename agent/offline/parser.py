@@ -47,8 +47,9 @@ from agent.offline.create import (
     strip_polite,
     without_priority_prefix,
 )
-from agent.offline.intents import Utterance, read_all, task_named, unsafe_title
-from agent.offline.lexicon import IMPERATIVE_VERBS
+from agent.offline.dates import expand_short_days
+from agent.offline.intents import Utterance, create_cue, read_all, task_named, unsafe_title
+from agent.offline.lexicon import IMPERATIVE_VERBS, POLITE_TAIL
 from agent.offline.listing import looks_like_list, parse_list
 from agent.offline.pasted import (
     Pasted,
@@ -115,7 +116,7 @@ _TRAILING_CHATTER = re.compile(
     r"(?:^|[\s,;.!-])(?:(?:thanks|thank\s+you|ta)(?:\s+(?:heaps|so\s+much|a\s+(?:lot|mill|million|bunch)"
     r"|very\s+much|again|mate|all|team|everyone))?|thx|ty|cheers(?:\s+(?:mate|all))?|please|pls|plz"
     r"|much\s+appreciated|appreciate\s+it|if\s+you\s+can|when\s+you\s+can|lol|haha|np"
-    r"|no\s+worries)[\s,;.!]*$",
+    rf"|no\s+worries|{POLITE_TAIL})[\s,;.!]*$",
     re.IGNORECASE,
 )
 _MODIFIER_NOISE = re.compile(
@@ -213,9 +214,10 @@ def _parse(text: str, context: ConversationContext) -> ParseResult:
 
 
 def _spoken(cleaned: str) -> str:
-    """Cleaned text with typos fixed and spoken numbers and times written as digits."""
+    """Cleaned text with typos fixed, spoken numbers and times written as digits, and the short
+    day names that are also words written out where they name a day ("to wed")."""
     # "make it high prio + tag it #donors": a plus between words joins two requests.
-    return _PLUS.sub(" and ", spoken_to_digits(fix_typos(cleaned)))
+    return _PLUS.sub(" and ", expand_short_days(spoken_to_digits(fix_typos(cleaned))))
 
 
 def _without_changes_to_deleted(result: ParseResult) -> ParseResult:
@@ -406,6 +408,8 @@ _LEADING_NOISE = re.compile(
 _PLEASANTRY = re.compile(
     r"^\s*(?:(?:(?:hi|hey|hello|hiya|morning|good\s+(?:morning|afternoon|evening|day)|afternoon|evening)"
     r"(?:\s+(?:all|team|there|everyone|folks|guys|taskpilot|task\s+pilot))?\s*[,.!;:—–-]+"
+    # "hey taskpilot in half an hour remind me ...": the assistant's name ends the greeting.
+    r"|(?:hi|hey|hello|hiya|yo|ok|okay)\s+(?:taskpilot|task\s+pilot)\b"
     r"|hope\s+(?:you'?re|you\s+are|you'?ve\s+been|all\s+is|everyone'?s|everyone\s+is|you'?re\s+all)"
     r"\s+(?:well|good|ok|okay|doing\s+well)"
     r"|hope\s+(?:the|your)\s+(?:weekend|week|break|holiday|morning)\s+(?:was|went|is\s+going|has\s+been)"
@@ -456,12 +460,16 @@ def _unsafe_question(reading: Reading, message: str) -> str:
         return chat.BUMP_HOW
     if "nobody named" in reading.why:
         return chat.WHAT_TITLE
+    if "hand it to someone" in reading.why:
+        return chat.HAND_OVER
     if _CHANGES_IT.search(message):
         # "ok give it to jules instead" with no task in view: which task is "it"?
         return chat.WHICH_TASK
     title = next(
         (str(c.args.get("title", "")) for c in reading.result.calls if "title" in c.args), ""
     )
+    if not title:
+        return chat.WHICH_TASK
     return (
         f"Should I add a new task called “{title}”? If you meant an existing task, say what to "
         "change, like “make #1 urgent”."
@@ -949,16 +957,18 @@ _BARE_LIST = re.compile(
 def _reads_whole(segment: str, first: str, channels: frozenset[str]) -> bool:
     """Whether a segment is one change to numbered tasks whose first piece means nothing alone.
 
-    "#4 and #5 are both done" and "take 14 off my plate and give it to bob" read as a whole.
+    "#4 and #5 are both done", "the faucet and the detector order are both done" and "take 14
+    off my plate and give it to bob" read as a whole.
     """
     alone = _parse_clause(first, channels, list_mode=False, strict=True)
     if isinstance(alone, list) and any(action.tool != TOOL_LIST for action in alone):
         return False
     whole = _parse_clause(segment, channels, list_mode=False, strict=True)
-    return (
-        isinstance(whole, list)
-        and bool(whole)
-        and all(isinstance(action.args.get("task_id"), int) for action in whole)
+    if not isinstance(whole, list) or not whole:
+        return False
+    targets = [action.args.get("task_id") for action in whole]
+    return all(isinstance(target, int) for target in targets) or (
+        len(whole) > 1 and all(isinstance(target, int | TitleRef) for target in targets)
     )
 
 
@@ -980,11 +990,18 @@ def _soft_split(segment: str, channels: frozenset[str]) -> list[str]:
             colon_create = isinstance(first_result, list) and any(
                 action.colon_title for action in first_result
             )
+        if _RUN_OF_NUMBERS.search(segment[: match.start()]) and _RUN_OF_NUMBERS_NEXT.match(atom):
+            # "bump 8 and 10 to high": one verb for a run of task numbers, not two requests.
+            continue
         if _starts_command(atom, channels, colon_create=colon_create):
             pieces.append(segment[current_start : match.start()].strip())
             current_start = match.end()
     pieces.append(segment[current_start:].strip())
     return [piece for piece in pieces if piece]
+
+
+_RUN_OF_NUMBERS = re.compile(r"(?:^|\s)(?:#\s?|task\s*#?\s?)?\d{1,6}\s*$", re.IGNORECASE)
+_RUN_OF_NUMBERS_NEXT = re.compile(r"(?:#\s?|task\s*#?\s?)?\d{1,6}\b", re.IGNORECASE)
 
 
 def _starts_command(atom: str, channels: frozenset[str], *, colon_create: bool) -> bool:
@@ -1026,6 +1043,10 @@ def _parse_clause(
         return Reply(whole, ReplyKind.CHAT)
     text = _INTERJECTION.sub("", original).strip()
     text = _strip_trailing_chatter(text)
+    if not create_cue(text):
+        # "just mark it cancelled so we have a record": why it is asked changes nothing. A new
+        # task keeps such words, where they become its description.
+        text = _TRAILING_PURPOSE.sub("", text)
     text = strip_polite(text)
     text = _INTERJECTION.sub("", text).strip()
     text = _CHECK_OFF.sub(r"\1 off \2", text)
@@ -1072,6 +1093,13 @@ def _parse_clause(
     if bare is not None:
         return bare
     return Reply(chat.UNKNOWN, ReplyKind.UNKNOWN)
+
+
+_TRAILING_PURPOSE = re.compile(
+    r"\s*,?\s+so\s+(?:that\s+)?(?:we|i|they|you|he|she|everyone|the\s+team)\s+(?:have|has|can|could"
+    r"|know|knows|don'?t|won'?t|get|keep|remember|see)\b.*$",
+    re.IGNORECASE,
+)
 
 
 def _strip_trailing_chatter(text: str) -> str:

@@ -122,6 +122,11 @@ _REOPEN_VERBS = (
     "unfinish",
 )
 _START_VERBS = (
+    "start on",
+    "started on",
+    "starting on",
+    "get started on",
+    "getting started on",
     "start",
     "started",
     "starting",
@@ -208,6 +213,7 @@ _GENERIC_VERBS = (
     "switch",
     "bump",
     "bump up",
+    "knock",
     "raise",
     "lower",
     "move",
@@ -233,6 +239,7 @@ _GENERIC_VERBS = (
     "downgrade",
     "upgrade",
 )
+_HAND_OVER_VERBS = frozenset({"give", "hand", "pass", "assign", "reassign", "transfer", "delegate"})
 _RESCHEDULE_VERBS = frozenset(
     {
         "move",
@@ -463,14 +470,23 @@ def _verb_change(verb: str, rest: str) -> ClauseResult:
         changes.fields.clear()
     if BULK.match(target_text):
         return Reply(chat.BULK_UPDATE, ReplyKind.CLARIFY)
+    if verb in _HAND_OVER_VERBS and changes.assignee is None and re.search(r"\sto\s", target_text):
+        # "give the rota to tom or priya, whoever's on sat": a hand-over to someone not understood
+        # is never read as another change; the other readings of the clause may understand it.
+        return None
     numbers = _several(target_text)
     if numbers and not changes.empty():
         return [action for number in numbers for action in _actions(number, changes)]
     if numbers and verb in _IMPLIED:
         changes.fields.update(_IMPLIED[verb])
         return [action for number in numbers for action in _actions(number, changes)]
+    # "move sunday features proofread to 2/14": a new date for something is a change to a task
+    # that exists, article or not; a new task would say so ("add ...").
     loose_ok = (
-        verb in _PAST_DONE_VERBS or verb in _REOPEN_VERBS or bool(DETERMINERS.match(target_text))
+        verb in _PAST_DONE_VERBS
+        or verb in _REOPEN_VERBS
+        or bool(DETERMINERS.match(target_text))
+        or (verb in _RESCHEDULE_VERBS and set(changes.fields) == {"due"})
     )
     target = task_target(target_text, loose_ok=loose_ok, empty_is_it=True)
     if target is None:
@@ -529,6 +545,10 @@ def _subject_change(clause: str) -> ClauseResult:
     if numbers and (linked or _HASHED_RUN.match(target_text.strip())):
         # "#4 and #5 are both done": one change per task.
         return [action for number in numbers for action in _actions(number, changes)]
+    named = _two_named(target_text) if linked and re.match(r"\s*are\b", linked.group(0)) else []
+    if named:
+        # "4B faucet and the smoke detector order are both done": one change per task named.
+        return [action for target in named for action in _actions(target, changes)]
     loose_ok = bool(linked) and bool(DETERMINERS.match(target_text.strip()))
     target = task_target(target_text, loose_ok=loose_ok, empty_is_it=False)
     if target is None:
@@ -539,6 +559,16 @@ def _subject_change(clause: str) -> ClauseResult:
 _BOTH_TAIL = re.compile(r"\s+(?:both|all|each|all\s+of\s+them|the\s+two\s+of\s+them)$", re.I)
 # "#2 #3 done": task numbers in a row, each with its "#", need no "and" between them.
 _HASHED_RUN = re.compile(r"^#\d{1,7}(?:\s+#\d{1,7})+$")
+
+
+def _two_named(target_text: str) -> list[Target]:
+    """The two tasks of "the faucet and the smoke detector order (both)", named by their words;
+    empty unless both halves name a task."""
+    halves = re.split(r"\s+(?:and|&)\s+", _BOTH_TAIL.sub("", target_text.strip()))
+    if len(halves) != 2:
+        return []
+    targets = [task_target(half, loose_ok=True, empty_is_it=False) for half in halves]
+    return [target.target for target in targets if target is not None] if all(targets) else []
 
 
 def _several(target_text: str) -> list[int]:

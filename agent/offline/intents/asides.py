@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 
 from agent.offline.dates import find_dates
+from agent.offline.lexicon import POLITE_TAIL
 from agent.offline.plan import TOOL_CREATE, ConversationContext, ParseResult, PlannedCall, TitleRef
 from agent.offline.slots import title_ref
 
@@ -24,7 +25,9 @@ _ASIDE = re.compile(
 # A reason run on without a comma: "<@U04> can have the flour call im stuck on oven 1".
 _RUN_ON_ASIDE = re.compile(
     r"\s+(?:i'?m|im|i\s+am|i'?ve|ive|he'?s|she'?s|they'?re|theyre|we'?re|it'?s|there'?s|cause|cuz|bc"
-    r"|because|since|we|they|he|she|so\s+(?:it|that|they|we|i|he|she|you))\s+\w+.*$",
+    r"|because|since|we|they|he|she|so\s+(?:it|that|they|we|i|he|she|you))\s+\w+.*$"
+    # "the insurance deadline moved to the 19th btw, broker got us an extension".
+    r"|[\s,]+(?:btw|fyi|fwiw)\b.*$",
     re.IGNORECASE,
 )
 
@@ -48,7 +51,7 @@ def without_person_remark(text: str, people: frozenset[str]) -> str:
 
 CHATTER_END = re.compile(
     r"(?:[\s,;.!-]+(?:pls|please|plz|np|thanks|thx|ty|cheers|if\s+that'?s\s+ok(?:ay)?|if\s+possible"
-    r"|no\s+rush|asap))+[\s.!]*$",
+    rf"|no\s+rush|asap|{POLITE_TAIL}))+[\s.!]*$",
     re.IGNORECASE,
 )
 

@@ -20,7 +20,10 @@ _BULK_MOVE = re.compile(
     r"|work|items|todos|to-dos|tickets)(?:\s+over)?\s+(?:over\s+)?to\s+(?P<to>[\w.@<>-]+)"
     # "move everything priya has that isnt done over to lena".
     r"|(?:^|[\s,.;!—–-])(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:move|reassign|give|hand"
-    r"|transfer|shift|pass)\s+everything\s+(?P<whose2>[\w.@<>-]+)\s+(?:has|owns|is\s+on)"
+    r"|transfer|shift|pass)\s+everything\s+(?P<whose2>[\w.@<>-]+)\s+(?:has|owns|is\s+on"
+    # "hand everything i haven't finished over to jordan", "everything he has open".
+    r"|(?:haven'?t|hasn'?t|have\s+not|has\s+not)\s+(?:finished|done|closed|got\s+to))"
+    r"(?:\s+(?:open|left|going|on\s+(?:his|her|my|their)\s+plate))?"
     r"(?:\s+that\s+(?:isn'?t|is\s+not|isnt|aren'?t)\s+(?:done|finished|closed))?\s+(?:over\s+)?to\s+"
     r"(?P<to2>[\w.@<>-]+)"
     # "im out wed thru fri, put everything on my plate on marisol".
@@ -30,6 +33,9 @@ _BULK_MOVE = re.compile(
     re.IGNORECASE,
 )
 
+
+# "everything he has": whose things a subject pronoun means.
+_PRONOUN_OWNER = {"he": "his", "she": "her", "they": "their"}
 
 _SUBJECT = re.compile(
     r"^(?P<who><@[UW][A-Z0-9]+>|@?[\w.-]+?)(?:'s|\s+is|\s+are|\s+will\s+be|\s+has|\s+goes)\b", re.I
@@ -42,8 +48,13 @@ def read_bulk_move(utterance: Utterance) -> Reading | None:
     if match is None or within_quotes(text, match.start()):
         return None
     if match.group("whose2"):
-        source_name = match.group("whose2")
-        whose = "my" if source_name.lower() == "me" else f"{source_name.lower()}'s"
+        source_name = match.group("whose2").lower()
+        if source_name in {"me", "i"}:
+            whose = "my"
+        elif source_name in {"he", "she", "they"}:
+            whose = _PRONOUN_OWNER[source_name]
+        else:
+            whose = f"{source_name}'s"
     else:
         whose = (match.group("whose") or match.group("whose3")).lower()
     if whose == "my":

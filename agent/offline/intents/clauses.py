@@ -18,6 +18,7 @@ from agent.offline.intents.cues import (
     CREATE_CUE,
     NEED_DENIED,
     TASK_NUMBER,
+    asks_teammate,
     create_cue,
     person_named,
     unsafe_title,
@@ -229,8 +230,15 @@ def score_clauses(text: str, result: ParseResult) -> tuple[float, str]:
             return 0.55, "off-topic request"
         return 0.6, "a reply"
     refs = [call.title_ref for call in result.calls if call.title_ref is not None]
+    if any(
+        known_person(found.group("who")) for ref in refs for found in _TO_PERSON.finditer(ref.text)
+    ):
+        # "give the rota to tom or priya, whoever's on sat": a hand-over not understood.
+        return 0.3, "looks a task up by words that hand it to someone"
     if any("," in ref.text for ref in refs):
         return 0.5, "looks a task up by words that hold a remark"
+    if any(_TWO_REQUESTS_REF.search(ref.text) for ref in refs):
+        return 0.5, "looks a task up by words that hold two requests"
     if any(_LEADING_PREPOSITION.match(ref.text) for ref in refs):
         return 0.5, "looks a task up by words that open with a preposition"
     if _BARE_BUMP.match(text) and any(call.tool == TOOL_UPDATE for call in result.calls):
@@ -261,6 +269,8 @@ def score_clauses(text: str, result: ParseResult) -> tuple[float, str]:
             return 0.85, "says to create"
         if TASK_NUMBER.search(text):
             return 0.3, "a create of a message that names a task number"
+        if asks_teammate(text) and all(call.args.get("assignee") for call in creates):
+            return 0.8, "asks a teammate to do new work"
         return 0.68, "reads as a new task, with no word that says create"
     return 0.75, "clause reading"
 
@@ -271,6 +281,9 @@ _SECOND_REQUEST = re.compile(
     r"(?:the|#|task|it|that|\d)",
     re.IGNORECASE,
 )
+# "smoke detectors to tony and the repaving quotes": a hand-over, then another task.
+_TWO_REQUESTS_REF = re.compile(r"\bto\s+(?:the\s+)?\S+\s+(?:and|&)\s+(?:the|#|\d)", re.IGNORECASE)
+_TO_PERSON = re.compile(r"\bto\s+(?P<who>@?[\w.-]+)", re.IGNORECASE)
 # "lookup: to the bank": words that open with a preposition are a place or a person, no title.
 _LEADING_PREPOSITION = re.compile(r"^(?:to|from|with|at|by|into|onto|via|than)\b", re.IGNORECASE)
 # A title that opens with one of these reads as a change to a task, not as new work: "give the

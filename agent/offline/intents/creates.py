@@ -271,6 +271,41 @@ def _each_item(utterance: Utterance) -> list[PlannedCall] | None:
     return [PlannedCall(TOOL_CREATE, {"title": capitalize(item)}) for item in items]
 
 
+# "ok couple things for tony. one, snake the drain today. two, check the gate code tomorrow",
+# "add for tony: A; B; C": a heading that says whose the work is, then the items.
+_HEADING = re.compile(
+    r"^(?:(?:ok|okay|so|right|and)[\s,]+)*(?:(?:a\s+)?(?:couple(?:\s+of)?|few|some|two|three|four|five|2|3|4|5)"
+    r"\s+(?:more\s+)?(?:things|tasks|items|todos|jobs)|(?:pls\s+|please\s+)?add(?:\s+(?:these|this|tasks"
+    r"|the\s+following))?|(?:new\s+)?tasks)\s+for\s+(?P<who><@[UW][A-Z0-9]+>|@?[\w.-]+)\s*(?:[:.,;-]|\n)"
+    r"\s*(?P<items>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_ITEM_MARK = re.compile(
+    r"(?:^|[.;,]?\s+|\n\s*)(?:(?:one|two|three|four|five|first|second|third|fourth|fifth|next|then"
+    r"|also|and\s+then)\s*[,:)-]\s*|(?:\d|[a-e])[.)]\s+|[-*•]\s+)|\s*;\s*|\n+",
+    re.IGNORECASE,
+)
+
+
+def _headed_items(utterance: Utterance) -> list[PlannedCall] | None:
+    """Each item after a heading that names who does them, as a task for that person."""
+    match = _HEADING.match(utterance.text.strip())
+    person = person_named(match.group("who"), utterance.context) if match is not None else None
+    if match is None or person is None or not known_person(match.group("who")):
+        return None
+    items = [item.strip(" .,") for item in _ITEM_MARK.split(match.group("items"))]
+    items = [item for item in items if item]
+    if len(items) < 2:
+        return None
+    calls: list[PlannedCall] = []
+    for item in items:
+        found = utterance.clauses(f"add a task: {item}")
+        if len(found.calls) != 1 or found.calls[0].tool != TOOL_CREATE:
+            return None
+        calls.append(replace(found.calls[0], args={**found.calls[0].args, "assignee": person}))
+    return calls
+
+
 _COUNTED = re.compile(
     r"^(?:pls\s+|please\s+|can\s+you\s+)?(?:add|create|make|new)\s+(?:two|three|four|2|3|4)"
     r"(?:\s+(?:new\s+)?(?:tasks|todos|things|more|ones))?(?P<shared>[^:]*):\s*(?P<items>.+)$",
@@ -313,7 +348,14 @@ def _counted_items(utterance: Utterance) -> list[PlannedCall] | None:
 
 
 def read_several_creates(utterance: Utterance) -> Reading | None:
-    for split in (_counted_items, _split_creates, _quoted_creates, _person_items, _each_item):
+    for split in (
+        _counted_items,
+        _headed_items,
+        _split_creates,
+        _quoted_creates,
+        _person_items,
+        _each_item,
+    ):
         calls = split(utterance)
         if calls:
             # "and one for ray to swap the dock lights": an item names its owner as titles do.

@@ -49,6 +49,29 @@ NEED_DENIED = re.compile(
 )
 
 
+# A teammate spoken to, then asked to do something: "jordan pls pull together the report".
+_VOCATIVE = re.compile(
+    r"^(?:so\s+|ok\s+|and\s+)?@?(?P<name>[a-z][\w.-]*)[,:]?\s+(?:pls|please|plz|can\s+you|could\s+you"
+    r"|can\s+u)\s+(?P<verb>[a-z]+)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_teammate(text: str) -> bool:
+    """Whether a message opens by asking a teammate the workspace lists to do something
+    ("jordan pls pull together a vacancy report"): new work for them, not a change to a task."""
+    match = _VOCATIVE.match(text.strip())
+    return (
+        match is not None
+        and known_person(match.group("name"))
+        and match.group("verb").lower() not in _TAKING_VERBS
+    )
+
+
+# "tom can you take the flour call": a task that exists changes hands.
+_TAKING_VERBS = frozenset({"take", "have", "grab", "own", "handle", "cover", "pick"})
+
+
 def create_cue(text: str) -> bool:
     """Whether the message says to create something ("add", "new task", "remind me to")."""
     return CREATE_CUE.search(NEED_DENIED.sub(" ", text)) is not None

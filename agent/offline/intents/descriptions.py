@@ -27,9 +27,11 @@ _DESCRIPTION = re.compile(
     r"\s+(?:in|into|to|on)\s+(?:the\s+)?(?:description|desc|notes?|details)(?:\s+that)?\s*:?\s+"
     r"(?P<value2>.+)$"
     # "on the greenfield headcount one can you add a note that the ashworths want ...".
-    r"|^(?:on|for|re)\s+(?P<ref3>(?:the\s+)?[\w' -]+?\s+(?:one|task|thing))\s*,?\s+"
-    r"(?:(?:can|could)\s+(?:you|u)\s+|pls\s+|please\s+)?(?:add|put|leave|stick)\s+(?:a\s+)?(?:note|comment)\s+(?:that|saying|to\s+say|:)\s*"
-    r"(?P<value3>.+)$"
+    # "on the late rent notices, add a note that unit 5 paid": without "one", a comma ends it.
+    r"|^(?:on|for|re)\s+(?P<ref3>(?:the\s+)?[\w' -]+?\s+(?:one|task|thing)"
+    r"|(?:the\s+)?[\w' -]+?(?=\s*,))\s*,?\s+"
+    r"(?:(?:can|could)\s+(?:you|u)\s+|pls\s+|please\s+)?(?:add|put|leave|stick)\s+(?:a\s+)?(?:note|comment)"
+    r"(?:\s+(?:that|saying|to\s+say)|\s*:)\s*(?P<value3>.+)$"
     r"|^(?:(?:can|could)\s+(?:you|u)\s+|pls\s+|please\s+)?(?:add|put|leave|stick)\s+(?:a\s+)?(?:note|comment)"
     r"\s+(?:on|to)\s+(?P<ref4>the\s+[\w' -]+?\s+(?:one|task|thing))\s*(?:that|saying|to\s+say|:)\s*"
     r"(?P<value4>.+)$",

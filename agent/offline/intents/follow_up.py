@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from agent.offline import chat
+from agent.offline.dates import find_dates
 from agent.offline.intents.cues import (
     NUMBER,
     changes_to_calls,
@@ -47,7 +48,16 @@ _MEANT_PERSON = re.compile(
     r"|^(?:wait|no|sorry|oops|actually)[\s,!.]+(?:no[\s,!.]+)?to\s+(?P<who3>[\w.@<>-]+)\b"
     # "sorry, not tom, marcus. tom's got enough on".
     r"|^(?:oops|sorry|wait|no|actually|my\s+bad)?[\s,!.]*not\s+(?P<old4>[\w.@<>-]+)[\s,]+(?:i\s+meant\s+)?"
-    r"(?P<who4>[\w.@<>-]+)\b",
+    r"(?P<who4>[\w.@<>-]+)\b"
+    # "sorry, tony. not helen": the right person first, then the wrong one.
+    r"|^(?:oops|sorry|wait|no|actually|my\s+bad)?[\s,!.]*(?P<who5>[\w.@<>-]+)[\s,!.;—–-]+not\s+"
+    r"(?P<old5>[\w.@<>-]+)\s*[.!]*$",
+    re.IGNORECASE,
+)
+# "actually thursday, she's off friday": a new value for the last change, then the reason.
+_ACTUALLY = re.compile(
+    r"^(?:actually|wait|no|sorry|oops|hmm)[\s,!.]+(?:no[\s,!.]+)?(?P<value>[^,.;!?—–]+?)\s*"
+    r"(?:[,.;!?—–].*)?$",
     re.IGNORECASE,
 )
 # "oops i meant the tolka volunteer recruitment not the mulch": the last change, on the task
@@ -225,7 +235,11 @@ def read_follow_up(utterance: Utterance) -> Reading | None:
         target = recent_task(utterance)
     if (match := _MEANT_PERSON.match(text)) is not None and isinstance(target, int):
         who = (
-            match.group("who") or match.group("who2") or match.group("who3") or match.group("who4")
+            match.group("who")
+            or match.group("who2")
+            or match.group("who3")
+            or match.group("who4")
+            or match.group("who5")
         )
         person = person_named(who, utterance.context)
         if person is not None:
@@ -252,6 +266,15 @@ def read_follow_up(utterance: Utterance) -> Reading | None:
         if changes:
             calls = changes_to_calls(target, changes)
             return make_reading("and_also", calls, 0.72, "more changes to the last task")
+    said_when = any("due" in call.args for call in last)
+    if (match := _ACTUALLY.match(text)) is not None and isinstance(target, int) and said_when:
+        value = match.group("value").strip()
+        head = find_dates(value)
+        if len(head) == 1 and (head[0].start, head[0].end) == (0, len(value)):
+            # Only a when-phrase alone is a correction of the last change's date; "actually add
+            # the lease one too" is a new request.
+            calls = changes_to_calls(target, {"due": head[0].phrase})
+            return make_reading("make_that", calls, 0.85, "corrects the last change's date")
     if (match := _MAKE_THAT.match(text)) is not None:
         value = match.group("value").strip(" .!")
         owner = re.match(r"^(?P<who>[\w.@<>-]+)'s\b[\s,]*(?P<rest>.*)$", value)

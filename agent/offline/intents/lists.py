@@ -27,6 +27,13 @@ _WHOSE_TASKS = re.compile(
     r"(?P<rest>(?:open\s+|active\s+|current\s+)?(?:tasks|todos|stuff|things|items|work)\b.*)$",
     re.IGNORECASE,
 )
+# "what has tony actually finished", "what did dave get done this week": done work of theirs.
+_FINISHED_BY = re.compile(
+    r"^(?:so\s+|and\s+|ok\s+)?what(?:'s|\s+has|\s+have|\s+did)\s+(?P<who>[\w.@<>-]+)\s+(?:actually\s+|already"
+    r"\s+|even\s+|really\s+)?(?:finished|finish|done|completed|complete|closed|close|wrapped\s+up"
+    r"|wrap\s+up|got(?:ten)?\s+done|get\s+done|knocked\s+out|shipped|ship)\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
 _LIST_STATUS = (
     (
         re.compile(
@@ -142,6 +149,12 @@ def read_list_by_person(utterance: Utterance) -> Reading | None:
             return None
         args["creator"] = person
         rest = match.group("rest") or match.group("rest2") or match.group("rest3") or ""
+    elif (match := _FINISHED_BY.match(text)) is not None:
+        person = person_named(match.group("who"), utterance.context)
+        if person is None:
+            return None
+        args = {"assignee": person, "status": "done"}
+        return make_reading("list_by_person", [PlannedCall("list_tasks", args)], 0.85, "work done")
     elif (match := _EVERYTHING_FOR.match(text)) is not None:
         person = person_named(match.group("who") or match.group("who2"), utterance.context)
         if person is None:

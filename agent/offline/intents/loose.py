@@ -60,8 +60,15 @@ _OWN = re.compile(
     r"|^(?P<who7>[\w.@<>-]+?)(?:'s|\s+is|\s+will\s+be|\s+'ll\s+be)\s+(?:taking\s+over|taking|handling"
     r"|owning|doing|picking\s+up|grabbing)\s+(?P<ref7>.+)$"
     # "rabies reorder should go to sam": the task goes to someone.
-    r"|^(?P<ref10>.+?)\s+(?:should|can|could|will|needs\s+to|has\s+to)\s+go\s+to\s+(?P<who10>\S+)$",
+    r"|^(?P<ref10>.+?)\s+(?:should|can|could|will|needs\s+to|has\s+to)\s+go\s+to\s+(?P<who10>\S+)$"
+    # "@ellen can you take 12 off my plate": a teammate asked to take a task.
+    r"|^(?P<who11>[\w.@<>-]+)[,:]?\s+(?:can|could|would)\s+(?:you|u)\s+(?:take(?:\s+over)?|grab|own"
+    r"|handle|pick\s+up|have)\s+(?P<ref11>.+?)\s*\??$",
     re.IGNORECASE,
+)
+# "take 12 off my plate": whose plate it leaves is no word of the task's name.
+_OFF_PLATE = re.compile(
+    r"\s+(?:off|from)\s+(?:my|our)\s+(?:plate|hands|list|desk)\b.*$|\s+from\s+me\s*$", re.I
 )
 _STARTED = re.compile(
     r"^(?:i'?ve\s+|i\s+|we'?ve\s+|we\s+|just\s+)?(?:started|starting|began|begun|kicked\s+off|picked\s+up"
@@ -154,11 +161,14 @@ def read_loose_change(utterance: Utterance) -> Reading | None:
             call = PlannedCall(TOOL_ASSIGN, {"task_id": ref, "assignee": "me"})
             return make_reading("take", [call], 0.8, "someone takes a task")
     if (match := _OWN.match(text)) is not None:
-        numbered = ("", "2", "3", "4", "5", "6", "7", "8", "9", "10")
+        numbered = ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")
         who = next(g for n in numbered if (g := match.group(f"who{n}")))
         ref_text = next(g for n in numbered if (g := match.group(f"ref{n}")))
         # "put jess on the boarding form instead of me": who had it is no word of its name.
-        ref_text = _INSTEAD_OF.sub("", ref_text)
+        ref_text = _OFF_PLATE.sub("", _INSTEAD_OF.sub("", ref_text))
+        if match.group("who11") and not known_person(who):
+            # "anyone can you take ...": only a person of the workspace is asked.
+            who = ""
         person = person_named(who, context)
         if match.group("who8") and who.lower() in {"her", "him", "them"}:
             # "ok give her the rovers one too": the person the conversation is about.
@@ -278,6 +288,9 @@ _SAID_SHIFT = re.compile(
 _SAID_DUE = re.compile(
     r"^(?P<topic>.+?)\s+(?:(?:is\s+|'s\s+)?(?:now\s+)?due(?!\s+(?:before|after|soon|within|in\s+the))(?:\s+date)?(?:\s+is)?(?:\s+now)?"
     r"|needs\s+(?:doing|to\s+be\s+done|finishing|to\s+happen)(?:\s+by)?|should\s+be\s+done\s+by"
+    # "zillow post needs to be up by tomorrow at nine am".
+    r"|(?:needs\s+to|has\s+to|should|must)\s+be\s+(?:up|out|live|ready|in|sent|submitted|posted"
+    r"|filed|signed|finished|booked|paid|shipped|delivered)\s+by"
     r"|needs\s+an?\s+(?:date|deadline|due\s+date)[,:;]?|(?:deadline|date)\s+is(?:\s+now)?"
     r"|make\s+it|make\s+that|set\s+(?:it\s+)?to|->|→|=>)"
     r"\s+(?P<attrs>.+?)(?:\s+(?:works|is\s+fine|is\s+good|is\s+ok|would\s+be\s+good))?$",
@@ -367,11 +380,48 @@ def _said_attrs(utterance: Utterance, attrs: str) -> dict[str, object] | None:
     return None
 
 
+# "deposits are reconciled": the work named by its own verb, said to be finished. The verb
+# joins the words looked up, so only a task whose title holds it ("Reconcile January security
+# deposits") is changed. Words for a state that is no progress never mean done.
+_SAID_WORKED = re.compile(
+    r"^(?P<topic>.+?)(?:\s+(?:is|are|has\s+been|have\s+been|got|were|was)|'s)(?:\s+(?:all|now|finally"
+    r"|officially|fully))*\s+(?P<verb>[a-z]{3,}ed)(?:\s+(?:now|already|today|finally|at\s+last))*$",
+    re.IGNORECASE,
+)
+_NO_PROGRESS = frozenset(
+    {
+        "blocked", "crashed", "failed", "stuck", "delayed", "damaged", "locked", "flagged",
+        "postponed", "missed", "rejected", "declined", "bounced", "jammed", "cancelled",
+        "canceled", "paused", "stalled", "hacked", "expired", "disabled", "closed", "moved",
+        "changed", "renamed", "assigned", "reassigned", "scheduled", "booked", "needed",
+        "backed", "worried", "confused", "concerned", "interested", "excited",
+        "overloaded", "swamped", "tired", "bored", "surprised", "annoyed",
+    }
+)  # fmt: skip
+
+
+def _worked(text: str, utterance: Utterance) -> Reading | None:
+    match = _SAID_WORKED.match(text)
+    if match is None or match.group("verb").lower() in _NO_PROGRESS:
+        return None
+    topic = _topic_ref(match.group("topic"), utterance)
+    if not isinstance(topic, TitleRef):
+        return None
+    ref = TitleRef(f"{topic.text} {match.group('verb').lower()}")
+    call = PlannedCall(TOOL_UPDATE, {"task_id": ref, "status": "done"})
+    # Scored below the readers of a request: "volunteer desk is fully staffed 💪 close 5 pls" is a
+    # remark before the request.
+    return make_reading("said_of_task", [call], 0.62, "work named by its verb, said to be done")
+
+
 def read_said_of_task(utterance: Utterance) -> Reading | None:
     text = _EMOJI.sub(" ", utterance.text)
     text = CHATTER_END.sub("", without_aside(" ".join(text.split()))).strip(" ,.!")
     if not text:
         return None
+    worked = _worked(text, utterance) if _SAID_DONE.match(text) is None else None
+    if worked is not None:
+        return worked
     if (match := _SAID_DONE.match(text)) is not None:
         if re.search(r"\bdone\s+by\b", utterance.text, re.IGNORECASE):
             return None

@@ -22,6 +22,7 @@ from agent.offline.intents.cues import (
 )
 from agent.offline.intents.utterance import Utterance
 from agent.offline.lexicon import STATUS_WORDS
+from agent.offline.people import known_person
 from agent.offline.plan import TOOL_ASSIGN, TOOL_UPDATE, PlannedCall, TitleRef
 from agent.offline.readings import Reading
 
@@ -215,7 +216,7 @@ _PAIR = re.compile(
 )
 # "give #9 to marcus and the whitmore notes one to tom": a task named by words in the list.
 _WORDS_PAIR = re.compile(
-    r"(?:(?:give|assign|hand|pass|send)\s+)?(?P<ref>the\s+[\w' -]+?\s+(?:one|task|thing))\s+to\s+"
+    r"(?:(?:give|assign|hand|pass|send)\s+)?(?P<ref>the\s+[\w' -]+?)\s+to\s+"
     r"(?P<who><@[UW][A-Z0-9]+>|@?[\w.\-]+)",
     re.I,
 )
@@ -234,6 +235,10 @@ def read_several_assigns(utterance: Utterance) -> Reading | None:
         if match is None:
             match = _WORDS_PAIR.fullmatch(part.strip())
             task = task_named(match.group("ref")) if match is not None else None
+            if match is not None and not known_person(match.group("who").lstrip("@")):
+                # "the smoke detectors to tony": words before "to" name a task only when a
+                # person of the workspace follows ("the lease to the bank" is no hand-over).
+                return None
         else:
             numbered += 1
         if match is None or task is None:
@@ -242,7 +247,5 @@ def read_several_assigns(utterance: Utterance) -> Reading | None:
         if person is None:
             return None
         calls.append(PlannedCall(TOOL_ASSIGN, {"task_id": task, "assignee": person}))
-    if not numbered:
-        # Only tasks named by words: the readers of one hand-over each read those.
-        return None
-    return make_reading("several_assigns", calls, 0.9, "several tasks, each to someone")
+    score = 0.9 if numbered else 0.8
+    return make_reading("several_assigns", calls, score, "several tasks, each to someone")

@@ -61,6 +61,13 @@ INTENTS: tuple[Intent, ...] = (
                     ("assign_task", {"task_id": 5, "assignee": "carol"}),
                 ),
             ),
+            (
+                "give the kiosk repair to bob and the signage order to carol",
+                (
+                    ("assign_task", {"task_id": TitleRef("kiosk repair"), "assignee": "bob"}),
+                    ("assign_task", {"task_id": TitleRef("signage order"), "assignee": "carol"}),
+                ),
+            ),
         ),
     ),
     Intent(
@@ -121,6 +128,15 @@ INTENTS: tuple[Intent, ...] = (
                 "cooler gasket -> dave",
                 (("assign_task", {"task_id": TitleRef("cooler gasket"), "assignee": "dave"}),),
             ),
+            (
+                "deposits are reconciled",
+                (
+                    (
+                        "update_task",
+                        {"task_id": TitleRef("deposits reconciled"), "status": "done"},
+                    ),
+                ),
+            ),
         ),
     ),
     Intent(
@@ -130,6 +146,10 @@ INTENTS: tuple[Intent, ...] = (
             (
                 "acme invoice reply went out this morning, can close that",
                 (("update_task", {"task_id": TitleRef("acme invoice reply"), "status": "done"}),),
+            ),
+            (
+                "nvm on the catering quote — client brings their own. cancel that one",
+                (("update_task", {"task_id": TitleRef("catering quote"), "status": "cancelled"}),),
             ),
         ),
     ),
@@ -256,6 +276,13 @@ INTENTS: tuple[Intent, ...] = (
                     ("create_task", {"title": "Book the room", "assignee": "carol"}),
                 ),
             ),
+            (
+                "couple things for bob. one, reset the alarm code. two, order more keys",
+                (
+                    ("create_task", {"title": "Reset the alarm code", "assignee": "bob"}),
+                    ("create_task", {"title": "Order more keys", "assignee": "bob"}),
+                ),
+            ),
         ),
     ),
     Intent(
@@ -277,6 +304,10 @@ INTENTS: tuple[Intent, ...] = (
             (
                 "show me bob's tasks that are in progress",
                 (("list_tasks", {"assignee": "bob", "status": "in_progress"}),),
+            ),
+            (
+                "what has carol actually finished",
+                (("list_tasks", {"assignee": "carol", "status": "done"}),),
             ),
         ),
     ),

@@ -23,6 +23,7 @@ from agent.offline.intents.cues import (
     CREATE_CUE,
     NEED_DENIED,
     TASK_NUMBER,
+    asks_teammate,
     create_cue,
     make_reading,
     person_named,
@@ -39,9 +40,33 @@ _CLOSING_COMMAND = re.compile(
     r"(?:we\s+)?can\s+|go\s+ahead\s+and\s+)*(?P<command>(?:close|tick|check|cross|mark|reopen|re-open|drop|scrap"
     r"|cancel)"
     r"(?:\s+(?:it|that|this|em|'em|them|that\s+one|this\s+one))(?:\s+(?:off|out|done|as\s+done|complete))?"
-    r"|that\s+one'?s\s+done|that'?s\s+done|it'?s\s+done)\s*(?:pls|please)?\s*(?:\(.*\))?\s*[.!]*$",
+    r"|that\s+one'?s\s+done|that'?s\s+done|it'?s\s+done"
+    # "that one can be marked done", "can you open it back up".
+    r"|(?:it|that|this|that\s+one|this\s+one)\s+can\s+(?:be\s+)?(?:marked\s+(?:as\s+)?)?"
+    r"(?:done|closed|complete|completed|cancel(?:l)?ed|reopened)"
+    r"|open\s+(?:it|that|this|that\s+one|this\s+one)\s+(?:back\s+up|up\s+again|again))"
+    r"\s*(?:pls|please)?\s*(?:\(.*\))?\s*[.!]*$",
     re.IGNORECASE,
 )
+# A remark that only names its topic: "nvm on the AP wire renewal", "re the zillow post", or
+# says what was just done to it: "finally transcribed the mayors presser".
+_TOPIC_ONLY = re.compile(
+    r"^(?:(?:nvm|never\s+mind|ok|okay|so|fyi|oh)[\s,]+)*(?:on|about|re|regarding)\s+"
+    r"(?P<topic>(?:the\s+)?[\w'&/ -]{3,60})$"
+    r"|^(?:(?:finally|just|already|ok|so)\s+)*(?:i\s+|we\s+)?(?:have\s+|'ve\s+)?"
+    r"(?P<verb>\w+ed|did|sent|wrote|made|took|paid|got|built|put|set\s+up|finished)\s+"
+    r"(?P<topic2>(?:the|our|my)\s+[\w'&/ -]{3,60})$",
+    re.IGNORECASE,
+)
+
+
+def _topic_named(head: str) -> str | None:
+    """The topic of a remark's first clause when it only names it (see `_TOPIC_ONLY`)."""
+    first = re.split(r"\s*(?:[,;.!]|\s-+|–|—)\s*", head.strip(), maxsplit=1)[0]
+    match = _TOPIC_ONLY.match(first.strip())
+    if match is None:
+        return None
+    return match.group("topic") or match.group("topic2")
 
 
 def read_remark_then_command(utterance: Utterance) -> Reading | None:
@@ -51,9 +76,11 @@ def read_remark_then_command(utterance: Utterance) -> Reading | None:
         return None
     head = text[: match.start()].strip(" ,;.!-–—")
     command = match.group("command").lower()
-    status = "open" if command.startswith(("reopen", "re-open")) else "done"
-    if command.startswith(("drop", "scrap", "cancel")):
+    status = "open" if command.startswith(("reopen", "re-open", "open")) else "done"
+    if command.startswith(("drop", "scrap", "cancel")) or re.search(r"cancel+ed$", command):
         status = "cancelled"
+    elif command.endswith("reopened"):
+        status = "open"
     numbers = {int(found.group("n")) for found in TASK_NUMBER.finditer(head)}
     if len(numbers) == 1:
         # "shipped #32 🚀 close it pls": the remark names the task by number.
@@ -61,7 +88,7 @@ def read_remark_then_command(utterance: Utterance) -> Reading | None:
         return make_reading("remark_then_command", [call], 0.86, "a remark names the task's number")
     if numbers or re.search(r"(?<![\w-])\d{1,6}(?![\w-])", head):
         return None
-    subject = remark_subject(head)
+    subject = _topic_named(head) or remark_subject(head)
     named = task_named(subject) if subject is not None else None
     if named is not None:
         # "coastal freight's paid so you can close that one": the remark's subject is the task.
@@ -229,7 +256,9 @@ def read_after_remark(utterance: Utterance) -> Reading | None:
     for match in _REMARK_END.finditer(text):
         tail = text[match.end() :].strip()
         start = _REQUEST_START.match(tail)
-        if not tail or start is None or start.group("verb").lower() not in _REQUEST_VERBS:
+        if not tail or start is None:
+            continue
+        if start.group("verb").lower() not in _REQUEST_VERBS and not asks_teammate(tail):
             continue
         subject = remark_subject(text[: match.start()])
         bare = _BARE_COMMAND.fullmatch(tail)

@@ -6,9 +6,9 @@ import re
 from dataclasses import replace
 
 from agent.offline import chat
-from agent.offline.intents.cues import make_reading, quotes_words
+from agent.offline.intents.cues import make_reading, person_named, quotes_words, task_named
 from agent.offline.intents.utterance import Utterance
-from agent.offline.plan import WRITE_TOOL_NAMES, PlannedCall
+from agent.offline.plan import TOOL_ASSIGN, WRITE_TOOL_NAMES, PlannedCall
 from agent.offline.readings import Reading
 
 # Several sentences, each a request or a remark: "age rating one -> urgent and due monday. also
@@ -26,6 +26,12 @@ _CLAUSE_BREAK = re.compile(
     r"|cancel|drop|rename|hand|bump)\b)"
     r"|,\s+(?=(?:mark|put|give|assign|move|push|pull|close|tag|reopen|cancel|drop|rename|hand|bump)\b)"
     r"|,\s+(?=[\w' -]{3,40}\s+(?:done|finished|sorted|paid)\b)",
+    re.IGNORECASE,
+)
+# "... and 5 to jake": one more task for the hand-over said before.
+_AND_TO = re.compile(
+    r"^(?:and|also|plus|&)\s+(?P<ref>(?:task\s*|#\s?)?\d{1,6}|the\s+[\w' -]+?)\s+to\s+"
+    r"(?P<who>[\w.@<>-]+)(?:\s+(?:too|as\s+well))?\s*[.!]*$",
     re.IGNORECASE,
 )
 _TITLE_AFTER_COLON = re.compile(
@@ -52,6 +58,15 @@ def read_sentences(utterance: Utterance) -> Reading | None:
     calls: list[PlannedCall] = []
     scores: list[float] = []
     for part in parts:
+        more = _AND_TO.match(part)
+        person = person_named(more.group("who"), utterance.context) if more is not None else None
+        if more is not None and person is not None and calls and calls[-1].tool == TOOL_ASSIGN:
+            # "give 2 to priya, she's at the festival anyway. and 5 to jake": the same hand-over.
+            task = task_named(more.group("ref"))
+            if task is not None:
+                calls.append(PlannedCall(TOOL_ASSIGN, {"task_id": task, "assignee": person}))
+                scores.append(scores[-1])
+                continue
         alone = replace(utterance, text=part, after_remark=True, base_score=0.0, base_calls=())
         best = max(read_all(alone), key=lambda reading: reading.score)
         if not best.result.calls:

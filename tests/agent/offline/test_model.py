@@ -602,6 +602,34 @@ def test_one_telling_word_never_settles_on_a_title_missing_the_other_words(
     assert board.tasks[0]["status"] == "open"
 
 
+def test_a_noun_finds_the_title_that_says_its_verb(board: Board) -> None:
+    board.add("Transcribe the mayor's press conference audio")
+    board.add("Translate the transit notice")
+    result = run(build_agent(board), "push the transcription to friday")
+    assert tool_calls(result.new_messages())[-1][0] == "update_task"
+    assert tool_calls(result.new_messages())[-1][1]["task_id"] == 1
+    assert board.tasks[0]["due"] is not None
+    assert board.tasks[1]["due"] is None
+
+
+def test_work_said_done_by_its_verb_changes_only_the_task_with_that_verb(board: Board) -> None:
+    board.add("Reconcile January security deposits")
+    board.add("Collect security deposits for unit 4")
+    result = run(build_agent(board), "deposits are reconciled 🎉 finally")
+    assert tool_calls(result.new_messages())[-1] == (
+        "update_task",
+        {"task_id": 1, "status": "done"},
+    )
+    assert [task["status"] for task in board.tasks] == ["done", "open"]
+
+
+def test_a_state_that_is_no_progress_never_closes_a_task(board: Board) -> None:
+    board.add("Fix the crashed build server")
+    result = run(build_agent(board), "the build server is crashed")
+    assert all(name == "list_tasks" for name, _ in tool_calls(result.new_messages()))
+    assert board.tasks[0]["status"] == "open"
+
+
 def test_lookup_that_finds_a_task_is_not_retried(board: Board) -> None:
     board.add("Clean up unused S3 buckets")
     result = run(build_agent(board), "give the S3 buckets task to bob")

@@ -23,7 +23,13 @@ from core.db import database_engine, ensure_migrated, make_session_factory
 from core.metrics import count_duplicate_delivery
 from core.secrets import secrets_from_settings
 from core.settings import Settings
-from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
+from slack_app.deliveries import (
+    DatabaseLedger,
+    DeliveryLedger,
+    RedisLedger,
+    delivery_key,
+    replay_key,
+)
 from slack_app.inflight import InFlight
 from slack_app.observe import observe_slack_request
 from slack_app.services import SingleWorkspaceTokens, SlackServices, TokenSource
@@ -155,6 +161,11 @@ def _drop_redeliveries(services: SlackServices) -> Callable[..., Awaitable[BoltR
     ) -> BoltResponse | None:
         key = delivery_key(req.body)
         if key is None:
+            # A command's form holds "command"; an interaction's is one "payload" field.
+            if req.mode != "socket_mode" and (
+                "command" in req.body or req.raw_body.startswith("payload=")
+            ):
+                return await _once(services, req, next)
             return await next()
         if not await services.ledger.claim(key):
             count_duplicate_delivery()
@@ -170,6 +181,20 @@ def _drop_redeliveries(services: SlackServices) -> Callable[..., Awaitable[BoltR
         return await next()
 
     return drop_redeliveries
+
+
+async def _once(services: SlackServices, req: AsyncBoltRequest, next: Next) -> BoltResponse | None:
+    """Run a slash command or an interaction the first time its signed bytes arrive, and drop
+    them when they arrive again (a captured request replayed within the signature's five
+    minutes), on whichever replica, through the same ledger as events."""
+    timestamp = req.headers.get("x-slack-request-timestamp", [""])[0]
+    key = replay_key(raw_body=req.raw_body, timestamp=timestamp)
+    if not await services.ledger.claim(key):
+        logger.warning("dropped a Slack command or interaction sent again", extra={"delivery": key})
+        return BoltResponse(status=200, body="")
+    # Marked handled at once: a replay is dropped whatever becomes of the first request.
+    await services.ledger.finish(key)
+    return await next()
 
 
 def _remember_bot(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:

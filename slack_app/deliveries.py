@@ -10,6 +10,7 @@ still answered.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import socket
@@ -48,6 +49,15 @@ def delivery_key(body: dict[str, Any]) -> str | None:
         return None
     team = body.get("team_id") or body.get("enterprise_id") or "-"
     return f"{team}:{event_id}"
+
+
+def replay_key(*, raw_body: str, timestamp: str) -> str:
+    """The key of a signed slash command or interaction: a digest of its signed bytes (timestamp
+    and body). Slack never sends one of those twice (it does not retry them), and a person who
+    runs the same command again makes a new request with a new timestamp and trigger, so a
+    second request with the same key is a captured request sent again."""
+    digest = hashlib.sha256(f"{timestamp}:{raw_body}".encode()).hexdigest()
+    return f"replay:{digest}"
 
 
 class DeliveryLedger(Protocol):

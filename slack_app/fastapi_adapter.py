@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -15,10 +16,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 
 from core.metrics import observe_slack_ack
 from core.spans import span
 from slack_app.request_ids import HTTP_REQUEST_ID
+from slack_app.verification import installed_verification
+
+logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
@@ -62,18 +67,61 @@ def request_kind(body: bytes) -> str:
     return "other"
 
 
+def readable(body: bytes) -> bool:
+    """Whether Bolt can read `body` as Slack sends it: a JSON object, or a form whose `payload`
+    (when it has one) is a JSON object. Bolt parses before its listeners run, and a body it
+    cannot parse would end in a traceback."""
+    try:
+        text = body.decode("utf-8")
+        if text.startswith("{"):
+            parsed: object = json.loads(text)
+            return isinstance(parsed, dict)
+        form = parse_qs(text, max_num_fields=100, strict_parsing=bool(text), errors="strict")
+        payloads = form.get("payload")
+        if payloads is None:
+            return True
+        parsed = json.loads(payloads[0])
+        return len(payloads) == 1 and isinstance(parsed, dict)
+    except (ValueError, RecursionError):
+        # `ValueError` covers bad UTF-8, bad JSON and a malformed form alike.
+        return False
+
+
+def _refusal(response: BoltResponse) -> Response:
+    return Response(
+        status_code=response.status,
+        content=response.body,
+        media_type=response.headers.get("content-type", ["application/json"])[0],
+    )
+
+
 def slack_router(app: AsyncApp | None, *, reason: str = "") -> APIRouter:
     """The Slack routes, served by `app`; without one they answer 503 with `reason`."""
     router = APIRouter(tags=["slack"])
     handler = AsyncSlackRequestHandler(app) if app is not None else None
+    verification = installed_verification(app) if app is not None else None
 
     @router.post(EVENTS_PATH, include_in_schema=False)
     async def slack_events(request: Request) -> Response:  # pyright: ignore[reportUnusedFunction]
         started = time.perf_counter()
         if handler is None:
             return _not_configured(reason)
-        # Starlette keeps the body, so Bolt reads the same bytes for the signature check.
-        kind = request_kind(await request.body())
+        body = await request.body()
+        if verification is not None:
+            # The signature is checked on the bytes as they arrived, before Bolt (or anything
+            # else) parses them: an unsigned body never reaches a parser.
+            refused = await verification.check_raw(
+                body=body,
+                timestamp=request.headers.get("x-slack-request-timestamp", ""),
+                signature=request.headers.get("x-slack-signature", ""),
+            )
+            if refused is not None:
+                return _refusal(refused)
+        if not readable(body):
+            logger.warning("refused a signed Slack request whose body cannot be read")
+            return JSONResponse(status_code=400, content={"error": "unreadable request body"})
+        # Starlette keeps the body, so Bolt reads the same bytes.
+        kind = request_kind(body)
         # The listeners Bolt starts inside this span (they run after the ack) are its
         # children, so a message's agent turn joins the request's trace
         # (`slack_app.observe` adds the team, person and event to it).

@@ -66,6 +66,34 @@ class SigningSecretVerification(AsyncMiddleware):
         del resp
         if req.mode == "socket_mode":
             return await next()
+        secrets = await self._secrets_now()
+        if isinstance(secrets, BoltResponse):
+            return secrets
+        refused = self._check(
+            secrets,
+            body=req.raw_body,
+            timestamp=req.headers.get("x-slack-request-timestamp", [""])[0],
+            signature=req.headers.get("x-slack-signature", [""])[0],
+        )
+        return refused if refused is not None else await next()
+
+    async def check_raw(
+        self, *, body: bytes, timestamp: str, signature: str
+    ) -> BoltResponse | None:
+        """The refusal for a request whose raw bytes are not signed by a valid secret, or None
+        when they are. Run on the bytes as they arrived, before anything parses them."""
+        secrets = await self._secrets_now()
+        if isinstance(secrets, BoltResponse):
+            return secrets
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            # Slack signs text; bytes that are not UTF-8 were never signed by it.
+            return self._refuse(reason="the body is not UTF-8")
+        return self._check(secrets, body=text, timestamp=timestamp, signature=signature)
+
+    async def _secrets_now(self) -> list[str] | BoltResponse:
+        """The valid secrets, or the 503 to answer when none can be read."""
         try:
             # A backend such as Secrets Manager blocks; it must not hold up the event loop.
             secrets = await asyncio.to_thread(self._valid_secrets)
@@ -75,14 +103,17 @@ class SigningSecretVerification(AsyncMiddleware):
         if not secrets:
             logger.error("cannot verify Slack requests: no %s is set", CURRENT)
             return BoltResponse(status=503, body={"error": "signing secret unavailable"})
-        timestamp = req.headers.get("x-slack-request-timestamp", [""])[0]
-        signature = req.headers.get("x-slack-signature", [""])[0]
+        return secrets
+
+    def _check(
+        self, secrets: list[str], *, body: str, timestamp: str, signature: str
+    ) -> BoltResponse | None:
         if not timestamp.isdigit() or not signature:
             return self._refuse(reason="missing or malformed signature headers")
         # Every secret is tried, so the time taken does not tell which one (if any) matched.
         matches = [
             SignatureVerifier(signing_secret=secret, clock=self._clock).is_valid(
-                body=req.raw_body, timestamp=timestamp, signature=signature
+                body=body, timestamp=timestamp, signature=signature
             )
             for secret in secrets
         ]
@@ -90,11 +121,11 @@ class SigningSecretVerification(AsyncMiddleware):
             return self._refuse(reason="signature does not match or is too old")
         if not matches[0]:
             logger.debug("a Slack request was signed with an older signing secret")
-        return await next()
+        return None
 
     @staticmethod
     def _refuse(*, reason: str) -> BoltResponse:
-        logger.info("refused a Slack request: %s", reason)
+        logger.warning("refused a Slack request: %s", reason)
         return BoltResponse(status=401, body={"error": "invalid request"})
 
 
@@ -107,3 +138,11 @@ def install_verification(
     # Bolt's `middleware()` can only append, after its own built-in middleware.
     app._async_middleware_list.insert(0, middleware)  # pyright: ignore[reportPrivateUsage]
     return middleware
+
+
+def installed_verification(app: AsyncApp) -> SigningSecretVerification | None:
+    """The verification `install_verification` put in front of `app`, if any."""
+    for middleware in app._async_middleware_list:  # pyright: ignore[reportPrivateUsage]
+        if isinstance(middleware, SigningSecretVerification):
+            return middleware
+    return None

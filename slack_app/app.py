@@ -30,6 +30,7 @@ from slack_app.deliveries import (
     delivery_key,
     replay_key,
 )
+from slack_app.directory_sync import SLACKBOT
 from slack_app.inflight import InFlight
 from slack_app.observe import observe_slack_request
 from slack_app.services import SingleWorkspaceTokens, SlackServices, TokenSource
@@ -197,6 +198,33 @@ async def _once(services: SlackServices, req: AsyncBoltRequest, next: Next) -> B
     return await next()
 
 
+def _only_our_workspace(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """With one bot token, serve only that token's workspace. The same app installed elsewhere
+    signs with the same secret, so a signed request may still come from another workspace (or
+    an Enterprise Grid org): it is acknowledged and ignored, with one log line."""
+
+    async def only_our_workspace(
+        req: AsyncBoltRequest, context: AsyncBoltContext, next: Next
+    ) -> BoltResponse | None:
+        ours = await services.tokens.team_ids()
+        team = context.team_id
+        foreign = (team is not None and team not in ours) or (
+            team is None and context.enterprise_id is not None
+        )
+        if not ours or not foreign:
+            return await next()
+        logger.warning(
+            "ignored a Slack request from another workspace",
+            extra={"team": team, "enterprise": context.enterprise_id},
+        )
+        key = delivery_key(req.body)
+        if key is not None:
+            await services.ledger.finish(key)
+        return BoltResponse(status=200, body="")
+
+    return only_our_workspace
+
+
 def _remember_bot(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
     async def remember_bot(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
         if context.team_id and context.bot_user_id:
@@ -209,12 +237,17 @@ def _remember_bot(services: SlackServices) -> Callable[..., Awaitable[BoltRespon
 def _ignore_other_bots(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
     async def ignore_other_bots(req: AsyncBoltRequest, next: Next) -> BoltResponse | None:
         event: Any = req.body.get("event") if req.body.get("type") == "event_callback" else None
-        if (
-            isinstance(event, dict)
-            and event.get("type") in ("message", "app_mention")  # pyright: ignore[reportUnknownMemberType]
-            and (event.get("bot_id") or event.get("subtype") == "bot_message")  # pyright: ignore[reportUnknownMemberType]
-            and not services.settings.slack_allow_bot_messages
-        ):
+        from_bot = isinstance(event, dict) and (
+            (
+                event.get("type") in ("message", "app_mention")  # pyright: ignore[reportUnknownMemberType]
+                and (event.get("bot_id") or event.get("subtype") == "bot_message")  # pyright: ignore[reportUnknownMemberType]
+                and not services.settings.slack_allow_bot_messages
+            )
+            # Slackbot is no person: its notices and reminders never start a turn or open a
+            # Home, whatever their text says.
+            or event.get("user") == SLACKBOT  # pyright: ignore[reportUnknownMemberType]
+        )
+        if from_bot:
             key = delivery_key(req.body)
             if key is not None:
                 await services.ledger.finish(key)
@@ -279,6 +312,8 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
     app.listener_runner.listener_completion_handler = _CountListenerEnd(services.inflight)
     # First, so that everything after it logs with the request's ids inside its span.
     app.middleware(observe_slack_request)
+    if settings.slack_bot_token is not None:
+        app.middleware(_only_our_workspace(services))
     app.middleware(_remember_bot(services))
     app.middleware(_ignore_other_bots(services))
 

@@ -4,12 +4,22 @@ before a signature is checked, and which signed requests are acted on."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
 from slack_app import blocks
 from tasks.service import TaskService
-from tests.slack_app.support import TEAM, SlackHarness, block_action, sign, slash_command
+from tests.slack_app.support import (
+    TEAM,
+    SlackHarness,
+    app_mention,
+    block_action,
+    dm_message,
+    event_callback,
+    sign,
+    slash_command,
+)
 
 _DEEP = b"[" * 5000 + b"]" * 5000
 
@@ -106,3 +116,72 @@ def test_the_same_command_typed_again_is_not_a_replay(slack: SlackHarness) -> No
         assert slack.post(body).status_code == 200
         slack.drain()
     assert [task.title for task in slack.tasks()] == ["Water the plants", "Water the plants"]
+
+
+FOREIGN = "T0OTHER"
+
+
+def _foreign_event(event: dict[str, Any]) -> bytes:
+    return event_callback(event, team_id=FOREIGN)
+
+
+def test_a_mention_from_another_workspace_is_ignored(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    body = _foreign_event(app_mention("<@U0BOT> add renew the lease", team_id=FOREIGN))
+    assert slack.post(body).status_code == 200
+    slack.drain()
+    assert slack.tasks(FOREIGN) == []
+    assert slack.web.calls_to("chat.postMessage") == []
+    assert [r for r in caplog.records if "another workspace" in r.getMessage()]
+
+
+def test_a_dm_and_a_command_from_another_workspace_are_ignored(slack: SlackHarness) -> None:
+    assert (
+        slack.post(_foreign_event(dm_message("add call the bank", team_id=FOREIGN))).status_code
+        == 200
+    )
+    command = slash_command(
+        "add call the bank", team_id=FOREIGN, response_url=slack.web.response_url("x")
+    )
+    assert slack.post(command).status_code == 200
+    slack.drain()
+    assert slack.tasks(FOREIGN) == []
+    assert not [call for call in slack.web.calls if call.method.startswith(("chat.", "views."))]
+    assert slack.web.calls_to("response_url") == []
+
+
+def test_another_workspace_uninstalling_the_app_is_not_reported_as_ours(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    body = _foreign_event({"type": "app_uninstalled", "event_ts": "1710000000.000100"})
+    assert slack.post(body).status_code == 200
+    slack.drain()
+    assert not [r for r in caplog.records if r.getMessage().startswith("the app was uninstalled")]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        dm_message("You have been removed from #launch by <@U0BOB>", user_id="USLACKBOT"),
+        dm_message("Reminder: add a task to renew the lease.", user_id="USLACKBOT"),
+        app_mention("<@U0BOT> add renew the lease", user_id="USLACKBOT"),
+        {
+            "type": "app_home_opened",
+            "user": "USLACKBOT",
+            "channel": "D0SLACKBOT",
+            "tab": "home",
+            "event_ts": "1710000000.000200",
+        },
+    ],
+    ids=["removed-notice", "reminder", "mention", "home"],
+)
+def test_slackbot_never_starts_a_turn_or_gets_a_home(
+    slack: SlackHarness, event: dict[str, Any]
+) -> None:
+    assert slack.post(event_callback(event)).status_code == 200
+    slack.drain()
+    assert slack.tasks() == []
+    assert not [call for call in slack.web.calls if call.method.startswith(("chat.", "views."))]

@@ -17,6 +17,7 @@ from slack_bolt.listener.async_listener_completion_handler import AsyncListenerC
 from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 
 from agent.runtime import AgentRuntime, build_runtime
 from core.db import database_engine, ensure_migrated, make_session_factory
@@ -225,6 +226,53 @@ def _only_our_workspace(services: SlackServices) -> Callable[..., Awaitable[Bolt
     return only_our_workspace
 
 
+# What a person of another organisation hears when they mention or DM TaskPilot in a channel
+# shared through Slack Connect.
+NOT_FOR_GUESTS = (
+    "Sorry, I'm only for people of this workspace, so I can't show or change its tasks for you."
+)
+
+
+def _only_our_people(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """Refuse, with one polite sentence and no write, a mention or DM by someone of another
+    organisation (a Slack Connect guest): Slack marks their events with their own team in
+    `user_team` and `source_team`, while the envelope's team is the installation's."""
+
+    async def only_our_people(
+        req: AsyncBoltRequest, context: AsyncBoltContext, next: Next
+    ) -> BoltResponse | None:
+        event: Any = req.body.get("event") if req.body.get("type") == "event_callback" else None
+        if not isinstance(event, dict) or event.get("type") not in ("message", "app_mention"):  # pyright: ignore[reportUnknownMemberType]
+            return await next()
+        their_team = event.get("user_team") or event.get("source_team")  # pyright: ignore[reportUnknownMemberType]
+        if not their_team or their_team == context.team_id or event.get("subtype"):  # pyright: ignore[reportUnknownMemberType]
+            return await next()
+        channel = str(event.get("channel") or "")  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        user = str(event.get("user") or "")  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+        logger.info(
+            "refused a person of another organisation",
+            extra={"team": context.team_id, "their_team": their_team},
+        )
+        try:
+            if event.get("channel_type") == "im":  # pyright: ignore[reportUnknownMemberType]
+                await context.client.chat_postMessage(channel=channel, text=NOT_FOR_GUESTS)
+            else:
+                await context.client.chat_postEphemeral(
+                    channel=channel, user=user, text=NOT_FOR_GUESTS
+                )
+        except SlackApiError as error:
+            logger.warning(
+                "could not tell a guest why nothing happened",
+                extra={"error": error.response.get("error")},
+            )
+        key = delivery_key(req.body)
+        if key is not None:
+            await services.ledger.finish(key)
+        return BoltResponse(status=200, body="")
+
+    return only_our_people
+
+
 def _remember_bot(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
     async def remember_bot(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
         if context.team_id and context.bot_user_id:
@@ -314,6 +362,7 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
     app.middleware(observe_slack_request)
     if settings.slack_bot_token is not None:
         app.middleware(_only_our_workspace(services))
+    app.middleware(_only_our_people(services))
     app.middleware(_remember_bot(services))
     app.middleware(_ignore_other_bots(services))
 

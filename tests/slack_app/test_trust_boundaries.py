@@ -3,6 +3,7 @@ before a signature is checked, and which signed requests are acted on."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -185,3 +186,37 @@ def test_slackbot_never_starts_a_turn_or_gets_a_home(
     slack.drain()
     assert slack.tasks() == []
     assert not [call for call in slack.web.calls if call.method.startswith(("chat.", "views."))]
+
+
+GUEST_TEAM = "T0PARTNER"
+
+
+def _from_guest(event: dict[str, Any]) -> dict[str, Any]:
+    """An event of a shared channel (Slack Connect) by someone of another organisation: Slack
+    adds `user_team` and `source_team`, the team of the person who wrote it."""
+    return {**event, "user": "U0GUEST", "user_team": GUEST_TEAM, "source_team": GUEST_TEAM}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        app_mention("<@U0BOT> add renew the lease"),
+        app_mention("<@U0BOT> what's on the list?"),
+        dm_message("add call the bank"),
+    ],
+    ids=["mention-create", "mention-list", "dm"],
+)
+def test_a_guest_from_another_organisation_is_refused_politely(
+    slack: SlackHarness, event: dict[str, Any]
+) -> None:
+    assert slack.post(event_callback(_from_guest(event))).status_code == 200
+    slack.drain()
+    assert slack.tasks() == []
+    said = [
+        call
+        for call in slack.web.calls
+        if call.method in {"chat.postMessage", "chat.postEphemeral"}
+    ]
+    assert len(said) == 1
+    assert "only for people of this workspace" in said[0].args["text"]
+    assert "task" not in json.dumps(said[0].args.get("blocks", [])).lower()

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -226,6 +227,56 @@ def _only_our_workspace(services: SlackServices) -> Callable[..., Awaitable[Bolt
     return only_our_workspace
 
 
+# Where Slack's response_urls point (commercial Slack and GovSlack), over HTTPS.
+SLACK_RESPONSE_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+
+
+def _response_urls(body: dict[str, Any]) -> list[str]:
+    """Every response_url a command or an interaction hands the app."""
+    found: list[str] = []
+    single = body.get("response_url")
+    if isinstance(single, str):
+        found.append(single)
+    for entry in body.get("response_urls") or []:
+        url = entry.get("response_url") if isinstance(entry, dict) else None
+        if isinstance(url, str):
+            found.append(url)
+    return found
+
+
+def _allowed_response_url(url: str, *, api_base: str) -> bool:
+    """Whether `url` is one of Slack's (`SLACK_RESPONSE_HOSTS` over HTTPS) or on the host of
+    the configured `SLACK_API_BASE_URL` (a local stand-in of Slack, in tests)."""
+    parsed = urlsplit(url)
+    if parsed.scheme == "https" and parsed.hostname in SLACK_RESPONSE_HOSTS and not parsed.port:
+        return True
+    base = urlsplit(api_base)
+    return (parsed.scheme, parsed.netloc) == (base.scheme, base.netloc)
+
+
+def _only_slack_response_urls(
+    services: SlackServices,
+) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """Drop a command or an interaction whose response_url points anywhere but Slack: the app
+    would otherwise post there (with what it says about the team's tasks), wherever a signed
+    payload points."""
+
+    async def only_slack_response_urls(req: AsyncBoltRequest, next: Next) -> BoltResponse | None:
+        base = services.settings.slack_api_base_url
+        refused = [
+            url for url in _response_urls(req.body) if not _allowed_response_url(url, api_base=base)
+        ]
+        if not refused:
+            return await next()
+        logger.warning(
+            "dropped a Slack request whose response_url is not Slack's",
+            extra={"host": urlsplit(refused[0]).hostname},
+        )
+        return BoltResponse(status=200, body="")
+
+    return only_slack_response_urls
+
+
 # What a person of another organisation hears when they mention or DM TaskPilot in a channel
 # shared through Slack Connect.
 NOT_FOR_GUESTS = (
@@ -363,6 +414,7 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
     if settings.slack_bot_token is not None:
         app.middleware(_only_our_workspace(services))
     app.middleware(_only_our_people(services))
+    app.middleware(_only_slack_response_urls(services))
     app.middleware(_remember_bot(services))
     app.middleware(_ignore_other_bots(services))
 

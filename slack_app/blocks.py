@@ -5,6 +5,7 @@ Every piece of a person's text that goes into mrkdwn is escaped (`slack_app.text
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,12 +46,17 @@ def card_value(*, team_id: str, number: int) -> str:
     return f"{team_id}:{number}"
 
 
+# A card's value: a Slack team id, then a task number of at most nine ASCII digits (task numbers
+# are positive 32-bit integers). `str.isdigit` would also take "²" or "٣", which `int` refuses.
+_CARD_VALUE = re.compile(r"(?P<team>[TE][A-Z0-9]{1,30}):(?P<number>[1-9][0-9]{0,8})", re.ASCII)
+
+
 def parse_card_value(value: str) -> tuple[str, int] | None:
     """(team_id, number) from a control's value, or None when it is not one of ours."""
-    team, _, number = value.rpartition(":")
-    if not team or not number.isdigit():
+    match = _CARD_VALUE.fullmatch(value)
+    if match is None:
         return None
-    return team, int(number)
+    return match.group("team"), int(match.group("number"))
 
 
 def card_block_id(kind: str, *, value: str, key: str | None = None) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from slack_app import blocks
+from slack_app.local_web_api import LocalSlackWebAPI
 from tasks.service import TaskService
 from tests.slack_app.support import (
     TEAM,
@@ -220,3 +221,41 @@ def test_a_guest_from_another_organisation_is_refused_politely(
     assert len(said) == 1
     assert "only for people of this workspace" in said[0].args["text"]
     assert "task" not in json.dumps(said[0].args.get("blocks", [])).lower()
+
+
+@pytest.mark.parametrize("value", [f"{TEAM}:²", f"{TEAM}:99999999999999999999", f"{TEAM}:-1", ":1"])
+def test_a_card_value_that_is_no_task_number_gets_a_clear_answer(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture, value: str
+) -> None:
+    action = {
+        "type": "button",
+        "action_id": blocks.ACTION_DONE,
+        "value": value,
+        "block_id": "task_actions:x",
+    }
+    body = block_action(action, response_url=slack.web.response_url())
+    assert slack.post(body).status_code == 200
+    slack.drain()
+    assert not [record for record in caplog.records if record.exc_info]
+    [answer] = slack.web.calls_to("response_url")
+    assert "out of date" in answer.args["text"]
+
+
+def test_a_response_url_outside_slack_is_never_fetched(
+    slack: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    with LocalSlackWebAPI() as elsewhere:
+        body = slash_command("add renew the lease", response_url=elsewhere.response_url("x"))
+        assert slack.post(body).status_code == 200
+        slack.drain()
+        assert elsewhere.calls == []
+    assert slack.tasks() == []
+    assert [r for r in caplog.records if "response_url" in r.getMessage()]
+
+
+def test_a_response_url_of_slack_is_answered(slack: SlackHarness) -> None:
+    body = slash_command("add renew the lease", response_url=slack.web.response_url("ok"))
+    assert slack.post(body).status_code == 200
+    slack.drain()
+    assert len(slack.web.calls_to("response_url")) == 1

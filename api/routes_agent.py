@@ -99,6 +99,7 @@ async def run_agent_turn(
             source="api",
             default_timezone=context.settings.effective_timezone(),
             request_id=request_id_of(request),
+            replayable=False,
         )
         result = await context.agent_loop.run(
             run_turn(payload.text, runtime=runtime, deps=deps, conversation_id=conversation_id)

@@ -89,6 +89,8 @@ def service_for(
         actor_id=principal.actor_id,
         source="api",
         request_id=request_id_of(request),
+        # An HTTP request is never re-run under its id: its retries say `Idempotency-Key`.
+        replayable=False,
         may_change_any=write,
     )
 

@@ -35,8 +35,9 @@ EXPORT_PAGE = 500
 CSV_COLUMNS = (
     "id", "at", "team", "actor", "action", "task", "subject", "changes", "source", "request_id",
 )  # fmt: skip
-# Spreadsheets run cells that start with these as formulas; such cells get a leading quote.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets run cells that start with these as formulas, also after spaces and in their
+# full-width forms; such cells get a leading quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 ActorOption = Annotated[
     str | None,
@@ -234,11 +235,12 @@ def _parse_time(text: str | None, *, option: str) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """One cell of the audit CSV, defused when a spreadsheet would run it as a formula."""
     if value is None:
         return ""
     text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    return f"'{text}" if text.lstrip(" \u3000").startswith(_FORMULA_STARTS) else text
 
 
 def _export(session: Session, out: TextIO, **filters: Any) -> int:
@@ -256,7 +258,7 @@ def _export(session: Session, out: TextIO, **filters: Any) -> int:
             if writer is None:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             else:
-                writer.writerow([_csv_cell(record[column]) for column in CSV_COLUMNS])
+                writer.writerow([csv_cell(record[column]) for column in CSV_COLUMNS])
         count += len(page)
         if len(page) < EXPORT_PAGE:
             return count

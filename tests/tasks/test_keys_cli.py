@@ -255,6 +255,33 @@ def test_audit_export_as_csv_to_a_file_defuses_formulas(
 
 
 @pytest.mark.usefixtures("env")
+@pytest.mark.parametrize("actor", ["＝1+2", "＋SUM(A1)", "－1", "＠cmd", "x =1"])
+def test_audit_export_as_csv_defuses_full_width_formulas(
+    session_factory: SessionFactory, actor: str
+) -> None:
+    seed_events(session_factory, count=1)
+    prefix, _ = create("--json")
+    assert run("apikey", "revoke", prefix, "--actor", actor)[0] == 0
+    code, out, _ = run("audit", "export", "--team", TEAM, "--format", "csv")
+    assert code == 0
+    revoked = next(
+        row for row in csv.DictReader(io.StringIO(out)) if row["action"] == "key_revoked"
+    )
+    if actor.startswith("x"):
+        assert revoked["actor"] == actor
+    else:
+        assert revoked["actor"] == f"'{actor}"
+
+
+def test_a_cell_with_spaces_before_a_formula_is_defused() -> None:
+    from tasks.keys_cli import csv_cell
+
+    assert csv_cell("  =1+2") == "'  =1+2"
+    assert csv_cell("\u3000＝1") == "'\u3000＝1"
+    assert csv_cell("plain") == "plain"
+
+
+@pytest.mark.usefixtures("env")
 def test_audit_export_as_csv_to_stdout(session_factory: SessionFactory) -> None:
     seed_events(session_factory, count=1)
     code, out, _ = run("audit", "export", "--team", TEAM, "--format", "csv")

@@ -100,9 +100,14 @@ _PRIORITY_ALIASES = {
 }
 
 
+def _without_nul(text: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no one means one: it is dropped wherever it came from.
+    return text.replace("\x00", "")
+
+
 def clean_title(title: str) -> str:
     """A title without surrounding whitespace, 1 to 200 characters; never truncated."""
-    cleaned = title.strip()
+    cleaned = _without_nul(title).strip()
     if not cleaned:
         raise InvalidTaskInput("A task needs a title.", field="title")
     if len(cleaned) > TITLE_MAX_CHARS:
@@ -116,9 +121,9 @@ def clean_title(title: str) -> str:
 
 def clean_description(description: str | None) -> str | None:
     """A description of at most 4,000 characters; blank means none."""
-    if description is None or not description.strip():
+    if description is None or not _without_nul(description).strip():
         return None
-    cleaned = description.strip()
+    cleaned = _without_nul(description).strip()
     if len(cleaned) > DESCRIPTION_MAX_CHARS:
         raise InvalidTaskInput(
             f"The description is {len(cleaned)} characters long, but it can have at most "

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from slack_app import blocks
 from slack_app.local_web_api import LocalSlackWebAPI
@@ -19,6 +20,9 @@ from tests.slack_app.support import (
     block_action,
     dm_message,
     event_callback,
+    harness_settings,
+    running_server,
+    seed_directory,
     sign,
     slash_command,
 )
@@ -259,3 +263,15 @@ def test_a_response_url_of_slack_is_answered(slack: SlackHarness) -> None:
     assert slack.post(body).status_code == 200
     slack.drain()
     assert len(slack.web.calls_to("response_url")) == 1
+
+
+def test_a_nul_in_slack_text_never_reaches_the_database(
+    engine: Engine, web: LocalSlackWebAPI
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    with running_server(harness_settings(web, url), engine, web=web) as harness:
+        seed_directory(harness)
+        body = event_callback(app_mention("<@U0BOT> add order\u0000 toner"))
+        assert harness.post(body).status_code == 200
+        harness.drain()
+        assert [task.title for task in harness.tasks()] == ["Order toner"]

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.runtime import AgentRuntime, build_runtime
 from api.key_cache import KeyCache
+from api.ratelimit import count_failed_authentication, count_key_request
 from core.context import bound
 from core.settings import Settings
 from core.spans import set_attributes
@@ -180,10 +181,32 @@ async def authenticate(
     """
     presented = bearer.credentials if bearer is not None else api_key
     if not presented:
+        await count_failed_authentication(request)
         raise _unauthorized(
             "Send an API key as `Authorization: Bearer tp_...` or `X-API-Key: tp_...`."
         )
-    key = presented.strip()
+    try:
+        principal = await _principal(request, context, presented.strip())
+    except HTTPException as error:
+        if error.status_code == 401:
+            await count_failed_authentication(request)
+        raise
+    missing = [scope for scope in security_scopes.scopes if scope not in principal.scopes]
+    if missing:
+        raise HTTPException(
+            status_code=403,
+            detail=f"This API key lacks the scope {', '.join(missing)} this operation needs.",
+        )
+    request.state.principal = principal
+    set_attributes(team_id=principal.team_id, api_key_prefix=principal.prefix)
+    # Counted by the key itself, once it is known: presenting it another way (another header,
+    # another case of "Bearer") spends the same budget.
+    await count_key_request(request)
+    return principal
+
+
+async def _principal(request: Request, context: ApiContext, key: str) -> Principal:
+    """The principal of `key`, from the cache or the database; 401 when it is no valid key."""
     client = request.client.host if request.client is not None else None
     # Overlong input is refused by `authenticate` before it is hashed; it is never cached.
     key_hash = hash_key(key) if len(key) <= KEY_MAX_CHARS else None
@@ -197,12 +220,4 @@ async def authenticate(
             context.key_cache.put(
                 key_hash, principal, ip=client, generation=generation, valid_until=valid_until
             )
-    missing = [scope for scope in security_scopes.scopes if scope not in principal.scopes]
-    if missing:
-        raise HTTPException(
-            status_code=403,
-            detail=f"This API key lacks the scope {', '.join(missing)} this operation needs.",
-        )
-    request.state.principal = principal
-    set_attributes(team_id=principal.team_id, api_key_prefix=principal.prefix)
     return principal

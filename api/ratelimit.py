@@ -19,7 +19,6 @@ Every limited response carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLi
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -168,16 +167,46 @@ def _principal_attr(request: Request, *names: str) -> str | None:
 
 
 def key_identity(request: Request) -> str:
-    """Who a request counts against: the API key's prefix once authenticated, else a hash of
-    its Authorization header (never the key itself), else the client's address."""
+    """Who a request counts against: the API key once authenticated (by its prefix, however the
+    key was presented), else the client's address (as the trusted-proxy setting resolves it).
+    Never the raw header: a changed header would be a fresh budget."""
     prefix = _principal_attr(request, "key_prefix", "prefix")
     if prefix:
         return f"key:{prefix}"
-    authorization = request.headers.get("authorization")
-    if authorization:
-        return "auth:" + hashlib.sha256(authorization.encode()).hexdigest()[:32]
-    client = request.client.host if request.client else "unknown"
-    return f"ip:{client}"
+    return f"ip:{client_address(request)}"
+
+
+def client_address(request: Request) -> str:
+    """The caller's address; behind a trusted proxy, the one it forwarded."""
+    return request.client.host if request.client else "unknown"
+
+
+# Failed authentications count here, by address, so that guessing keys is limited too.
+AUTH_FAILED_BUCKET = "auth_failed"
+
+
+async def count_key_request(request: Request) -> None:
+    """Count an authenticated request against its key's budget (`TASKPILOT_RATE_LIMIT_KEY`);
+    a spent budget is a 429. Apps without a limiter count nothing."""
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if isinstance(limiter, RateLimiter):
+        decision = await limiter.hit(
+            bucket="api", identity=key_identity(request), limit=limiter.key_limit
+        )
+        _record(request, decision)
+
+
+async def count_failed_authentication(request: Request) -> None:
+    """Count a failed authentication against the caller's address; once the address has spent
+    its budget, the answer is a 429 instead of another 401."""
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if isinstance(limiter, RateLimiter):
+        decision = await limiter.hit(
+            bucket=AUTH_FAILED_BUCKET,
+            identity=f"ip:{client_address(request)}",
+            limit=limiter.key_limit,
+        )
+        _record(request, decision)
 
 
 def limit_by_key(

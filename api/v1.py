@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.auth import RequestIdMiddleware
 from api.openapi_links import add_links
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers, problem_responses
-from api.ratelimit import limit_by_key
 from api.routes_agent import router as agent_router
 from api.routes_audit import router as audit_router
 from api.routes_stats import router as stats_router
@@ -24,13 +23,10 @@ PREFIX = "/api/v1"
 
 def build_router() -> APIRouter:
     """Every v1 route."""
-    # Every request counts against its API key's budget (TASKPILOT_RATE_LIMIT_KEY); the
-    # identity is a hash of the key, as it is checked before authentication.
-    router = APIRouter(
-        prefix=PREFIX,
-        dependencies=[Depends(limit_by_key())],
-        responses=problem_responses(429, 503),
-    )
+    # Every request counts against its API key's budget (TASKPILOT_RATE_LIMIT_KEY) once the
+    # key is authenticated, and a failed authentication against the caller's address
+    # (`api.auth.authenticate`).
+    router = APIRouter(prefix=PREFIX, responses=problem_responses(429, 503))
     router.include_router(tasks_router)
     router.include_router(agent_router)
     router.include_router(stats_router)

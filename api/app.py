@@ -133,8 +133,20 @@ def create_app(
             # This worker's live gauges stop counting (multi-process metrics only).
             mark_process_dead(os.getpid())
 
+    docs = (
+        settings.api_docs
+        if settings.api_docs is not None
+        else (settings.environment != "production")
+    )
     app = FastAPI(
-        title="TaskPilot", version="0.1.0", lifespan=lifespan, telemetry=framework_telemetry()
+        title="TaskPilot",
+        version="0.1.0",
+        lifespan=lifespan,
+        telemetry=framework_telemetry(),
+        # In production the API's own description is not served to anyone who asks.
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.slack = None
     app.state.api = None

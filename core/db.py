@@ -83,7 +83,13 @@ def make_engine(
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(
-            parsed, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+            parsed,
+            echo=echo,
+            # Statement parameters are people's task text: errors and logs never show them.
+            hide_parameters=True,
+            pool_pre_ping=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
         )
         if password is not None:
             _ask_password_on_connect(engine, password)
@@ -95,6 +101,7 @@ def make_engine(
     engine = create_engine(
         parsed,
         echo=echo,
+        hide_parameters=True,
         connect_args={"check_same_thread": False},
         # One connection for the whole process, or each connection would see its own,
         # empty, in-memory database.

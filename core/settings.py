@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     # People's message text stays out of logs, spans and error reports unless this is on.
     log_message_text: bool = Field(default=False, alias="TASKPILOT_LOG_MESSAGE_TEXT")
     environment: str = Field(default="development", alias="TASKPILOT_ENVIRONMENT")
+    # The interactive API docs (`/docs`, `/redoc`) and `/openapi.json`: on outside production,
+    # off in production unless this turns them on.
+    api_docs: bool | None = Field(default=None, alias="TASKPILOT_API_DOCS")
     release: str | None = Field(default=None, alias="TASKPILOT_RELEASE")
     service_name: str = Field(default="taskpilot", alias="OTEL_SERVICE_NAME")
     # Spans go to Logfire only when a token is set, and to any OTLP collector (Jaeger,

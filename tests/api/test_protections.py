@@ -11,11 +11,14 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from sqlalchemy import Engine
 
 from api.app import create_app
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.protections import install_protections
 from core.settings import Settings
+from tests.api.support import open_harness
+from tests.conftest import SeededTeam
 
 ORIGIN = "https://dash.example.com"
 PREFLIGHT = {
@@ -244,3 +247,23 @@ def test_the_slack_endpoint_is_reached_behind_the_protections(tmp_path: Path) ->
     assert response.status_code == 503
     assert "SLACK_SIGNING_SECRET" in response.json()["detail"]
     assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize(
+    ("settings", "served"),
+    [
+        ({"TASKPILOT_ENVIRONMENT": "production"}, False),
+        ({"TASKPILOT_ENVIRONMENT": "production", "TASKPILOT_API_DOCS": True}, True),
+        ({}, True),
+    ],
+    ids=["production", "production-turned-on", "development"],
+)
+def test_the_api_docs_are_off_in_production_unless_turned_on(
+    engine: Engine, seeded_team: SeededTeam, settings: dict[str, object], served: bool
+) -> None:
+    with open_harness(engine, **settings) as harness:
+        statuses = {path: harness.client.get(path).status_code for path in _DOC_PATHS}
+    assert statuses == {path: (200 if served else 404) for path in _DOC_PATHS}
+
+
+_DOC_PATHS = ("/docs", "/redoc", "/openapi.json")

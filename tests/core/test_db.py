@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
@@ -367,3 +367,12 @@ def test_a_read_without_transaction_on_sqlite_keeps_its_transaction(tmp_path: Pa
             assert session.connection().get_isolation_level() != "AUTOCOMMIT"
     finally:
         engine.dispose()
+
+
+def test_a_database_error_never_shows_the_statements_parameters(engine: Engine) -> None:
+    with pytest.raises(DBAPIError) as raised, engine.connect() as connection:
+        connection.execute(
+            text("SELECT * FROM no_such_table WHERE title = :title"),
+            {"title": "private words of a task"},
+        )
+    assert "private words" not in str(raised.value)

@@ -5,8 +5,8 @@
 `REDIS_URL` is set; else 503 `{"status": "not_ready", "checks": {...}, "failing": [...]}`.
 Each check is `ok`, `skipped` (Redis without `REDIS_URL`) or a short reason with no URL,
 password or message text in it. A load balancer or Kubernetes probes it often, so it stays
-cheap: the migration check's result is kept for `MIGRATIONS_CACHE_SECONDS`, and every check
-has a time bound. Neither route is rate-limited.
+cheap: a whole answer is reused for `READY_CACHE_SECONDS`, the migration check's result for
+`MIGRATIONS_CACHE_SECONDS`, and every check has a time bound. Neither route is rate-limited.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ from sqlalchemy import Engine, text
 from core.db import current_revision, head_revision, is_newer_schema
 from core.settings import Settings
 
-# How long a migration check's result is reused; the database check runs on every probe.
+# How long a migration check's result is reused.
 MIGRATIONS_CACHE_SECONDS = 10.0
+# How long a whole answer is reused: probes from every load balancer and kubelet, however many
+# a second, cost the database at most one query in this time.
+READY_CACHE_SECONDS = 2.0
 # Time bounds of the checks, in seconds.
 DATABASE_TIMEOUT = 2.0
 REDIS_TIMEOUT = 1.0
@@ -79,6 +82,8 @@ def install_health(app: FastAPI, settings: Settings) -> None:
     put an API context (with its own settings) on `app.state.api`."""
     # The latest migration check: when it ran (monotonic seconds) and its result.
     cached: dict[str, tuple[float, str]] = {}
+    # The latest answer: when it was made and its checks.
+    answered: dict[str, tuple[float, dict[str, str]]] = {}
 
     @app.get("/healthz", tags=["health"], operation_id="healthz")
     async def healthz() -> dict[str, str]:  # pyright: ignore[reportUnusedFunction]
@@ -99,6 +104,9 @@ def install_health(app: FastAPI, settings: Settings) -> None:
         if context is None:
             checks["database"] = "starting"
             return _answer(checks)
+        last = answered.get("ready")
+        if last is not None and time.monotonic() - last[0] < READY_CACHE_SECONDS:
+            return _answer(dict(last[1]))
         engine: Engine | None = None
         try:
             checks["database"], engine = await asyncio.wait_for(
@@ -132,6 +140,7 @@ def install_health(app: FastAPI, settings: Settings) -> None:
                 checks["redis"] = _reason(error)
         else:
             checks["redis"] = SKIPPED
+        answered["ready"] = (time.monotonic(), dict(checks))
         return _answer(checks)
 
 

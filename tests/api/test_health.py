@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pydantic_ai.models
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from core.db import DatabaseNotMigrated, ensure_migrated, make_engine, upgrade
 from tests.api.support import open_harness
@@ -99,3 +99,23 @@ def test_a_database_a_newer_version_migrated_is_ready_only_when_allowed(
     else:
         assert response.status_code == 503
         assert "newer than this version" in response.json()["checks"]["migrations"]
+
+
+def test_a_burst_of_probes_costs_the_database_one_query(engine: Engine) -> None:
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        del conn, cursor, args
+        if statement.strip().upper() == "SELECT 1":
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with open_harness(engine) as api:
+            answers = [api.client.get("/readyz") for _ in range(20)]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert {answer.status_code for answer in answers} == {200}
+    assert {answer.json()["status"] for answer in answers} == {"ready"}
+    # A cache of a couple of seconds: a burst is answered from it, not by a query per probe.
+    assert len(statements) < 5

@@ -259,7 +259,7 @@ def test_the_slack_endpoint_is_reached_behind_the_protections(tmp_path: Path) ->
     ids=["production", "production-turned-on", "development"],
 )
 def test_the_api_docs_are_off_in_production_unless_turned_on(
-    engine: Engine, seeded_team: SeededTeam, settings: dict[str, object], served: bool
+    engine: Engine, seeded_team: SeededTeam, settings: dict[str, Any], served: bool
 ) -> None:
     with open_harness(engine, **settings) as harness:
         statuses = {path: harness.client.get(path).status_code for path in _DOC_PATHS}

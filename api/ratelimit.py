@@ -7,9 +7,11 @@ Wiring, in `create_app`:
 
     install_rate_limiting(app, limiter)           # app.state, headers middleware, 429 handler
 
-and on routes:
+`api.auth.authenticate` counts every authenticated request against its key
+(`count_key_request`) and every failed authentication against the caller's address
+(`count_failed_authentication`); on routes:
 
-    @router.get(..., dependencies=[Depends(limit_by_key())])
+    @router.get(..., dependencies=[Depends(limit_by_key("exports"))])   # a bucket of its own
     @router.post("/agent/turns", dependencies=[Depends(limit_agent_turns())])
 
 Every limited response carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` and
@@ -185,28 +187,33 @@ def client_address(request: Request) -> str:
 AUTH_FAILED_BUCKET = "auth_failed"
 
 
-async def count_key_request(request: Request) -> None:
-    """Count an authenticated request against its key's budget (`TASKPILOT_RATE_LIMIT_KEY`);
-    a spent budget is a 429. Apps without a limiter count nothing."""
+async def _hit(
+    request: Request, limiter: RateLimiter, *, bucket: str, identity: str, limit: str | None
+) -> Decision:
+    """Count one request of `identity` in `bucket` (by default against
+    `TASKPILOT_RATE_LIMIT_KEY`); a spent budget is a 429."""
+    decision = await limiter.hit(bucket=bucket, identity=identity, limit=limit or limiter.key_limit)
+    _record(request, decision)
+    return decision
+
+
+async def _count(request: Request, *, bucket: str, identity: str, limit: str | None) -> None:
+    """`_hit`, in an app that may have no limiter (then nothing is counted)."""
     limiter = getattr(request.app.state, "rate_limiter", None)
     if isinstance(limiter, RateLimiter):
-        decision = await limiter.hit(
-            bucket="api", identity=key_identity(request), limit=limiter.key_limit
-        )
-        _record(request, decision)
+        await _hit(request, limiter, bucket=bucket, identity=identity, limit=limit)
+
+
+async def count_key_request(request: Request) -> None:
+    """Count an authenticated request against its key's budget."""
+    await _count(request, bucket="api", identity=key_identity(request), limit=None)
 
 
 async def count_failed_authentication(request: Request) -> None:
     """Count a failed authentication against the caller's address; once the address has spent
     its budget, the answer is a 429 instead of another 401."""
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    if isinstance(limiter, RateLimiter):
-        decision = await limiter.hit(
-            bucket=AUTH_FAILED_BUCKET,
-            identity=f"ip:{client_address(request)}",
-            limit=limiter.key_limit,
-        )
-        _record(request, decision)
+    identity = f"ip:{client_address(request)}"
+    await _count(request, bucket=AUTH_FAILED_BUCKET, identity=identity, limit=None)
 
 
 def limit_by_key(
@@ -217,12 +224,9 @@ def limit_by_key(
     dependency, so that the key's prefix is known."""
 
     async def dependency(request: Request) -> Decision:
-        limiter = _limiter(request)
-        decision = await limiter.hit(
-            bucket=bucket, identity=key_identity(request), limit=limit or limiter.key_limit
+        return await _hit(
+            request, _limiter(request), bucket=bucket, identity=key_identity(request), limit=limit
         )
-        _record(request, decision)
-        return decision
 
     return dependency
 

@@ -21,7 +21,7 @@ from slack_bolt.response import BoltResponse
 from core.metrics import observe_slack_ack
 from core.spans import span
 from slack_app.request_ids import HTTP_REQUEST_ID
-from slack_app.verification import installed_verification
+from slack_app.verification import VERIFIED, installed_verification
 
 logger = logging.getLogger(__name__)
 
@@ -44,47 +44,28 @@ def request_context(request: Request) -> dict[str, Any]:
     return {HTTP_REQUEST_ID: request_id} if isinstance(request_id, str) and request_id else {}
 
 
-def request_kind(body: bytes) -> str:
+def request_kind(body: bytes) -> str | None:
     """What a `POST /slack/events` body is, for the ack latency metric: `event` (Events API),
     `command` (slash command), `interactive` (buttons, modals, shortcuts, options) or `other`
-    (URL verification, anything unreadable)."""
-    if body.startswith(b"{"):
-        try:
-            parsed: object = json.loads(body)
-        except ValueError:
-            return "other"
-        if isinstance(parsed, dict) and parsed.get("type") == "event_callback":  # pyright: ignore[reportUnknownMemberType]
-            return "event"
-        return "other"
-    try:
-        form = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=100)
-    except ValueError:
-        return "other"
-    if "command" in form:
-        return "command"
-    if "payload" in form:
-        return "interactive"
-    return "other"
-
-
-def readable(body: bytes) -> bool:
-    """Whether Bolt can read `body` as Slack sends it: a JSON object, or a form whose `payload`
-    (when it has one) is a JSON object. Bolt parses before its listeners run, and a body it
-    cannot parse would end in a traceback."""
+    (URL verification, SSL checks); None when Bolt could not read it. Bolt parses a body before
+    its listeners run, and one it cannot parse (not a JSON object, or a form whose `payload` is
+    not one) would end in a traceback."""
     try:
         text = body.decode("utf-8")
         if text.startswith("{"):
             parsed: object = json.loads(text)
-            return isinstance(parsed, dict)
+            if not isinstance(parsed, dict):
+                return None
+            return "event" if parsed.get("type") == "event_callback" else "other"  # pyright: ignore[reportUnknownMemberType]
         form = parse_qs(text, max_num_fields=100, strict_parsing=bool(text), errors="strict")
         payloads = form.get("payload")
-        if payloads is None:
-            return True
-        parsed = json.loads(payloads[0])
-        return len(payloads) == 1 and isinstance(parsed, dict)
+        if payloads is not None:
+            payload: object = json.loads(payloads[0])
+            return "interactive" if len(payloads) == 1 and isinstance(payload, dict) else None
+        return "command" if "command" in form else "other"
     except (ValueError, RecursionError):
         # `ValueError` covers bad UTF-8, bad JSON and a malformed form alike.
-        return False
+        return None
 
 
 def _refusal(response: BoltResponse) -> Response:
@@ -117,19 +98,20 @@ def slack_router(app: AsyncApp | None, *, reason: str = "") -> APIRouter:
             )
             if refused is not None:
                 return _refusal(refused)
-        if not readable(body):
+        kind = request_kind(body)
+        if kind is None:
             logger.warning("refused a signed Slack request whose body cannot be read")
             return JSONResponse(status_code=400, content={"error": "unreadable request body"})
         # Starlette keeps the body, so Bolt reads the same bytes.
-        kind = request_kind(body)
         # The listeners Bolt starts inside this span (they run after the ack) are its
         # children, so a message's agent turn joins the request's trace
         # (`slack_app.observe` adds the team, person and event to it).
         with span(f"slack {kind}", slack_kind=kind):
             # Listeners audit their writes under this request's id (`slack_app.request_ids`).
-            response = await handler.handle(
-                request, addition_context_properties=request_context(request)
-            )
+            context = request_context(request)
+            if verification is not None:
+                context[VERIFIED] = True
+            response = await handler.handle(request, addition_context_properties=context)
         observe_slack_ack(kind=kind, seconds=time.perf_counter() - started)
         return response
 

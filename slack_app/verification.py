@@ -31,6 +31,11 @@ from core.secrets import SecretsError, SecretsProvider
 
 logger = logging.getLogger(__name__)
 
+# Set in a request's Bolt context by the HTTP route once it has checked the signature on the
+# raw bytes (`check_raw`), so that the middleware does not check it again. Only the server sets
+# context properties; nothing in a request can.
+VERIFIED = "taskpilot_signature_verified"
+
 CURRENT = "SLACK_SIGNING_SECRET"
 PREVIOUS = "SLACK_SIGNING_SECRET_PREVIOUS"
 
@@ -64,7 +69,8 @@ class SigningSecretVerification(AsyncMiddleware):
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
         del resp
-        if req.mode == "socket_mode":
+        if req.mode == "socket_mode" or req.context.get(VERIFIED) is True:
+            # Socket Mode has no signature; the HTTP route checked the raw bytes already.
             return await next()
         secrets = await self._secrets_now()
         if isinstance(secrets, BoltResponse):

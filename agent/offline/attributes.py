@@ -487,31 +487,21 @@ _BENEFICIARY_VERBS = frozenset(
 
 # One detail alone between commas after the title: "..., tom, #photo, sun, normal".
 _COMMA_ITEM = re.compile(r",\s*(?P<item>[^,;]+?)\s*[.!]?\s*(?=,|;|$)")
-_BARE_LEVELS = {
-    "normal": "normal",
-    "medium": "normal",
-    "high": "high",
-    "low": "low",
-    "urgent": "urgent",
-}
-_BARE_DAYS = {
-    "mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday", "thu": "thursday",
-    "thur": "thursday", "thurs": "thursday", "fri": "friday", "sat": "saturday", "sun": "sunday",
-}  # fmt: skip
 
 
 def _comma_item_spans(text: str, *, dates: bool) -> list[_Span]:
     """Strong spans for details listed bare after a comma: a person the workspace lists, a
-    priority level or a short day name ("photo gallery for the parade, tom, sun, normal")."""
+    priority level or a day ("photo gallery for the parade, tom, sun, normal")."""
     spans: list[_Span] = []
     for match in _COMMA_ITEM.finditer(text):
         item = match.group("item")
-        word = item.lower()
         start, end = match.start(), match.end("item")
-        if word in _BARE_LEVELS:
-            spans.append(_Span(start, end, "priority", _BARE_LEVELS[word], True))
-        elif dates and word in _BARE_DAYS:
-            spans.append(_Span(start, end, "due", _BARE_DAYS[word], True))
+        level = priority_word(item)
+        day = find_dates(item) if dates else []
+        if level is not None:
+            spans.append(_Span(start, end, "priority", level, True))
+        elif len(day) == 1 and (day[0].start, day[0].end) == (0, len(item)):
+            spans.append(_Span(start, end, "due", day[0].phrase, True))
         elif known_person(item) and leading_known_person(item) == item:
             spans.append(_Span(start, end, "assignee", normalize_person(item) or item, True))
     return spans

@@ -84,10 +84,10 @@ _PATTERN = re.compile(
     re.IGNORECASE,
 )
 
-# "by sat", "next wed", "on sun": the short forms that are also English words only count after
-# a word that makes them a day.
+# "by sat", "next wed", "on sun", "..., sun, normal": the short forms that are also English
+# words only count after a word (or a comma in a list of details) that makes them a day.
 _SHORT_DAYS = re.compile(
-    r"\b(by|on|due|next|this|until|till|before|coming|every|and|to|for)\s+(sat|sun|wed)\b\.?",
+    r"(\b(?:by|on|due|next|this|until|till|before|coming|every|and|to|for)|,)\s+(sat|sun|wed)\b\.?",
     re.IGNORECASE,
 )
 _SHORT_DAY_NAMES = {"sat": "saturday", "sun": "sunday", "wed": "wednesday"}

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    # The workspace `SLACK_BOT_TOKEN` belongs to. Unset, it is learned from Slack's auth.test
+    # on the first request; set, requests of any other workspace are ignored without asking.
+    slack_team_id: str | None = Field(
+        default=None, alias="SLACK_TEAM_ID", pattern=r"^T[A-Z0-9]{2,31}$"
+    )
     slack_api_base_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_BASE_URL")
     # Multi-workspace installs (OAuth): the app's credentials and the key tokens are encrypted
     # with (Fernet keys, comma-separated, newest first, so that the key can be rotated).

@@ -45,19 +45,24 @@ async def once(services: SlackServices, req: AsyncBoltRequest, next: Next) -> Bo
 
 
 def only_our_workspace(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
-    """With one bot token, serve only that token's workspace. The same app installed elsewhere
+    """With one bot token, serve only that token's workspace (`SLACK_TEAM_ID`, or what Slack's
+    auth.test names). The same app installed elsewhere
     signs with the same secret, so a signed request may still come from another workspace (or
     an Enterprise Grid org): it is acknowledged and ignored, with one log line."""
 
     async def only_our_workspace(
         req: AsyncBoltRequest, context: AsyncBoltContext, next: Next
     ) -> BoltResponse | None:
+        # An unknown workspace of our own (auth.test named none, no SLACK_TEAM_ID) makes
+        # every request foreign: closed, not open.
         ours = await services.tokens.team_ids()
         team = context.team_id
-        foreign = (team is not None and team not in ours) or (
-            team is None and context.enterprise_id is not None
+        foreign = (
+            not ours
+            or (team is not None and team not in ours)
+            or (team is None and context.enterprise_id is not None)
         )
-        if not ours or not foreign:
+        if not foreign:
             return await next()
         logger.warning(
             "ignored a Slack request from another workspace",

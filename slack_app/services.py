@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -18,6 +19,8 @@ from slack_app.ratelimit import RateLimiter
 from slack_app.turn_queue import RedisTurnQueue
 from slack_app.web_client import web_client
 
+logger = logging.getLogger(__name__)
+
 
 class TokenSource(Protocol):
     """Where bot tokens come from: `SLACK_BOT_TOKEN` for one workspace, or the installations."""
@@ -32,25 +35,33 @@ class TokenSource(Protocol):
 
 
 class SingleWorkspaceTokens:
-    """One workspace, one bot token (`SLACK_BOT_TOKEN`); its team is learned from auth.test."""
+    """One workspace, one bot token (`SLACK_BOT_TOKEN`). Its team is `SLACK_TEAM_ID`, or else
+    the one Slack's auth.test names for the token."""
 
     def __init__(self, *, settings: Settings, token: str) -> None:
         self._settings = settings
         self._token = token
-        self._team_id: str | None = None
+        self._team_id: str | None = settings.slack_team_id
 
     async def _team(self) -> str | None:
         if self._team_id is None:
             response = await web_client(self._settings, token=self._token).auth_test()
             team = response.get("team_id")
-            self._team_id = team if isinstance(team, str) else None
+            if isinstance(team, str) and team:
+                self._team_id = team
+            else:
+                logger.error(
+                    "Slack's auth.test named no workspace for SLACK_BOT_TOKEN; no request is "
+                    "served until SLACK_TEAM_ID names it"
+                )
         return self._team_id
 
     async def bot_token(self, *, team_id: str) -> str | None:
+        # The token speaks only for its own workspace: Enterprise Grid, shared channels and
+        # the same app installed elsewhere deliver requests of other teams. A workspace that
+        # cannot be learned is nobody's (closed, not open).
         team = await self._team()
-        # Enterprise Grid or a shared channel can deliver events of other teams; the single
-        # token only speaks for its own workspace.
-        return self._token if team is None or team == team_id else None
+        return self._token if team is not None and team == team_id else None
 
     async def team_ids(self) -> list[str]:
         team = await self._team()

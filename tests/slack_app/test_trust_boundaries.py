@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from slack_app import blocks
 from slack_app.local_web_api import LocalSlackWebAPI
 from tasks.service import TaskService
+from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (
     TEAM,
     SlackHarness,
@@ -155,6 +156,45 @@ def test_a_dm_and_a_command_from_another_workspace_are_ignored(slack: SlackHarne
     assert slack.tasks(FOREIGN) == []
     assert not [call for call in slack.web.calls if call.method.startswith(("chat.", "views."))]
     assert slack.web.calls_to("response_url") == []
+
+
+def test_slack_team_id_names_the_workspace_whatever_slack_answers(
+    make_slack: SlackFactory, web: LocalSlackWebAPI
+) -> None:
+    """With SLACK_TEAM_ID set, the workspace served is that one, even when Slack's auth.test
+    does not name a team."""
+    web.answers["auth.test"] = lambda call: {"ok": True, "user_id": "U0BOT"}
+    with make_slack(SLACK_TEAM_ID=TEAM) as slack:
+        foreign = _foreign_event(app_mention("<@U0BOT> add renew the lease", team_id=FOREIGN))
+        assert slack.post(foreign).status_code == 200
+        assert (
+            slack.post(event_callback(app_mention("<@U0BOT> add renew the lease"))).status_code
+            == 200
+        )
+        slack.drain()
+        assert slack.tasks(FOREIGN) == []
+        assert [task.title for task in slack.tasks()] == ["Renew the lease"]
+
+
+def test_slack_team_id_must_look_like_a_team_id(web: LocalSlackWebAPI) -> None:
+    with pytest.raises(ValueError, match="SLACK_TEAM_ID"):
+        harness_settings(web, "sqlite://", SLACK_TEAM_ID="acme")
+
+
+def test_a_token_whose_workspace_is_unknown_serves_nobody(
+    make_slack: SlackFactory, web: LocalSlackWebAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """When Slack's auth.test names no team, TaskPilot cannot tell its workspace from another:
+    it acts for none rather than for every one."""
+    caplog.set_level(logging.INFO)
+    web.answers["auth.test"] = lambda call: {"ok": True, "user_id": "U0BOT"}
+    with make_slack() as slack:
+        body = event_callback(app_mention("<@U0BOT> add renew the lease"))
+        assert slack.post(body).status_code == 200
+        slack.drain()
+        assert slack.tasks() == []
+        assert slack.web.calls_to("chat.postMessage") == []
+    assert [r for r in caplog.records if "SLACK_TEAM_ID" in r.getMessage()]
 
 
 def test_another_workspace_uninstalling_the_app_is_not_reported_as_ours(

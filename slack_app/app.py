@@ -268,8 +268,9 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
     app.middleware(observe_slack_request)
     if settings.slack_bot_token is not None:
         app.middleware(only_our_workspace(services))
-    app.middleware(only_our_people(services))
+    # Before a guest is answered through a response_url, the URL must be Slack's.
     app.middleware(only_slack_response_urls(services))
+    app.middleware(only_our_people(services))
     app.middleware(_remember_bot(services))
     app.middleware(_ignore_other_bots(services))
 

@@ -4,7 +4,8 @@ after a request's signature is verified (`slack_app.verification`).
 - `once`: a slash command or interaction acts the first time its signed bytes arrive; a
   captured copy sent again is dropped.
 - `only_our_workspace`: with one bot token, only that token's workspace is served.
-- `only_our_people`: a Slack Connect guest's mention or DM gets one polite sentence, no turn.
+- `only_our_people`: a Slack Connect guest's mention, DM, shortcut, form or click gets one
+  polite sentence, and nothing is written.
 - `only_slack_response_urls`: a response_url must be Slack's.
 
 `docs/security.md` lists every boundary and where it is enforced.
@@ -133,41 +134,104 @@ NOT_FOR_GUESTS = (
 )
 
 
+# Interactions whose payload names the person's own team in `user.team_id`.
+_INTERACTIONS = frozenset(
+    {
+        "block_actions",
+        "block_suggestion",
+        "message_action",
+        "shortcut",
+        "view_closed",
+        "view_submission",
+    }
+)
+
+
+def their_team(body: dict[str, Any]) -> str | None:
+    """The team of the person behind a request, where Slack names it: `user_team` or
+    `source_team` on a shared channel's events, `user.team_id` on interactions. None when the
+    request does not say (slash commands arrive from the invoking person's own workspace)."""
+    kind = body.get("type")
+    team: Any = None
+    if kind == "event_callback":
+        event = body.get("event")
+        if isinstance(event, dict) and not event.get("subtype"):  # pyright: ignore[reportUnknownMemberType]
+            team = event.get("user_team") or event.get("source_team")  # pyright: ignore[reportUnknownMemberType]
+    elif kind in _INTERACTIONS:
+        user = body.get("user")
+        team = user.get("team_id") if isinstance(user, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    return team if isinstance(team, str) and team else None
+
+
+def _not_for_guests_modal() -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "TaskPilot"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": NOT_FOR_GUESTS}}],
+    }
+
+
+async def _tell_guest(body: dict[str, Any], context: AsyncBoltContext) -> BoltResponse:
+    """Say NOT_FOR_GUESTS where the request lets the app answer, and acknowledge it."""
+    kind = body.get("type")
+    if kind == "view_submission":
+        # The open form turns into the sentence: nothing was saved.
+        return BoltResponse(
+            status=200, body={"response_action": "update", "view": _not_for_guests_modal()}
+        )
+    if kind == "block_suggestion":
+        return BoltResponse(status=200, body={"options": []})
+    try:
+        if kind == "event_callback":
+            event: dict[str, Any] = body.get("event") or {}
+            channel = str(event.get("channel") or "")
+            if event.get("type") not in ("message", "app_mention") or not channel:
+                pass
+            elif event.get("channel_type") == "im":
+                await context.client.chat_postMessage(channel=channel, text=NOT_FOR_GUESTS)
+            else:
+                await context.client.chat_postEphemeral(
+                    channel=channel, user=str(event.get("user") or ""), text=NOT_FOR_GUESTS
+                )
+        elif context.respond is not None:
+            await context.respond(
+                text=NOT_FOR_GUESTS, response_type="ephemeral", replace_original=False
+            )
+        elif kind in ("shortcut", "message_action") and isinstance(body.get("trigger_id"), str):
+            await context.client.views_open(
+                trigger_id=body["trigger_id"], view=_not_for_guests_modal()
+            )
+    except SlackApiError as error:
+        logger.warning(
+            "could not tell a guest why nothing happened",
+            extra={"error": error.response.get("error")},
+        )
+    return BoltResponse(status=200, body="")
+
+
 def only_our_people(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
-    """Refuse, with one polite sentence and no write, a mention or DM by someone of another
-    organisation (a Slack Connect guest): Slack marks their events with their own team in
-    `user_team` and `source_team`, while the envelope's team is the installation's."""
+    """Refuse, with one polite sentence and no write, anything a person of another
+    organisation (a Slack Connect guest) asks through a mention, a DM, a shortcut, a form or a
+    button: Slack names their own team (`their_team`) while the request's team is the
+    installation's."""
 
     async def only_our_people(
         req: AsyncBoltRequest, context: AsyncBoltContext, next: Next
     ) -> BoltResponse | None:
-        event: Any = req.body.get("event") if req.body.get("type") == "event_callback" else None
-        if not isinstance(event, dict) or event.get("type") not in ("message", "app_mention"):  # pyright: ignore[reportUnknownMemberType]
+        # Without a team of its own (an org-wide install's request) there is nothing to
+        # compare with; `only_our_workspace` and the installation store decide those.
+        team = their_team(req.body)
+        if team is None or context.team_id is None or team == context.team_id:
             return await next()
-        their_team = event.get("user_team") or event.get("source_team")  # pyright: ignore[reportUnknownMemberType]
-        if not their_team or their_team == context.team_id or event.get("subtype"):  # pyright: ignore[reportUnknownMemberType]
-            return await next()
-        channel = str(event.get("channel") or "")  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
-        user = str(event.get("user") or "")  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
         logger.info(
             "refused a person of another organisation",
-            extra={"team": context.team_id, "their_team": their_team},
+            extra={"team": context.team_id, "their_team": team, "type": req.body.get("type")},
         )
-        try:
-            if event.get("channel_type") == "im":  # pyright: ignore[reportUnknownMemberType]
-                await context.client.chat_postMessage(channel=channel, text=NOT_FOR_GUESTS)
-            else:
-                await context.client.chat_postEphemeral(
-                    channel=channel, user=user, text=NOT_FOR_GUESTS
-                )
-        except SlackApiError as error:
-            logger.warning(
-                "could not tell a guest why nothing happened",
-                extra={"error": error.response.get("error")},
-            )
+        answer = await _tell_guest(req.body, context)
         key = delivery_key(req.body)
         if key is not None:
             await services.ledger.finish(key)
-        return BoltResponse(status=200, body="")
+        return answer
 
     return only_our_people

@@ -35,6 +35,18 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+def belongs_to(member: dict[str, Any], *, team_id: str) -> bool:
+    """Whether a Slack user object is a person of `team_id`: its own team, or (Enterprise
+    Grid) one of the workspaces of its org it belongs to. A person of another organisation,
+    met in a channel shared through Slack Connect, carries their own team and is not."""
+    their_team = _text(member.get("team_id"))
+    if their_team is None or their_team == team_id:
+        return True
+    grid = member.get("enterprise_user")
+    teams: Any = grid.get("teams") if isinstance(grid, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    return isinstance(teams, list) and team_id in teams
+
+
 def member_fields(member: dict[str, Any]) -> dict[str, Any] | None:
     """The directory fields of a Slack user object (`users.list`, `users.info`, events), or
     None when it lacks an id or a handle."""
@@ -63,6 +75,13 @@ def save_members(
         directory = UserDirectory(session, team_id=team_id)
         for member in members:
             fields = member_fields(member) if isinstance(member, dict) else None
+            if fields is not None and not belongs_to(member, team_id=team_id):
+                # Never a person of the directory: not an assignee, not a name to resolve.
+                logger.info(
+                    "skipped a Slack user of another organisation",
+                    extra={"team": team_id, "user": fields["user_id"]},
+                )
+                continue
             if fields is None:
                 logger.warning(
                     "skipped a Slack user without an id or name", extra={"team": team_id}
@@ -125,32 +144,38 @@ def _known(session_factory: Callable[[], Session], *, team_id: str, user_id: str
 
 async def ensure_user(
     services: SlackServices, *, client: AsyncWebClient, team_id: str, user_id: str
-) -> None:
-    """Make sure `user_id` is in the directory (users.info on first sight).
+) -> bool:
+    """Make sure `user_id` is in the directory (users.info on first sight); False when Slack
+    says they are a person of another organisation (a Slack Connect guest), who is not saved.
 
-    A failure is logged and the turn goes on: the speaker is then treated as a member the
-    directory has not caught up with, in the default zone.
+    A failure to ask is logged and counts as ours: the speaker is then treated as a member the
+    directory has not caught up with, in the default zone. Boundaries that must hold whatever
+    Slack answers check the request's own team fields first (`slack_app.boundaries`).
     """
     if not user_id:
-        return
+        return True
     try:
         if await asyncio.to_thread(
             _known, services.session_factory, team_id=team_id, user_id=user_id
         ):
-            return
+            return True
         response = await client.users_info(user=user_id)
     except SlackApiError as error:
         logger.warning(
             "could not look up a new Slack user",
             extra={"team": team_id, "user": user_id, "error": error.response.get("error")},
         )
-        return
+        return True
     except Exception:
         logger.exception("could not look up a new Slack user", extra={"team": team_id})
-        return
+        return True
     member = response.get("user")
-    if isinstance(member, dict):
-        await save_member(services, team_id=team_id, member=member)  # pyright: ignore[reportUnknownArgumentType]
+    if not isinstance(member, dict):
+        return True
+    if not belongs_to(member, team_id=team_id):  # pyright: ignore[reportUnknownArgumentType]
+        return False
+    await save_member(services, team_id=team_id, member=member)  # pyright: ignore[reportUnknownArgumentType]
+    return True
 
 
 async def _on_user_event(

@@ -292,10 +292,19 @@ def register(app: AsyncApp, services: SlackServices) -> None:
                 team_id = context.team_id or ""
                 # The Messages and About tabs open this event too; only the Home has a view.
                 if event.get("tab", "home") == "home" and user_id and team_id:
-                    await directory_sync.ensure_user(
+                    if await directory_sync.ensure_user(
                         services, client=client, team_id=team_id, user_id=user_id
-                    )
-                    await publish_home(services, client=client, team_id=team_id, user_id=user_id)
+                    ):
+                        await publish_home(
+                            services, client=client, team_id=team_id, user_id=user_id
+                        )
+                    else:
+                        # A person of another organisation gets no Home: it would list
+                        # this workspace's tasks.
+                        logger.info(
+                            "no App Home for a person of another organisation",
+                            extra={"team": team_id},
+                        )
             finally:
                 key = context.get("delivery_key")
                 if isinstance(key, str):

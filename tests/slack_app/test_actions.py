@@ -268,7 +268,7 @@ def test_a_member_of_another_workspace_is_refused(
     assert task.status == TaskStatus.open
     [answer] = web.calls_to("response_url")
     assert answer.args["response_type"] == "ephemeral"
-    assert "another workspace" in answer.args["text"]
+    assert "only for people of this workspace" in answer.args["text"]
     assert seen_by_others(web) == []
     assert told == []
 

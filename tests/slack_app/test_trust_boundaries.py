@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import Engine
 
 from slack_app import blocks
-from slack_app.local_web_api import LocalSlackWebAPI
+from slack_app.local_web_api import LocalSlackWebAPI, slack_user
+from tasks.directory import UserDirectory
 from tasks.service import TaskService
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (
@@ -22,10 +23,18 @@ from tests.slack_app.support import (
     dm_message,
     event_callback,
     harness_settings,
+    interactive,
+    next_ts,
     running_server,
     seed_directory,
     sign,
     slash_command,
+)
+from tests.slack_app.test_shortcuts import (
+    initial_values,
+    message_action,
+    open_form,
+    view_submission,
 )
 
 _DEEP = b"[" * 5000 + b"]" * 5000
@@ -264,6 +273,83 @@ def test_a_guest_from_another_organisation_is_refused_politely(
     assert len(said) == 1
     assert "only for people of this workspace" in said[0].args["text"]
     assert "task" not in json.dumps(said[0].args.get("blocks", [])).lower()
+
+
+def _as_guest(body: bytes) -> bytes:
+    """An interaction payload (form-encoded `payload=`) sent by a person of another
+    organisation in a shared channel: Slack names their own team in `user.team_id`."""
+    from urllib.parse import parse_qs
+
+    payload = json.loads(parse_qs(body.decode())["payload"][0])
+    payload["user"] = {"id": "U0GUEST", "username": "gus", "name": "gus", "team_id": GUEST_TEAM}
+    return interactive(payload)
+
+
+def test_a_guest_clicking_the_message_shortcut_gets_no_form(slack: SlackHarness) -> None:
+    body = _as_guest(message_action("please renew the lease", web=slack.web, ts=next_ts()))
+    assert slack.post(body).status_code == 200
+    slack.drain()
+    assert not [call for call in slack.web.calls if call.method.startswith("views.")]
+    [answer] = slack.web.calls_to("response_url")
+    assert "only for people of this workspace" in answer.args["text"]
+    assert slack.tasks() == []
+
+
+def test_a_guest_submitting_the_task_form_writes_nothing(slack: SlackHarness) -> None:
+    """A form a member opened, submitted by a guest (the same modal's payload under the
+    guest's name) creates nothing."""
+    _, form = open_form(slack, slack.web, "please renew the lease")
+    response = slack.post(_as_guest(view_submission(form, initial_values(form))))
+    slack.drain()
+    assert response.status_code == 200
+    assert slack.tasks() == []
+    assert "only for people of this workspace" in response.text
+
+
+def test_a_person_of_another_organisation_gets_no_app_home(slack: SlackHarness) -> None:
+    slack.web.users.append(slack_user("U0GUEST", "gus", "Gus Partner", team_id=GUEST_TEAM))
+    event = {
+        "type": "app_home_opened",
+        "user": "U0GUEST",
+        "channel": "D0GUEST",
+        "tab": "home",
+        "event_ts": next_ts(),
+    }
+    assert slack.post(event_callback(event)).status_code == 200
+    slack.drain()
+    assert slack.web.calls_to("views.publish") == []
+    with slack.sessions() as session:
+        assert UserDirectory(session, team_id=TEAM).get("U0GUEST") is None
+
+
+def test_a_directory_sync_keeps_people_of_other_organisations_out(slack: SlackHarness) -> None:
+    from slack_app.directory_sync import save_members
+
+    guest = slack_user("U0GUEST", "gus", "Gus Partner", team_id=GUEST_TEAM)
+    grid_member = {
+        **slack_user("U0GRID", "gina", "Gina Grid", team_id="T0SISTER"),
+        "enterprise_user": {"enterprise_id": "E0ORG", "teams": ["T0SISTER", TEAM]},
+    }
+    saved = save_members(slack.sessions, team_id=TEAM, members=[guest, grid_member])
+    assert saved == 1
+    with slack.sessions() as session:
+        directory = UserDirectory(session, team_id=TEAM)
+        assert directory.get("U0GUEST") is None
+        assert directory.get("U0GRID") is not None
+
+
+def test_a_person_of_another_organisation_cannot_be_given_a_task(slack: SlackHarness) -> None:
+    """A member picks a Slack Connect guest in the card's people picker: the task stays
+    unassigned, the member hears why, and the guest is not added to the directory."""
+    from tests.slack_app.test_actions import click, control, make_task
+
+    slack.web.users.append(slack_user("U0GUEST", "gus", "Gus Partner", team_id=GUEST_TEAM))
+    number = make_task(slack)
+    click(slack, slack.web, control(number, blocks.ACTION_ASSIGN, selected_user="U0GUEST"))
+    [task] = slack.tasks()
+    assert task.assignee_id is None
+    [answer] = slack.web.calls_to("response_url")
+    assert "not someone in this workspace" in answer.args["text"]
 
 
 @pytest.mark.parametrize("value", [f"{TEAM}:²", f"{TEAM}:99999999999999999999", f"{TEAM}:-1", ":1"])

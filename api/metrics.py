@@ -7,9 +7,10 @@ times everything, refusals by the protections included):
 
 The route label is the matched route's template (`/api/v1/tasks/{task_id}`), never the raw
 path, so that ids in paths cannot create series; a request no route matched is `other`.
-/metrics is not rate-limited and not in the OpenAPI schema. It answers the Prometheus text
-format 0.0.4, or OpenMetrics (with exemplars, in single-process mode) when the scraper's
-`Accept` header asks for `application/openmetrics-text`.
+/metrics is not rate-limited and not in the OpenAPI schema; who may read it is
+`core.metrics_access`'s rule (a bearer token, and off in production without one). It answers
+the Prometheus text format 0.0.4, or OpenMetrics (with exemplars, in single-process mode)
+when the scraper's `Accept` header asks for `application/openmetrics-text`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import cast
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.context import REQUEST_ID, current_ids
 from core.metrics import OTHER_ROUTE, observe_http_request, render, set_build_info
+from core.metrics_access import MetricsAccess, metrics_access
 from core.settings import Settings
 
 METRICS_PATH = "/metrics"
@@ -111,6 +114,15 @@ def install_metrics(app: FastAPI, settings: Settings) -> None:
 
     @app.get(METRICS_PATH, include_in_schema=False)
     async def prometheus_metrics(request: Request) -> Response:  # pyright: ignore[reportUnusedFunction]
+        access = metrics_access(settings, authorization=request.headers.get("authorization"))
+        if access is MetricsAccess.OFF:
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        if access is MetricsAccess.UNAUTHORIZED:
+            return JSONResponse(
+                {"detail": "Send the metrics token as a bearer token."},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         # Reading several workers' files takes a moment: off the event loop.
         body, content_type = await run_in_threadpool(render, request.headers.get("accept"))
         return Response(content=body, media_type=content_type)

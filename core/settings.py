@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     # The interactive API docs (`/docs`, `/redoc`) and `/openapi.json`: on outside production,
     # off in production unless this turns them on.
     api_docs: bool | None = Field(default=None, alias="TASKPILOT_API_DOCS")
+    # The bearer token a Prometheus scraper sends for `/metrics`. Unset, the page is open
+    # outside production and off in production (`core.metrics_access`).
+    metrics_token: SecretStr | None = Field(default=None, alias="TASKPILOT_METRICS_TOKEN")
     release: str | None = Field(default=None, alias="TASKPILOT_RELEASE")
     service_name: str = Field(default="taskpilot", alias="OTEL_SERVICE_NAME")
     # Spans go to Logfire only when a token is set, and to any OTLP collector (Jaeger,

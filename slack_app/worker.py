@@ -199,7 +199,7 @@ async def run_worker(
     pulse = WorkerPulse()
     port = settings.port if health_port is None else health_port
     try:
-        health = WorkerHealthServer(pulse, host=settings.host, port=port)
+        health = WorkerHealthServer(pulse, host=settings.host, port=port, settings=settings)
     except OSError as error:
         raise WorkerCannotStart(
             f"The worker cannot listen on {settings.host}:{port} for its health and metrics "

@@ -7,7 +7,8 @@ even while the worker's event loop is busy, and it reads only what the loop reco
 
 - `/healthz`: 200 while the worker's loop has gone round within `STALE_AFTER_SECONDS`;
 - `/readyz`: 200 while, besides, its last read of the queue succeeded within that time;
-- `/metrics`: the Prometheus exposition (`core.metrics.render`).
+- `/metrics`: the Prometheus exposition (`core.metrics.render`), to whom
+  `core.metrics_access` allows it, as on the server.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 
 from core.http_server import ThreadedHTTPServer
 from core.metrics import render
+from core.metrics_access import MetricsAccess, metrics_access
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +61,27 @@ class WorkerPulse:
 class WorkerHealthServer:
     """The endpoint on `host:port` (port 0: any free one, see `port`)."""
 
-    def __init__(self, pulse: WorkerPulse, *, host: str, port: int) -> None:
+    def __init__(self, pulse: WorkerPulse, *, host: str, port: int, settings: Settings) -> None:
         self._pulse = pulse
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 if path == "/metrics":
-                    body, content_type = render(self.headers.get("Accept"))
-                    self._send(200, body, content_type)
+                    access = metrics_access(
+                        settings, authorization=self.headers.get("Authorization")
+                    )
+                    if access is MetricsAccess.READ:
+                        body, content_type = render(self.headers.get("Accept"))
+                        self._send(200, body, content_type)
+                    elif access is MetricsAccess.UNAUTHORIZED:
+                        self._json(
+                            401,
+                            {"detail": "Send the metrics token as a bearer token."},
+                            {"WWW-Authenticate": "Bearer"},
+                        )
+                    else:
+                        self._json(404, {"detail": "Not Found"})
                     return
                 checks = pulse.checks()
                 if path == "/healthz":
@@ -82,11 +97,21 @@ class WorkerHealthServer:
                     return
                 self._json(404, {"detail": "Not Found"})
 
-            def _json(self, status: int, payload: dict[str, Any]) -> None:
-                self._send(status, json.dumps(payload).encode(), "application/json")
+            def _json(
+                self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
+                self._send(status, json.dumps(payload).encode(), "application/json", headers)
 
-            def _send(self, status: int, body: bytes, content_type: str) -> None:
+            def _send(
+                self,
+                status: int,
+                body: bytes,
+                content_type: str,
+                headers: dict[str, str] | None = None,
+            ) -> None:
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -217,3 +217,44 @@ def test_multiprocess_mode_sums_what_every_process_recorded(tmp_path: Path) -> N
     info = json.dumps({"environment": "test", "version": "9.9.9"}, sort_keys=True)
     # Both writers have exited: their live gauges are kept until marked dead.
     assert samples[("taskpilot_build_info", info)] == 1
+
+
+@pytest.mark.parametrize(
+    ("settings", "headers", "status"),
+    [
+        ({}, {}, 200),
+        ({"TASKPILOT_ENVIRONMENT": "production"}, {}, 404),
+        ({"TASKPILOT_METRICS_TOKEN": "scrape-me"}, {}, 401),
+        ({"TASKPILOT_METRICS_TOKEN": "scrape-me"}, {"Authorization": "Bearer wrong"}, 401),
+        ({"TASKPILOT_METRICS_TOKEN": "scrape-me"}, {"Authorization": "Basic c2NyYXBlLW1l"}, 401),
+        ({"TASKPILOT_METRICS_TOKEN": "scrape-me"}, {"Authorization": "Bearer scrape-me"}, 200),
+        (
+            {"TASKPILOT_ENVIRONMENT": "production", "TASKPILOT_METRICS_TOKEN": "scrape-me"},
+            {"Authorization": "bearer scrape-me"},
+            200,
+        ),
+    ],
+    ids=[
+        "development-open",
+        "production-off-without-a-token",
+        "token-missing",
+        "token-wrong",
+        "not-bearer",
+        "token-right",
+        "production-with-token",
+    ],
+)
+def test_metrics_are_read_only_with_the_token_when_one_is_set(
+    sqlite_engine: Engine, settings: dict[str, object], headers: dict[str, str], status: int
+) -> None:
+    """Outside production `/metrics` is open unless a token is set; in production it is off
+    until TASKPILOT_METRICS_TOKEN is set, and then only a scraper sending it reads it."""
+    with open_harness(sqlite_engine, **settings) as harness:
+        response = harness.client.get("/metrics", headers=headers)
+    assert response.status_code == status
+    if status == 200:
+        assert "taskpilot_build_info" in response.text
+    else:
+        assert "taskpilot_" not in response.text
+    if status == 401:
+        assert response.headers["WWW-Authenticate"] == "Bearer"

@@ -35,8 +35,11 @@ def deps_for_speaker(
     thread_ts: str | None = None,
     request_id: str | None = None,
     replayable: bool | None = None,
+    grants: frozenset[str] | None = None,
+    api_key: str | None = None,
 ) -> AgentDeps:
-    """The deps of one turn: `now` is the speaker's wall clock in their own zone."""
+    """The deps of one turn: `now` is the speaker's wall clock in their own zone. A turn run
+    with an API key passes the key's scopes as `grants` and its prefix as `api_key`."""
     with session_factory() as session:
         user = UserDirectory(session, team_id=team_id).get(user_id)
         tz_name = user.tz if user else None
@@ -53,5 +56,7 @@ def deps_for_speaker(
         thread_ts=thread_ts,
         request_id=request_id,
         replayable=replayable,
+        grants=grants,
+        api_key=api_key,
         actor_name=actor_name,
     )

@@ -45,12 +45,14 @@ _CHALLENGE = 'Bearer realm="taskpilot"'
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated API key: its team, row id, visible prefix and scopes."""
+    """An authenticated API key: its team, row id, visible prefix, scopes, and the member it
+    speaks as in agent turns when it is bound to one."""
 
     team_id: str
     key_id: int
     prefix: str
     scopes: frozenset[str]
+    member_id: str | None = None
 
     @property
     def actor_id(self) -> str:
@@ -160,7 +162,11 @@ def _look_up(
             raise _unauthorized(error.message) from None
         assert row.id is not None
         principal = Principal(
-            team_id=row.team_id, key_id=row.id, prefix=row.prefix, scopes=frozenset(row.scopes)
+            team_id=row.team_id,
+            key_id=row.id,
+            prefix=row.prefix,
+            scopes=frozenset(row.scopes),
+            member_id=row.member_id,
         )
         ends = [moment for moment in (row.expires_at, row.grace_until) if moment is not None]
         return principal, min(ends) if ends else None

@@ -36,7 +36,7 @@ from slack_app.ratelimit import (
     Decision,
     RateLimiter,
     count_rejection,
-    hit_agent_turn,
+    hit_api_agent_turn,
 )
 
 logger = logging.getLogger(__name__)
@@ -231,10 +231,15 @@ def limit_by_key(
     return dependency
 
 
-async def check_agent_turn(request: Request, *, team_id: str, user_id: str) -> Decision:
-    """Count one agent turn of `user_id` in `team_id` (the per-person and per-team budgets
-    that Slack turns count against too); a spent budget is a 429."""
-    decision = await hit_agent_turn(_limiter(request), team_id=team_id, user_id=user_id)
+async def check_agent_turn(
+    request: Request, *, team_id: str, key_id: int, user_id: str
+) -> Decision:
+    """Count one agent turn of key `key_id` as `user_id` in `team_id` against the budgets of
+    API turns (the person's, the key's and the team's, apart from Slack's); a spent budget is
+    a 429."""
+    decision = await hit_api_agent_turn(
+        _limiter(request), team_id=team_id, key_id=key_id, user_id=user_id
+    )
     _record(request, decision)
     return decision
 
@@ -242,8 +247,8 @@ async def check_agent_turn(request: Request, *, team_id: str, user_id: str) -> D
 def limit_agent_turns(
     *, user_field: str = "user"
 ) -> Callable[[Request], Awaitable[Decision | None]]:
-    """A dependency for the agent-turn route: the key's team (`request.state.principal`) and
-    the user stated in the JSON body's `user_field` each have a budget.
+    """A dependency for an agent-turn route: the key (`request.state.principal`), its team
+    and the user stated in the JSON body's `user_field` each have a budget.
 
     It reads the body FastAPI has already read (Starlette caches it). Without a principal it
     does nothing; the route must then call `check_agent_turn` itself.
@@ -251,7 +256,8 @@ def limit_agent_turns(
 
     async def dependency(request: Request) -> Decision | None:
         team_id = _principal_attr(request, "team_id", "team")
-        if team_id is None:
+        key_id = getattr(getattr(request.state, "principal", None), "key_id", None)
+        if team_id is None or not isinstance(key_id, int):
             # Authentication has not run yet (or failed): nothing to count the turn against.
             logger.warning("limit_agent_turns ran before authentication; the turn is not counted")
             return None
@@ -264,6 +270,6 @@ def limit_agent_turns(
             stated = body.get(user_field)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
             if isinstance(stated, str) and stated:
                 user_id = stated
-        return await check_agent_turn(request, team_id=team_id, user_id=user_id)
+        return await check_agent_turn(request, team_id=team_id, key_id=key_id, user_id=user_id)
 
     return dependency

@@ -1,8 +1,12 @@
-"""`POST /api/v1/agent/turns`: one agent turn for the key's team, spoken as a stated person.
+"""`POST /api/v1/agent/turns`: one agent turn for the key's team, spoken as a member.
+
+Who the turn speaks as is `tasks.api_keys.turn_speaker`'s rule: the member the key is bound
+to, or with `agent:act_as` the person the request names. The turn's tools may do only what the
+key's scopes allow as well as what the member may, and its audit events name the key.
 
 The turn runs on the `AgentLoop` thread, away from the server's event loop. Its conversation
-ids live in an `api:` namespace of their own, so a key cannot continue (or confirm a delete in)
-a conversation held in Slack.
+ids live in an `api:` namespace of their own, per speaker, so a key cannot continue (or
+confirm a delete in) a conversation held in Slack or one of another person.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from api.problems import problem_responses
 from api.ratelimit import check_agent_turn
 from api.schemas import AgentTurnCreate, AgentTurnPublic
 from core.settings import Settings
+from tasks.api_keys import TASKS_READ, TASKS_WRITE, turn_speaker
 
 router = APIRouter(prefix="/agent", tags=["agent"])
 
@@ -44,9 +49,28 @@ def turn_time_bound(settings: Settings) -> timedelta:
     return timedelta(seconds=TURN_REQUEST_LIMIT * per_call + 60)
 
 
-def conversation_for(payload: AgentTurnCreate) -> str:
-    """The stored conversation id of a turn: the caller's id, or one per person."""
-    return CONVERSATION_NAMESPACE + (payload.conversation_id or f"user:{payload.user}")
+def public_conversation_id(payload: AgentTurnCreate, *, speaker: str) -> str:
+    """The conversation id the caller sees: its own, or one per person."""
+    return payload.conversation_id or f"user:{speaker}"
+
+
+def conversation_for(payload: AgentTurnCreate, *, speaker: str) -> str:
+    """The stored conversation id of a turn, within the speaker's own: the caller's id, or one
+    per person."""
+    if payload.conversation_id:
+        return f"{CONVERSATION_NAMESPACE}{speaker}:{payload.conversation_id}"
+    return CONVERSATION_NAMESPACE + public_conversation_id(payload, speaker=speaker)
+
+
+def _speaker(context: ApiContext, principal: Principal, stated: str | None) -> str:
+    with context.session_factory() as session:
+        return turn_speaker(
+            session,
+            team_id=principal.team_id,
+            scopes=principal.scopes,
+            member_id=principal.member_id,
+            stated=stated,
+        )
 
 
 @router.post(
@@ -67,9 +91,13 @@ async def run_agent_turn(
         str | None, Header(alias=HEADER, min_length=1, max_length=KEY_MAX_CHARS)
     ] = None,
 ) -> Response:
-    """Run one turn of the agent as `user` of the key's team; returns what it did and said."""
-    # The per-person and per-team budgets Slack turns count against too; over them, a 429.
-    await check_agent_turn(request, team_id=principal.team_id, user_id=payload.user)
+    """Run one turn of the agent as a member of the key's team (the key's own member, or with
+    `agent:act_as` the `user` named); returns what it did and said."""
+    speaker = await run_in_threadpool(_speaker, context, principal, payload.user)
+    # The speaker's, the key's and the team's budgets of API turns; over one, a 429.
+    await check_agent_turn(
+        request, team_id=principal.team_id, key_id=principal.key_id, user_id=speaker
+    )
     fingerprint = request_hash(
         method=request.method, path=request.url.path, payload=payload.model_dump(mode="json")
     )
@@ -88,18 +116,20 @@ async def run_agent_turn(
     )
     if isinstance(claimed, Response):
         return claimed
-    conversation_id = conversation_for(payload)
+    conversation_id = conversation_for(payload, speaker=speaker)
     try:
         runtime = await run_in_threadpool(context.agent_runtime)
         deps = await run_in_threadpool(
             deps_for_speaker,
             context.session_factory,
             team_id=principal.team_id,
-            user_id=payload.user,
+            user_id=speaker,
             source="api",
             default_timezone=context.settings.effective_timezone(),
             request_id=request_id_of(request),
             replayable=False,
+            grants=principal.scopes & {TASKS_READ, TASKS_WRITE},
+            api_key=principal.prefix,
         )
         result = await context.agent_loop.run(
             run_turn(payload.text, runtime=runtime, deps=deps, conversation_id=conversation_id)
@@ -107,7 +137,7 @@ async def run_agent_turn(
         body: dict[str, Any] = AgentTurnPublic(
             **result.contract_json(),
             cards=result.cards,
-            conversation_id=conversation_id.removeprefix(CONVERSATION_NAMESPACE),
+            conversation_id=public_conversation_id(payload, speaker=speaker),
             pending_confirmation=(
                 result.pending_confirmation.question if result.pending_confirmation else None
             ),

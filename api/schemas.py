@@ -203,7 +203,14 @@ class TaskPage(BaseModel):
 class AgentTurnCreate(_Input):
     """`POST /api/v1/agent/turns`: one message from a person of the key's team."""
 
-    user: UserId = Field(description="The Slack user id the turn speaks as.")
+    user: UserId | None = Field(
+        default=None,
+        description=(
+            "The Slack user id the turn speaks as. A key bound to a member speaks as that "
+            "member (leave this out, or give that id); a key with the `agent:act_as` scope "
+            "names any active person of its team here."
+        ),
+    )
     text: Annotated[
         str, StringConstraints(min_length=1, max_length=AGENT_TEXT_MAX_CHARS, pattern=NO_NUL)
     ]
@@ -276,6 +283,11 @@ class AuditEventPublic(BaseModel):
     changes: dict[str, list[Any]] = Field(description="field -> [before, after].")
     source: str
     request_id: str | None
+    api_key: str | None = Field(
+        default=None,
+        description="The prefix of the API key behind the change, when one was (an agent turn "
+        "through the REST API names the member as actor and the key here).",
+    )
 
 
 class AuditPage(BaseModel):

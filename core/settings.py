@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     rate_limit_key: str = Field(default="600/minute", alias="TASKPILOT_RATE_LIMIT_KEY")
     rate_limit_agent_user: str = Field(default="30/minute", alias="TASKPILOT_RATE_LIMIT_AGENT_USER")
     rate_limit_agent_team: str = Field(default="600/hour", alias="TASKPILOT_RATE_LIMIT_AGENT_TEAM")
+    rate_limit_agent_key: str = Field(default="600/hour", alias="TASKPILOT_RATE_LIMIT_AGENT_KEY")
     api_key_rotation_grace_hours: float = Field(
         default=24.0, alias="TASKPILOT_API_KEY_ROTATION_GRACE_HOURS", ge=0
     )

@@ -6,8 +6,11 @@ knows nothing about HTTP, so that the Slack app can use it without FastAPI; `api
 adds the HTTP headers, the 429 problem and the FastAPI dependencies on top.
 
 Agent turns are the expensive path: each person (`TASKPILOT_RATE_LIMIT_AGENT_USER`) and each
-team (`TASKPILOT_RATE_LIMIT_AGENT_TEAM`) has a budget, counted alike for Slack and the REST API
-when they share a limiter. A Slack user over the budget gets a friendly reply and no agent call.
+team (`TASKPILOT_RATE_LIMIT_AGENT_TEAM`) has a budget. Turns through the REST API count in
+buckets of their own, so that an API key cannot spend a team's or a person's Slack budget, and
+each API key has a budget too (`TASKPILOT_RATE_LIMIT_AGENT_KEY`), so that a key speaking for
+many people cannot escape the limits by switching person. A Slack user over the budget gets a
+friendly reply and no agent call.
 """
 
 from __future__ import annotations
@@ -38,13 +41,22 @@ logger = logging.getLogger(__name__)
 
 StrategyName = Literal["fixed-window", "moving-window", "sliding-window-counter"]
 
-# The buckets agent turns are counted in, whichever transport they come from.
+# The buckets Slack's agent turns are counted in, and those of turns through the REST API.
 AGENT_USER_BUCKET = "agent-user"
 AGENT_TEAM_BUCKET = "agent-team"
+API_AGENT_USER_BUCKET = "api-agent-user"
+API_AGENT_KEY_BUCKET = "api-agent-key"
+API_AGENT_TEAM_BUCKET = "api-agent-team"
 
 # The `limit` label of a refusal in each bucket (`taskpilot_rate_limit_rejections_total`);
 # a bucket of its own (a route's `limit_by_key("exports")`) counts under `key`.
-LIMIT_LABELS = {AGENT_USER_BUCKET: "agent_user", AGENT_TEAM_BUCKET: "agent_team"}
+LIMIT_LABELS = {
+    AGENT_USER_BUCKET: "agent_user",
+    AGENT_TEAM_BUCKET: "agent_team",
+    API_AGENT_USER_BUCKET: "agent_user",
+    API_AGENT_KEY_BUCKET: "agent_key",
+    API_AGENT_TEAM_BUCKET: "agent_team",
+}
 
 # The Redis connections one limiter keeps, and how long a hit waits for one of them before
 # the store counts as failed (and the hit is let through).
@@ -112,6 +124,7 @@ class RateLimiter:
         key_limit: str = "600/minute",
         agent_user_limit: str = "30/minute",
         agent_team_limit: str = "600/hour",
+        agent_key_limit: str = "600/hour",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.storage = storage
@@ -119,11 +132,12 @@ class RateLimiter:
         self._clock = clock
         self._items: dict[str, RateLimitItem] = {}
         # Parse the configured limits now, so that a malformed setting fails at start-up.
-        for limit in (key_limit, agent_user_limit, agent_team_limit):
+        for limit in (key_limit, agent_user_limit, agent_team_limit, agent_key_limit):
             self._item(limit)
         self.key_limit = key_limit
         self.agent_user_limit = agent_user_limit
         self.agent_team_limit = agent_team_limit
+        self.agent_key_limit = agent_key_limit
         # The Redis connection pool `from_settings` made, closed with the limiter.
         self._pool: Any = None
 
@@ -162,6 +176,7 @@ class RateLimiter:
             key_limit=settings.rate_limit_key,
             agent_user_limit=settings.rate_limit_agent_user,
             agent_team_limit=settings.rate_limit_agent_team,
+            agent_key_limit=settings.rate_limit_agent_key,
         )
         limiter._pool = pool
         return limiter
@@ -245,6 +260,27 @@ async def hit_agent_turn(limiter: RateLimiter, *, team_id: str, user_id: str) ->
     if not team.allowed or team.remaining < person.remaining:
         return team
     return person
+
+
+async def hit_api_agent_turn(
+    limiter: RateLimiter, *, team_id: str, key_id: int, user_id: str
+) -> Decision:
+    """Count one agent turn run through the REST API by key `key_id` as `user_id`: against
+    the person's, the key's and the team's budgets of API turns, which are apart from the
+    Slack turns' (`hit_agent_turn`). The first refusal, or else the tightest budget."""
+    tightest: Decision | None = None
+    for bucket, identity, limit in (
+        (API_AGENT_USER_BUCKET, f"{team_id}:{user_id}", limiter.agent_user_limit),
+        (API_AGENT_KEY_BUCKET, f"{team_id}:{key_id}", limiter.agent_key_limit),
+        (API_AGENT_TEAM_BUCKET, team_id, limiter.agent_team_limit),
+    ):
+        decision = await limiter.hit(bucket=bucket, identity=identity, limit=limit)
+        if not decision.allowed:
+            return decision
+        if tightest is None or decision.remaining < tightest.remaining:
+            tightest = decision
+    assert tightest is not None
+    return tightest
 
 
 async def slack_turn_allowed(limiter: RateLimiter, *, team_id: str, user_id: str) -> bool:

@@ -28,10 +28,18 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
-from tasks.errors import InvalidTaskInput, TaskError
+from tasks.directory import UserDirectory
+from tasks.errors import InvalidTaskInput, PermissionDenied, TaskError
 from tasks.models import ID_CHARS, ApiKey, AuditAction, AuditEvent, utcnow
 
-SCOPES = ("tasks:read", "tasks:write", "agent:run", "audit:read")
+TASKS_READ = "tasks:read"
+TASKS_WRITE = "tasks:write"
+AGENT_RUN = "agent:run"
+# Speak as any active person of the key's team in agent turns; without it, an `agent:run` key
+# speaks only as the member it is bound to.
+AGENT_ACT_AS = "agent:act_as"
+AUDIT_READ = "audit:read"
+SCOPES = (TASKS_READ, TASKS_WRITE, AGENT_RUN, AGENT_ACT_AS, AUDIT_READ)
 KEY_TAG = "tp"
 PREFIX_CHARS = 8
 SECRET_BYTES = 32
@@ -212,6 +220,7 @@ def key_record(api_key: ApiKey, *, now: datetime) -> dict[str, Any]:
         "team": api_key.team_id,
         "name": api_key.name,
         "scopes": list(api_key.scopes),
+        "member": api_key.member_id,
         "status": key_status(api_key, now=now),
         "created_by": api_key.created_by,
         "created_at": _iso(api_key.created_at),
@@ -280,8 +289,10 @@ class ApiKeyService:
         name: str,
         scopes: Iterable[str] | str,
         expires_in: timedelta | None,
+        member_id: str | None = None,
     ) -> NewKey:
-        """A new key of `team_id` with `scopes`, expiring after `expires_in` (None: never)."""
+        """A new key of `team_id` with `scopes`, expiring after `expires_in` (None: never),
+        bound to `member_id` (an active person of the team) for agent turns when given."""
         team = team_id.strip()
         if not team or len(team) > ID_CHARS:
             raise InvalidTaskInput(
@@ -295,23 +306,30 @@ class ApiKeyService:
         clean = clean_scopes(scopes)
         if expires_in is not None and expires_in <= timedelta(0):
             raise InvalidTaskInput("An API key must expire in the future.", field="expires")
+        member = None
+        if member_id is not None:
+            if AGENT_RUN not in clean:
+                raise InvalidTaskInput(
+                    f"Only a key with the {AGENT_RUN} scope speaks as a member.", field="member"
+                )
+            member = UserDirectory(self.session, team_id=team).require_person(member_id).user_id
         now = self._clock()
         new = self._insert(
             team_id=team,
             name=clean_name,
             scopes=clean,
+            member_id=member,
             expires_at=now + expires_in if expires_in is not None else None,
             now=now,
         )
-        self._record(
-            AuditAction.key_created,
-            new.api_key,
-            {
-                "name": [None, clean_name],
-                "scopes": [None, clean],
-                "expires_at": [None, _iso(new.api_key.expires_at)],
-            },
-        )
+        changes: dict[str, list[Any]] = {
+            "name": [None, clean_name],
+            "scopes": [None, clean],
+            "expires_at": [None, _iso(new.api_key.expires_at)],
+        }
+        if member is not None:
+            changes["member"] = [None, member]
+        self._record(AuditAction.key_created, new.api_key, changes)
         return new
 
     def rotate(self, *, prefix: str, grace: timedelta, team_id: str | None = None) -> NewKey:
@@ -335,6 +353,7 @@ class ApiKeyService:
             team_id=old.team_id,
             name=old.name,
             scopes=list(old.scopes),
+            member_id=old.member_id,
             expires_at=now + lifetime if lifetime is not None else None,
             now=now,
         )
@@ -427,6 +446,7 @@ class ApiKeyService:
         team_id: str,
         name: str,
         scopes: list[str],
+        member_id: str | None,
         expires_at: datetime | None,
         now: datetime,
     ) -> NewKey:
@@ -444,6 +464,7 @@ class ApiKeyService:
             prefix=prefix,
             key_hash=hash_key(key),
             scopes=scopes,
+            member_id=member_id,
             created_by=self.actor_id,
             created_at=now,
             expires_at=expires_at,
@@ -472,3 +493,34 @@ class ApiKeyService:
         )
         self.session.add(event)
         self.session.flush()
+
+
+def turn_speaker(
+    session: Session,
+    *,
+    team_id: str,
+    scopes: frozenset[str],
+    member_id: str | None,
+    stated: str | None,
+) -> str:
+    """The person an `agent:run` key's turn speaks as: the member the key is bound to (who
+    the request may name, or leave out), or with `agent:act_as` the active person of the
+    team the request names. `PermissionDenied` for anyone else."""
+    if member_id is not None:
+        if stated is not None and stated != member_id:
+            raise PermissionDenied(f"This API key speaks only as <@{member_id}>.")
+        return member_id
+    if AGENT_ACT_AS not in scopes:
+        raise PermissionDenied(
+            "This API key is bound to no member and lacks the agent:act_as scope, so it "
+            "cannot speak as anyone. Bind a key to one member (`taskpilot apikey create "
+            "--member U…`) or give it agent:act_as."
+        )
+    if stated is None:
+        raise InvalidTaskInput(
+            "Say which person of the team the turn speaks as (`user`).", field="user"
+        )
+    try:
+        return UserDirectory(session, team_id=team_id).require_person(stated).user_id
+    except TaskError as error:
+        raise PermissionDenied(str(error)) from None

@@ -81,4 +81,5 @@ def audit_record(event: AuditEvent) -> dict[str, Any]:
         "changes": event.changes,
         "source": event.source,
         "request_id": event.request_id,
+        "api_key": event.api_key,
     }

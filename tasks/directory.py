@@ -220,6 +220,18 @@ class UserDirectory:
             names[user_id] = self.display_name_of(user_id)
         return names
 
+    def require_person(self, user_id: str) -> DirectoryUser:
+        """The active person (not a bot, not deactivated) with Slack id `user_id`;
+        `UnknownUser` otherwise."""
+        user = self.get(user_id.strip())
+        if user is None:
+            raise UnknownUser(f"<@{user_id.strip()}> is not someone in this workspace's directory.")
+        if user.is_bot:
+            raise UnknownUser(f"{label(user)} is a bot, not a person of this workspace.")
+        if user.deleted:
+            raise UnknownUser(f"{label(user)} has been deactivated in this workspace.")
+        return user
+
     def require_assignable(self, user_id: str, *, actor_id: str) -> DirectoryUser:
         """The person `user_id` names, who must be able to hold tasks; the actor always can."""
         user = self.get(user_id)

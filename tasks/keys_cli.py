@@ -94,9 +94,20 @@ def create_command(
     scopes: Annotated[
         str,
         typer.Option(
-            "--scopes", help="Comma-separated: tasks:read, tasks:write, agent:run, audit:read."
+            "--scopes",
+            help=("Comma-separated: tasks:read, tasks:write, agent:run, agent:act_as, audit:read."),
         ),
     ],
+    member: Annotated[
+        str | None,
+        typer.Option(
+            "--member",
+            help=(
+                "Slack user id of the one person an agent:run key speaks as in agent turns "
+                "(without it, the key needs agent:act_as to speak as anyone)."
+            ),
+        ),
+    ] = None,
     expires: Annotated[
         str, typer.Option("--expires", help="Lifetime such as 90d or 12h, or 'never'.")
     ] = "90d",
@@ -117,7 +128,9 @@ def create_command(
     )
     with _writing() as session:
         service = ApiKeyService(session, actor_id=_actor(actor), source="cli")
-        new = service.create(team_id=team, name=name, scopes=scopes, expires_in=expires_in)
+        new = service.create(
+            team_id=team, name=name, scopes=scopes, expires_in=expires_in, member_id=member
+        )
         api_key = new.api_key
         record: dict[str, Any] = {
             "key": new.key,
@@ -125,15 +138,17 @@ def create_command(
             "team": api_key.team_id,
             "name": api_key.name,
             "scopes": list(api_key.scopes),
+            "member": api_key.member_id,
             "expires_at": api_key.expires_at.isoformat() if api_key.expires_at else None,
         }
         expires_text = _when(api_key.expires_at)
     if as_json:
         typer.echo(json.dumps(record, indent=2))
     else:
+        speaks = f", speaking as {member_text}" if (member_text := record["member"]) else ""
         typer.echo(
             f"Created API key {record['prefix']} for {record['team']} "
-            f"({', '.join(record['scopes'])}); it expires {expires_text}."
+            f"({', '.join(record['scopes'])}{speaks}); it expires {expires_text}."
         )
         typer.echo(record["key"])
     Console(stderr=True).print(
@@ -162,7 +177,7 @@ def list_command(
         typer.echo("No API keys yet; create one with `taskpilot apikey create`.")
         return
     table = Table(title="API keys", header_style="bold")
-    for column in ("Prefix", "Team", "Name", "Scopes", "Status", "Expires", "Last used"):
+    for column in ("Prefix", "Team", "Name", "Scopes", "Member", "Status", "Expires", "Last used"):
         table.add_column(column, overflow="fold")
     for row in rows:
         last_used = row["last_used_at"] or "never"
@@ -173,6 +188,7 @@ def list_command(
             row["team"],
             row["name"],
             ", ".join(row["scopes"]),
+            row["member"] or "",
             row["status"],
             row["expires_at"] or "never",
             last_used,

@@ -157,6 +157,9 @@ class AuditEvent(SQLModel, table=True):
     )
     source: str = Field(sa_column=Column(String(32), nullable=False))
     request_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    # The visible prefix of the API key behind the change, when one was (an agent turn run
+    # through the REST API names the member as actor and the key here).
+    api_key: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -181,6 +184,8 @@ class ApiKey(SQLModel, table=True):
     # SHA-256 of the whole key, hex; keys are 256 random bits, so no slow hash is needed.
     key_hash: str = Field(sa_column=Column(String(64), nullable=False))
     scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The one member an `agent:run` key speaks as in agent turns, when it is bound to one.
+    member_id: str | None = Field(default=None, sa_column=Column(String(ID_CHARS), nullable=True))
     created_by: str = Field(sa_column=Column(String(ID_CHARS), nullable=False))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, col, select
 
+from tasks.api_keys import TASKS_READ, TASKS_WRITE
 from tasks.dates import DueShift, ResolvedDue, due_of, zone_name
 from tasks.directory import UserDirectory
 from tasks.errors import InvalidTaskInput, PermissionDenied, TaskError, TaskNotFound
@@ -274,6 +275,11 @@ class TaskService:
     `replayable` says whether the request may run again in full with the same id, which makes
     `create_task` idempotent per request and ordinal; by default only a Slack event's delivery
     key is (`is_replayable_request_id`).
+
+    `grants` limits what the caller may do at all, whatever the actor's rights: `tasks:read`
+    to read tasks, `tasks:write` to change them (None, the default: both). An agent turn run
+    with an API key gets the key's scopes, and its audit events name the key (`api_key`, its
+    visible prefix).
     """
 
     def __init__(
@@ -287,6 +293,8 @@ class TaskService:
         request_id: str | None = None,
         may_change_any: bool = False,
         replayable: bool | None = None,
+        grants: frozenset[str] | None = None,
+        api_key: str | None = None,
     ) -> None:
         self.session = session
         self.team_id = team_id
@@ -294,6 +302,8 @@ class TaskService:
         self.source = source
         self.request_id = request_id
         self.may_change_any = may_change_any
+        self.grants = grants
+        self.api_key = api_key
         self.replayable = (
             is_replayable_request_id(request_id)
             if replayable is None
@@ -310,6 +320,10 @@ class TaskService:
 
     def get_task(self, *, number: int) -> Task:
         """The team's task #`number`; `TaskNotFound` when there is none."""
+        self._require_grant(TASKS_READ)
+        return self._task(number)
+
+    def _task(self, number: int) -> Task:
         statement = select(Task).where(Task.team_id == self.team_id, Task.number == number)
         task = self.session.exec(statement).first()
         if task is None:
@@ -321,6 +335,7 @@ class TaskService:
         each keeps), due ones first (soonest first), then the newest; `order="number"` lists
         them by ascending number instead. `limit` is 20 unless given; `limit=None` returns them
         all."""
+        self._require_grant(TASKS_READ)
         statement = self._listing(select(Task), listing)
         return list(self.session.exec(statement).all())
 
@@ -328,6 +343,7 @@ class TaskService:
         """What `list_tasks` returns for the same arguments (the team's tasks, the same
         filters, order and limit), as `TaskRow`s read straight from the rows: for pages that
         are only shown, it skips building and tracking a `Task` for each."""
+        self._require_grant(TASKS_READ)
         statement = self._listing(_SELECT_ROWS, listing)
         if self.session.autoflush:
             # As the ORM query of `list_tasks` would: changes not yet flushed are seen too.
@@ -349,6 +365,7 @@ class TaskService:
     ) -> int:
         """How many of the team's tasks `list_tasks` would return with these filters and no
         limit, counted by the database (a section that shows 20 of 3,000 tasks loads 20)."""
+        self._require_grant(TASKS_READ)
         conditions = self._conditions(
             {
                 "assignee_id": assignee_id,
@@ -370,6 +387,7 @@ class TaskService:
     ) -> dict[str | None, int]:
         """How many of the team's tasks match, per assignee (None: unassigned), counted by the
         database; `updated_since` keeps tasks last changed at or after that instant."""
+        self._require_grant(TASKS_READ)
         conditions = self._conditions({"status": status, "overdue_at": overdue_at})
         if updated_since is not None:
             conditions.append(col(Task.updated_at) >= updated_since)
@@ -389,6 +407,7 @@ class TaskService:
     ) -> list[datetime]:
         """When the team's tasks (with `status`) were created or last changed, for those at
         or after `since`: what a per-week count needs, without loading the tasks."""
+        self._require_grant(TASKS_READ)
         column = col(Task.created_at) if field == "created_at" else col(Task.updated_at)
         conditions = [*self._conditions({"status": status}), column >= since]
         return list(self.session.exec(select(column).where(*conditions)).all())
@@ -478,6 +497,7 @@ class TaskService:
 
     def history(self, *, number: int) -> list[AuditEvent]:
         """The audit trail of task #`number` (also after it was deleted), oldest first."""
+        self._require_grant(TASKS_READ)
         statement = (
             select(AuditEvent)
             .where(AuditEvent.team_id == self.team_id, AuditEvent.task_number == number)
@@ -486,6 +506,14 @@ class TaskService:
         return list(self.session.exec(statement).all())
 
     # Permissions.
+
+    def _require_grant(self, scope: str) -> None:
+        # What the caller (an API key's agent turn) may do at all; the person's own rights
+        # are checked after this.
+        if self.grants is None or scope in self.grants:
+            return
+        doing = "read" if scope == TASKS_READ else "change"
+        raise PermissionDenied(f"This API key may not {doing} tasks: it lacks the {scope} scope.")
 
     def can_change(self, task: Task) -> bool:
         """Whether the actor may update or assign `task`."""
@@ -501,14 +529,16 @@ class TaskService:
 
     def check_can_change(self, *, number: int) -> Task:
         """Task #`number` if the actor may change it; else `TaskNotFound` or `PermissionDenied`."""
-        task = self.get_task(number=number)
+        self._require_grant(TASKS_WRITE)
+        task = self._task(number)
         self._require_change(task)
         return task
 
     def check_can_delete(self, *, number: int) -> Task:
         """Task #`number` if the actor may delete it (ask the person to confirm before calling
         `delete_task`); else `TaskNotFound` or `PermissionDenied`."""
-        task = self.get_task(number=number)
+        self._require_grant(TASKS_WRITE)
+        task = self._task(number)
         if not self.can_delete(task):
             creator = self.directory.display_name_of(task.creator_id)
             raise PermissionDenied(
@@ -552,6 +582,7 @@ class TaskService:
         again: that task is returned as it is, with no second audit event. The ordinal, not
         the title, ties the two, since a re-run's model may word the title differently.
         """
+        self._require_grant(TASKS_WRITE)
         if ordinal is None:
             ordinal = self._creates + 1
         if ordinal < 1:
@@ -836,6 +867,7 @@ class TaskService:
             changes=changes,
             source=self.source,
             request_id=self.request_id,
+            api_key=self.api_key,
             created_at=self._clock(),
         )
         self.session.add(event)

@@ -83,6 +83,11 @@ class ToolDeps:
     # must be idempotent: None lets `TaskService` tell from the request id (a Slack event's
     # delivery key); True for a queued `/task` command, whose job a turn worker may take over.
     replayable: bool | None = None
+    # What the caller may do at all (`tasks:read`, `tasks:write`), for a turn run with an API
+    # key: the key's scopes. None (Slack, the CLI): whatever the person may.
+    grants: frozenset[str] | None = None
+    # The visible prefix of that API key, which the turn's audit events name.
+    api_key: str | None = None
     # Shared by copies of the deps (`dataclasses.replace`), so one turn counts once.
     creates: TurnCreates = field(default_factory=TurnCreates, compare=False, repr=False)
     deletions: TurnDeletions = field(default_factory=TurnDeletions, compare=False, repr=False)

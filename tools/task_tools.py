@@ -51,6 +51,8 @@ def _service(session: Session, deps: ToolDeps) -> TaskService:
         source=deps.source,
         request_id=deps.request_id,
         replayable=deps.replayable,
+        grants=deps.grants,
+        api_key=deps.api_key,
     )
 
 
@@ -190,7 +192,7 @@ def update_task(
             service = _service(session, deps)
             # What the changed fields held before, so that a correction ("oops, I meant #4")
             # can put the wrong task back as it was; no names are needed, so no directory read.
-            before = task_card(service.get_task(number=number), tz=deps.now.tzinfo)
+            before = task_card(service.check_can_change(number=number), tz=deps.now.tzinfo)
             task = service.update_task(
                 number=number,
                 title=title,
@@ -235,7 +237,7 @@ def assign_task(ctx: RunContext[ToolDeps], task_id: int | str, assignee: str) ->
         with _transaction(deps) as session:
             user = _resolve_user(session, deps, assignee)
             service = _service(session, deps)
-            previous = service.get_task(number=number).assignee_id
+            previous = service.check_can_change(number=number).assignee_id
             task = service.assign_task(number=number, assignee_id=user.user_id)
             card = _card(session, deps, task)
     except TaskError as error:

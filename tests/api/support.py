@@ -20,11 +20,11 @@ from api.auth import ApiContext
 from api.problems import PROBLEM_MEDIA_TYPE
 from core.db import make_session_factory
 from core.settings import Settings
-from tasks.api_keys import ApiKeyService
+from tasks.api_keys import SCOPES, ApiKeyService
 from tasks.models import Task
 from tests.conftest import SessionFactory
 
-ALL_SCOPES: tuple[str, ...] = ("tasks:read", "tasks:write", "agent:run", "audit:read")
+ALL_SCOPES: tuple[str, ...] = SCOPES
 TEAM = "T0TEAM"
 OTHER_TEAM = "T0OTHER"
 
@@ -58,12 +58,18 @@ class ApiHarness:
         team: str = TEAM,
         scopes: Sequence[str] = ALL_SCOPES,
         expires_in: timedelta | None = None,
+        member: str | None = None,
     ) -> str:
-        """A new API key of `team` with `scopes` (the whole secret)."""
+        """A new API key of `team` with `scopes` (the whole secret), bound to `member` when
+        given."""
         with self.session_factory() as session, session.begin():
             service = ApiKeyService(session, actor_id="cli:test", source="cli")
             new = service.create(
-                team_id=team, name="test", scopes=list(scopes), expires_in=expires_in
+                team_id=team,
+                name="test",
+                scopes=list(scopes),
+                expires_in=expires_in,
+                member_id=member,
             )
             return new.key
 

@@ -62,7 +62,7 @@ def test_a_failing_tool_over_http_is_one_scrubbed_event_and_a_friendly_reply(
         raise ConnectionError("the database went away")
 
     monkeypatch.setattr(TaskService, "create_task", broken_create)
-    key = api.key(scopes=["agent:run"])
+    key = api.key(scopes=["agent:run", "agent:act_as", "tasks:read", "tasks:write"])
 
     response = api.client.post(
         "/api/v1/agent/turns",

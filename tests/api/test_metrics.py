@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pydantic_ai.models
 import pytest
@@ -99,7 +100,7 @@ def test_an_agent_turn_counts_the_turn_its_tool_calls_tokens_and_model_calls(
     engine: Engine, seeded_team: SeededTeam
 ) -> None:
     with open_harness(engine) as api:
-        key = api.key(scopes=["agent:run", "tasks:read"])
+        key = api.key(scopes=["agent:run", "agent:act_as", "tasks:read", "tasks:write"])
         before = scrape(api)
         response = api.client.post(
             "/api/v1/agent/turns",
@@ -245,7 +246,7 @@ def test_multiprocess_mode_sums_what_every_process_recorded(tmp_path: Path) -> N
     ],
 )
 def test_metrics_are_read_only_with_the_token_when_one_is_set(
-    sqlite_engine: Engine, settings: dict[str, object], headers: dict[str, str], status: int
+    sqlite_engine: Engine, settings: dict[str, Any], headers: dict[str, str], status: int
 ) -> None:
     """Outside production `/metrics` is open unless a token is set; in production it is off
     until TASKPILOT_METRICS_TOKEN is set, and then only a scraper sending it reads it."""

@@ -31,7 +31,9 @@ async def _authenticate(request: Request) -> None:
     raw = request.headers.get("x-test-key")
     if raw:
         prefix, team = raw.split(":")
-        request.state.principal = SimpleNamespace(key_prefix=prefix, team_id=team)
+        request.state.principal = SimpleNamespace(
+            key_prefix=prefix, team_id=team, key_id=sum(map(ord, prefix))
+        )
 
 
 def _app(limiter: RateLimiter) -> FastAPI:

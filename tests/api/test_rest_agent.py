@@ -19,7 +19,7 @@ pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
 
 @pytest.fixture
 def key(api: ApiHarness) -> str:
-    return api.key(scopes=["agent:run", "tasks:read"])
+    return api.key(scopes=["agent:run", "agent:act_as", "tasks:read", "tasks:write"])
 
 
 def _turn(api: ApiHarness, key: str, **body: Any) -> Any:

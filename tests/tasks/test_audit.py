@@ -145,6 +145,7 @@ def test_the_public_record_of_task_and_key_events(
         "changes": first["changes"],
         "source": "slack",
         "request_id": "req-a",
+        "api_key": None,
     }
     assert first["changes"]["title"] == [None, "one"]
     key = audit_record(events[-1])

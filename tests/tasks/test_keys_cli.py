@@ -96,6 +96,20 @@ def test_create_prints_a_working_key_once(session_factory: SessionFactory) -> No
     assert found.created_by.startswith("cli:")
 
 
+@pytest.mark.usefixtures("env", "seeded_team")
+def test_a_key_bound_to_a_member_says_so_and_keeps_it_when_rotated(
+    session_factory: SessionFactory,
+) -> None:
+    prefix, key = create("--member", "U0ALICE", "--json")
+    assert authenticate(session_factory, key).member_id == "U0ALICE"
+    code, out, _ = run("apikey", "list", "--team", TEAM, "--json")
+    assert [row["member"] for row in json.loads(out)] == ["U0ALICE"]
+    code, out, err = run("apikey", "rotate", prefix)
+    assert code == 0, err
+    new_key = out.strip().splitlines()[-1]
+    assert authenticate(session_factory, new_key).member_id == "U0ALICE"
+
+
 @pytest.mark.usefixtures("env")
 def test_list_shows_keys_without_secrets() -> None:
     prefix, key = create("--json")
@@ -176,6 +190,14 @@ def test_revoke_stops_a_key(session_factory: SessionFactory) -> None:
         (("create", "--team", TEAM, "--scopes", "tasks:read", "--expires", "soon"), "90d"),
         (("rotate", "nothere1"), "no API key with the prefix 'nothere1'"),
         (("revoke", "nothere1"), "no API key with the prefix 'nothere1'"),
+        (
+            ("create", "--team", TEAM, "--scopes", "agent:run", "--member", "U0NOBODY"),
+            "not someone in this workspace's directory",
+        ),
+        (
+            ("create", "--team", TEAM, "--scopes", "tasks:read", "--member", "U0ALICE"),
+            "Only a key with the agent:run scope speaks as a member",
+        ),
     ],
 )
 def test_mistakes_get_a_one_line_error_and_change_nothing(

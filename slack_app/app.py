@@ -211,6 +211,21 @@ def _ignore_other_bots(services: SlackServices) -> Callable[..., Awaitable[BoltR
     return ignore_other_bots
 
 
+async def _note_rate_limit(req: AsyncBoltRequest, next: Next) -> BoltResponse | None:
+    """Answer Slack's `app_rate_limited` notice (it held back the app's events for a minute):
+    no listener matches its shape, and an unanswered notice counts as a failed delivery."""
+    if req.body.get("type") != "app_rate_limited":
+        return await next()
+    logger.warning(
+        "Slack rate-limited the app's events for a minute",
+        extra={
+            "team": req.body.get("team_id"),
+            "minute": req.body.get("minute_rate_limited"),
+        },
+    )
+    return BoltResponse(status=200, body="")
+
+
 class _CountListenerStart(AsyncListenerStartHandler):
     """Counts each listener run as in flight from its first step (before its first await)."""
 
@@ -273,6 +288,7 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
     app.middleware(only_our_people(services))
     app.middleware(_remember_bot(services))
     app.middleware(_ignore_other_bots(services))
+    app.middleware(_note_rate_limit)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:  # pyright: ignore[reportUnusedFunction]

@@ -194,7 +194,7 @@ async def _tell_guest(body: dict[str, Any], context: AsyncBoltContext) -> BoltRe
                 await context.client.chat_postEphemeral(
                     channel=channel, user=str(event.get("user") or ""), text=NOT_FOR_GUESTS
                 )
-        elif context.respond is not None:
+        elif context.respond is not None and _response_urls(body):
             await context.respond(
                 text=NOT_FOR_GUESTS, response_type="ephemeral", replace_original=False
             )

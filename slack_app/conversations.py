@@ -279,6 +279,11 @@ def register(app: AsyncApp, services: SlackServices) -> None:
     async def on_mention(  # pyright: ignore[reportUnusedFunction]
         event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
+        if event.get("edited"):
+            # Slack sends a mention again when its message is edited; the request it made was
+            # answered the first time, and running it again would repeat its writes.
+            await finish_delivery(services, _delivery_key(context))
+            return
         await answer_message(services, event=event, context=context, client=client)
 
     @app.event("message")

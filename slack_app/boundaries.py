@@ -47,9 +47,9 @@ async def once(services: SlackServices, req: AsyncBoltRequest, next: Next) -> Bo
 
 def only_our_workspace(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
     """With one bot token, serve only that token's workspace (`SLACK_TEAM_ID`, or what Slack's
-    auth.test names). The same app installed elsewhere
-    signs with the same secret, so a signed request may still come from another workspace (or
-    an Enterprise Grid org): it is acknowledged and ignored, with one log line."""
+    auth.test names). The same app installed elsewhere signs with the same secret, so a signed
+    request may still come from another workspace (or an Enterprise Grid org): it is
+    acknowledged and ignored, with one log line."""
 
     async def only_our_workspace(
         req: AsyncBoltRequest, context: AsyncBoltContext, next: Next
@@ -184,16 +184,16 @@ async def _tell_guest(body: dict[str, Any], context: AsyncBoltContext) -> BoltRe
         return BoltResponse(status=200, body={"options": []})
     try:
         if kind == "event_callback":
+            # Only a message or a mention was said somewhere; other events get no answer.
             event: dict[str, Any] = body.get("event") or {}
             channel = str(event.get("channel") or "")
-            if event.get("type") not in ("message", "app_mention") or not channel:
-                pass
-            elif event.get("channel_type") == "im":
-                await context.client.chat_postMessage(channel=channel, text=NOT_FOR_GUESTS)
-            else:
-                await context.client.chat_postEphemeral(
-                    channel=channel, user=str(event.get("user") or ""), text=NOT_FOR_GUESTS
-                )
+            if event.get("type") in ("message", "app_mention") and channel:
+                if event.get("channel_type") == "im":
+                    await context.client.chat_postMessage(channel=channel, text=NOT_FOR_GUESTS)
+                else:
+                    await context.client.chat_postEphemeral(
+                        channel=channel, user=str(event.get("user") or ""), text=NOT_FOR_GUESTS
+                    )
         elif context.respond is not None and _response_urls(body):
             await context.respond(
                 text=NOT_FOR_GUESTS, response_type="ephemeral", replace_original=False

@@ -504,19 +504,20 @@ def turn_speaker(
     stated: str | None,
 ) -> str:
     """The person an `agent:run` key's turn speaks as: the member the key is bound to (who
-    the request may name, or leave out), or with `agent:act_as` the active person of the
-    team the request names. `PermissionDenied` for anyone else."""
+    the request may name, or leave out), or with `agent:act_as` the person of the team the
+    request names; either must be an active person of the team now. `PermissionDenied` for
+    anyone else."""
     if member_id is not None:
         if stated is not None and stated != member_id:
             raise PermissionDenied(f"This API key speaks only as <@{member_id}>.")
-        return member_id
-    if AGENT_ACT_AS not in scopes:
+        stated = member_id
+    elif AGENT_ACT_AS not in scopes:
         raise PermissionDenied(
             "This API key is bound to no member and lacks the agent:act_as scope, so it "
             "cannot speak as anyone. Bind a key to one member (`taskpilot apikey create "
             "--member U…`) or give it agent:act_as."
         )
-    if stated is None:
+    elif stated is None:
         raise InvalidTaskInput(
             "Say which person of the team the turn speaks as (`user`).", field="user"
         )

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from slack_app.ratelimit import RateLimiter, slack_turn_allowed
+from tasks.directory import UserDirectory
 from tasks.models import AuditEvent
 from tests.api.support import TEAM, ApiHarness, assert_problem, auth, open_harness
 from tests.conftest import SeededTeam
@@ -150,3 +151,16 @@ def test_one_persons_yes_never_confirms_anothers_delete(api: ApiHarness) -> None
     assert answered.status_code == 200
     assert answered.json()["conversation_id"] == "c1"
     assert [kept.title for kept in api.tasks_of()] == ["Renew the lease"]
+
+
+def test_a_key_bound_to_a_member_who_left_speaks_no_more(api: ApiHarness) -> None:
+    key = api.key(scopes=READ_WRITE, member="U0ALICE")
+    with api.session_factory() as session, session.begin():
+        directory = UserDirectory(session, team_id=TEAM)
+        alice = directory.get("U0ALICE")
+        assert alice is not None
+        directory.upsert(user_id="U0ALICE", handle=alice.handle, deleted=True)
+    refused = _turn(api, key, text="add a task to call the bank")
+    assert_problem(refused, 403)
+    assert "deactivated" in refused.json()["detail"]
+    assert api.tasks_of() == []

@@ -167,3 +167,34 @@ def test_explain_shows_the_winning_reading_and_the_runner_up(env: dict[str, str]
     assert "read as: update_task(task_id=1, priority='urgent')" in text
     assert "runner-up: create_task(title='1', priority='urgent')" in text
     assert "Created" not in text
+
+
+def _migrated_by_a_newer_release(env: dict[str, str]) -> None:
+    """The database as a later release leaves it: migrated to a revision this code lacks."""
+    from sqlalchemy import create_engine, text
+
+    assert run("db", "upgrade")[0] == 0
+    engine = create_engine(env["DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_later'"))
+    engine.dispose()
+
+
+def test_db_upgrade_on_a_newer_schema_is_a_no_op_when_allowed(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-running an older release (a rollback) runs its `db upgrade` on the schema the newer
+    release migrated: with TASKPILOT_ALLOW_NEWER_SCHEMA it leaves the database as it is."""
+    _migrated_by_a_newer_release(env)
+    monkeypatch.setenv("TASKPILOT_ALLOW_NEWER_SCHEMA", "true")
+    code, out, err = run("db", "upgrade")
+    assert code == 0, err
+    assert "9999_later" in out and "nothing to do" in out
+
+
+def test_db_upgrade_on_a_newer_schema_says_why_it_stops(env: dict[str, str]) -> None:
+    _migrated_by_a_newer_release(env)
+    code, _, err = run("db", "upgrade")
+    assert code == 2
+    assert "9999_later" in err and "TASKPILOT_ALLOW_NEWER_SCHEMA" in err
+    assert "Traceback" not in err

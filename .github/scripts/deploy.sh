@@ -4,10 +4,13 @@
 # 1. pin the overlay to the digest (`kustomize edit set image`), so the tag can never drift;
 # 2. apply everything but the Job and the Deployments, then run the migration
 #    Job to completion (a failed migration stops here, before any new pod serves traffic);
-# 3. `kubectl apply -k` the whole overlay and wait for every Deployment's rollout.
+# 3. record each Deployment's revision in REVISIONS (for rollback.sh), `kubectl apply -k` the
+#    whole overlay and wait for every Deployment's rollout.
 # Needs kubectl, kustomize and yq (mikefarah v4): all three are on GitHub's Ubuntu runners.
 set -euo pipefail
 : "${OVERLAY:?OVERLAY is not set}" "${IMAGE:?IMAGE is not set}" "${DIGEST:?DIGEST is not set}"
+REVISIONS="${REVISIONS:-${RUNNER_TEMP:-/tmp}/taskpilot-revisions}"
+: > "$REVISIONS"
 MIGRATION_TIMEOUT="${MIGRATION_TIMEOUT:-600}"
 ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-10m}"
 
@@ -55,6 +58,20 @@ if [ -n "$job" ]; then
   echo "::endgroup::"
 fi
 
+deployments="$(yq ea '[select(.kind == "Deployment") | (.metadata.namespace // "") + "/" + .metadata.name] | .[]' "$rendered")"
+
+echo "::group::Revisions before the release (for a rollback)"
+while IFS= read -r ref; do
+  [ -n "$ref" ] || continue
+  dns="${ref%%/*}" name="${ref#*/}"
+  nsflag=()
+  [ -n "$dns" ] && nsflag=(--namespace "$dns")
+  revision="$(kubectl get deployment "$name" "${nsflag[@]}" --ignore-not-found \
+    -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')"
+  echo "$ref ${revision:-0}" | tee -a "$REVISIONS"
+done <<< "$deployments"
+echo "::endgroup::"
+
 echo "::group::kubectl apply -k $OVERLAY"
 kubectl apply -k "$OVERLAY"
 echo "::endgroup::"
@@ -67,10 +84,10 @@ while IFS= read -r ref; do
   [ -n "$dns" ] && nsflag=(--namespace "$dns")
   echo "::group::rollout status deployment/$name"
   if ! kubectl rollout status "deployment/$name" "${nsflag[@]}" --timeout="$ROLLOUT_TIMEOUT"; then
-    echo "::error::deployment/$name did not become ready; roll back with 'kubectl rollout undo'"
+    echo "::error::deployment/$name did not become ready"
     kubectl describe "deployment/$name" "${nsflag[@]}" || true
     status=1
   fi
   echo "::endgroup::"
-done < <(yq ea '[select(.kind == "Deployment") | (.metadata.namespace // "") + "/" + .metadata.name] | .[]' "$rendered")
+done <<< "$deployments"
 exit "$status"

@@ -151,7 +151,8 @@ def create_app(
     app.state.slack = None
     app.state.api = None
     install_v1(app)
-    # One limiter for REST and Slack, so that a person's agent turns share one budget.
+    # One limiter (and one Redis pool) for REST and Slack; their agent turns count in buckets of
+    # their own (`slack_app.ratelimit`).
     limiter = (
         services.turn_limiter() if services is not None else RateLimiter.from_settings(settings)
     )

@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.access_log import log_request
 from core.context import REQUEST_ID, current_ids
 from core.metrics import OTHER_ROUTE, observe_http_request, render, set_build_info
 from core.metrics_access import MetricsAccess, metrics_access
@@ -58,7 +59,8 @@ def route_label(scope: Scope, *, root_path: str = "") -> str:
 
 
 class HttpMetricsMiddleware:
-    """Counts each HTTP request by method, route template and status, and times it."""
+    """Counts each HTTP request by method, route template and status, times it, and writes its
+    access log line (`api.access_log`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -90,12 +92,20 @@ class HttpMetricsMiddleware:
         try:
             await self.app(scope, receive, send_observed)
         finally:
+            method = str(scope.get("method", ""))
+            route = route_label(scope, root_path=root_path)
+            seconds = time.perf_counter() - started
             observe_http_request(
-                method=str(scope.get("method", "")),
-                route=route_label(scope, root_path=root_path),
+                method=method, route=route, status=status, seconds=seconds, ids=ids
+            )
+            state = scope.get("state")
+            log_request(
+                method=method,
+                route=route,
                 status=status,
-                seconds=time.perf_counter() - started,
+                seconds=seconds,
                 ids=ids,
+                principal=state.get("principal") if isinstance(state, dict) else None,
             )
 
 

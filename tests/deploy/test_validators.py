@@ -27,6 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "deploy" / "tools"
 TOOLS_BIN = TOOLS / ".venv" / "bin"
 OVERLAYS = ("staging", "production")
+# Everything `kubectl apply -k` is run on: the app's overlays and the log shipper's.
+KUSTOMIZATIONS = {
+    **{name: Path("deploy/k8s/overlays") / name for name in OVERLAYS},
+    **{f"logging-{name}": Path("deploy/k8s/logging/overlays") / name for name in OVERLAYS},
+}
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PREPARE = "run `make deploy-tools` (make test does) to install it"
 
@@ -57,10 +62,10 @@ def _kubectl() -> str:
     return found
 
 
-@pytest.fixture(scope="module", params=OVERLAYS)
+@pytest.fixture(scope="module", params=sorted(KUSTOMIZATIONS))
 def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One overlay built by `kubectl kustomize`, as a file."""
-    overlay = ROOT / "deploy" / "k8s" / "overlays" / str(request.param)
+    overlay = ROOT / KUSTOMIZATIONS[str(request.param)]
     built = _run(_kubectl(), "kustomize", overlay)
     assert built.returncode == 0, built.stderr
     path = tmp_path_factory.mktemp("k8s") / f"{request.param}.yaml"
@@ -72,8 +77,8 @@ def test_there_is_something_to_validate() -> None:
     assert (ROOT / "Dockerfile").is_file()
     assert (ROOT / "deploy" / "compose.yaml").is_file()
     assert {path.name for path in WORKFLOWS} >= {"ci.yml", "evals.yml", "release.yml"}
-    for overlay in OVERLAYS:
-        assert (ROOT / "deploy" / "k8s" / "overlays" / overlay / "kustomization.yaml").is_file()
+    for overlay in KUSTOMIZATIONS.values():
+        assert (ROOT / overlay / "kustomization.yaml").is_file()
 
 
 def test_hadolint_finds_nothing_in_the_dockerfile() -> None:

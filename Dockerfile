@@ -61,8 +61,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 FROM base AS runtime
 
 # The release workflow passes these (the version, the commit, the build time and the
-# repository's address); a local build leaves them at their defaults.
-ARG VERSION=0.1.0
+# repository's address); a local build leaves them at their defaults. VERSION is the release's
+# tag (1.2.3), carried by the image's label, TASKPILOT_RELEASE, `taskpilot_build_info` and
+# every error report.
+ARG VERSION=local
 ARG REVISION=unknown
 ARG CREATED=unknown
 ARG SOURCE=""
@@ -105,6 +107,7 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     TASKPILOT_HOST=0.0.0.0 \
     TASKPILOT_PORT=8000 \
     LOG_FORMAT=json \
+    TASKPILOT_RELEASE=${VERSION} \
     LITELLM_LOCAL_MODEL_COST_MAP=True \
     TASKPILOT_EVAL_CACHE_DIR=/tmp/taskpilot-eval-cache
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pydantic_ai.models
@@ -401,3 +402,17 @@ def test_configure_observability_sends_logged_exceptions_with_their_traceback(
     assert event["logentry"]["message"] == "reminder sweep failed"
     crumbs = [crumb["message"] for crumb in event["breadcrumbs"]["values"]]
     assert "reminder sweep started" in crumbs
+
+
+def test_a_dsn_mounted_as_a_secret_file_turns_error_tracking_on(
+    receiver: SentryReceiver, tmp_path: Path
+) -> None:
+    """In Kubernetes the DSN arrives with the other secrets, as a file of the secrets
+    directory (the ExternalSecret copies it there), not as an environment variable."""
+    (tmp_path / "SENTRY_DSN").write_text(receiver.dsn + "\n")
+    settings = _settings(TASKPILOT_SECRETS_BACKEND="file", TASKPILOT_SECRETS_DIR=str(tmp_path))
+    configure_observability(settings)
+    assert sentry_sdk.get_client().is_active()
+    logging.getLogger("tasks.reminders").error("reminder sweep failed")
+    sentry_sdk.flush(timeout=10)
+    assert [event["logentry"]["message"] for event in receiver.events] == ["reminder sweep failed"]

@@ -182,3 +182,13 @@ def test_a_missing_environment_stops_the_release(tmp_path: Path) -> None:
     result = _run_reviewers(tmp_path, answer=None)
     assert result.returncode == 1
     assert "Could not read the environment 'production'" in result.stderr
+
+
+def test_the_image_carries_the_release_tag() -> None:
+    """The tag's version reaches the image's label, TASKPILOT_RELEASE (and so
+    `taskpilot_build_info` and every error report), instead of the package's 0.1.0."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'org.opencontainers.image.version="${VERSION}"' in dockerfile
+    assert "TASKPILOT_RELEASE=${VERSION}" in dockerfile
+    [build] = steps_using(workflow("release.yml")["jobs"]["build"], "docker/build-push-action")
+    assert "VERSION=${{ steps.meta.outputs.version }}" in build["with"]["build-args"]

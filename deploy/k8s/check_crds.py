@@ -2,9 +2,11 @@
 
 `kubernetes-validate` (and kubeconform) know only the built-in kinds. This script reads the
 output of `kubectl kustomize deploy/k8s/overlays/<env>` on stdin and checks every custom
-resource against a JSON schema in `schemas/` (a strict subset of the External Secrets Operator
-`external-secrets.io/v1` CRDs: the fields these manifests use, unknown fields refused). A custom
-kind without a schema here is an error, so a new CRD cannot slip through unchecked.
+resource against a JSON schema in `schemas/`, unknown fields refused: a hand-written strict
+subset of the External Secrets Operator's `external-secrets.io/v1` CRDs, and the Prometheus
+Operator's `monitoring.coreos.com/v1` CRDs converted by `crd_schema.py` (`schemas/README.md`
+says where each comes from). A custom kind without a schema here is an error, so a new CRD
+cannot slip through unchecked.
 
     kubectl kustomize deploy/k8s/overlays/staging | python deploy/k8s/check_crds.py
 

@@ -76,7 +76,9 @@ def create_app(
 ) -> FastAPI:
     """The server app. `services` and `api` replace what the lifespan would build (tests pass
     their own)."""
-    settings = settings or load_settings()
+    # REDIS_URL (with Redis's AUTH token) may be mounted with the secrets rather than set in
+    # the environment: the rate limiter below is built from it before the lifespan starts.
+    settings = settings_with_secrets(settings or load_settings())
     state: dict[str, SlackServices | None] = {"services": services}
 
     @asynccontextmanager

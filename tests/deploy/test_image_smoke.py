@@ -279,6 +279,12 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> ImageEnvironment:
             copy = parse_copy(args)
             if copy.from_stage is None:
                 _replay_copy(copy, app)
+        elif keyword == "RUN" and args.startswith("rm -rf "):
+            # Files the image trims from the environment: removed here too, inside `app` only.
+            for path in shlex.split(args)[2:]:
+                local = Path(_localize(path, mapping))
+                assert local.is_relative_to(app), f"the Dockerfile removes {path}"
+                shutil.rmtree(local, ignore_errors=True)
         elif keyword == "RUN":
             command = uv_command(args)
             assert command is not None, f"teach the smoke test to replay `RUN {args}`"

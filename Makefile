@@ -24,6 +24,7 @@ run: migrate
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
 
 typecheck: install
 	$(UV) run --frozen pyright

@@ -27,13 +27,13 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agent.loop import AgentLoop
 from agent.runtime import AgentRuntime, build_runtime
 from api.key_cache import KeyCache
 from api.ratelimit import count_failed_authentication, count_key_request
 from core.context import bound
 from core.settings import Settings
 from core.spans import set_attributes
-from slack_app.agent_loop import AgentLoop
 from tasks.api_keys import KEY_MAX_CHARS, ApiKeyService, InvalidApiKey, hash_key, key_changes
 
 REQUEST_ID_HEADER = "X-Request-ID"

@@ -10,12 +10,12 @@ from typing import Protocol
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from agent.loop import AgentLoop
 from agent.runtime import AgentRuntime
+from core.ratelimit import RateLimiter
 from core.settings import Settings
-from slack_app.agent_loop import AgentLoop
 from slack_app.deliveries import DeliveryLedger
 from slack_app.inflight import InFlight
-from slack_app.ratelimit import RateLimiter
 from slack_app.turn_queue import RedisTurnQueue
 from slack_app.web_client import web_client
 

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from slack_app.ratelimit import RateLimiter, slack_turn_allowed
+from core.ratelimit import RateLimiter
+from slack_app.ratelimit import slack_turn_allowed
 from tasks.directory import UserDirectory
 from tasks.models import AuditEvent
 from tests.api.support import TEAM, ApiHarness, assert_problem, auth, open_harness

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from slack_app.agent_loop import AgentLoop
+from agent.loop import AgentLoop
 
 
 def test_blocking_work_on_the_agent_loop_leaves_the_callers_loop_free() -> None:

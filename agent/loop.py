@@ -1,4 +1,5 @@
-"""A thread with an event loop of its own for agent turns, away from the loop that acks Slack.
+"""A thread with an event loop of its own for agent turns, away from the loop that answers
+requests (Slack's acknowledgements, the REST API).
 
 An agent turn does CPU work (the offline parser, prompt rendering) and blocking database calls
 between its awaits; on the server's loop those would hold up the acknowledgements of every

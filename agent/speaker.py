@@ -34,7 +34,7 @@ def deps_for_speaker(
     channel_id: str | None = None,
     thread_ts: str | None = None,
     request_id: str | None = None,
-    replayable: bool | None = None,
+    replayable: bool = False,
     grants: frozenset[str] | None = None,
     api_key: str | None = None,
 ) -> AgentDeps:

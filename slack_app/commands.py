@@ -415,7 +415,7 @@ async def agent_answers(
         text=text,
         conversation_key=conversation_key(invocation),
         request_id=invocation.request_id,
-        replayable=True if invocation.replayable else None,
+        replayable=invocation.replayable,
     )
     return result, turn_answers(result, team_id=invocation.team_id)
 

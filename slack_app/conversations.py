@@ -156,8 +156,10 @@ async def handle_message(
                 channel_id=channel_id,
                 thread_ts=thread_ts,
                 text=text,
-                # The Slack event (team:event_id) the audit log will name.
+                # The Slack event (team:event_id) the audit log will name; Slack redelivers
+                # it when a replica dies mid-turn, so its creates must be idempotent.
                 request_id=delivery_key,
+                replayable=delivery_key is not None,
                 on_replied=replied,
             )
     except DatabaseUnavailable as error:

@@ -153,14 +153,14 @@ async def run_slack_turn(
     text: str,
     conversation_key: str | None = None,
     request_id: str | None = None,
-    replayable: bool | None = None,
+    replayable: bool = False,
 ) -> TurnResult:
     """Run the agent on `text` said by `user_id` in a thread; the reply is not posted yet.
 
     The agent remembers the conversation under `conversation_key`, by default the thread's;
     without a thread (a slash command) a `conversation_key` is required. `replayable` says
-    whether the turn may run again under `request_id` (None: a Slack event's delivery key
-    says so itself), which makes its creates idempotent.
+    whether the turn may run again under `request_id` (a Slack event Slack may redeliver, a
+    queued command a worker may take over), which makes its creates idempotent.
     """
     if conversation_key is None and not thread_ts:
         raise ValueError("A turn outside a thread needs a conversation_key.")
@@ -245,7 +245,7 @@ async def _attempt_turn(
     message: str,
     conversation_key: str,
     request_id: str | None,
-    replayable: bool | None = None,
+    replayable: bool = False,
 ) -> TurnResult:
     """One attempt of a Slack turn; the turn's own sessions come from `watch`."""
     settings = services.settings
@@ -343,9 +343,11 @@ async def answer_in_thread(
     thread_ts: str,
     text: str,
     request_id: str | None = None,
+    replayable: bool = False,
     on_replied: Callable[[], Awaitable[None]] | None = None,
 ) -> TurnResult:
     """Run the turn, post the reply in the thread, then tell the people the change concerns.
+    `replayable`: Slack may deliver the event behind `request_id` again (see `run_slack_turn`).
 
     `on_replied` is awaited as soon as the reply is posted, before the notifications: the
     caller marks the event answered there, so that a crash while notifying does not make a
@@ -363,6 +365,7 @@ async def answer_in_thread(
             thread_ts=thread_ts,
             text=text,
             request_id=request_id,
+            replayable=replayable,
         )
     except DatabaseUnavailable as error:
         apology = TurnResult(

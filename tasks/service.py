@@ -16,7 +16,6 @@ Each mutation writes an `AuditEvent` and flushes; the caller owns the transactio
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import fields
@@ -74,7 +73,6 @@ _AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
 # over a turn whose replica died (the delivery ledger's lease ran out). The REST API has its
 # own `Idempotency-Key`, and an HTTP request id, a CLI run or an eval never comes back with the
 # same id, so their creates stay as they were.
-_SLACK_DELIVERY_KEY = re.compile(r"[A-Za-z0-9-]+:Ev[A-Za-z0-9]+")
 
 JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
@@ -217,12 +215,6 @@ def snapshot(task: Task) -> dict[str, JSONValue]:
     }
 
 
-def is_replayable_request_id(request_id: str | None) -> bool:
-    """Whether `request_id` is one a crash can make run again in full (a Slack event's
-    delivery key), so that its creates must be idempotent."""
-    return request_id is not None and _SLACK_DELIVERY_KEY.fullmatch(request_id) is not None
-
-
 def _is_number_clash(error: IntegrityError) -> bool:
     text = str(error.orig)
     return "uq_tasks_team_number" in text or "tasks.team_id, tasks.number" in text
@@ -272,9 +264,10 @@ class TaskService:
     event. `may_change_any` lifts the creator and assignee rules, for integrations whose API
     key has the `tasks:write` scope; the team boundary still holds.
 
-    `replayable` says whether the request may run again in full with the same id, which makes
-    `create_task` idempotent per request and ordinal; by default only a Slack event's delivery
-    key is (`is_replayable_request_id`).
+    `replayable` (the caller says so; the service never guesses from the shape of an id) means
+    the request may run again in full under the same `request_id`, a Slack event redelivered
+    after a crash, for instance, which makes `create_task` idempotent per request and
+    ordinal.
 
     `grants` limits what the caller may do at all, whatever the actor's rights: `tasks:read`
     to read tasks, `tasks:write` to change them (None, the default: both). An agent turn run
@@ -292,7 +285,7 @@ class TaskService:
         clock: Callable[[], datetime] = utcnow,
         request_id: str | None = None,
         may_change_any: bool = False,
-        replayable: bool | None = None,
+        replayable: bool = False,
         grants: frozenset[str] | None = None,
         api_key: str | None = None,
     ) -> None:
@@ -304,11 +297,7 @@ class TaskService:
         self.may_change_any = may_change_any
         self.grants = grants
         self.api_key = api_key
-        self.replayable = (
-            is_replayable_request_id(request_id)
-            if replayable is None
-            else replayable and request_id is not None
-        )
+        self.replayable = replayable and request_id is not None
         # Creates this instance made (or found again), for the default ordinal.
         self._creates = 0
         # The transaction in which this instance took the team's numbering lock, if any.

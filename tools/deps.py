@@ -79,10 +79,10 @@ class ToolDeps:
     # The request behind the turn (an HTTP request id, a Slack event), for the audit log; a
     # Slack event's delivery key also makes the turn's creates idempotent (`TaskService`).
     request_id: str | None = None
-    # Whether the turn may be run again in full for the same request, so that its creates
-    # must be idempotent: None lets `TaskService` tell from the request id (a Slack event's
-    # delivery key); True for a queued `/task` command, whose job a turn worker may take over.
-    replayable: bool | None = None
+    # Whether the turn may be run again in full for the same request (a Slack event's delivery,
+    # a queued `/task` command a turn worker may take over), so that its creates must be
+    # idempotent. The transport says so; nothing guesses from the request id.
+    replayable: bool = False
     # What the caller may do at all (`tasks:read`, `tasks:write`), for a turn run with an API
     # key: the key's scopes. None (Slack, the CLI): whatever the person may.
     grants: frozenset[str] | None = None

@@ -1,5 +1,7 @@
-"""`create_task` is idempotent per replayable request (a Slack event's delivery key) and ordinal:
-a turn re-run after a crash gets the tasks its first run created instead of new ones.
+"""`create_task` is idempotent per replayable request (a Slack event's delivery key, which its
+caller marks replayable) and ordinal: a turn re-run after a crash gets the tasks its first run
+created instead of new ones. Nothing is replayable unless the caller says so, whatever the
+shape of its request id.
 
 Every test here runs on SQLite and on PostgreSQL (see the `engine` fixture).
 """
@@ -12,7 +14,7 @@ import pytest
 from sqlmodel import col, select
 
 from tasks.models import AuditAction, AuditEvent, Task
-from tasks.service import TaskService, is_replayable_request_id
+from tasks.service import TaskService
 from tests.conftest import SeededTeam, SessionFactory
 
 DELIVERY = "T0TEAM:Ev0CRASH01"
@@ -25,7 +27,7 @@ def create(
     *,
     request_id: str | None = DELIVERY,
     ordinal: int | None = None,
-    replayable: bool | None = None,
+    replayable: bool = True,
 ) -> tuple[int, str | None]:
     """One create in its own transaction, as a tool call makes it: (number, origin_key)."""
     with session_factory() as session, session.begin():
@@ -54,22 +56,17 @@ def create_events(session_factory: SessionFactory, team_id: str) -> list[AuditEv
         return list(session.exec(statement).all())
 
 
-@pytest.mark.parametrize(
-    ("request_id", "replayable"),
-    [
-        ("T0TEAM:Ev0ABC123", True),
-        ("E0ENTERPRISE:Ev09XYZ", True),
-        ("-:Ev0ABC", True),
-        (None, False),
-        ("", False),
-        ("3f2b6c1e9a8d4f7b8c0d1e2f3a4b5c6d", False),  # an HTTP request id
-        ("slack:1234.1.abcdef", False),  # a shortcut's trigger id
-        ("T0TEAM:Ev0ABC123#1", False),
-        ("T0TEAM:Ev0ABC 123", False),
-    ],
-)
-def test_only_slack_delivery_keys_are_replayable(request_id: str | None, replayable: bool) -> None:
-    assert is_replayable_request_id(request_id) is replayable
+def test_a_delivery_key_not_marked_replayable_creates_each_time(
+    session_factory: SessionFactory, seeded_team: SeededTeam
+) -> None:
+    """The service never guesses from the shape of an id: a REST request id that looks like a
+    Slack delivery key creates a task each time unless its caller marks it replayable."""
+    shaped = "T0TEAM:Ev0LOOKALIKE"
+    numbers = [
+        create(session_factory, seeded_team, "Twice", request_id=shaped, replayable=False)[0]
+        for _ in range(2)
+    ]
+    assert numbers == [1, 2]
 
 
 def test_the_same_origin_twice_is_one_task_with_one_number_and_one_audit_event(
@@ -96,6 +93,7 @@ def test_two_creates_in_one_request_are_two_tasks_and_a_rerun_in_a_new_service_f
             actor_id=seeded_team.alice,
             source="slack",
             request_id=DELIVERY,
+            replayable=True,
         )
         a = service.create_task(title="A")
         b = service.create_task(title="B")
@@ -109,6 +107,7 @@ def test_two_creates_in_one_request_are_two_tasks_and_a_rerun_in_a_new_service_f
             actor_id=seeded_team.alice,
             source="slack",
             request_id=DELIVERY,
+            replayable=True,
         )
         assert rerun.create_task(title="A").number == 1
         assert rerun.create_task(title="B").number == 2
@@ -189,8 +188,12 @@ def test_other_request_ids_and_no_request_id_are_not_deduplicated(
     session_factory: SessionFactory, seeded_team: SeededTeam
 ) -> None:
     for request_id in (None, "3f2b6c1e9a8d4f7b8c0d1e2f3a4b5c6d", "slack:1234.1.abcdef"):
-        first = create(session_factory, seeded_team, "Same", request_id=request_id, ordinal=1)
-        second = create(session_factory, seeded_team, "Same", request_id=request_id, ordinal=1)
+        first = create(
+            session_factory, seeded_team, "Same", request_id=request_id, ordinal=1, replayable=False
+        )
+        second = create(
+            session_factory, seeded_team, "Same", request_id=request_id, ordinal=1, replayable=False
+        )
         assert first[0] != second[0]
         assert first[1] is second[1] is None
     assert len(tasks_of(session_factory, seeded_team.team_id)) == 6
@@ -223,5 +226,6 @@ def test_the_same_origin_in_two_teams_is_two_tasks(
             actor_id=seeded_team.alice,
             source="slack",
             request_id=DELIVERY,
+            replayable=True,
         ).create_task(title="Theirs", ordinal=1)
         assert (theirs.number, theirs.title) == (1, "Theirs")

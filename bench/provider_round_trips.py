@@ -6,7 +6,7 @@ Run: `uv run python bench/provider_round_trips.py` (or `make bench-providers`). 
 the first N replayable cases only.
 
 No model is called. Every provider response is SCRIPTED: a local server speaking the OpenAI
-Chat Completions wire format (`evals.scripted_provider`) answers each case's first request
+Chat Completions wire format (`devtools.scripted_provider`) answers each case's first request
 with one response holding all of the case's expected calls (`expect.calls`) as parallel tool
 calls, with the arguments exactly as the dataset gives them (`{any_of: [...]}`: the first
 non-null option); a `no_calls` case gets a short text, and any later request (the model asked
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
     from agent.runtime import AgentRuntime
+    from devtools.scripted_provider import RecordedRequest, Reply, ScriptedProvider
     from evals.dataset import Case, Dataset, ExpectedCall
-    from evals.scripted_provider import RecordedRequest, Reply, ScriptedProvider
 
 MODEL = "openai/gpt-4.1-mini"
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,7 +121,7 @@ class CaseScript:
         self._first: Reply | None = None
 
     def load(self, case: Case) -> None:
-        from evals.scripted_provider import text, tool_calls
+        from devtools.scripted_provider import text, tool_calls
 
         calls = case.expect.calls or []
         if calls:
@@ -130,7 +130,7 @@ class CaseScript:
             self._first = text(NO_ACTION_TEXT)
 
     def __call__(self, request: RecordedRequest) -> Reply:
-        from evals.scripted_provider import text
+        from devtools.scripted_provider import text
 
         first, self._first = self._first, None
         return first if first is not None else text(CLOSING_TEXT)
@@ -382,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _prepare_environment()
     from agent.runtime import build_runtime
     from core.settings import Settings
-    from evals.scripted_provider import ScriptedProvider
+    from devtools.scripted_provider import ScriptedProvider
 
     paths: list[Path] = list(args.dataset or [PUBLIC])
     if args.holdout:

@@ -14,11 +14,11 @@ What runs, all on loopback in one run:
   `postgresql+psycopg://root@127.0.0.1:5432/test`; dropped afterwards) and Redis database 14
   (`TASKPILOT_BENCH_REDIS_URL`; flushed before and after) for event de-duplication and rate
   limits. The per-user and per-team agent budgets are lifted so that no event is refused.
-- The model is SCRIPTED: `evals.scripted_provider.ScriptedProvider`, reached through LiteLLM
+- The model is SCRIPTED: `devtools.scripted_provider.ScriptedProvider`, reached through LiteLLM
   as `openai/gpt-4.1-mini` at `TASKPILOT_LLM_BASE_URL`, holds every request for
   `--model-delay` seconds and answers with one `create_task` call (the turn then ends without
   a second model call). At 100 events/s and 2 s per answer about 200 turns are in flight.
-- The Slack Web API is `slack_app.local_web_api.LocalSlackWebAPI`, a local recorder.
+- The Slack Web API is `devtools.local_web_api.LocalSlackWebAPI`, a local recorder.
 - With `--turns queue`, the server queues each turn on Redis (`TASKPILOT_TURN_QUEUE=redis`) and
   `--turn-workers` `taskpilot slack worker` processes run them at niceness `--worker-nice`,
   which stands in for the other nodes they run on in production.
@@ -89,8 +89,8 @@ from cpu_sampler import CpuSampler, descendants_of, describe, named
 from loopback_client import HTTPError, LoopbackClient
 
 if TYPE_CHECKING:
-    from evals.scripted_provider import RecordedRequest, Reply
-    from slack_app.local_web_api import LocalSlackWebAPI
+    from devtools.local_web_api import LocalSlackWebAPI
+    from devtools.scripted_provider import RecordedRequest, Reply
 
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-test-token"  # LocalSlackWebAPI's made-up token.
@@ -167,7 +167,7 @@ class SlowModel:
         self.peak = 0
 
     def __call__(self, request: RecordedRequest) -> Reply:
-        from evals.scripted_provider import text, tool_calls
+        from devtools.scripted_provider import text, tool_calls
 
         with self._lock:
             self.active += 1
@@ -520,8 +520,8 @@ def _turns_label(args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _arguments(argv)
-    from evals.scripted_provider import ScriptedProvider
-    from slack_app.local_web_api import LocalSlackWebAPI
+    from devtools.local_web_api import LocalSlackWebAPI
+    from devtools.scripted_provider import ScriptedProvider
 
     model = SlowModel(args.model_delay)
     with (

@@ -255,7 +255,7 @@ def drill_server(
 ) -> Iterator[DrillServer]:
     """Start the server on a fresh database and Redis (torn down with `stack`), wait until it
     has synced the directory, and make an API key with `scopes`."""
-    from slack_app.local_web_api import LocalSlackWebAPI
+    from devtools.local_web_api import LocalSlackWebAPI
     from tests.serve_process import free_port, running_serve, serve_env
 
     web = stack.enter_context(LocalSlackWebAPI())

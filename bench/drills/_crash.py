@@ -26,8 +26,8 @@ from _common import (  # pyright: ignore[reportMissingImports]
     wait_until,
 )
 
-from evals.scripted_provider import RecordedRequest, Reply, ScriptedProvider, text, tool_calls
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
+from devtools.scripted_provider import RecordedRequest, Reply, ScriptedProvider, text, tool_calls
 from tests.serve_process import free_port, serve_env
 from tests.slack_app.support import app_mention, event_callback
 

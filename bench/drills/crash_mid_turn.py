@@ -4,7 +4,7 @@ Run: `python bench/drills/crash_mid_turn.py [--turns 50] [--lease 2]`.
 
 One `taskpilot serve` (PostgreSQL, the delivery ledger in Redis db 13,
 `SLACK_DELIVERY_LEASE_SECONDS=--lease`) whose model is `openai/gpt-4.1-mini` pointed at the
-scripted provider (`evals.scripted_provider`), which answers each mention
+scripted provider (`devtools.scripted_provider`), which answers each mention
 "<@U0BOT> add a task to drill item 00042" with one `create_task` call. N `app_mention`
 events are delivered; then, with every turn in flight, the server is killed with SIGKILL:
 

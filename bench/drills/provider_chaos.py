@@ -4,7 +4,7 @@ Run: `python bench/drills/provider_chaos.py [--turns 200] [--failure-rate 0.3] [
 
 `agent.runtime.run_turn` in this process, on a fresh PostgreSQL database, with the chain
 `openai/gpt-4.1-mini,offline`: the OpenAI link points at the scripted provider
-(`evals.scripted_provider`, real HTTP through LiteLLM and the OpenAI SDK). A seeded random
+(`devtools.scripted_provider`, real HTTP through LiteLLM and the OpenAI SDK). A seeded random
 generator makes `--failure-rate` of its answers faults, in equal shares: 429 with
 `Retry-After`, 500, a hang past the client timeout, and a malformed tool call (arguments that
 are not JSON). The other answers call `create_task` for the item the person named
@@ -32,7 +32,7 @@ from typing import Any
 
 from _common import TEAM, UNLIMITED, Report, query, scratch_database  # pyright: ignore[reportMissingImports]
 
-from evals.scripted_provider import (
+from devtools.scripted_provider import (
     RecordedRequest,
     Reply,
     ScriptedProvider,

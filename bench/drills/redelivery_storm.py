@@ -37,7 +37,7 @@ from _common import (  # pyright: ignore[reportMissingImports]
     wait_until,
 )
 
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from tests.serve_process import free_port, running_serve, serve_env
 from tests.slack_app.support import app_mention, event_callback
 

@@ -5,7 +5,7 @@ Run: `python bench/drills/worker_crash.py [--turns 50] [--lease 2]`.
 `taskpilot serve` with `TASKPILOT_TURN_QUEUE=redis` (PostgreSQL, Redis db 13,
 `SLACK_DELIVERY_LEASE_SECONDS=--lease`) queues N `app_mention` events; one `taskpilot slack
 worker` takes them. The model is `openai/gpt-4.1-mini` pointed at the scripted provider
-(`evals.scripted_provider`), which answers "<@U0BOT> add a task to drill item 00042" with one
+(`devtools.scripted_provider`), which answers "<@U0BOT> add a task to drill item 00042" with one
 `create_task` call. With every turn in flight the worker is killed with SIGKILL:
 
 - group "before write" (even events): the provider holds its answer 30 s, so the turn is

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from tests.observability.otlp_receiver import OtlpReceiver, ReceivedSpan
 from tests.serve_process import ServeProcess, free_port, running_serve, serve_env
 from tests.slack_app.support import (

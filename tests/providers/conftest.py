@@ -1,7 +1,7 @@
 """Fixtures for the provider path: a scripted Chat Completions server on 127.0.0.1.
 
 These tests send real HTTP requests, through LiteLLM's router and the OpenAI SDK, to
-`evals.scripted_provider.ScriptedProvider`, a local server that answers from a script. No
+`devtools.scripted_provider.ScriptedProvider`, a local server that answers from a script. No
 real provider is ever called: every chain here points at the local server.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pydantic_ai.models
 import pytest
 
-from evals.scripted_provider import ScriptedProvider
+from devtools.scripted_provider import ScriptedProvider
 from tests.agent.support import SessionFactory, team_database
 
 # Real HTTP is allowed only inside `allow_local_requests`, against the local server.

@@ -11,7 +11,7 @@ from sqlmodel import select
 from agent.runtime import AgentRuntime, build_runtime
 from agent.turn_log import TurnRecord
 from core.settings import Settings
-from evals.scripted_provider import RecordedRequest, Reply, ScriptedProvider
+from devtools.scripted_provider import RecordedRequest, Reply, ScriptedProvider
 from tests.agent.support import SessionFactory
 
 MODEL = "openai/gpt-4.1-mini"

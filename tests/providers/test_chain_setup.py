@@ -12,7 +12,7 @@ from agent.providers import parse_chain
 from agent.runtime import build_runtime
 from agent.turn_log import TurnRecord
 from core.settings import Settings
-from evals.scripted_provider import ScriptedProvider, text, tool_calls
+from devtools.scripted_provider import ScriptedProvider, text, tool_calls
 from prompts.loader import UnknownPromptVersion
 from tests.agent.support import NOW, TEAM, SessionFactory, team_tasks, turn
 from tests.providers.support import MODEL, chain_settings, provider_runtime, turn_records

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.scripted_provider import ScriptedProvider, server_error, tool_calls
+from devtools.scripted_provider import ScriptedProvider, server_error, tool_calls
 
 pytestmark = pytest.mark.slow
 

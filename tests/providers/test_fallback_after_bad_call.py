@@ -10,7 +10,7 @@ succeed before the failure, the offline model must not write a second time.
 
 from __future__ import annotations
 
-from evals.scripted_provider import ScriptedProvider, server_error, tool_calls
+from devtools.scripted_provider import ScriptedProvider, server_error, tool_calls
 from tests.agent.support import SessionFactory, seed, team_tasks, turn
 from tests.providers.support import provider_runtime
 

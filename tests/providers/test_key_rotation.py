@@ -12,7 +12,7 @@ import pytest
 
 from agent.runtime import build_runtime
 from core.settings import Settings
-from evals.scripted_provider import ScriptedProvider, text
+from devtools.scripted_provider import ScriptedProvider, text
 from tests.agent.support import SessionFactory, turn
 from tests.conftest import SecretsClock
 from tests.providers.support import MODEL, chain_settings

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from evals.scripted_provider import ScriptedProvider, text, tool_calls
+from devtools.scripted_provider import ScriptedProvider, text, tool_calls
 from tests.agent.support import SessionFactory, team_tasks, turn
 from tests.providers.support import provider_runtime
 from tests.tools.strict_rules import accepts_null, strict_problems

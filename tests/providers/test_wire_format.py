@@ -1,7 +1,7 @@
 """Turns through the real provider path: LiteLLM router -> OpenAI SDK -> HTTP -> scripted server.
 
 Each test scripts what the "provider" answers and asserts what the person gets and what lands in
-the database. The server is `evals.scripted_provider.ScriptedProvider` on 127.0.0.1; it has no
+the database. The server is `devtools.scripted_provider.ScriptedProvider` on 127.0.0.1; it has no
 model behind it.
 """
 
@@ -12,7 +12,7 @@ import logging
 
 import pytest
 
-from evals.scripted_provider import (
+from devtools.scripted_provider import (
     ScriptedProvider,
     empty_choices,
     hang,

@@ -12,7 +12,7 @@ import pydantic_ai.models
 import pytest
 
 from core.db import make_engine
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from tests.slack_app.support import (
     SlackHarness,
     harness_settings,

@@ -27,9 +27,9 @@ from agent.runtime import build_runtime
 from api.app import create_app
 from core.db import make_session_factory
 from core.settings import Settings
+from devtools.local_web_api import LocalSlackWebAPI
 from slack_app.app import build_ledger, build_token_source, build_turn_queue
 from slack_app.inflight import InFlight
-from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.services import SlackServices
 from tasks.models import Task
 

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from devtools.local_web_api import LocalSlackWebAPI, RecordedCall
 from slack_app import blocks, notify
-from slack_app.local_web_api import LocalSlackWebAPI, RecordedCall
 from slack_app.services import SlackServices
 from tasks.dates import due_of
 from tasks.enums import TaskStatus

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from tasks.models import TaskStatus
 from tasks.service import TaskService
 from tests.slack_app.support import TEAM, SlackHarness, sign, slash_command

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from tasks.models import AuditEvent
 from tests.slack_app.support import (
     CHANNEL,

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import delete
 from sqlmodel import select
 
+from devtools.local_web_api import LocalSlackWebAPI, slack_user
 from slack_app import directory_sync
-from slack_app.local_web_api import LocalSlackWebAPI, slack_user
 from slack_app.models import SlackDelivery
 from tasks.directory import UserDirectory
 from tasks.errors import UnknownUser

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from devtools.local_web_api import LocalSlackWebAPI
 from slack_app import blocks
-from slack_app.local_web_api import LocalSlackWebAPI
 from tasks.dates import ResolvedDue
 from tasks.enums import TaskStatus
 from tasks.service import TaskService

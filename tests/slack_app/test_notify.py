@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from devtools.local_web_api import LocalSlackWebAPI, RecordedCall
 from slack_app import blocks, notify
-from slack_app.local_web_api import LocalSlackWebAPI, RecordedCall
 from tasks.service import TaskService
 from tests.slack_app.support import (
     CHANNEL,

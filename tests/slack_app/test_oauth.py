@@ -24,9 +24,9 @@ from sqlalchemy import Engine, update
 from sqlmodel import select
 
 from core.db import make_engine, make_session_factory
+from devtools.local_web_api import LocalSlackWebAPI
 from slack_app.crypto import TokenCipher, TokenDecryptError, generate_key
 from slack_app.installation_store import DatabaseInstallationStore, DatabaseOAuthStateStore
-from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.models import SlackInstallation, SlackOAuthState
 from slack_app.oauth import InstallationTokens
 from slack_app.scopes import BOT_SCOPES

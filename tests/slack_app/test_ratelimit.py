@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from slack_app.ratelimit import SLOW_DOWN_REPLY
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import TEAM, SlackHarness, app_mention, event_callback, slash_command

@@ -15,9 +15,9 @@ import pytest
 from sqlmodel import select
 
 from core.db import make_engine, make_session_factory
+from devtools.local_web_api import LocalSlackWebAPI
 from slack_app import blocks, reminders
 from slack_app.app import build_token_source
-from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.models import TaskReminder
 from slack_app.services import SlackServices
 from tasks.dates import ResolvedDue

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from tests.slack_app.support import (
     SlackHarness,
     app_mention,

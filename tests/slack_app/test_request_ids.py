@@ -16,8 +16,8 @@ import pytest
 from sqlmodel import Session, col, select
 
 from core.db import make_engine
+from devtools.local_web_api import LocalSlackWebAPI
 from slack_app import blocks
-from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.request_ids import DELIVERY_KEY, HTTP_REQUEST_ID, REQUEST_ID_CHARS, request_id_of
 from tasks.models import AuditAction, AuditEvent
 from tasks.service import TaskService

@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from tasks.api_keys import ApiKeyService
 from tests.conftest import SecretsClock
 from tests.slack_app.conftest import SlackFactory

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from tasks.dates import resolve_due
 from tasks.directory import UserDirectory
 from tests.slack_app.support import CHANNEL, TEAM, SlackHarness, interactive, next_ts

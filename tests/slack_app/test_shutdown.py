@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from core.db import make_engine, make_session_factory
-from slack_app.local_web_api import LocalSlackWebAPI, slack_user
+from devtools.local_web_api import LocalSlackWebAPI, slack_user
 from tasks.models import Task
 from tests.serve_process import free_port, running_serve, serve_env
 from tests.slack_app.support import TEAM, sign, slash_command

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from tests.conftest import SecretsClock
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (

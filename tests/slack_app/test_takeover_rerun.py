@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from devtools.local_web_api import LocalSlackWebAPI, RecordedCall
 from slack_app import notify
-from slack_app.local_web_api import LocalSlackWebAPI, RecordedCall
 from tasks.models import AuditAction, AuditEvent
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from agent.result import TurnResult
-from slack_app.local_web_api import LocalSlackWebAPI
+from devtools.local_web_api import LocalSlackWebAPI
 from slack_app.turns import reply_blocks
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from devtools.local_web_api import LocalSlackWebAPI, slack_user
 from slack_app import blocks
-from slack_app.local_web_api import LocalSlackWebAPI, slack_user
 from tasks.directory import UserDirectory
 from tasks.service import TaskService
 from tests.slack_app.conftest import SlackFactory

@@ -17,8 +17,8 @@ from agent.deps import AgentDeps
 from agent.result import TurnResult
 from agent.speaker import deps_for_speaker
 from core.db import make_session_factory
+from devtools.local_web_api import LocalSlackWebAPI
 from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger
-from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.turns import DATABASE_APOLOGY, DATABASE_APOLOGY_AFTER_WRITE
 from tests.slack_app.support import TEAM, SlackHarness, app_mention, event_callback
 

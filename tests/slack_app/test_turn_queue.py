@@ -17,8 +17,8 @@ import redis
 from sqlalchemy import Engine
 
 from core.settings import Settings
+from devtools.local_web_api import LocalSlackWebAPI
 from slack_app.app import SlackNotConfigured
-from slack_app.local_web_api import LocalSlackWebAPI
 from slack_app.services import SlackServices
 from slack_app.turn_queue import STREAM, RedisTurnQueue, SlackJob
 from slack_app.worker import run_worker, worker_queue

@@ -6,7 +6,6 @@ never at import.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -76,8 +75,9 @@ def create_app(
 ) -> FastAPI:
     """The server app. `services` and `api` replace what the lifespan would build (tests pass
     their own)."""
-    # REDIS_URL (with Redis's AUTH token) may be mounted with the secrets rather than set in
-    # the environment: the rate limiter below is built from it before the lifespan starts.
+    # Secrets read once at start (the bot token, OAuth credentials, REDIS_URL with Redis's AUTH
+    # token) may live in files or AWS Secrets Manager rather than the environment; read them
+    # now, once: the rate limiter below is built from them before the lifespan starts.
     settings = settings_with_secrets(settings or load_settings())
     state: dict[str, SlackServices | None] = {"services": services}
 
@@ -86,13 +86,10 @@ def create_app(
         background = Background()
         slack_services = state["services"]
         reason = ""
-        # Secrets read once at start (the bot token, OAuth credentials) may live in files or
-        # AWS Secrets Manager rather than the environment; asking may take a network call.
-        resolved = await asyncio.to_thread(settings_with_secrets, settings)
         try:
-            check_slack_settings(resolved)
+            check_slack_settings(settings)
             if slack_services is None:
-                slack_services = build_services(resolved)
+                slack_services = build_services(settings)
                 slack_services.rate_limiter = limiter
         except SlackNotConfigured as error:
             reason = str(error)
@@ -104,7 +101,7 @@ def create_app(
         if api is not None:
             api_context = api
         else:
-            api_context, api_engine = _api_context(resolved, slack_services)
+            api_context, api_engine = _api_context(settings, slack_services)
         app.state.api = api_context
         if slack_services is not None:
             background.start(slack_services)

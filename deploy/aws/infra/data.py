@@ -11,6 +11,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra.access import reachable_from
 from infra.logs import log_group, retention
 from infra.settings import EnvironmentSettings
 
@@ -27,10 +28,9 @@ def database(
     key: kms.IKey,
     clients: ec2.ISecurityGroup,
 ) -> rds.DatabaseInstance:
-    security_group = ec2.SecurityGroup(
-        scope, "DatabaseSecurityGroup", vpc=vpc, description="PostgreSQL: from the nodes only"
+    security_group = reachable_from(
+        scope, "DatabaseSecurityGroup", vpc=vpc, clients=clients, port=5432, what="PostgreSQL"
     )
-    security_group.add_ingress_rule(clients, ec2.Port.tcp(5432), "TaskPilot on the nodes")
     parameters = rds.ParameterGroup(
         scope,
         "DatabaseParameters",
@@ -84,10 +84,9 @@ def cache(
     key: kms.IKey,
     clients: ec2.ISecurityGroup,
 ) -> elasticache.CfnReplicationGroup:
-    security_group = ec2.SecurityGroup(
-        scope, "CacheSecurityGroup", vpc=vpc, description="Redis: from the nodes only"
+    security_group = reachable_from(
+        scope, "CacheSecurityGroup", vpc=vpc, clients=clients, port=6379, what="Redis"
     )
-    security_group.add_ingress_rule(clients, ec2.Port.tcp(6379), "TaskPilot on the nodes")
     subnets = elasticache.CfnSubnetGroup(
         scope,
         "CacheSubnets",
@@ -104,7 +103,7 @@ def cache(
         generate_secret_string=secretsmanager.SecretStringGenerator(
             exclude_punctuation=True, password_length=64
         ),
-        removal_policy=RemovalPolicy.RETAIN if settings.protect_data else RemovalPolicy.DESTROY,
+        removal_policy=settings.removal_policy,
     )
     slow_log = log_group(scope, "CacheSlowLog", settings, key=key)
     replicated = settings.redis_replicas > 0

@@ -3,7 +3,7 @@ cluster's Kubernetes Secrets, the log store and the log groups are encrypted wit
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -11,15 +11,24 @@ from constructs import Construct
 from infra.settings import EnvironmentSettings
 
 
-def data_key(scope: Construct, settings: EnvironmentSettings) -> kms.Key:
+def rotated_key(
+    scope: Construct, construct_id: str, settings: EnvironmentSettings, *, name: str, what: str
+) -> kms.Key:
     """A key rotated every year, kept (production) or deleted (staging) with the stack."""
-    key = kms.Key(
+    return kms.Key(
         scope,
-        "DataKey",
-        alias=f"alias/taskpilot-{settings.name}",
-        description=f"TaskPilot {settings.name}: data at rest",
+        construct_id,
+        alias=f"alias/{name}",
+        description=f"TaskPilot {settings.name}: {what}",
         enable_key_rotation=True,
-        removal_policy=RemovalPolicy.RETAIN if settings.protect_data else RemovalPolicy.DESTROY,
+        removal_policy=settings.removal_policy,
+    )
+
+
+def data_key(scope: Construct, settings: EnvironmentSettings) -> kms.Key:
+    """The environment's data key, which CloudWatch Logs may use for its log groups."""
+    key = rotated_key(
+        scope, "DataKey", settings, name=f"taskpilot-{settings.name}", what="data at rest"
     )
     # CloudWatch Logs encrypts the log groups of this environment with the key.
     region = Stack.of(scope).region

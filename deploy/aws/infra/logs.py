@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -11,6 +10,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_opensearchservice as opensearch
 from constructs import Construct
 
+from infra.access import reachable_from
 from infra.settings import EnvironmentSettings
 
 # CloudWatch accepts only these retention periods; the settings name one of them.
@@ -43,7 +43,7 @@ def log_group(
         log_group_name=name,
         retention=retention(settings),
         encryption_key=key,
-        removal_policy=RemovalPolicy.RETAIN if settings.protect_data else RemovalPolicy.DESTROY,
+        removal_policy=settings.removal_policy,
     )
 
 
@@ -58,10 +58,9 @@ def log_store(
 ) -> opensearch.Domain:
     """The OpenSearch domain of the environment's logs, inside the VPC, encrypted, written only
     by Fluent Bit's role."""
-    security_group = ec2.SecurityGroup(
-        scope, "LogStoreSecurityGroup", vpc=vpc, description="OpenSearch: HTTPS from the nodes"
+    security_group = reachable_from(
+        scope, "LogStoreSecurityGroup", vpc=vpc, clients=clients, port=443, what="OpenSearch"
     )
-    security_group.add_ingress_rule(clients, ec2.Port.tcp(443), "Fluent Bit on the nodes")
     zones = min(settings.opensearch_nodes, settings.availability_zones)
     domain = opensearch.Domain(
         scope,
@@ -93,7 +92,7 @@ def log_store(
             app_log_enabled=True,
             app_log_group=log_group(scope, "LogStoreAppLogs", settings, key=key),
         ),
-        removal_policy=RemovalPolicy.RETAIN if settings.protect_data else RemovalPolicy.DESTROY,
+        removal_policy=settings.removal_policy,
     )
     # Fluent Bit only sends bulk writes (POST _bulk, which creates the day's index); nothing
     # else, not even reads.

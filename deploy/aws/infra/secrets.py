@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import RemovalPolicy, SecretValue
+from aws_cdk import SecretValue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra.keys import rotated_key
 from infra.settings import EnvironmentSettings
 
 # The keys of the ExternalSecret (deploy/k8s/base/externalsecret.yaml), each one a property of
@@ -38,13 +39,12 @@ def app_secret(
     It has a key of its own: the reader's grant goes into that key's policy, and the role
     depends on the cluster, which depends (through its logs) on the environment's data key.
     """
-    key = kms.Key(
+    key = rotated_key(
         scope,
         "AppSecretKey",
-        alias=f"alias/taskpilot-{settings.name}-app-secret",
-        description=f"TaskPilot {settings.name}: the application secret",
-        enable_key_rotation=True,
-        removal_policy=RemovalPolicy.RETAIN if settings.protect_data else RemovalPolicy.DESTROY,
+        settings,
+        name=f"taskpilot-{settings.name}-app-secret",
+        what="the application secret",
     )
     secret = secretsmanager.Secret(
         scope,
@@ -55,7 +55,7 @@ def app_secret(
         secret_string_value=SecretValue.unsafe_plain_text(
             json.dumps(dict.fromkeys(APP_SECRET_KEYS, ""))
         ),
-        removal_policy=RemovalPolicy.RETAIN if settings.protect_data else RemovalPolicy.DESTROY,
+        removal_policy=settings.removal_policy,
     )
     secret.grant_read(reader)
     return secret

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aws_cdk import RemovalPolicy
+
 
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentSettings:
@@ -34,6 +36,11 @@ class EnvironmentSettings:
     # Production keeps its database, secrets and keys when the stack is deleted; staging does
     # not.
     protect_data: bool
+
+    @property
+    def removal_policy(self) -> RemovalPolicy:
+        """What deleting the stack does to keys, secrets and log groups: kept in production."""
+        return RemovalPolicy.RETAIN if self.protect_data else RemovalPolicy.DESTROY
 
 
 STAGING = EnvironmentSettings(

@@ -16,8 +16,8 @@ from core.cli_support import fail, open_database
 from core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from agent.assembly import AgentRuntime
     from agent.result import TurnResult
-    from agent.runtime import AgentRuntime
 
 # The agent, pydantic-ai and the database load when `chat` runs, not when the CLI starts, so
 # that `taskpilot --help` and the other commands stay quick.
@@ -30,8 +30,9 @@ Commands: /help, /quit."""
 
 
 def _runtime(settings: Settings, model: str | None, prompt: str | None) -> AgentRuntime:
+    from agent.assembly import build_runtime
+    from agent.instructions import PromptTemplateError
     from agent.models import UnknownModel
-    from agent.runtime import PromptTemplateError, build_runtime
     from prompts.loader import UnknownPromptVersion
 
     try:

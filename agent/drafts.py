@@ -21,12 +21,13 @@ from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.toolsets.external import ExternalToolset
 from pydantic_ai.usage import UsageLimits
 
+from agent.assembly import AgentRuntime
 from agent.budgets import check_budget
 from agent.costs import estimate_cost
 from agent.deps import AgentDeps
+from agent.drive import TurnOutput
 from agent.models import OFFLINE
 from agent.people import prompt_people
-from agent.runtime import AgentRuntime, TurnOutput
 from agent.turn_log import TurnRecord, record_turn
 from tasks.dates import resolve_due
 from tasks.directory import UserDirectory

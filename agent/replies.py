@@ -1,4 +1,5 @@
-"""Replies rendered from what the tools returned, and the limits every reply keeps."""
+"""Replies rendered from what the tools returned, the fixed replies of turns that could not
+run, and the limits every reply keeps."""
 
 from __future__ import annotations
 
@@ -19,6 +20,39 @@ DEGRADED_NOTES = {
         "(it resets at 00:00 UTC)."
     ),
 }
+
+EMPTY_MESSAGE = (
+    "I didn't catch anything there. Tell me what you need, for example "
+    "“remind bob to send the Q3 deck by friday” or “what's on my plate?”"
+)
+
+OVER_STEP_LIMIT = (
+    "That took more steps than I allow for one message. Try asking for one thing at a time."
+)
+
+TURN_FAILED = (
+    "Sorry, I couldn't finish that. Anything already changed is kept; ask me "
+    "“what's on my plate?” to see where things stand, then rephrase the rest."
+)
+
+
+def too_long(length: int, *, limit: int) -> str:
+    """The answer to a message longer than a turn reads."""
+    return (
+        f"That message is {length:,} characters long; I can read up to {limit:,}. "
+        "Send the part that says what should be done, and put long details in the task "
+        "description afterwards."
+    )
+
+
+def over_budget(whose: str) -> str:
+    """The answer when the speaker's (`user`) or the team's (`team`) budget is spent and no
+    offline link can answer instead."""
+    owner = "Your" if whose == "user" else "Your team's"
+    return (
+        f"{owner} AI budget for today is used up, so I can't read messages until it resets "
+        "at 00:00 UTC. Nothing was changed."
+    )
 
 
 def reply_from_records(records: list[ToolCallRecord]) -> str:

@@ -27,8 +27,8 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agent.assembly import AgentRuntime, build_runtime
 from agent.loop import AgentLoop
-from agent.runtime import AgentRuntime, build_runtime
 from api.key_cache import KeyCache
 from api.ratelimit import count_failed_authentication, count_key_request
 from core.context import bound

@@ -18,7 +18,8 @@ from fastapi import APIRouter, Depends, Header, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from agent.runtime import TURN_REQUEST_LIMIT, run_turn
+from agent.assembly import TURN_REQUEST_LIMIT
+from agent.runtime import run_turn
 from agent.speaker import deps_for_speaker
 from api.auth import ApiContext, Principal, authenticate, context_of, request_id_of
 from api.idempotency import (

@@ -102,8 +102,9 @@ def _profile_report(profiler: cProfile.Profile) -> str:
 async def _measure(
     url: str, *, reps: int, warmup: int, profile: bool
 ) -> tuple[list[float], list[float], str]:
+    from agent.assembly import build_runtime
     from agent.deps import AgentDeps
-    from agent.runtime import build_runtime, run_turn
+    from agent.runtime import run_turn
     from core.db import make_engine, make_session_factory, upgrade
     from core.settings import Settings
     from core.tracing import configure_tracing

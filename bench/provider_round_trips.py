@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
-    from agent.runtime import AgentRuntime
+    from agent.assembly import AgentRuntime
     from devtools.scripted_provider import RecordedRequest, Reply, ScriptedProvider
     from evals.dataset import Case, Dataset, ExpectedCall
 
@@ -193,7 +193,8 @@ async def _run_case(
 ) -> Turn:
     from pydantic_ai.usage import UsageLimits
 
-    from agent.runtime import prompt_people, run_turn
+    from agent.people import prompt_people
+    from agent.runtime import run_turn
     from evals.runner import case_environment
 
     error: str | None = None
@@ -380,7 +381,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     args = _arguments(argv)
     _prepare_environment()
-    from agent.runtime import build_runtime
+    from agent.assembly import build_runtime
     from core.settings import Settings
     from devtools.scripted_provider import ScriptedProvider
 

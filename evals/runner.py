@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from agent.assembly import AgentRuntime
     from agent.deps import AgentDeps
-    from agent.runtime import AgentRuntime
     from core.settings import Settings
 
 EVAL_SOURCE = "eval"
@@ -190,7 +190,7 @@ def build_case_runtime(
     *, model: str | Model, prompt_version: str | None, settings: Settings | None = None
 ) -> AgentRuntime:
     """The agent for one model and prompt version; `EvalSetupError` when it cannot be built."""
-    from agent.runtime import build_runtime
+    from agent.assembly import build_runtime
     from core.settings import Settings
 
     try:

@@ -18,7 +18,7 @@ from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartH
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from agent.runtime import AgentRuntime, build_runtime
+from agent.assembly import AgentRuntime, build_runtime
 from core.db import database_engine, ensure_migrated, make_session_factory
 from core.metrics import count_duplicate_delivery
 from core.secrets import secrets_from_settings

@@ -10,8 +10,8 @@ from typing import Protocol
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from agent.assembly import AgentRuntime
 from agent.loop import AgentLoop
-from agent.runtime import AgentRuntime
 from core.ratelimit import RateLimiter
 from core.settings import Settings
 from slack_app.deliveries import DeliveryLedger

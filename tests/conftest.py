@@ -102,13 +102,26 @@ REDIS_URL_ENV = "TASKPILOT_TEST_REDIS_URL"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
+def worker_redis_url() -> str:
+    """The Redis database this test process may flush: database 15 (or the one
+    TASKPILOT_TEST_REDIS_URL names) for a plain run; under pytest-xdist each worker takes its own,
+    counting down two at a time (15, 13, 11, ...) so that none shares the benchmarks' 14."""
+    url = os.environ.get(REDIS_URL_ENV) or DEFAULT_REDIS_URL
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    base, _, database = url.rpartition("/")
+    first = int(database) if database.isdigit() else 15
+    return f"{base}/{first - 2 * int(worker[2:])}"
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A reachable Redis (database 15 unless TASKPILOT_TEST_REDIS_URL says otherwise), flushed
-    before and after; skips the test, saying why, when there is none."""
+    """A reachable Redis (`worker_redis_url()`: this process's own database), flushed before and
+    after; skips the test, saying why, when there is none."""
     import redis
 
-    url = os.environ.get(REDIS_URL_ENV) or DEFAULT_REDIS_URL
+    url = worker_redis_url()
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
     try:
         client.ping()

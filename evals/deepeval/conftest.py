@@ -21,7 +21,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import pytest
 
-from agent.runtime import AgentRuntime
+from agent.assembly import AgentRuntime
 from evals.deepeval.adapter import eval_model, eval_prompt_version
 from evals.runner import EvalSetupError, build_case_runtime
 

@@ -13,7 +13,7 @@ import deepeval
 import pytest
 from deepeval import assert_test
 
-from agent.runtime import AgentRuntime
+from agent.assembly import AgentRuntime
 from evals.dataset import Case
 from evals.deepeval.adapter import eval_model, eval_prompt_version, load_cases, to_test_case
 from evals.deepeval.metrics import gating_metrics, reporting_metrics

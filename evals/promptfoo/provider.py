@@ -26,7 +26,7 @@ if __package__ in (None, ""):  # promptfoo loads this file by path, not as a pac
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 if TYPE_CHECKING:
-    from agent.runtime import AgentRuntime
+    from agent.assembly import AgentRuntime
     from evals.matching import Check
 
 WRONG_PYTHON = (

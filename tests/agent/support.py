@@ -20,9 +20,10 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from sqlmodel import Session, select
 
 import agent.memory  # noqa: F401  (registers the conversations table before create_all)
+from agent.assembly import AgentRuntime, build_runtime
 from agent.deps import AgentDeps
 from agent.result import TurnResult
-from agent.runtime import AgentRuntime, build_runtime, run_turn_sync
+from agent.runtime import run_turn_sync
 from agent.turn_log import TurnRow, turn_row
 from core.db import create_all, make_engine, make_session_factory
 from core.settings import Settings

@@ -9,8 +9,8 @@ from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from sqlmodel import select
 
+from agent.assembly import AgentRuntime, build_runtime
 from agent.drafts import TaskDraft, draft_task
-from agent.runtime import AgentRuntime, build_runtime
 from core.settings import Settings
 from tasks.models import TITLE_MAX_CHARS, AuditEvent
 from tests.agent.support import (

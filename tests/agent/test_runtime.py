@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolCallPart
 
+from agent.assembly import build_runtime
 from agent.models import OFFLINE
-from agent.runtime import build_runtime, run_turn_sync
+from agent.runtime import run_turn_sync
 from core.settings import Settings
 from tests.agent.support import (
     OTHER_TEAM,
@@ -190,10 +191,11 @@ def test_parallel_calls_in_one_response_run_in_order(sessions: SessionFactory) -
 def test_a_prompt_with_an_unknown_placeholder_fails_at_start_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import agent.runtime
+    import agent.assembly
+    from agent.instructions import PromptTemplateError
 
-    monkeypatch.setattr(agent.runtime, "load_prompt", lambda version: "Hi {user_name}, {today}")
-    with pytest.raises(agent.runtime.PromptTemplateError, match="user_name"):
+    monkeypatch.setattr(agent.assembly, "load_prompt", lambda version: "Hi {user_name}, {today}")
+    with pytest.raises(PromptTemplateError, match="user_name"):
         runtime_for(Script())
 
 

@@ -15,7 +15,7 @@ import pytest
 import sentry_sdk
 from sqlmodel import select
 
-from agent.runtime import build_runtime
+from agent.assembly import build_runtime
 from agent.turn_log import TurnRecord
 from core import context
 from core.error_tracking import (

@@ -38,7 +38,7 @@ from typing import cast
 import httpx
 import pytest
 
-from tests.conftest import PostgresServer
+from tests.conftest import PostgresServer, worker_redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -327,7 +327,7 @@ def _redis_url() -> str | None:
     """The test Redis when it answers, so that /readyz checks it too; else None."""
     import redis
 
-    url = os.environ.get("TASKPILOT_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
+    url = worker_redis_url()
     client = redis.Redis.from_url(url, socket_connect_timeout=1)  # pyright: ignore[reportUnknownMemberType]
     try:
         client.ping()  # pyright: ignore[reportUnknownMemberType]

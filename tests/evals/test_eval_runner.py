@@ -22,7 +22,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from rich.console import Console
 from typer.testing import CliRunner
 
-import agent.runtime
+import agent.assembly
 from core.settings import Settings
 from evals.cli import app
 from evals.dataset import Dataset, load_dataset
@@ -315,15 +315,15 @@ def test_printed_report_shows_categories_and_failing_cases(dataset: Dataset) -> 
 
 @pytest.fixture
 def scripted_cli(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    real = agent.runtime.build_runtime
+    real = agent.assembly.build_runtime
 
     def build(
         *, settings: Settings, model: object = None, prompt_version: str | None = None
-    ) -> agent.runtime.AgentRuntime:
+    ) -> agent.assembly.AgentRuntime:
         del model
         return real(settings=settings, model=scripted(), prompt_version=prompt_version)
 
-    monkeypatch.setattr(agent.runtime, "build_runtime", build)
+    monkeypatch.setattr(agent.assembly, "build_runtime", build)
     return CliRunner()
 
 

@@ -31,8 +31,8 @@ from pydantic_ai.tools import ToolDefinition
 from sqlmodel import Session
 
 from agent.deps import AgentDeps
+from agent.instructions import render_instructions
 from agent.offline.model import people_from_instructions
-from agent.runtime import _render_instructions  # pyright: ignore[reportPrivateUsage]
 from evals.tokens import count_request_tokens
 from prompts.loader import available_versions, load_prompt
 from prompts.people import PEOPLE_LABEL
@@ -86,7 +86,7 @@ def _deps(people: tuple[str, ...] = PEOPLE) -> AgentDeps:
 
 
 def _rendered(version: str, people: tuple[str, ...] = PEOPLE) -> str:
-    return _render_instructions(load_prompt(version, PROMPT), _deps(people))
+    return render_instructions(load_prompt(version, PROMPT), _deps(people))
 
 
 def _snapshot_path(version: str) -> Path:
@@ -230,7 +230,7 @@ def _model_view(version: str) -> ModelView:
     agent = Agent(
         FunctionModel(respond),
         deps_type=AgentDeps,
-        instructions=lambda ctx: _render_instructions(template, ctx.deps),
+        instructions=lambda ctx: render_instructions(template, ctx.deps),
         tools=TASK_TOOLS,
     )
     with override_allow_model_requests(False):

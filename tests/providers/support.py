@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from agent.runtime import AgentRuntime, build_runtime
+from agent.assembly import AgentRuntime, build_runtime
 from agent.turn_log import TurnRecord
 from core.settings import Settings
 from devtools.scripted_provider import RecordedRequest, Reply, ScriptedProvider

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from agent.assembly import build_runtime
 from agent.models import UnknownModel
 from agent.providers import parse_chain
-from agent.runtime import build_runtime
 from agent.turn_log import TurnRecord
 from core.settings import Settings
 from devtools.scripted_provider import ScriptedProvider, text, tool_calls

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.runtime import build_runtime
+from agent.assembly import build_runtime
 from core.settings import Settings
 from devtools.scripted_provider import ScriptedProvider, text
 from tests.agent.support import SessionFactory, turn

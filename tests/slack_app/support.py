@@ -23,7 +23,7 @@ import uvicorn
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from agent.runtime import build_runtime
+from agent.assembly import build_runtime
 from api.app import create_app
 from core.db import make_session_factory
 from core.settings import Settings

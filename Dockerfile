@@ -52,6 +52,7 @@ COPY prompts ./prompts
 COPY evals ./evals
 COPY slack_app ./slack_app
 COPY api ./api
+COPY taskpilot ./taskpilot
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable
 

@@ -36,7 +36,6 @@ from core.settings import Settings
 from core.spans import set_attributes
 from tasks.api_keys import KEY_MAX_CHARS, ApiKeyService, InvalidApiKey, hash_key, key_changes
 
-REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's X-Request-ID is kept when it is a plain id. A colon is refused so that no id can
 # look like a Slack delivery key (`T0AAA:Ev…`), whatever a layer below makes of one.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -60,7 +60,7 @@ def _migrations_check(engine: Engine, *, allow_newer: bool) -> str:
 async def _redis_check(url: str) -> str:
     import redis.asyncio as redis
 
-    client = redis.Redis.from_url(
+    client = redis.Redis.from_url(  # pyright: ignore[reportUnknownMemberType] (redis-py leaves **kwargs untyped)
         url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
     )
     try:

@@ -121,7 +121,7 @@ def _take_over(session: Session, record: IdempotencyRecord, *, now: datetime) ->
     PostgreSQL a concurrent UPDATE waits for the row lock and then finds a new `created_at`
     (or a `done` state), on SQLite the write transactions run one after the other.
     """
-    result = session.execute(
+    result = session.connection().execute(
         update(IdempotencyRecord)
         .where(
             col(IdempotencyRecord.api_key_id) == record.api_key_id,
@@ -180,7 +180,7 @@ def claim(
                 # The holder released it (its request failed) a moment ago: try again.
                 continue
             if _expired(record, now=now, ttl=ttl):
-                session.execute(
+                session.connection().execute(
                     delete(IdempotencyRecord).where(
                         col(IdempotencyRecord.api_key_id) == api_key_id,
                         col(IdempotencyRecord.key) == key,
@@ -226,7 +226,7 @@ def _store(session: Session, claimed: Claim, response: JSONResponse) -> bool:
     """
     if claimed.key is None or claimed.claimed_at is None:
         return True
-    result = session.execute(
+    result = session.connection().execute(
         update(IdempotencyRecord)
         .where(
             col(IdempotencyRecord.api_key_id) == claimed.api_key_id,
@@ -280,7 +280,7 @@ def release(session_factory: Callable[[], Session], claimed: Claim) -> None:
     for attempt in range(RELEASE_ATTEMPTS):
         try:
             with session_factory() as session, session.begin():
-                session.execute(statement)
+                session.connection().execute(statement)
             return
         except DBAPIError:
             if attempt + 1 >= RELEASE_ATTEMPTS:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import time
 from importlib.metadata import PackageNotFoundError, version
-from typing import cast
+from typing import Any, cast
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -98,14 +98,18 @@ class HttpMetricsMiddleware:
             observe_http_request(
                 method=method, route=route, status=status, seconds=seconds, ids=ids
             )
-            state = scope.get("state")
+            state: object = scope.get("state")
             log_request(
                 method=method,
                 route=route,
                 status=status,
                 seconds=seconds,
                 ids=ids,
-                principal=state.get("principal") if isinstance(state, dict) else None,
+                principal=(
+                    cast("dict[str, Any]", state).get("principal")
+                    if isinstance(state, dict)
+                    else None
+                ),
             )
 
 

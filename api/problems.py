@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -162,7 +162,9 @@ def _allowed_methods(request: Request) -> str | None:
 
 async def _http_handler(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    detail = error.detail if isinstance(error.detail, str) else None
+    # FastAPI's HTTPException takes any JSON value as its detail; only a sentence is shown.
+    given = cast("object", error.detail)
+    detail = given if isinstance(given, str) else None
     headers = dict(error.headers) if error.headers else {}
     if error.status_code == 405:
         allowed = _allowed_methods(request)

@@ -68,7 +68,7 @@ def get_stats(
                 since=window_start, field="updated_at", status=TaskStatus.done
             )
         )
-    week_rows = []
+    week_rows: list[WeekStats] = []
     for index in range(weeks):
         start = first_week + timedelta(weeks=index)
         week_rows.append(

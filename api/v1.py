@@ -1,11 +1,12 @@
 """REST v1: the router under `/api/v1`, its error handlers and the OpenAPI adjustments.
 
-`install_v1(app)` is all `api.app` calls; the routes live in `routes_*` modules.
+`install_v1(app)` is all the server (`taskpilot.server`) calls; the routes live in `routes_*`
+modules.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -36,13 +37,15 @@ def build_router() -> APIRouter:
 
 def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
     # FastAPI documents every response as application/json; errors are problem+json.
-    for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
-            if not isinstance(operation, dict):
+    paths = cast("dict[str, dict[str, Any]]", schema.get("paths", {}))
+    for operations in paths.values():
+        for raw in operations.values():
+            if not isinstance(raw, dict):
                 continue
-            responses: dict[str, Any] = operation.get("responses", {})  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            operation = cast("dict[str, Any]", raw)
+            responses = cast("dict[str, dict[str, Any]]", operation.get("responses", {}))
             for status, response in responses.items():
-                content = response.get("content")
+                content = cast("dict[str, Any] | None", response.get("content"))
                 if not status.isdigit() or int(status) < 400 or not content:
                     continue
                 if "application/json" in content:

@@ -100,7 +100,7 @@ def emit_json(payload: dict[str, Any]) -> None:
 
 def taskpilot(*args: str) -> list[str]:
     """The `taskpilot` command line, run by this interpreter."""
-    return [sys.executable, "-c", "from core.cli import main; main()", *args]
+    return [sys.executable, "-c", "from taskpilot.cli import main; main()", *args]
 
 
 def stop_gracefully(process: subprocess.Popen[bytes], *, grace: float = 40) -> None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 from sqlmodel import Session, SQLModel
@@ -28,16 +29,6 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "taskpilot db upgrade"
-
-# Modules whose SQLModel tables `create_all` must know about. They are imported by name when
-# `create_all` runs, so that `core` keeps no import-time dependency on the packages above it.
-MODEL_MODULES: tuple[str, ...] = (
-    "tasks.models",
-    "agent.memory",
-    "agent.turn_log",
-    "slack_app.models",
-)
-
 
 # Connections a PostgreSQL pool keeps open once it has needed them. Connections past the pool
 # (up to `POOL_OVERFLOW` more) are closed when they are given back, so a pool smaller than the
@@ -275,15 +266,27 @@ def ensure_migrated(engine: Engine, *, allow_newer: bool = False) -> None:
     )
 
 
-def create_all(engine: Engine, *, model_modules: Sequence[str] = MODEL_MODULES) -> None:
-    """Create every table straight from the SQLModel metadata and mark it as migrated.
+def module_tables(modules: Sequence[ModuleType]) -> list[Table]:
+    """The tables of the SQLModel classes the modules define."""
+    tables: list[Table] = []
+    for module in modules:
+        for value in vars(module).values():
+            if not (isinstance(value, type) and issubclass(value, SQLModel)):
+                continue
+            table: object = getattr(value, "__table__", None)
+            if value.__module__ == module.__name__ and isinstance(table, Table):
+                tables.append(cast("Table", table))
+    return tables
+
+
+def create_all(engine: Engine, *, modules: Sequence[ModuleType]) -> None:
+    """Create the tables of the given model modules straight from their metadata and mark the
+    database as migrated.
 
     Only for throwaway databases, such as the in-memory one each evaluation case gets: it is
     faster than running the migrations, but a real database must use `upgrade` so that later
     migrations apply to it.
     """
-    for module_name in model_modules:
-        importlib.import_module(module_name)
     with engine.begin() as connection:
-        SQLModel.metadata.create_all(connection)
+        SQLModel.metadata.create_all(connection, tables=module_tables(modules))
         MigrationContext.configure(connection).stamp(_script_directory(), "head")

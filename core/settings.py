@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -235,17 +234,6 @@ class Settings(BaseSettings):
             return tzlocal.get_localzone_name() or "UTC"
         except Exception:  # The machine's zone is a convenience; UTC is a safe answer.
             return "UTC"
-
-    @property
-    def sqlite_path(self) -> Path | None:
-        """The SQLite file behind `database_url`, or None for other databases and memory."""
-        prefix = "sqlite:///"
-        if not self.database_url.startswith(prefix):
-            return None
-        rest = self.database_url[len(prefix) :]
-        if not rest or rest == ":memory:":
-            return None
-        return Path(rest)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -41,8 +41,6 @@ from evals.report_markdown import (
 EXIT_REGRESSED: Final = 1
 MAX_LISTED: Final = 50
 
-VariantKey = tuple[str, str | None]
-
 
 @dataclass(frozen=True)
 class CaseOutcome:

@@ -145,11 +145,12 @@ def read_tasks(case: Case, session_factory: Callable[[], Session]) -> list[Actua
 @contextmanager
 def _case_database() -> Generator[Engine]:
     """A fresh in-memory database with every table, dropped afterwards."""
+    from agent.turn_tables import TURN_TABLE_MODULES
     from core.db import create_all, make_engine
 
     engine = make_engine("sqlite://")
     try:
-        create_all(engine)
+        create_all(engine, modules=TURN_TABLE_MODULES)
         yield engine
     finally:
         engine.dispose()
@@ -487,26 +488,4 @@ def run_eval(
         ],
         repeat=repeat,
         results=results,
-    )
-
-
-def run_dataset(
-    dataset: Dataset,
-    *,
-    model: str | Model,
-    prompt_version: str | None = None,
-    repeat: int = 1,
-    concurrency: int = 1,
-    progress: bool = False,
-    settings: Settings | None = None,
-) -> EvalReport:
-    """Run one dataset with one model and prompt version."""
-    return run_eval(
-        [dataset],
-        models=[model],
-        prompt_versions=[prompt_version],
-        repeat=repeat,
-        concurrency=concurrency,
-        progress=progress,
-        settings=settings,
     )

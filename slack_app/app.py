@@ -5,10 +5,10 @@ Nothing here runs at import; `build_services` connects, `build_slack_app` wires 
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from types import ModuleType
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -23,71 +23,37 @@ from core.db import database_engine, ensure_migrated, make_session_factory
 from core.metrics import count_duplicate_delivery
 from core.secrets import secrets_from_settings
 from core.settings import Settings
-from slack_app.boundaries import once, only_our_people, only_our_workspace, only_slack_response_urls
-from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
-from slack_app.directory_sync import SLACKBOT
-from slack_app.inflight import InFlight
-from slack_app.observe import observe_slack_request
+from slack_app.configuration import check_slack_settings
+from slack_app.delivery.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
+from slack_app.delivery.inflight import InFlight
+from slack_app.delivery.turn_queue import RedisTurnQueue
+from slack_app.delivery.web_client import web_client
+from slack_app.gate.boundaries import (
+    once,
+    only_our_people,
+    only_our_workspace,
+    only_slack_response_urls,
+)
+from slack_app.gate.observe import observe_slack_request
+from slack_app.gate.verification import install_verification
+from slack_app.install import oauth
+from slack_app.jobs import directory_sync
+from slack_app.jobs.directory_sync import SLACKBOT
+from slack_app.listeners import actions, commands, conversations, home, shortcuts
 from slack_app.services import SingleWorkspaceTokens, SlackServices, TokenSource
-from slack_app.turn_queue import RedisTurnQueue
-from slack_app.verification import install_verification
-from slack_app.web_client import web_client
 
 logger = logging.getLogger(__name__)
 
-# Modules with a `register(app, services)` that adds their listeners, in this order.
-LISTENER_MODULES: tuple[str, ...] = (
-    "slack_app.directory_sync",
-    "slack_app.oauth",
-    "slack_app.actions",
-    "slack_app.home",
-    "slack_app.shortcuts",
-    "slack_app.commands",
-    "slack_app.conversations",
+# The modules whose `register(app, services)` adds their listeners, in this order.
+LISTENER_MODULES: tuple[ModuleType, ...] = (
+    directory_sync,
+    oauth,
+    actions,
+    home,
+    shortcuts,
+    commands,
+    conversations,
 )
-
-
-class SlackNotConfigured(Exception):
-    """Slack credentials are missing or half set; the message says which to set."""
-
-
-def slack_configured(settings: Settings) -> bool:
-    """True when the settings hold what Slack needs: a signing secret and a token source."""
-    return settings.slack_signing_secret is not None and (
-        settings.slack_bot_token is not None or settings.slack_oauth_enabled
-    )
-
-
-def check_slack_settings(
-    settings: Settings, *, socket_mode: bool = False, worker: bool = False
-) -> None:
-    """Raise `SlackNotConfigured` with the missing names when Slack cannot start. Socket Mode
-    needs no signing secret: its requests come over the app's own WebSocket, unsigned; nor
-    does a turn worker, which takes no requests from Slack but needs Redis."""
-    missing: list[str] = []
-    if settings.slack_signing_secret is None and not (socket_mode or worker):
-        missing.append("SLACK_SIGNING_SECRET")
-    if worker and not settings.redis_url:
-        missing.append(
-            "REDIS_URL (`taskpilot slack worker` reads the turn queue there; `taskpilot serve` "
-            "fills it with TASKPILOT_TURN_QUEUE=redis)"
-        )
-    if settings.slack_bot_token is None and not settings.slack_oauth_enabled:
-        missing.append("SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
-    if socket_mode and settings.slack_app_token is None:
-        missing.append("SLACK_APP_TOKEN (an app-level token, xapp-..., with connections:write)")
-    if settings.slack_oauth_enabled and settings.slack_token_key is None:
-        missing.append(
-            "SLACK_TOKEN_ENCRYPTION_KEY (installations' tokens are encrypted; "
-            "`taskpilot slack keygen` makes one)"
-        )
-    if settings.turn_queue == "redis" and not settings.redis_url and not worker:
-        missing.append(
-            "REDIS_URL (TASKPILOT_TURN_QUEUE=redis queues agent turns there for "
-            "`taskpilot slack worker`)"
-        )
-    if missing:
-        raise SlackNotConfigured("Slack is not configured: set " + "; ".join(missing) + ".")
 
 
 def build_ledger(settings: Settings) -> DeliveryLedger:
@@ -107,7 +73,7 @@ def build_token_source(settings: Settings, session_factory: Any) -> TokenSource:
         return SingleWorkspaceTokens(
             settings=settings, token=settings.slack_bot_token.get_secret_value()
         )
-    from slack_app.oauth import InstallationTokens
+    from slack_app.install.oauth import InstallationTokens
 
     return InstallationTokens(settings=settings, session_factory=session_factory)
 
@@ -256,7 +222,7 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
     signing_secret = settings.slack_signing_secret
     options: dict[str, Any] = {
         "signing_secret": signing_secret.get_secret_value() if signing_secret else "",
-        # Over HTTP, `slack_app.verification` checks signatures instead of Bolt, against every
+        # Over HTTP, `slack_app.gate.verification` checks signatures instead of Bolt, against every
         # signing secret valid during a rotation.
         "request_verification_enabled": False,
         "before_authorize": _drop_redeliveries(services),
@@ -268,7 +234,7 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
     if settings.slack_bot_token is not None:
         options["client"] = web_client(settings, token=settings.slack_bot_token.get_secret_value())
     else:
-        from slack_app.oauth import oauth_settings
+        from slack_app.install.oauth import oauth_settings
 
         options["client"] = web_client(settings)
         options["oauth_settings"] = oauth_settings(services)
@@ -298,6 +264,6 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
             extra={"team": body.get("team_id"), "type": body.get("type")},
         )
 
-    for module_name in LISTENER_MODULES:
-        importlib.import_module(module_name).register(app, services)
+    for module in LISTENER_MODULES:
+        module.register(app, services)
     return app

@@ -15,7 +15,7 @@ from core.secrets import SecretsError, settings_with_secrets
 from core.settings import load_settings
 
 if TYPE_CHECKING:
-    from slack_app.installation_store import DatabaseInstallationStore
+    from slack_app.install.installation_store import DatabaseInstallationStore
 
 # Bolt, the agent and the database load when a command runs, so that `taskpilot --help`
 # stays quick.
@@ -31,9 +31,9 @@ def socket_command() -> None:
     """Answer Slack over Socket Mode (no public URL needed) until SIGTERM or Ctrl-C."""
     from core.db import DatabaseNotMigrated
     from core.observability import configure_observability
-    from slack_app.app import SlackNotConfigured
-    from slack_app.crypto import TokenKeyError
-    from slack_app.socket_mode import SocketModeRefused, app_token, run_socket_mode
+    from slack_app.configuration import SlackNotConfigured
+    from slack_app.delivery.socket_mode import SocketModeRefused, app_token, run_socket_mode
+    from slack_app.install.crypto import TokenKeyError
 
     try:
         settings = settings_with_secrets(load_settings())
@@ -57,9 +57,9 @@ def worker_command() -> None:
     SIGTERM or Ctrl-C; several workers share the queue."""
     from core.db import DatabaseNotMigrated
     from core.observability import configure_observability
-    from slack_app.app import SlackNotConfigured
-    from slack_app.crypto import TokenKeyError
-    from slack_app.worker import WorkerCannotStart, run_worker
+    from slack_app.configuration import SlackNotConfigured
+    from slack_app.delivery.worker import WorkerCannotStart, run_worker
+    from slack_app.install.crypto import TokenKeyError
 
     try:
         settings = settings_with_secrets(load_settings())
@@ -78,7 +78,7 @@ def worker_command() -> None:
 @app.command("keygen")
 def keygen_command() -> None:
     """Print a new key for SLACK_TOKEN_ENCRYPTION_KEY (installations' tokens are encrypted)."""
-    from slack_app.crypto import generate_key
+    from slack_app.install.crypto import generate_key
 
     typer.echo(generate_key())
     Console(stderr=True).print(
@@ -90,8 +90,8 @@ def keygen_command() -> None:
 
 def _store(*, need_app: bool) -> DatabaseInstallationStore:
     from core.cli_support import open_database
-    from slack_app.crypto import TokenKeyError
-    from slack_app.installation_store import DatabaseInstallationStore
+    from slack_app.install.crypto import TokenKeyError
+    from slack_app.install.installation_store import DatabaseInstallationStore
 
     try:
         settings = settings_with_secrets(load_settings())
@@ -115,7 +115,7 @@ def installations_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
     """The workspaces that installed the app through OAuth (tokens are never shown)."""
-    from slack_app.crypto import TokenDecryptError
+    from slack_app.install.crypto import TokenDecryptError
 
     store = _store(need_app=True)
     try:
@@ -159,7 +159,7 @@ def installations_command(
 @app.command("reencrypt")
 def reencrypt_command() -> None:
     """Re-encrypt every stored installation with the first key of SLACK_TOKEN_ENCRYPTION_KEY."""
-    from slack_app.crypto import TokenDecryptError
+    from slack_app.install.crypto import TokenDecryptError
 
     store = _store(need_app=False)
     try:
@@ -170,3 +170,24 @@ def reencrypt_command() -> None:
         f"Re-encrypted {changed} installation{'s' if changed != 1 else ''} with the newest key; "
         "older keys can now be removed from SLACK_TOKEN_ENCRYPTION_KEY."
     )
+
+
+@app.command("manifest")
+def manifest_command(
+    host: Annotated[
+        str | None,
+        typer.Option(help="Public host name of `taskpilot serve`, for YOUR-HOST in the URLs."),
+    ] = None,
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="Switch Socket Mode on; no request URLs.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of YAML.")] = False,
+) -> None:
+    """Print the Slack app manifest, ready to paste into api.slack.com/apps."""
+    from slack_app.install.manifest import manifest_text
+
+    try:
+        text = manifest_text(host=host, socket_mode=socket_mode, as_json=as_json)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    typer.echo(text, nl=False)

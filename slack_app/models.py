@@ -20,7 +20,7 @@ class SlackInstallation(SQLModel, table=True):
     """One installation of the app (OAuth), with every token in `data` encrypted.
 
     The plain columns are what lookups need; `data` is the whole `slack_sdk` Installation as
-    JSON, encrypted with the token key (`slack_app.crypto`).
+    JSON, encrypted with the token key (`slack_app.install.crypto`).
     """
 
     __tablename__: ClassVar[str] = "slack_installations"  # pyright: ignore[reportIncompatibleVariableOverride]

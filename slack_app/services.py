@@ -14,10 +14,10 @@ from agent.assembly import AgentRuntime
 from agent.loop import AgentLoop
 from core.ratelimit import RateLimiter
 from core.settings import Settings
-from slack_app.deliveries import DeliveryLedger
-from slack_app.inflight import InFlight
-from slack_app.turn_queue import RedisTurnQueue
-from slack_app.web_client import web_client
+from slack_app.delivery.deliveries import DeliveryLedger
+from slack_app.delivery.inflight import InFlight
+from slack_app.delivery.turn_queue import RedisTurnQueue
+from slack_app.delivery.web_client import web_client
 
 logger = logging.getLogger(__name__)
 

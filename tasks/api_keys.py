@@ -193,11 +193,6 @@ def clean_scopes(scopes: Iterable[str] | str) -> list[str]:
     return cleaned
 
 
-def has_scope(api_key: ApiKey, scope: str) -> bool:
-    """Whether `api_key` carries `scope`."""
-    return scope in api_key.scopes
-
-
 def key_status(api_key: ApiKey, *, now: datetime) -> str:
     """`active`, `rotated` (still in its grace period), `expired` or `revoked`."""
     if api_key.revoked_at is not None:

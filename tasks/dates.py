@@ -862,12 +862,6 @@ def due_of(task: Task | TaskRow) -> ResolvedDue | None:
     return ResolvedDue(at=task.due_at.astimezone(zone), all_day=task.due_all_day, in_past=False)
 
 
-def due_day(task: Task) -> date | None:
-    """The calendar day a task is due, as the person who set it meant it."""
-    due = due_of(task)
-    return due.day if due is not None else None
-
-
 def format_due(value: Task | ResolvedDue | None, *, tz: tzinfo, now: datetime | None = None) -> str:
     """A due date for people: `Fri Nov 27` or `Fri Nov 27 5:00 PM` (in `tz`).
 

@@ -67,13 +67,6 @@ _SELECT_ROWS = select_columns(*_ROW_COLUMNS)
 _AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
 
 
-# A Slack Events API delivery key, `team:event_id` (`slack_app.deliveries.delivery_key`; the
-# team is a `T…`/`E…` id, or "-"). Only these request ids make creates idempotent by default:
-# an event is the one request that is re-run in full with the same id, when Slack's retry takes
-# over a turn whose replica died (the delivery ledger's lease ran out). The REST API has its
-# own `Idempotency-Key`, and an HTTP request id, a CLI run or an eval never comes back with the
-# same id, so their creates stay as they were.
-
 JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
 _STATUS_ALIASES = {

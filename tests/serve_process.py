@@ -41,7 +41,7 @@ def free_port() -> int:
 
 def taskpilot(*args: str) -> list[str]:
     """The `taskpilot` command line, run by this interpreter."""
-    return [sys.executable, "-c", "from core.cli import main; main()", *args]
+    return [sys.executable, "-c", "from taskpilot.cli import main; main()", *args]
 
 
 def serve_env(*, database_url: str, port: int, web_api: str, **settings: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ import pydantic_ai.models
 import pytest
 from typer.testing import CliRunner
 
-from core.cli import build_app
+from taskpilot.cli import build_app
 
 pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
 
@@ -148,7 +148,7 @@ def test_building_the_cli_loads_no_model_libraries() -> None:
     # LiteLLM takes seconds to import and pydantic-ai about two: `taskpilot --help` and the
     # commands that need no model must not pay for them.
     probe = (
-        "import sys; from core.cli import build_app; build_app(); "
+        "import sys; from taskpilot.cli import build_app; build_app(); "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'litellm', 'pydantic_ai', 'openai', 'tiktoken', 'sqlalchemy'}))"
     )

@@ -14,7 +14,6 @@ TOOL_ASSIGN = "assign_task"
 TOOL_LIST = "list_tasks"
 TOOL_DELETE = "delete_task"
 
-TOOL_NAMES = (TOOL_CREATE, TOOL_UPDATE, TOOL_ASSIGN, TOOL_LIST, TOOL_DELETE)
 """Every tool the offline model may call, in the order the agent declares them."""
 
 WRITE_TOOL_NAMES = frozenset({TOOL_CREATE, TOOL_UPDATE, TOOL_ASSIGN, TOOL_DELETE})
@@ -39,10 +38,6 @@ class EachListed:
 
 
 EACH_LISTED = EachListed()
-
-TaskId = int | TitleRef | EachListed
-"""How a planned call names its task: a task number, words of the title to look up, or every
-task the previous list returned."""
 
 
 @dataclass(frozen=True)

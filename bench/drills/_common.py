@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,10 +190,6 @@ class Report:
         return 0 if self.passed else 1
 
 
-def count_lines(log: str, *needles: str) -> dict[str, int]:
-    return {needle: log.count(needle) for needle in needles}
-
-
 def rss_kib(pid: int) -> int:
     """Resident set size of `pid` in KiB (psutil when installed, else /proc)."""
     try:
@@ -215,13 +211,6 @@ def wait_until(predicate: Any, *, timeout: float, interval: float = 0.2) -> bool
             return True
         time.sleep(interval)
     return bool(predicate())
-
-
-def merge(*parts: Mapping[str, str]) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for part in parts:
-        merged.update(part)
-    return merged
 
 
 def make_api_key(database_url: str, *, name: str, scopes: str) -> str:

@@ -34,7 +34,7 @@ import redis
 from _common import Report, wait_until  # pyright: ignore[reportMissingImports]
 from _crash import check_tasks_and_replies, crash_rig, mentions  # pyright: ignore[reportMissingImports]
 
-from slack_app.turn_queue import STREAM
+from slack_app.delivery.turn_queue import STREAM
 from tests.serve_process import running_serve
 
 WORKER = ("slack", "worker")

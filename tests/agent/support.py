@@ -25,6 +25,7 @@ from agent.deps import AgentDeps
 from agent.result import TurnResult
 from agent.runtime import run_turn_sync
 from agent.turn_log import TurnRow, turn_row
+from agent.turn_tables import TURN_TABLE_MODULES
 from core.db import create_all, make_engine, make_session_factory
 from core.settings import Settings
 from tasks.directory import UserDirectory
@@ -61,7 +62,7 @@ def audit_events(sessions: SessionFactory, team: str = TEAM) -> list[AuditEvent]
 def team_database() -> Iterator[SessionFactory]:
     """A fresh in-memory database with alice, bob and carol in two teams."""
     engine = make_engine("sqlite://")
-    create_all(engine)
+    create_all(engine, modules=TURN_TABLE_MODULES)
     factory = make_session_factory(engine)
     with factory() as session, session.begin():
         for team in (TEAM, OTHER_TEAM):

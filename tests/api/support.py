@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from api.app import create_app
 from api.auth import ApiContext
 from api.problems import PROBLEM_MEDIA_TYPE
 from core.db import make_session_factory
 from core.settings import Settings
+from taskpilot.server import create_app
 from tasks.api_keys import SCOPES, ApiKeyService
 from tasks.models import Task
 from tests.conftest import SessionFactory

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from core.db import make_engine, upgrade
 from core.settings import Settings
+from taskpilot.server import create_app
 from tests.slack_app.support import sign
 
 

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from api.app import create_app
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.protections import install_protections
 from core.settings import Settings
+from taskpilot.server import create_app
 from tests.api.support import open_harness
 from tests.conftest import SeededTeam
 

@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 import api.routes_tasks
-from api.app import framework_telemetry
 from api.auth import Principal
 from core import tracing
 from core.context import current_ids
+from taskpilot.server import framework_telemetry
 from tasks.service import TaskService
 from tests.api.support import ApiHarness, auth, open_harness
 from tests.conftest import SeededTeam

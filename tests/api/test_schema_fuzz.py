@@ -16,8 +16,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from api.app import create_app
 from core.db import make_engine, upgrade
+from taskpilot.server import create_app
 from tests.api.support import ALL_SCOPES, ApiHarness, api_settings, open_harness
 
 pytestmark = pytest.mark.slow

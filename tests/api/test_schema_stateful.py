@@ -20,8 +20,8 @@ from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import text
 
-from api.app import create_app
 from api.openapi_links import TASK_ID_EXPRESSION, TASK_ID_PARAMETER, TASK_LINKS
+from taskpilot.server import create_app
 from tests.api import test_schema_fuzz as fuzz
 from tests.api.support import ApiHarness, api_settings
 

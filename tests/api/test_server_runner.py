@@ -40,7 +40,9 @@ def _nodelay_of_accepted_connection(listener: socket.socket) -> int:
 
 
 def _worker_config() -> uvicorn.Config:
-    return uvicorn.Config("api.app:create_app_from_env", host="127.0.0.1", port=0, workers=2)
+    return uvicorn.Config(
+        "taskpilot.server:create_app_from_env", host="127.0.0.1", port=0, workers=2
+    )
 
 
 def test_a_worker_process_accepts_connections_with_nagle_off() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -28,10 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from core.db import (
-    MODEL_MODULES,
     POOL_SIZE,
     UPGRADE_COMMAND,
     DatabaseNotMigrated,
@@ -42,9 +40,11 @@ from core.db import (
     head_revision,
     make_engine,
     make_session_factory,
+    module_tables,
     read_without_transaction,
     upgrade,
 )
+from taskpilot.tables import TABLE_MODULES
 from tasks.types import UTCDateTime
 from tests.conftest import PostgresServer
 
@@ -68,9 +68,11 @@ def _tables(engine: Engine) -> set[str]:
 
 
 def _app_metadata() -> MetaData:
-    for module_name in MODEL_MODULES:
-        importlib.import_module(module_name)
-    return SQLModel.metadata
+    # The composition root names every module that defines tables.
+    metadata = MetaData()
+    for table in module_tables(TABLE_MODULES):
+        table.to_metadata(metadata)
+    return metadata
 
 
 @pytest.mark.parametrize(
@@ -255,7 +257,7 @@ def test_migrations_go_down_and_up_again(empty_database_url: str) -> None:
 def test_create_all_makes_a_throwaway_database_that_counts_as_migrated() -> None:
     engine = make_engine("sqlite://")
     try:
-        create_all(engine)
+        create_all(engine, modules=TABLE_MODULES)
         assert _tables(engine) >= APP_TABLES
         ensure_migrated(engine)
     finally:

@@ -297,7 +297,7 @@ def test_agent_failures_outside_tools_group_by_code_location() -> None:
 
 def test_other_failures_keep_sentrys_default_grouping() -> None:
     event = _exception_event(("api.routes_tasks", "create"), ("tasks.service", "create_task"))
-    event["logger"] = "api.app"
+    event["logger"] = "taskpilot.server"
 
     assert "fingerprint" not in _send(event)
 

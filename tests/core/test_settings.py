@@ -41,7 +41,7 @@ def test_timezone_setting_wins_over_the_machine(
 def test_dotenv_entries_reach_the_environment_without_overriding_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core.cli import export_dotenv
+    from taskpilot.cli import export_dotenv
 
     (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-from-dotenv\nLOG_LEVEL=DEBUG\n")
     monkeypatch.chdir(tmp_path)

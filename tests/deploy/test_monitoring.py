@@ -45,7 +45,7 @@ CATALOGUE: dict[str, tuple[str, frozenset[str]]] = {
         ("taskpilot_cost_usd_total", "counter", {"model"}),
         ("taskpilot_rate_limit_rejections_total", "counter", {"limit", "surface"}),
         ("taskpilot_reminders_due", "gauge", set[str]()),
-        # Exported by `taskpilot slack worker` (slack_app/worker.py).
+        # Exported by `taskpilot slack worker` (slack_app/delivery/worker.py).
         ("taskpilot_turn_queue_depth", "gauge", set[str]()),
         ("taskpilot_turn_queue_wait_seconds", "histogram", set[str]()),
         ("taskpilot_build_info", "gauge", {"version", "environment"}),

@@ -31,7 +31,8 @@ from tasks.service import TaskService
 from tests.conftest import PEOPLE, PostgresServer, add_people
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "tasks", "tools", "agent", "prompts", "evals", "slack_app", "api")
+# The product's packages, then and now: `export` takes those the commit has.
+PACKAGES = ("core", "tasks", "tools", "agent", "prompts", "evals", "slack_app", "api", "taskpilot")
 TEAM = "T0TEAM"
 
 # Run by the previous release's code: what an older replica (or a rolled-back release) does on
@@ -39,7 +40,10 @@ TEAM = "T0TEAM"
 DRIVER = r"""
 import json, os, sys
 from fastapi.testclient import TestClient
-from api.app import create_app
+try:
+    from taskpilot.server import create_app
+except ImportError:  # Releases before the composition root assembled the server in api/.
+    from api.app import create_app
 from api.auth import ApiContext
 from core.db import ensure_migrated, make_engine, make_session_factory
 from core.settings import Settings
@@ -101,8 +105,10 @@ def previous_release() -> str:
 
 def export(commit: str, into: Path) -> None:
     """The previous release's packages, as they were at `commit`."""
+    present = set(_git("ls-tree", "--name-only", commit).split())
+    packages = [package for package in PACKAGES if package in present]
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", commit, *PACKAGES],
+        ["git", "-C", str(ROOT), "archive", "--format=tar", commit, *packages],
         capture_output=True,
         check=True,
         timeout=120,

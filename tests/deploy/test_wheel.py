@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT = {"core", "tasks", "tools", "agent", "prompts", "evals", "slack_app", "api"}
+PRODUCT = {
+    "core", "tasks", "tools", "agent", "prompts", "evals", "slack_app", "api", "taskpilot",
+}  # fmt: skip
 
 
 def test_the_wheel_holds_only_the_products_packages(tmp_path: Path) -> None:

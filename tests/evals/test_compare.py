@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from core.cli import build_app
 from evals.compare import compare_reports, comparison_exit_code, format_comparison
+from taskpilot.cli import build_app
 from tests.evals.test_report_markdown import case, report_of
 
 

@@ -24,13 +24,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from agent.assembly import build_runtime
-from api.app import create_app
 from core.db import make_session_factory
 from core.settings import Settings
 from devtools.local_web_api import LocalSlackWebAPI
 from slack_app.app import build_ledger, build_token_source, build_turn_queue
-from slack_app.inflight import InFlight
+from slack_app.delivery.inflight import InFlight
 from slack_app.services import SlackServices
+from taskpilot.server import create_app
 from tasks.models import Task
 
 SIGNING_SECRET = "test-signing-secret"

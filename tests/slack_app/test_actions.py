@@ -11,8 +11,9 @@ from urllib.parse import parse_qs
 import pytest
 
 from devtools.local_web_api import LocalSlackWebAPI, RecordedCall
-from slack_app import blocks, notify
+from slack_app.delivery import notify
 from slack_app.services import SlackServices
+from slack_app.views import blocks
 from tasks.dates import due_of
 from tasks.enums import TaskStatus
 from tasks.service import TaskService

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from slack_app import blocks
+from slack_app.views import blocks
 
 TEAM = "T0TEST"
 

@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from core.settings import Settings
-from slack_app.crypto import (
+from slack_app.install.crypto import (
     TokenCipher,
     TokenDecryptError,
     TokenKeyError,

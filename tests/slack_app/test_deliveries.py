@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from core.db import make_session_factory
-from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
+from slack_app.delivery.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger, delivery_key
 
 
 class Clock:
@@ -197,7 +197,7 @@ def test_a_renewal_that_swallows_its_cancellation_does_not_hold_the_turn_up() ->
     # client call that swallowed the cancellation, and the turn waited for it to end.
     from types import SimpleNamespace
 
-    from slack_app.conversations import _lease_kept  # pyright: ignore[reportPrivateUsage]
+    from slack_app.listeners.conversations import _lease_kept  # pyright: ignore[reportPrivateUsage]
 
     class StubbornLedger:
         renewals = 0

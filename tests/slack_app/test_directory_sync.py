@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from devtools.local_web_api import LocalSlackWebAPI, slack_user
-from slack_app import directory_sync
+from slack_app.jobs import directory_sync
 from slack_app.models import SlackDelivery
 from tasks.directory import UserDirectory
 from tasks.errors import UnknownUser
@@ -160,13 +160,13 @@ def test_an_unknown_speaker_is_looked_up_with_users_info_once(
 def test_a_speaker_slack_cannot_look_up_is_logged_and_still_answered(
     slack: SlackHarness, web: LocalSlackWebAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="slack_app.directory_sync"):
+    with caplog.at_level(logging.WARNING, logger="slack_app.jobs.directory_sync"):
         slack.post(
             event_callback(app_mention("<@U0BOT> add a task to fix the door", user_id="U0ZED"))
         )
         slack.drain()
     assert len(web.calls_to("users.info")) == 1
-    [record] = [r for r in caplog.records if r.name == "slack_app.directory_sync"]
+    [record] = [r for r in caplog.records if r.name == "slack_app.jobs.directory_sync"]
     assert record.getMessage() == "could not look up a new Slack user"
     assert record.__dict__["error"] == "user_not_found"
     assert person(slack, "U0ZED") is None
@@ -199,9 +199,9 @@ def test_a_sync_slack_refuses_is_logged_and_the_loop_goes_on(
     slack: SlackHarness, web: LocalSlackWebAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
     web.fail("users.list", "invalid_auth")
-    with caplog.at_level(logging.ERROR, logger="slack_app.directory_sync"):
+    with caplog.at_level(logging.ERROR, logger="slack_app.jobs.directory_sync"):
         assert slack.run(directory_sync.sync_all(slack.services)) == 0
-    [record] = [r for r in caplog.records if r.name == "slack_app.directory_sync"]
+    [record] = [r for r in caplog.records if r.name == "slack_app.jobs.directory_sync"]
     assert record.getMessage() == "could not sync the directory from Slack"
     assert record.__dict__["error"] == "invalid_auth"
     assert slack.run(directory_sync.sync_all(slack.services)) == 3

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from devtools.local_web_api import LocalSlackWebAPI
-from slack_app import blocks
+from slack_app.views import blocks
 from tasks.dates import ResolvedDue
 from tasks.enums import TaskStatus
 from tasks.service import TaskService

@@ -10,7 +10,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from devtools.local_web_api import LocalSlackWebAPI, RecordedCall
-from slack_app import blocks, notify
+from slack_app.delivery import notify
+from slack_app.views import blocks
 from tasks.service import TaskService
 from tests.slack_app.support import (
     CHANNEL,
@@ -173,7 +174,7 @@ def test_a_dm_slack_refuses_is_logged_not_raised_and_homes_still_refresh(
 ) -> None:
     number = _create(slack, actor="U0ALICE", title="Send the Q3 deck", assignee="U0BOB")
     web.fail("chat.postMessage", "channel_not_found")
-    with caplog.at_level(logging.ERROR, logger="slack_app.notify"):
+    with caplog.at_level(logging.ERROR, logger="slack_app.delivery.notify"):
         slack.run(
             notify.task_changed(
                 slack.services,
@@ -185,7 +186,7 @@ def test_a_dm_slack_refuses_is_logged_not_raised_and_homes_still_refresh(
             )
         )
     assert len(web.calls_to("chat.postMessage")) == 1
-    [record] = [r for r in caplog.records if r.name == "slack_app.notify"]
+    [record] = [r for r in caplog.records if r.name == "slack_app.delivery.notify"]
     assert record.getMessage() == "could not DM the new assignee"
     extra: dict[str, Any] = record.__dict__
     assert extra["error"] == "channel_not_found" and extra["user"] == "U0BOB"

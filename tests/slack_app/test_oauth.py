@@ -25,11 +25,11 @@ from sqlmodel import select
 
 from core.db import make_engine, make_session_factory
 from devtools.local_web_api import LocalSlackWebAPI
-from slack_app.crypto import TokenCipher, TokenDecryptError, generate_key
-from slack_app.installation_store import DatabaseInstallationStore, DatabaseOAuthStateStore
+from slack_app.install.crypto import TokenCipher, TokenDecryptError, generate_key
+from slack_app.install.installation_store import DatabaseInstallationStore, DatabaseOAuthStateStore
+from slack_app.install.oauth import InstallationTokens
+from slack_app.install.scopes import BOT_SCOPES
 from slack_app.models import SlackInstallation, SlackOAuthState
-from slack_app.oauth import InstallationTokens
-from slack_app.scopes import BOT_SCOPES
 from tests.slack_app.support import (
     CHANNEL,
     TEAM,

@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 import pytest
 
 from devtools.local_web_api import RecordedCall
-from slack_app.boundaries import NOT_FOR_GUESTS
+from slack_app.gate.boundaries import NOT_FOR_GUESTS
 from tasks.directory import UserDirectory
 from tests.slack_app.support import TEAM, SlackHarness
 

@@ -16,10 +16,11 @@ from sqlmodel import select
 
 from core.db import make_engine, make_session_factory
 from devtools.local_web_api import LocalSlackWebAPI
-from slack_app import blocks, reminders
 from slack_app.app import build_token_source
+from slack_app.jobs import reminders
 from slack_app.models import TaskReminder
 from slack_app.services import SlackServices
+from slack_app.views import blocks
 from tasks.dates import ResolvedDue
 from tasks.directory import UserDirectory
 from tasks.models import utcnow
@@ -212,9 +213,9 @@ def test_a_reminder_slack_refuses_is_marked_failed_logged_and_not_retried(
 ) -> None:
     number = make_task(slack)
     web.fail("chat.postMessage", "channel_not_found")
-    with caplog.at_level(logging.ERROR, logger="slack_app.reminders"):
+    with caplog.at_level(logging.ERROR, logger="slack_app.jobs.reminders"):
         assert remind(slack, DUE - timedelta(hours=1)) == 0
-    [record] = [r for r in caplog.records if r.name == "slack_app.reminders"]
+    [record] = [r for r in caplog.records if r.name == "slack_app.jobs.reminders"]
     assert record.getMessage() == "could not send a task reminder"
     extra: dict[str, Any] = record.__dict__
     assert (extra["error"], extra["task"], extra["user"]) == ("channel_not_found", number, "U0BOB")

@@ -17,8 +17,13 @@ from sqlmodel import Session, col, select
 
 from core.db import make_engine
 from devtools.local_web_api import LocalSlackWebAPI
-from slack_app import blocks
-from slack_app.request_ids import DELIVERY_KEY, HTTP_REQUEST_ID, REQUEST_ID_CHARS, request_id_of
+from slack_app.delivery.request_ids import (
+    DELIVERY_KEY,
+    HTTP_REQUEST_ID,
+    REQUEST_ID_CHARS,
+    request_id_of,
+)
+from slack_app.views import blocks
 from tasks.models import AuditAction, AuditEvent
 from tasks.service import TaskService
 from tests.slack_app.support import TEAM, SlackHarness, block_action, slash_command

@@ -113,7 +113,7 @@ def test_a_turn_worker_finishes_its_job_on_sigterm_and_the_queue_is_empty_after(
     deployed) runs it; SIGTERM with the turn held: the worker finishes it, then exits."""
     import redis
 
-    from slack_app.turn_queue import STREAM
+    from slack_app.delivery.turn_queue import STREAM
 
     database_url = f"sqlite:///{tmp_path / 'taskpilot.db'}"
     common = {

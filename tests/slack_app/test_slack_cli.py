@@ -11,10 +11,10 @@ from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
 from typer.testing import CliRunner
 
-from core.cli import build_app
 from core.db import make_engine, make_session_factory
-from slack_app.crypto import TokenCipher, generate_key
-from slack_app.installation_store import DatabaseInstallationStore
+from slack_app.install.crypto import TokenCipher, generate_key
+from slack_app.install.installation_store import DatabaseInstallationStore
+from taskpilot.cli import build_app
 
 CLIENT_ID = "1111.2222"
 BOT_TOKEN = "xoxb-kept-secret-1234"

@@ -23,8 +23,8 @@ from sqlmodel import Session, select
 from core.db import make_engine
 from core.settings import Settings
 from devtools.local_web_api import LocalSlackWebAPI, RecordedCall
-from slack_app.app import SlackNotConfigured
-from slack_app.socket_mode import SocketModeRefused, run_socket_mode
+from slack_app.configuration import SlackNotConfigured
+from slack_app.delivery.socket_mode import SocketModeRefused, run_socket_mode
 from tasks.models import Task
 from tests.slack_app.support import CHANNEL, TEAM, app_mention, event_callback, harness_settings
 

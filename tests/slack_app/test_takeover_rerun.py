@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from devtools.local_web_api import LocalSlackWebAPI, RecordedCall
-from slack_app import notify
+from slack_app.delivery import notify
 from tasks.models import AuditAction, AuditEvent
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (
@@ -43,14 +43,6 @@ def _create_events(harness: SlackHarness) -> list[AuditEvent]:
             AuditEvent.team_id == TEAM, AuditEvent.action == AuditAction.create
         )
         return list(session.exec(statement).all())
-
-
-def _until(condition: object, *, timeout: float = 20) -> None:
-    assert callable(condition)
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_a_turn_run_again_after_an_unfinished_delivery_creates_its_task_once(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from slack_app.text import (
+from slack_app.delivery.turns import KeyedLocks
+from slack_app.views.text import (
     escape_keeping_mentions,
     escape_mrkdwn,
     normalize_mentions,
@@ -12,7 +13,6 @@ from slack_app.text import (
     strip_leading_mention,
     truncate,
 )
-from slack_app.turns import KeyedLocks
 
 
 def test_escaping_stops_channel_pings_and_fake_links() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from agent.result import TurnResult
 from devtools.local_web_api import LocalSlackWebAPI
-from slack_app.turns import reply_blocks
+from slack_app.delivery.turns import reply_blocks
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (
     CHANNEL,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from devtools.local_web_api import LocalSlackWebAPI, slack_user
-from slack_app import blocks
+from slack_app.views import blocks
 from tasks.directory import UserDirectory
 from tasks.service import TaskService
 from tests.slack_app.conftest import SlackFactory
@@ -323,7 +323,7 @@ def test_a_person_of_another_organisation_gets_no_app_home(slack: SlackHarness) 
 
 
 def test_a_directory_sync_keeps_people_of_other_organisations_out(slack: SlackHarness) -> None:
-    from slack_app.directory_sync import save_members
+    from slack_app.jobs.directory_sync import save_members
 
     guest = slack_user("U0GUEST", "gus", "Gus Partner", team_id=GUEST_TEAM)
     grid_member = {

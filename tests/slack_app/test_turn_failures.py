@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-import slack_app.turns
+import slack_app.delivery.turns
 from agent.deps import AgentDeps
 from agent.result import TurnResult
 from agent.speaker import deps_for_speaker
 from core.db import make_session_factory
 from devtools.local_web_api import LocalSlackWebAPI
-from slack_app.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger
-from slack_app.turns import DATABASE_APOLOGY, DATABASE_APOLOGY_AFTER_WRITE
+from slack_app.delivery.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger
+from slack_app.delivery.turns import DATABASE_APOLOGY, DATABASE_APOLOGY_AFTER_WRITE
 from tests.slack_app.support import TEAM, SlackHarness, app_mention, event_callback
 
 
@@ -43,7 +43,7 @@ class FlakyDirectory:
 
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(slack_app.turns, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+    monkeypatch.setattr(slack_app.delivery.turns, "RETRY_DELAYS", (0.01, 0.01, 0.01))
 
 
 def _mention(slack: SlackHarness, text: str) -> str:
@@ -62,7 +62,7 @@ def test_a_database_that_fails_once_before_the_turn_is_retried(
     slack: SlackHarness, web: LocalSlackWebAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = FlakyDirectory(failures=1)
-    monkeypatch.setattr(slack_app.turns, "deps_for_speaker", directory)
+    monkeypatch.setattr(slack_app.delivery.turns, "deps_for_speaker", directory)
     key = _mention(slack, "<@U0BOT> add a task to draft the launch post")
     assert directory.calls == 2
     [task] = slack.tasks()
@@ -77,9 +77,9 @@ def test_a_database_that_stays_down_gets_an_apology_and_releases_the_delivery(
     slack: SlackHarness, web: LocalSlackWebAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = FlakyDirectory(failures=1_000)
-    monkeypatch.setattr(slack_app.turns, "deps_for_speaker", directory)
+    monkeypatch.setattr(slack_app.delivery.turns, "deps_for_speaker", directory)
     key = _mention(slack, "<@U0BOT> add a task to draft the launch post")
-    assert directory.calls == 1 + len(slack_app.turns.RETRY_DELAYS)
+    assert directory.calls == 1 + len(slack_app.delivery.turns.RETRY_DELAYS)
     assert slack.tasks() == []
     assert _replies(web) == [DATABASE_APOLOGY]
     [reply] = web.calls_to("chat.postMessage")
@@ -91,7 +91,7 @@ def test_a_database_that_stays_down_gets_an_apology_and_releases_the_delivery(
 def test_a_database_that_fails_after_the_turn_wrote_is_not_retried_and_finishes(
     slack: SlackHarness, web: LocalSlackWebAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_run_turn = slack_app.turns.run_turn
+    real_run_turn = slack_app.delivery.turns.run_turn
     runs: list[str] = []
 
     async def run_turn_then_fail(text: str, **kwargs: Any) -> TurnResult:
@@ -99,7 +99,7 @@ def test_a_database_that_fails_after_the_turn_wrote_is_not_retried_and_finishes(
         await real_run_turn(text, **kwargs)
         raise _outage()
 
-    monkeypatch.setattr(slack_app.turns, "run_turn", run_turn_then_fail)
+    monkeypatch.setattr(slack_app.delivery.turns, "run_turn", run_turn_then_fail)
     key = _mention(slack, "<@U0BOT> add a task to draft the launch post")
     # Once only: running it again would create the task a second time.
     assert len(runs) == 1

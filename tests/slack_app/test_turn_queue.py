@@ -18,10 +18,10 @@ from sqlalchemy import Engine
 
 from core.settings import Settings
 from devtools.local_web_api import LocalSlackWebAPI
-from slack_app.app import SlackNotConfigured
+from slack_app.configuration import SlackNotConfigured
+from slack_app.delivery.turn_queue import STREAM, RedisTurnQueue, SlackJob
+from slack_app.delivery.worker import run_worker, worker_queue
 from slack_app.services import SlackServices
-from slack_app.turn_queue import STREAM, RedisTurnQueue, SlackJob
-from slack_app.worker import run_worker, worker_queue
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (
     TEAM,
@@ -351,7 +351,7 @@ def test_queue_settings_without_redis_say_what_to_set() -> None:
             "REDIS_URL": None,
         }
     )
-    from slack_app.app import check_slack_settings
+    from slack_app.configuration import check_slack_settings
 
     with pytest.raises(SlackNotConfigured, match="REDIS_URL"):
         check_slack_settings(settings)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from core.settings import Settings
-from slack_app.worker_health import WorkerHealthServer, WorkerPulse
+from slack_app.delivery.worker_health import WorkerHealthServer, WorkerPulse
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 import core.db
-from core.cli import build_app
+from taskpilot.cli import build_app
 from tasks.api_keys import ApiKeyService, InvalidApiKey
 from tasks.models import ApiKey, AuditEvent
 from tasks.service import TaskService

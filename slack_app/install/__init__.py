@@ -1,0 +1,2 @@
+"""Being installed: OAuth, the installation store, token encryption, the scopes and the app
+manifest."""

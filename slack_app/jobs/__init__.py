@@ -1,0 +1,1 @@
+"""The Slack app's background work: reminders and directory sync."""

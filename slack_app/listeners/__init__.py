@@ -1,0 +1,1 @@
+"""The Bolt listeners: what TaskPilot does with each kind of Slack request."""

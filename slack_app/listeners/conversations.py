@@ -1,0 +1,299 @@
+"""Talking to the agent: mentions in channels, DMs, and the assistant panel.
+
+Every answer goes into the thread of the message, and each thread is one conversation the
+agent remembers. The work runs after Bolt has acknowledged the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncAssistant
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.say.async_say import AsyncSay
+from slack_bolt.context.set_status.async_set_status import AsyncSetStatus
+from slack_bolt.context.set_suggested_prompts.async_set_suggested_prompts import (
+    AsyncSetSuggestedPrompts,
+)
+from slack_bolt.context.set_title.async_set_title import AsyncSetTitle
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agent.memory import Conversation
+from core.context import REQUEST_ID, SLACK_EVENT_ID, current_ids
+from slack_app.delivery.turn_queue import SlackJob, submit
+from slack_app.delivery.turns import (
+    TRANSIENT_DATABASE_ERRORS,
+    DatabaseUnavailable,
+    answer_in_thread,
+    conversation_id,
+)
+from slack_app.services import SlackServices
+from slack_app.views.text import truncate
+
+logger = logging.getLogger(__name__)
+
+SUGGESTED_PROMPTS: tuple[dict[str, str], ...] = (
+    {"title": "What's on my plate?", "message": "What's on my plate this week?"},
+    {"title": "Add a task", "message": "Remind me to send the Q3 deck by Friday"},
+    {"title": "Overdue", "message": "What's overdue for the team?"},
+    {"title": "Assign", "message": "Assign the newest task to bob"},
+)
+ASSISTANT_GREETING = (
+    "Hi! I keep track of your team's tasks. Tell me what needs doing, who should do it and "
+    "by when — or ask what's on your plate."
+)
+THINKING_STATUS = "is thinking…"
+
+
+def _delivery_key(context: AsyncBoltContext) -> str | None:
+    key = context.get("delivery_key")
+    return key if isinstance(key, str) else None
+
+
+async def finish_delivery(services: SlackServices, key: str | None) -> None:
+    """Mark the claimed delivery `key` (if any) as answered."""
+    if key is not None:
+        await services.ledger.finish(key)
+
+
+async def _release_delivery(services: SlackServices, key: str | None) -> None:
+    if key is None:
+        return
+    try:
+        await services.ledger.release(key)
+    except Exception:
+        # The ledger may be down with the database; the claim then stays until its lease
+        # runs out, after which a retry of the event can still take it over.
+        logger.exception("could not release a Slack delivery", extra={"delivery": key})
+
+
+@asynccontextmanager
+async def _lease_kept(services: SlackServices, key: str | None) -> AsyncIterator[None]:
+    """Renew the claim on delivery `key` three times per lease while the block runs, so that
+    a retry of the event does not take a slow turn for a dead replica's and answer twice."""
+    if key is None:
+        yield
+        return
+    every = services.settings.slack_delivery_lease / 3
+    finished = asyncio.Event()
+
+    async def renew() -> None:
+        while not finished.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), timeout=every)
+                return
+            try:
+                await services.ledger.renew(key)
+            except Exception as error:
+                # A missed renewal only shortens the lease; the turn carries on.
+                logger.warning("could not renew a Slack delivery's lease: %s", error)
+
+    renewing = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        finished.set()
+        # The renewing task stops by itself once told; a renewal in flight is given a moment,
+        # then cancelled and left. Cancelling and awaiting it, as before, hung the turn worker
+        # until shutdown whenever the Redis client swallowed a cancellation that landed inside
+        # its call (a job answered and never acknowledged: the worker crash drill).
+        await asyncio.wait({renewing}, timeout=every)
+        if not renewing.done():
+            renewing.cancel()
+
+
+async def handle_message(
+    services: SlackServices,
+    *,
+    event: dict[str, Any],
+    team_id: str,
+    user_id: str,
+    delivery_key: str | None,
+    client: AsyncWebClient,
+) -> None:
+    """Answer one person's message in its thread, then mark the delivery done.
+
+    When the database failed the turn before it wrote anything, the person gets an apology
+    and the delivery is released instead, so that a later delivery of the event can be
+    answered; a turn that may have written is marked done (running it again could repeat the
+    write).
+    """
+    release = False
+    finished = False
+
+    async def replied() -> None:
+        # Marked answered the moment the reply is posted: a crash while the people concerned
+        # are notified then leaves nothing for a retry or another worker to answer again.
+        nonlocal finished
+        try:
+            await finish_delivery(services, delivery_key)
+        except Exception as error:
+            # The people concerned are told all the same; marking it is tried again after.
+            logger.warning("could not mark a Slack delivery answered: %s", error)
+            return
+        finished = True
+
+    try:
+        text = str(event.get("text") or "")
+        team_id = team_id or str(event.get("team") or "")
+        user_id = user_id or str(event.get("user") or "")
+        channel_id = str(event.get("channel") or "")
+        thread_ts = str(event.get("thread_ts") or event.get("ts") or "")
+        if not (team_id and user_id and channel_id and thread_ts):
+            logger.warning("a Slack message without team, user, channel or ts was skipped")
+            return
+        async with services.inflight.track(), _lease_kept(services, delivery_key):
+            await answer_in_thread(
+                services,
+                client=client,
+                team_id=team_id,
+                user_id=user_id,
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+                text=text,
+                # The Slack event (team:event_id) the audit log will name; Slack redelivers
+                # it when a replica dies mid-turn, so its creates must be idempotent.
+                request_id=delivery_key,
+                replayable=delivery_key is not None,
+                on_replied=replied,
+            )
+    except DatabaseUnavailable as error:
+        # Logged where it happened, and the person has the apology in the thread.
+        release = not error.wrote
+    finally:
+        if release:
+            await _release_delivery(services, delivery_key)
+        elif not finished:
+            await finish_delivery(services, delivery_key)
+
+
+async def answer_message(
+    services: SlackServices,
+    *,
+    event: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+) -> None:
+    """Answer a mention or direct message here, or queue it for a turn worker when the
+    turn queue is on (`TASKPILOT_TURN_QUEUE=redis`)."""
+    team_id = context.team_id or str(event.get("team") or "")
+    user_id = context.user_id or str(event.get("user") or "")
+    key = _delivery_key(context)
+    queue = services.turn_queue
+    if queue is not None:
+        ids = current_ids()
+        job = SlackJob(
+            kind="message",
+            team_id=team_id,
+            user_id=user_id,
+            payload=event,
+            delivery_key=key,
+            request_id=ids.get(REQUEST_ID),
+            slack_event_id=ids.get(SLACK_EVENT_ID),
+        )
+        if await submit(queue, job):
+            return
+    await handle_message(
+        services, event=event, team_id=team_id, user_id=user_id, delivery_key=key, client=client
+    )
+
+
+def _has_history(services: SlackServices, *, team_id: str, conversation: str) -> bool:
+    with services.session_factory() as session:
+        return session.get(Conversation, (team_id, conversation)) is not None
+
+
+def _is_plain_dm(event: dict[str, Any]) -> bool:
+    # Edits, deletions, joins and other subtypes are not messages to answer.
+    return event.get("channel_type") == "im" and event.get("subtype") in (None, "file_share")
+
+
+def register(app: AsyncApp, services: SlackServices) -> None:
+    """Add the mention, DM and assistant listeners to `app`."""
+
+    assistant = AsyncAssistant()
+
+    @assistant.thread_started
+    async def thread_started(  # pyright: ignore[reportUnusedFunction]
+        say: AsyncSay,
+        set_suggested_prompts: AsyncSetSuggestedPrompts,
+        context: AsyncBoltContext,
+    ) -> None:
+        try:
+            await say(ASSISTANT_GREETING)
+            await set_suggested_prompts(prompts=list(SUGGESTED_PROMPTS))
+        finally:
+            await finish_delivery(services, _delivery_key(context))
+
+    @assistant.user_message
+    async def user_message(  # pyright: ignore[reportUnusedFunction]
+        payload: dict[str, Any],
+        set_status: AsyncSetStatus,
+        set_title: AsyncSetTitle,
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
+        text = str(payload.get("text") or "")
+        # The status and title belong to assistant threads; in a plain DM thread Slack refuses
+        # them, which must not stop the answer.
+        try:
+            await set_status(THINKING_STATUS)
+        except Exception as error:
+            logger.debug("could not set the assistant status: %s", error)
+        team_id = context.team_id or str(payload.get("team") or "")
+        key = conversation_id(
+            team_id=team_id,
+            channel_id=str(payload.get("channel") or ""),
+            thread_ts=str(payload.get("thread_ts") or payload.get("ts") or ""),
+        )
+        try:
+            first_message = not await asyncio.to_thread(
+                _has_history, services, team_id=team_id, conversation=key
+            )
+        except TRANSIENT_DATABASE_ERRORS as error:
+            # The title is a nicety; the turn below retries the database and apologises.
+            logger.warning("could not read the assistant thread's history: %s", error)
+            first_message = False
+        # The assistant panel's status and title need this request's Bolt helpers, so its
+        # turns run here even when the turn queue is on.
+        await handle_message(
+            services,
+            event=payload,
+            team_id=team_id,
+            user_id=context.user_id or str(payload.get("user") or ""),
+            delivery_key=_delivery_key(context),
+            client=client,
+        )
+        if first_message:
+            try:
+                await set_title(truncate(" ".join(text.split()), 60) or "Tasks")
+            except Exception as error:
+                logger.debug("could not set the assistant thread title: %s", error)
+
+    app.use(assistant)
+
+    @app.event("app_mention")
+    async def on_mention(  # pyright: ignore[reportUnusedFunction]
+        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        if event.get("edited"):
+            # Slack sends a mention again when its message is edited; the request it made was
+            # answered the first time, and running it again would repeat its writes.
+            await finish_delivery(services, _delivery_key(context))
+            return
+        await answer_message(services, event=event, context=context, client=client)
+
+    @app.event("message")
+    async def on_message(  # pyright: ignore[reportUnusedFunction]
+        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        if _is_plain_dm(event) and not event.get("bot_id"):
+            await answer_message(services, event=event, context=context, client=client)
+            return
+        # Channel messages (without a mention), edits and deletions: acknowledged, no answer.
+        await finish_delivery(services, _delivery_key(context))

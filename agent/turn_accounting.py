@@ -10,8 +10,9 @@ from agent.deps import AgentDeps
 from agent.models import OFFLINE, ResolvedModel
 from agent.result import ToolCallRecord, TurnResult
 from agent.transcript import Spend
-from agent.turn_log import TurnRow, record_turn, turn_row
+from agent.turn_log import TurnRow, record_turn
 from core.metrics import observe_agent_turn
+from tasks.models import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +102,9 @@ def turn_record(
     result: TurnResult, *, deps: AgentDeps, chain: str, conversation_id: str, outcome: str
 ) -> TurnRow:
     """The turn's row in the turn log (`agent_turns`), which the budgets add up."""
-    return turn_row(
+    return TurnRow(
         team_id=deps.team_id,
+        created_at=utcnow(),
         user_id=deps.actor_id,
         conversation_id=conversation_id,
         model=result.model,

@@ -31,7 +31,7 @@ def store_turn(
     record: TurnRow,
 ) -> None:
     """Store the conversation after a turn (see `save_conversation`) and the turn's record
-    (a `turn_row`).
+    (a `TurnRow`).
 
     On PostgreSQL both go out as one statement (the conversation's upsert in a `WITH` clause
     ahead of the record's insert) on a connection without a transaction of its own: one

@@ -20,6 +20,7 @@ addresses; the request's scheme (for HSTS) and client address (for logs) then co
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
@@ -134,66 +135,92 @@ class BodySizeLimitMiddleware:
         }
         return start, {"type": "http.response.body", "body": body, "more_body": False}
 
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        for message in self._problem(scope):
+            await send(message)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared: int | None = None
-        chunked = False
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = -1
-                if declared > self.max_bytes:
-                    for message in self._problem(scope):
-                        await send(message)
-                    return
-            elif name == b"transfer-encoding":
-                chunked = True
+        declared, chunked = _declared_body(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, send)
+            return
         if declared is None and not chunked and scope.get("http_version") in ("1.0", "1.1"):
             # An HTTP/1 request without Content-Length or Transfer-Encoding has no body
             # (RFC 9112, 6.3), such as almost every GET: nothing to count.
             await self.app(scope, receive, send)
             return
-        received = 0
-        too_large = False
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received, too_large
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    too_large = True
-                    raise _BodyTooLarge
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if too_large:
-                # Whatever the app answers to a body cut short is replaced by the 413.
-                if message["type"] == "http.response.start" and not started:
-                    started = True
-                    for problem in self._problem(scope):
-                        await send(problem)
-                return
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        body = _CountedBody(
+            receive, send, max_bytes=self.max_bytes, refuse=lambda: self._refuse(scope, send)
+        )
         try:
-            await self.app(scope, counting_receive, guarded_send)
+            await self.app(scope, body.receive, body.send)
         except _BodyTooLarge:
             pass
         except Exception:
-            if not too_large:
+            if not body.too_large:
                 raise
-        if too_large and not started:
-            for problem in self._problem(scope):
-                await send(problem)
+        if body.too_large and not body.started:
+            await self._refuse(scope, send)
+
+
+def _declared_body(scope: Scope) -> tuple[int | None, bool]:
+    """The request's Content-Length (-1 when it is not a number; None when absent) and whether
+    it is sent chunked."""
+    declared: int | None = None
+    chunked = False
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                declared = -1
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, chunked
+
+
+class _CountedBody:
+    """The app's receive and send, counting the body as it arrives: past `max_bytes` the app's
+    next read fails and whatever it answers is replaced by the 413."""
+
+    def __init__(
+        self,
+        receive: Receive,
+        send: Send,
+        *,
+        max_bytes: int,
+        refuse: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._receive = receive
+        self._send = send
+        self._max_bytes = max_bytes
+        self._refuse = refuse
+        self.received = 0
+        self.too_large = False
+        self.started = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self._max_bytes:
+                self.too_large = True
+                raise _BodyTooLarge
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.too_large:
+            # Whatever the app answers to a body cut short is replaced by the 413.
+            if message["type"] == "http.response.start" and not self.started:
+                self.started = True
+                await self._refuse()
+            return
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
 
 
 def _origin(value: str) -> str:

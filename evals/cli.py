@@ -53,7 +53,8 @@ def _error(message: str) -> typer.Exit:
 
 
 @app.command("run")
-def run(
+# A Typer command: each of its options is a parameter, by Typer's design.
+def run(  # noqa: PLR0913
     dataset: Annotated[
         list[Path],
         typer.Option(
@@ -168,7 +169,7 @@ def run(
         raise typer.Exit(EXIT_USAGE)
 
     from core.settings import Settings
-    from evals.baseline import BaselineError, check_baseline, read_baseline, write_baseline
+    from evals.baseline import BaselineError, read_baseline, write_baseline
     from evals.report import print_report, report_json, write_json
     from evals.runner import EvalSetupError, run_eval
 
@@ -176,12 +177,10 @@ def run(
         settings = Settings()
     except ValueError as error:
         raise _error(f"the settings are invalid: {error}") from error
-    baseline_data = None
-    if baseline is not None:
-        try:
-            baseline_data = read_baseline(baseline)
-        except BaselineError as error:
-            raise _error(str(error)) from error
+    try:
+        baseline_data = read_baseline(baseline) if baseline is not None else None
+    except BaselineError as error:
+        raise _error(str(error)) from error
     models: list[str] = list(model or [",".join(settings.model_chain)])
     try:
         report = run_eval(
@@ -213,14 +212,7 @@ def run(
         console.print(f"Written: {path}", markup=False, highlight=False)
     failed = False
     if baseline_data is not None:
-        gate = check_baseline(data, baseline_data)
-        for note in gate.notes:
-            console.print(f"[yellow]note:[/] {note}", highlight=False)
-        for drop in gate.drops:
-            console.print(f"[bold red]regression:[/] {drop}", highlight=False)
-        if gate.passed:
-            console.print(f"[bold green]Every category meets the baseline {baseline}.[/]")
-        failed = not gate.passed
+        failed = not _meets_baseline(data, baseline_data, shown=baseline, console=console)
     if min_pass_rate is not None:
         failed = not _meets_bar(report.pass_rate, min_pass_rate, console=console) or failed
     if max_harmful_rate is not None:
@@ -230,6 +222,22 @@ def run(
 
 
 app.command("compare")(compare)
+
+
+def _meets_baseline(
+    data: dict[str, Any], baseline: dict[str, Any], *, shown: Path | None, console: Console
+) -> bool:
+    """Whether every category meets the baseline; says why not."""
+    from evals.baseline import check_baseline
+
+    gate = check_baseline(data, baseline)
+    for note in gate.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    for drop in gate.drops:
+        console.print(f"[bold red]regression:[/] {drop}", highlight=False)
+    if gate.passed:
+        console.print(f"[bold green]Every category meets the baseline {shown}.[/]")
+    return gate.passed
 
 
 def _result_cache(choice: bool | None, models: list[str]) -> ResultCache | None:

@@ -1,3 +1,5 @@
+# Over 500 lines: the loader and validator of the public `taskpilot-evals/v1` format; every
+# rule of the format is checked here, each with a message that names the case and the field.
 """Eval datasets in the `taskpilot-evals/v1` format: models, loading, merging and linting.
 
 A dataset file holds `defaults` and `cases`. Every key of `defaults` (now, timezone, team, actor,
@@ -22,7 +24,7 @@ Loading a malformed file raises `DatasetError`, which lists every problem found 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -624,6 +626,18 @@ def _parse(path: Path) -> tuple[Dataset | None, list[LintIssue]]:
         issue("the file must be a mapping with `schema`, `defaults` and `cases`")
         return None, issues
     top: dict[Any, Any] = raw  # pyright: ignore[reportUnknownVariableType]
+    name, description, defaults = _read_top(top, path=path, issue=issue)
+    cases = _read_cases(top.get("cases"), defaults=defaults, dataset=name, issue=issue)
+    if issues:
+        return None, issues
+    dataset = Dataset(name=name, path=file, description=description, defaults=defaults, cases=cases)
+    return dataset, []
+
+
+def _read_top(
+    top: dict[Any, Any], *, path: Path, issue: Callable[[str], None]
+) -> tuple[str, str | None, Defaults]:
+    """The file's keys, schema, name, description and defaults, each problem reported."""
     for key in top:
         if key not in _TOP_KEYS:
             issue(f"unknown top-level key `{key}` (known: {', '.join(_TOP_KEYS)})")
@@ -637,17 +651,25 @@ def _parse(path: Path) -> tuple[Dataset | None, list[LintIssue]]:
     if description is not None and not isinstance(description, str):
         issue("description must be a string")
         description = None
-
     defaults = Defaults()
     try:
         defaults = Defaults.model_validate(top.get("defaults") or {})
     except ValidationError as error:
         for reason in _validation_reasons(error, prefix="defaults"):
             issue(reason)
+    return name, description, defaults
 
-    raw_cases = top.get("cases")
+
+def _read_cases(
+    raw_cases: object,
+    *,
+    defaults: Defaults,
+    dataset: str,
+    issue: Callable[[str, str | None], None],
+) -> list[Case]:
+    """The file's cases, resolved against its defaults, each problem reported by case id."""
     if not isinstance(raw_cases, list) or not raw_cases:
-        issue("cases must be a non-empty list")
+        issue("cases must be a non-empty list", None)
         raw_cases = []
     cases: list[Case] = []
     seen: set[str] = set()
@@ -669,15 +691,12 @@ def _parse(path: Path) -> tuple[Dataset | None, list[LintIssue]]:
             for reason in _partial_problems(raw_case):  # pyright: ignore[reportUnknownArgumentType]
                 issue(reason, case_id)
             continue
-        case, problems = _resolve_case(spec, defaults, dataset=name)
+        case, problems = _resolve_case(spec, defaults, dataset=dataset)
         for problem in problems:
             issue(problem, case_id)
         if case is not None:
             cases.append(case)
-    if issues:
-        return None, issues
-    dataset = Dataset(name=name, path=file, description=description, defaults=defaults, cases=cases)
-    return dataset, []
+    return cases
 
 
 def lint_dataset(path: str | Path) -> list[LintIssue]:

@@ -1,3 +1,5 @@
+# Over 500 lines: the matching rules of the eval format (the brief's "Matching"), one per
+# kind of argument, kept together so that they read as one specification.
 """The matching rules of `taskpilot-evals/v1`: does what happened meet what a case expects?
 
 Everything here is pure: the matcher sees the calls the model made and the tasks that exist

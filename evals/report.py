@@ -1,3 +1,5 @@
+# Over 500 lines: the report's data model and its terminal rendering, which every other
+# format (JSON, Markdown, HTML) reads from.
 """Eval results: the models the runner fills in, the summary tables, and the JSON report.
 
 The JSON report (`write_json`, `report_json`) has a stable schema, `taskpilot-eval-report/v1`.

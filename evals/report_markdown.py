@@ -1,3 +1,5 @@
+# Over 500 lines: the Markdown report's sections (summary, categories, harmful writes,
+# failing cases with their traces) share one set of table and escaping helpers.
 """The eval report as Markdown (for a GitHub PR comment), and the readers of the JSON report.
 
 `markdown_report` takes the `taskpilot-eval-report/v1` dict that `evals.report.report_json`

@@ -1,3 +1,5 @@
+# Over 500 lines: an API key's whole life (create, verify, rotate, revoke, list), its hashing
+# and its scope rules, which share one table and its audit trail.
 """API keys: created, listed, rotated and revoked by admins, presented by integrations.
 
 A key reads `tp_<prefix>_<secret>`. The prefix (8 letters and digits) is stored and shown in

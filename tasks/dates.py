@@ -1,3 +1,6 @@
+# Over 500 lines: one grammar of due-date phrases. Its readers share the normalisation, the
+# number words and the calendar helpers, and the module docstring states the whole grammar in
+# one place; `DueShift` moves a date by the same amounts.
 """Turning what people say about due dates into instants, in the speaker's time zone.
 
 `resolve_due(text, now=...)` reads `text` relative to `now`, an aware datetime in the speaker's

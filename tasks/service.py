@@ -1,3 +1,5 @@
+# Over 500 lines: `TaskService` is the one place where every read and write is scoped to a
+# team and authorized; its methods stay in one class so that no path around those checks exists.
 """`TaskService`: every read and write of tasks, scoped to one team and authorized per actor.
 
 Who may do what (enforced here, never left to the model):

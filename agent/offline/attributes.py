@@ -1,3 +1,6 @@
+# Over 500 lines: one reader of the details people stack onto a request (due, priority,
+# tags, assignee), whose spans must be read together so that none is read twice.
+# The conversation-quality work owns this package.
 """Pulling a task's attributes out of free text, leaving the title behind.
 
 "update the roadmap, high priority, due next monday #planning" becomes the title "update the

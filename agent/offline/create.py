@@ -1,3 +1,6 @@
+# Over 500 lines: the readers of create requests and their title cleaning share one set of
+# patterns; they move into `intents/` with the rest of the parser (docs/offline-parser.md).
+# The conversation-quality work owns this package.
 """Clauses that create tasks.
 
 Recognized shapes, after polite words are gone ("can you", "please"):

@@ -1,3 +1,5 @@
+# Over 500 lines: the offline parser's shared word lists, kept in one module so that its
+# readers draw their cue words from one place. The conversation-quality work owns this package.
 """Word lists the offline parser reads: typos, priorities, verbs, names of days and months."""
 
 from __future__ import annotations

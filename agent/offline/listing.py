@@ -1,3 +1,6 @@
+# Over 500 lines: the readers of list requests (filters, statuses, people, periods) share
+# their patterns; they move into `intents/` with the rest of the parser
+# (docs/offline-parser.md). The conversation-quality work owns this package.
 """Clauses that ask to see tasks: "what's on my plate", "bob's tasks", "what's overdue".
 
 Conventions (the same ones the dataset and the tool docstrings use):

@@ -1,3 +1,6 @@
+# Over 500 lines: the offline model's turn planning (follow-ups, confirmations, multi-step
+# plans) beside its pydantic-ai wrapper; it moves into `intents/` with the rest of the parser
+# (docs/offline-parser.md). The conversation-quality work owns this package.
 """The offline parser as a pydantic-ai `FunctionModel` named "offline".
 
 Every model request in a turn lands in `respond`, which works as a small state machine over the

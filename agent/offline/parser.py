@@ -1,3 +1,6 @@
+# Over 500 lines: the offline parser's entry and its sentence-level readers, which share
+# patterns and helpers; they move into `intents/` as each kind of sentence becomes an intent of
+# the registry (docs/offline-parser.md). The conversation-quality work owns this package.
 """The offline parser: one Slack message in, planned tool calls (or a reply) out.
 
 It is deterministic and pure Python: no model, no network, no pydantic-ai. The steps are

@@ -1,3 +1,6 @@
+# Over 500 lines: the readers of change requests share one set of patterns; they move into
+# `intents/` with the rest of the parser (docs/offline-parser.md). The conversation-quality
+# work owns this package.
 """Clauses that change an existing task: update, assign and delete.
 
 The general shape is *verb target changes* ("move #3 to next tuesday", "make it urgent", "give the

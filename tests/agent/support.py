@@ -24,12 +24,12 @@ from agent.assembly import AgentRuntime, build_runtime
 from agent.deps import AgentDeps
 from agent.result import TurnResult
 from agent.runtime import run_turn_sync
-from agent.turn_log import TurnRow, turn_row
+from agent.turn_log import TurnRow
 from agent.turn_tables import TURN_TABLE_MODULES
 from core.db import create_all, make_engine, make_session_factory
 from core.settings import Settings
 from tasks.directory import UserDirectory
-from tasks.models import AuditEvent, Task
+from tasks.models import AuditEvent, Task, utcnow
 from tasks.service import TaskService
 
 TEAM = "T0001"
@@ -157,8 +157,9 @@ def seed(
 
 def scripted_turn_row(conversation: str, *, outcome: str = "ok") -> TurnRow:
     """The turn log's row for one call of a scripted model that ended without a tool call."""
-    return turn_row(
+    return TurnRow(
         team_id=TEAM,
+        created_at=utcnow(),
         user_id="U0001",
         conversation_id=conversation,
         model="scripted",

@@ -81,7 +81,7 @@ def test_a_record_that_cannot_be_written_leaves_the_conversation_as_it_was(
     # An outcome longer than its column: PostgreSQL refuses the row; SQLite has no length
     # limit, so a missing required value stands in for the failure there.
     broken = scripted_turn_row("c1", outcome="x" * 50)
-    broken["model"] = None
+    broken["model"] = None  # pyright: ignore[reportGeneralTypeIssues] (a row the database refuses)
     with pytest.raises(Exception, match=r"(?i)null|not-null|too long"):
         store_turn(
             session_factory,

@@ -267,17 +267,10 @@ def update_task(
     sent = payload.model_fields_set - {"timezone"}
     if not sent:
         raise HTTPException(status_code=422, detail="Send at least one field to change.")
-    changes: dict[str, Any] = {}
-    if "title" in sent:
-        changes["title"] = payload.title
-    if "description" in sent:
-        changes["description"] = payload.description or ""
-    if "priority" in sent:
-        changes["priority"] = payload.priority
-    if "status" in sent:
-        changes["status"] = payload.status
-    if "tags" in sent:
-        changes["tags"] = payload.tags
+    changes: dict[str, Any] = payload.model_dump(exclude_unset=True, exclude={"timezone", "due"})
+    if "description" in changes:
+        # Null clears the description, which the service keeps as an empty string.
+        changes["description"] = changes["description"] or ""
     if "due" in sent:
         if payload.due is None:
             changes["clear_due"] = True

@@ -13,7 +13,7 @@ from pydantic_ai.usage import UsageLimits
 from agent.deps import AgentDeps
 from agent.drive import TurnOutput
 from agent.instructions import check_placeholders, render_instructions
-from agent.models import OFFLINE, ResolvedModel, resolve_model
+from agent.model_chain import OFFLINE, ResolvedModel, resolve_model
 from core.settings import Settings
 from prompts.loader import load_prompt
 from tools.task_tools import TASK_TOOLS

@@ -32,7 +32,7 @@ Commands: /help, /quit."""
 def _runtime(settings: Settings, model: str | None, prompt: str | None) -> AgentRuntime:
     from agent.assembly import build_runtime
     from agent.instructions import PromptTemplateError
-    from agent.models import UnknownModel
+    from agent.model_chain import UnknownModel
     from prompts.loader import UnknownPromptVersion
 
     try:
@@ -101,7 +101,7 @@ def chat(
     ] = False,
 ) -> None:
     """Talk to the TaskPilot agent in the terminal."""
-    from agent.models import OFFLINE
+    from agent.model_chain import OFFLINE
     from agent.runtime import run_turn_sync
     from agent.speaker import deps_for_speaker
     from tasks.demo import seed_demo_team

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tools.deps import ToolDeps
+from tools.tool_deps import ToolDeps
 
 
 @dataclass(kw_only=True)

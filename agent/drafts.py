@@ -26,8 +26,8 @@ from agent.budgets import check_budget
 from agent.costs import estimate_cost
 from agent.deps import AgentDeps
 from agent.drive import TurnOutput
-from agent.models import OFFLINE
-from agent.people import prompt_people
+from agent.model_chain import OFFLINE
+from agent.prompt_people import prompt_people
 from agent.turn_log import TurnRecord, record_turn
 from tasks.dates import resolve_due
 from tasks.directory import UserDirectory

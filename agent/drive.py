@@ -12,7 +12,7 @@ from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, Tool
 from pydantic_ai.usage import RunUsage, UsageLimits
 
 from agent.deps import AgentDeps
-from agent.models import OFFLINE
+from agent.model_chain import OFFLINE
 from tools.task_tools import WRITE_TOOLS
 
 TurnOutput = str | DeferredToolRequests

@@ -25,7 +25,7 @@ from agent.confirmation import confirmation_question, pending_answer
 from agent.deps import AgentDeps
 from agent.drive import Run, TurnAborted, drive
 from agent.memory import load_conversation
-from agent.people import prompt_people
+from agent.prompt_people import prompt_people
 from agent.providers import close_provider_clients
 from agent.replies import (
     DEGRADED_NOTES,
@@ -51,7 +51,7 @@ from agent.turn_store import store_turn
 from core.context import REQUEST_ID, bound, current_ids
 from core.db import read_without_transaction
 from core.spans import set_attributes, span
-from tools.deps import TurnDeletions
+from tools.tool_deps import TurnDeletions
 
 logger = logging.getLogger(__name__)
 

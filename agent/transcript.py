@@ -10,7 +10,7 @@ from typing import Any, cast
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart, ToolReturnPart
 
 from agent.costs import estimate_cost
-from agent.models import OFFLINE
+from agent.model_chain import OFFLINE
 from agent.offline.readings import TRACE_KEY
 from agent.result import ToolCallRecord
 

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 
 from agent.deps import AgentDeps
-from agent.models import OFFLINE, ResolvedModel
+from agent.model_chain import OFFLINE, ResolvedModel
 from agent.result import ToolCallRecord, TurnResult
 from agent.transcript import Spend
 from agent.turn_log import TurnRow, record_turn

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from agent.assembly import AgentRuntime, build_runtime
 from agent.loop import AgentLoop
 from api.key_cache import KeyCache
-from api.ratelimit import count_failed_authentication, count_key_request
+from api.rate_limit_http import count_failed_authentication, count_key_request
 from core.context import bound
 from core.settings import Settings
 from core.spans import set_attributes

@@ -32,7 +32,7 @@ from api.idempotency import (
     request_hash,
 )
 from api.problems import problem_responses
-from api.ratelimit import check_agent_turn
+from api.rate_limit_http import check_agent_turn
 from api.schemas import AgentTurnCreate, AgentTurnPublic
 from core.settings import Settings
 from tasks.api_keys import TASKS_READ, TASKS_WRITE, turn_speaker

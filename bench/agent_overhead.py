@@ -18,11 +18,11 @@ What is measured, per call, with `time.perf_counter` around it:
   makes, so a plain one would count a cost of the scripted model against the agent.
   Everything else is the production path: the prompt built from the template and the
   directory (the team's people list is kept per team for a minute, as in production:
-  `agent/people.py`), conversation memory loaded and saved, the tool's argument validation, the
-  task written with its audit event in its own transaction, the card, the turn log, and
-  tracing configured as the server configures it (`core.tracing`; spans recorded only when an
-  exporter is set). Each turn has a conversation id of its own (a new Slack thread), so
-  history never grows.
+  `agent/prompt_people.py`), conversation memory loaded and saved, the tool's argument
+  validation, the task written with its audit event in its own transaction, the card, the
+  turn log, and tracing configured as the server configures it (`core.tracing`; spans
+  recorded only when an exporter is set). Each turn has a conversation id of its own (a new
+  Slack thread), so history never grows.
 - B, "TaskService": `TaskService(session, ...).create_task(title=...)` in
   `with session.begin()`: the same write, committed, without the agent.
 

@@ -193,7 +193,7 @@ async def _run_case(
 ) -> Turn:
     from pydantic_ai.usage import UsageLimits
 
-    from agent.people import prompt_people
+    from agent.prompt_people import prompt_people
     from agent.runtime import run_turn
     from evals.runner import case_environment
 

@@ -21,7 +21,7 @@ from api.auth import ApiContext
 from api.health import install_health
 from api.metrics import install_metrics
 from api.protections import install_protections
-from api.ratelimit import RateLimiter, install_rate_limiting
+from api.rate_limit_http import RateLimiter, install_rate_limiting
 from api.v1 import install_v1
 from core.db import database_engine, make_session_factory
 from core.metrics import mark_process_dead

@@ -93,7 +93,7 @@ def tasks_loaded() -> Iterator[list[int]]:
 def _fresh_people_cache() -> None:
     """Each test starts with no team's people cached for prompts: PostgreSQL tests share one
     database whose tables are emptied in between, which the cache cannot see."""
-    from agent.people import forget_people
+    from agent.prompt_people import forget_people
 
     forget_people()
 

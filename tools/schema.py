@@ -24,7 +24,7 @@ from pydantic_ai import RunContext, Tool
 from pydantic_ai.profiles.openai import OpenAIJsonSchemaTransformer
 from pydantic_ai.tools import ToolDefinition, ToolFuncContext
 
-from tools.deps import ToolDeps
+from tools.tool_deps import ToolDeps
 
 Schema = dict[str, Any]
 

@@ -17,8 +17,8 @@ from tasks.errors import AmbiguousUser, TaskError, UnknownUser
 from tasks.listing import StatusGroup, statuses_for
 from tasks.models import DirectoryUser, Task, TaskPriority, TaskStatus
 from tasks.service import TaskService
-from tools.deps import ToolDeps
 from tools.schema import compact_tool
+from tools.tool_deps import ToolDeps
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Status = Literal["open", "in_progress", "done", "cancelled"]

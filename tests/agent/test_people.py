@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from pydantic_ai.messages import ModelRequest
 
-import agent.people
-from agent.people import PEOPLE_CACHE_SECONDS, forget_people, prompt_people
+import agent.prompt_people
+from agent.prompt_people import PEOPLE_CACHE_SECONDS, forget_people, prompt_people
 from tasks.directory import UserDirectory
 from tasks.models import DirectoryUser
 from tests.agent.support import TEAM, Script, SessionFactory, runtime_for, say, team_database, turn
@@ -27,7 +27,7 @@ class Clock:
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     clock = Clock()
-    monkeypatch.setattr(agent.people, "monotonic", clock)
+    monkeypatch.setattr(agent.prompt_people, "monotonic", clock)
     forget_people()
     yield clock
     forget_people()

@@ -8,7 +8,7 @@ import pytest
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolCallPart
 
 from agent.assembly import build_runtime
-from agent.models import OFFLINE
+from agent.model_chain import OFFLINE
 from agent.runtime import run_turn_sync
 from core.settings import Settings
 from tests.agent.support import (

@@ -16,7 +16,7 @@ from limits.aio.storage import MemoryStorage
 
 import core.ratelimit
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
-from api.ratelimit import (
+from api.rate_limit_http import (
     Decision,
     RateLimiter,
     install_rate_limiting,

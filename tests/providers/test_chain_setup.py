@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agent.assembly import build_runtime
-from agent.models import UnknownModel
+from agent.model_chain import UnknownModel
 from agent.providers import parse_chain
 from agent.turn_log import TurnRecord
 from core.settings import Settings

@@ -19,9 +19,9 @@ from pydantic_ai.usage import RunUsage
 from agent.deps import AgentDeps
 from tests.agent.support import SessionFactory, make_deps
 from tests.tools.strict_rules import accepts_null, strict_problems
-from tools.deps import ToolDeps
 from tools.schema import StrictToolSchema, compact_definition, strict_parameters
 from tools.task_tools import TASK_TOOLS
+from tools.tool_deps import ToolDeps
 
 # What the model received before the schemas were computed once (they were compacted by a
 # `prepare=` hook on every step then); the fields a provider request is built from.

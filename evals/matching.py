@@ -49,15 +49,9 @@ from evals.dataset import (
     localize,
     parse_when,
 )
-from tasks.directory import (
-    MENTION,
-    SELF_WORDS,
-    SLACK_ID,
-    clean_reference,
-    fold,
-    match_people,
-)
+from tasks.directory import MENTION, SLACK_ID, clean_reference, fold, match_people
 from tasks.models import DirectoryUser
+from tasks.vocabulary import SELF_WORDS
 
 SIMILARITY_THRESHOLD: Final = 0.8
 ARTICLES: Final = frozenset({"a", "an", "the"})

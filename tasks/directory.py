@@ -13,10 +13,10 @@ from sqlmodel import Session, col, select
 
 from tasks.errors import AmbiguousUser, InvalidTaskInput, UnknownUser, UserCandidate
 from tasks.models import DirectoryUser, utcnow
+from tasks.vocabulary import SELF_WORDS
 
 MENTION = re.compile(r"^<@([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$", re.IGNORECASE)
-SELF_WORDS = frozenset({"me", "myself", "i", "self", "yours truly"})
 _SEPARATORS = re.compile(r"[._\-]+")
 _MAX_CANDIDATES = 5
 _FUZZY_CUTOFF = 60.0

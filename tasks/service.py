@@ -49,6 +49,7 @@ from tasks.models import (
     TaskStatus,
     utcnow,
 )
+from tasks.vocabulary import STATUS_WORDS
 
 # How often `create_task` tries another number when a concurrent transaction took the one it
 # picked (only PostgreSQL lets two writers race; SQLite serializes them).
@@ -71,21 +72,6 @@ _AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
 
 JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
-_STATUS_ALIASES = {
-    "todo": TaskStatus.open,
-    "to do": TaskStatus.open,
-    "reopen": TaskStatus.open,
-    "reopened": TaskStatus.open,
-    "in progress": TaskStatus.in_progress,
-    "in-progress": TaskStatus.in_progress,
-    "started": TaskStatus.in_progress,
-    "doing": TaskStatus.in_progress,
-    "complete": TaskStatus.done,
-    "completed": TaskStatus.done,
-    "finished": TaskStatus.done,
-    "closed": TaskStatus.done,
-    "canceled": TaskStatus.cancelled,
-}
 _PRIORITY_ALIASES = {
     "medium": TaskPriority.normal,
     "default": TaskPriority.normal,
@@ -160,8 +146,8 @@ def coerce_status(value: TaskStatus | str) -> TaskStatus:
     if isinstance(value, TaskStatus):
         return value
     key = value.strip().lower()
-    if key in _STATUS_ALIASES:
-        return _STATUS_ALIASES[key]
+    if key in STATUS_WORDS:
+        return TaskStatus(STATUS_WORDS[key])
     try:
         return TaskStatus(key.replace(" ", "_").replace("-", "_"))
     except ValueError:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from tasks import vocabulary
+
 TYPOS: dict[str, str] = {
     # Days.
     "tmrw": "tomorrow",
@@ -253,57 +255,8 @@ PRIORITY_NAMES: dict[str, str] = {
     "lowest": "low",
 }
 
-STATUS_WORDS: dict[str, str] = {
-    "done": "done",
-    "complete": "done",
-    "completed": "done",
-    "finished": "done",
-    "closed": "done",
-    "resolved": "done",
-    "fixed": "done",
-    "shipped": "done",
-    "sorted": "done",
-    "handled": "done",
-    "checked off": "done",
-    "ticked off": "done",
-    "open": "open",
-    "opened": "open",
-    "reopened": "open",
-    "not done": "open",
-    "undone": "open",
-    "incomplete": "open",
-    "not complete": "open",
-    "not finished": "open",
-    "todo": "open",
-    "to do": "open",
-    "to-do": "open",
-    "in progress": "in_progress",
-    "in-progress": "in_progress",
-    "in_progress": "in_progress",
-    "wip": "in_progress",
-    "started": "in_progress",
-    "doing": "in_progress",
-    "ongoing": "in_progress",
-    "underway": "in_progress",
-    "being worked on": "in_progress",
-    "cancelled": "cancelled",
-    "canceled": "cancelled",
-    "cancel": "cancelled",
-    "dropped": "cancelled",
-    "abandoned": "cancelled",
-    "scrapped": "cancelled",
-    "won't do": "cancelled",
-    "wont do": "cancelled",
-    "wontfix": "cancelled",
-    "not needed": "cancelled",
-    "no longer needed": "cancelled",
-    "not needed anymore": "cancelled",
-    "obsolete": "cancelled",
-    "not happening": "cancelled",
-    "won't happen": "cancelled",
-    "isn't happening": "cancelled",
-    "dead": "cancelled",
-}
+# The status words are the domain's (`tasks.vocabulary`), shared with the service.
+STATUS_WORDS = vocabulary.STATUS_WORDS
 
 # Verbs that start a task title ("call the bank"); used to split "add A and B" into two tasks
 # and to recognize a bare to-do line in a list.
@@ -566,7 +519,7 @@ PRONOUN_TARGETS = frozenset(
     }
 )
 
-ME_WORDS = frozenset({"me", "myself", "i", "mine", "my self", "yours truly"})
+ME_WORDS = vocabulary.SELF_WORDS
 
 UNRESOLVABLE_PEOPLE = frozenset(
     {"him", "her", "them", "someone", "somebody", "anyone", "anybody", "everyone", "everybody"}

@@ -83,3 +83,22 @@ _._pulse
 _.dave
 # The offline parser notes a person it could not resolve; no reading acts on it yet.
 _.unresolved_person
+# Keys of the TypedDicts that describe Slack's JSON (Block Kit, payloads): Slack's names, set
+# or read as JSON.
+_.confirm
+_.deny
+_.style
+_.placeholder
+_.initial_user
+_.initial_option
+_.initial_date
+_.initial_time
+_.multiline
+_.max_length
+_.initial_value
+_.private_metadata
+_.selected_user
+_.selected_date
+_.selected_time
+_.selected_option
+_.is_ephemeral

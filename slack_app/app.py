@@ -40,6 +40,7 @@ from slack_app.install import oauth
 from slack_app.jobs import directory_sync
 from slack_app.jobs.directory_sync import SLACKBOT
 from slack_app.listeners import actions, commands, conversations, home, shortcuts
+from slack_app.payloads import json_object
 from slack_app.services import SingleWorkspaceTokens, SlackServices, TokenSource
 
 logger = logging.getLogger(__name__)
@@ -115,9 +116,10 @@ def build_turn_queue(settings: Settings) -> RedisTurnQueue | None:
 
 
 Next = Callable[[], Awaitable[BoltResponse | None]]
+Middleware = Callable[..., Awaitable[BoltResponse | None]]
 
 
-def _drop_redeliveries(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
+def _drop_redeliveries(services: SlackServices) -> Middleware:
     async def drop_redeliveries(
         req: AsyncBoltRequest, context: AsyncBoltContext, next: Next
     ) -> BoltResponse | None:
@@ -145,7 +147,7 @@ def _drop_redeliveries(services: SlackServices) -> Callable[..., Awaitable[BoltR
     return drop_redeliveries
 
 
-def _remember_bot(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
+def _remember_bot(services: SlackServices) -> Middleware:
     async def remember_bot(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
         if context.team_id and context.bot_user_id:
             services.bot_user_ids[context.team_id] = context.bot_user_id
@@ -154,18 +156,20 @@ def _remember_bot(services: SlackServices) -> Callable[..., Awaitable[BoltRespon
     return remember_bot
 
 
-def _ignore_other_bots(services: SlackServices) -> Callable[..., Awaitable[BoltResponse | None]]:
+def _ignore_other_bots(services: SlackServices) -> Middleware:
     async def ignore_other_bots(req: AsyncBoltRequest, next: Next) -> BoltResponse | None:
-        event: Any = req.body.get("event") if req.body.get("type") == "event_callback" else None
-        from_bot = isinstance(event, dict) and (
+        event = (
+            json_object(req.body.get("event")) if req.body.get("type") == "event_callback" else None
+        )
+        from_bot = event is not None and (
             (
-                event.get("type") in ("message", "app_mention")  # pyright: ignore[reportUnknownMemberType]
-                and (event.get("bot_id") or event.get("subtype") == "bot_message")  # pyright: ignore[reportUnknownMemberType]
+                event.get("type") in ("message", "app_mention")
+                and (event.get("bot_id") or event.get("subtype") == "bot_message")
                 and not services.settings.slack_allow_bot_messages
             )
             # Slackbot is no person: its notices and reminders never start a turn or open a
             # Home, whatever their text says.
-            or event.get("user") == SLACKBOT  # pyright: ignore[reportUnknownMemberType]
+            or event.get("user") == SLACKBOT
         )
         if from_bot:
             key = delivery_key(req.body)
@@ -246,15 +250,20 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
     app.listener_runner.listener_start_handler = _CountListenerStart(services.inflight)
     app.listener_runner.listener_completion_handler = _CountListenerEnd(services.inflight)
     # First, so that everything after it logs with the request's ids inside its span.
-    app.middleware(observe_slack_request)
+    middleware: list[Middleware] = [observe_slack_request]
     if settings.slack_bot_token is not None:
-        app.middleware(only_our_workspace(services))
-    # Before a guest is answered through a response_url, the URL must be Slack's.
-    app.middleware(only_slack_response_urls(services))
-    app.middleware(only_our_people(services))
-    app.middleware(_remember_bot(services))
-    app.middleware(_ignore_other_bots(services))
-    app.middleware(_note_rate_limit)
+        middleware.append(only_our_workspace(services))
+    middleware += [
+        # Before a guest is answered through a response_url, the URL must be Slack's.
+        only_slack_response_urls(services),
+        only_our_people(services),
+        _remember_bot(services),
+        _ignore_other_bots(services),
+        _note_rate_limit,
+    ]
+    for each in middleware:
+        # Bolt declares `middleware(*args)` without annotations: unknown to a strict check.
+        app.middleware(each)  # pyright: ignore[reportUnknownMemberType]
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:  # pyright: ignore[reportUnusedFunction]

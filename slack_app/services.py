@@ -17,6 +17,7 @@ from core.settings import Settings
 from slack_app.delivery.deliveries import DeliveryLedger
 from slack_app.delivery.inflight import InFlight
 from slack_app.delivery.turn_queue import RedisTurnQueue
+from slack_app.delivery.web_api import token_identity
 from slack_app.delivery.web_client import web_client
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class SingleWorkspaceTokens:
 
     async def _team(self) -> str | None:
         if self._team_id is None:
-            response = await web_client(self._settings, token=self._token).auth_test()
+            response = await token_identity(web_client(self._settings, token=self._token))
             team = response.get("team_id")
             if isinstance(team, str) and team:
                 self._team_id = team

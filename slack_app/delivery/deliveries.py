@@ -22,7 +22,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from slack_app.models import SlackDelivery
 from tasks.models import utcnow
@@ -147,16 +147,16 @@ class DatabaseLedger:
                 return False
             # Compare-and-set on the old claim time, so that of two retries racing to take
             # over a dead replica's claim only one wins.
-            result = session.execute(
+            result = session.exec(
                 update(SlackDelivery)
                 .where(
-                    SlackDelivery.key == key,  # pyright: ignore[reportArgumentType]
-                    SlackDelivery.claimed_at == row.claimed_at,  # pyright: ignore[reportArgumentType]
-                    SlackDelivery.status == "claimed",  # pyright: ignore[reportArgumentType]
+                    col(SlackDelivery.key) == key,
+                    col(SlackDelivery.claimed_at) == row.claimed_at,
+                    col(SlackDelivery.status) == "claimed",
                 )
                 .values(owner=self._owner, claimed_at=now, attempts=row.attempts + 1)
             )
-            taken = getattr(result, "rowcount", 0) == 1
+            taken = result.rowcount == 1
         if taken:
             logger.warning(
                 "took over a Slack event whose replica did not finish",
@@ -166,9 +166,9 @@ class DatabaseLedger:
 
     def _finish(self, key: str) -> None:
         with self._sessions() as session, session.begin():
-            session.execute(
+            session.exec(
                 update(SlackDelivery)
-                .where(SlackDelivery.key == key)  # pyright: ignore[reportArgumentType]
+                .where(col(SlackDelivery.key) == key)
                 .values(status="done", done_at=self._clock())
             )
 
@@ -176,22 +176,22 @@ class DatabaseLedger:
         # Only this replica's claim in flight: a claim another replica took over after the
         # lease is theirs to settle, and a finished event stays finished.
         with self._sessions() as session, session.begin():
-            session.execute(
+            session.exec(
                 delete(SlackDelivery).where(
-                    SlackDelivery.key == key,  # pyright: ignore[reportArgumentType]
-                    SlackDelivery.status == "claimed",  # pyright: ignore[reportArgumentType]
-                    SlackDelivery.owner == self._owner,  # pyright: ignore[reportArgumentType]
+                    col(SlackDelivery.key) == key,
+                    col(SlackDelivery.status) == "claimed",
+                    col(SlackDelivery.owner) == self._owner,
                 )
             )
 
     def _renew(self, key: str) -> None:
         with self._sessions() as session, session.begin():
-            session.execute(
+            session.exec(
                 update(SlackDelivery)
                 .where(
-                    SlackDelivery.key == key,  # pyright: ignore[reportArgumentType]
-                    SlackDelivery.status == "claimed",  # pyright: ignore[reportArgumentType]
-                    SlackDelivery.owner == self._owner,  # pyright: ignore[reportArgumentType]
+                    col(SlackDelivery.key) == key,
+                    col(SlackDelivery.status) == "claimed",
+                    col(SlackDelivery.owner) == self._owner,
                 )
                 .values(claimed_at=self._clock())
             )
@@ -204,12 +204,10 @@ class DatabaseLedger:
     def _prune(self) -> int:
         cutoff = self._clock() - REMEMBER_FOR
         with self._sessions() as session, session.begin():
-            result = session.execute(
-                delete(SlackDelivery).where(
-                    SlackDelivery.claimed_at < cutoff  # pyright: ignore[reportArgumentType]
-                )
+            result = session.exec(
+                delete(SlackDelivery).where(col(SlackDelivery.claimed_at) < cutoff)
             )
-            return int(getattr(result, "rowcount", 0) or 0)
+            return result.rowcount
 
 
 # Claims an event atomically. KEYS: the state key, the lease key. ARGV: this replica, the

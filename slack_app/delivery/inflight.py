@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -14,8 +13,8 @@ logger = logging.getLogger(__name__)
 class InFlight:
     """Counts the work in progress so that shutdown (and tests) can wait for it to finish.
 
-    `slot()` bounds how many agent turns run at once; `spawn()` starts tracked background work
-    that outlives the request which started it.
+    `slot()` bounds how many agent turns run at once; `track()` counts a piece of work that
+    outlives the request which started it.
     """
 
     def __init__(self, *, limit: int) -> None:
@@ -23,7 +22,6 @@ class InFlight:
         self._semaphore: asyncio.Semaphore | None = None
         self._active = 0
         self._idle: asyncio.Event | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def active(self) -> int:
@@ -53,7 +51,7 @@ class InFlight:
             idle.set()
 
     @asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
+    async def track(self) -> AsyncGenerator[None]:
         """Count the enclosed work as in flight, without taking a turn slot."""
         self.enter()
         try:
@@ -62,28 +60,11 @@ class InFlight:
             self.leave()
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncGenerator[None]:
         """Count the enclosed work and wait for one of the bounded turn slots."""
         semaphore, _ = self._events()
         async with self.track(), semaphore:
             yield
-
-    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
-        """Run `work` in the background, counted, with any failure logged rather than lost."""
-
-        async def tracked() -> None:
-            async with self.track():
-                try:
-                    await work
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    logger.exception("background work failed", extra={"work": name})
-
-        task = asyncio.get_running_loop().create_task(tracked(), name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     async def drain(self, *, timeout: float | None = None) -> bool:  # noqa: ASYNC109
         """Wait until no work is in flight; False when `timeout` seconds passed first."""

@@ -13,7 +13,6 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
@@ -22,9 +21,12 @@ from sqlmodel import Session, col, select
 
 from agent.result import ToolCallRecord, TurnResult
 from core.settings import Settings
+from slack_app.delivery import web_api
 from slack_app.listeners import home
+from slack_app.payloads import json_object
 from slack_app.services import SlackServices
 from slack_app.views import blocks
+from slack_app.views.block_kit import Block
 from slack_app.views.text import escape_mrkdwn
 from tasks.cards import task_card
 from tasks.dates import due_of, zone_name
@@ -93,7 +95,7 @@ class Assignment:
 
     user_id: str
     text: str
-    blocks: list[dict[str, Any]]
+    blocks: list[Block]
 
 
 @dataclass(kw_only=True)
@@ -190,7 +192,8 @@ async def send_assignment(
 ) -> bool:
     """DM the assignee; False (logged) when Slack refused or could not be reached."""
     try:
-        await client.chat_postMessage(
+        await web_api.post_message(
+            client,
             channel=assignment.user_id,
             text=assignment.text,
             blocks=assignment.blocks,
@@ -203,7 +206,7 @@ async def send_assignment(
                 "team": team_id,
                 "task": number,
                 "user": assignment.user_id,
-                "error": error.response.get("error"),
+                "error": web_api.error_code(error),
             },
         )
         return False
@@ -306,16 +309,13 @@ def written_tasks(result: TurnResult) -> list[WrittenTask]:
 
 
 def _written(call: ToolCallRecord) -> WrittenTask | None:
-    if not call.ok or not isinstance(call.result, dict):
-        return None
-    outcome: dict[str, Any] = call.result  # pyright: ignore[reportUnknownVariableType]
-    if outcome.get("ok") is not True:
+    outcome = json_object(call.result)
+    if not call.ok or outcome is None or outcome.get("ok") is not True:
         return None
     key = "task" if call.tool in CARD_TOOLS else "deleted" if call.tool == DELETE_TOOL else None
-    item = outcome.get(key) if key else None
-    if not isinstance(item, dict) or not isinstance(item.get("id"), int):  # pyright: ignore[reportUnknownMemberType]
+    details = json_object(outcome.get(key)) if key else None
+    if details is None or not isinstance(details.get("id"), int):
         return None
-    details: dict[str, Any] = item  # pyright: ignore[reportUnknownVariableType]
     assignee = (
         outcome.get("previous_assignee") if call.tool == "assign_task" else details.get("assignee")
     )

@@ -26,6 +26,13 @@ def _given(value: object) -> str | None:
     return value[:REQUEST_ID_CHARS] if isinstance(value, str) and value.strip() else None
 
 
+def delivery_key_of(context: Mapping[str, object]) -> str | None:
+    """The delivery key `slack_app.app` put in a Bolt context for an Events API request, or
+    None (a command, an interaction, a request not claimed)."""
+    key = context.get(DELIVERY_KEY)
+    return key if isinstance(key, str) else None
+
+
 def request_id_of(context: Mapping[str, Any], body: Mapping[str, Any]) -> str:
     """The id of the Slack request in `context` with payload `body`: its delivery key, the HTTP
     request's id, `slack:<trigger_id>`, or else a new random id."""

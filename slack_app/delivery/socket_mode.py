@@ -23,6 +23,7 @@ from slack_app.app import build_services, build_slack_app
 from slack_app.configuration import SlackNotConfigured, check_slack_settings
 from slack_app.delivery.deliveries import RedisLedger
 from slack_app.delivery.stop_signals import forget_stop_signals, on_stop_signals
+from slack_app.delivery.web_api import error_code
 from slack_app.delivery.web_client import web_client
 from slack_app.jobs.background import Background
 from slack_app.services import SlackServices
@@ -59,7 +60,7 @@ async def _open_socket(handler: AsyncSocketModeHandler) -> None:
     try:
         handler.client.wss_uri = await handler.client.issue_new_wss_url()
     except SlackApiError as error:
-        reason = error.response.get("error") or "unknown_error"
+        reason = error_code(error) or "unknown_error"
         raise SocketModeRefused(
             f"Slack refused to open a Socket Mode connection ({reason}). Check that "
             "SLACK_APP_TOKEN is the app's current app-level token with connections:write and "

@@ -65,6 +65,11 @@ class QueuedJob:
     deliveries: int
 
 
+# What XREADGROUP answers: for each stream read, its name and its new entries, each an entry
+# id and the entry's fields.
+_StreamRead = list[tuple[object, list[tuple[object, object]]]]
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -127,7 +132,7 @@ class RedisTurnQueue:
     async def take(self, *, consumer: str, count: int, block: float) -> list[QueuedJob]:
         """Up to `count` new jobs for `consumer`, waiting up to `block` seconds for one."""
         await self.ensure_group()
-        answer: Any = await self._redis.xreadgroup(
+        answer: _StreamRead | None = await self._redis.xreadgroup(
             self._group,
             consumer,
             {self._stream: ">"},
@@ -152,7 +157,7 @@ class RedisTurnQueue:
             return []
         ids = sorted((_text(entry_id) for entry_id, _fields in entries), key=_entry_order)
         # The pending list holds how often each entry was handed out.
-        pending: Any = await self._redis.xpending_range(
+        pending: list[dict[str, Any]] | None = await self._redis.xpending_range(
             self._stream, self._group, min=ids[0], max=ids[-1], count=len(ids) * 4
         )
         counts = {_text(item["message_id"]): int(item["times_delivered"]) for item in pending or []}

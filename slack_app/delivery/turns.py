@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,11 +20,12 @@ from sqlmodel import Session
 from agent.result import TurnResult
 from agent.runtime import run_turn
 from agent.speaker import deps_for_speaker
-from slack_app.delivery import notify
+from slack_app.delivery import notify, web_api
 from slack_app.gate.ratelimit import SLOW_DOWN_REPLY, slack_turn_allowed
 from slack_app.jobs import directory_sync
 from slack_app.services import SlackServices
 from slack_app.views import blocks
+from slack_app.views.block_kit import Block
 from slack_app.views.text import (
     BLOCKS_MAX,
     escape_keeping_mentions,
@@ -47,7 +48,7 @@ class KeyedLocks:
         return len(self._locks)
 
     @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
+    async def hold(self, key: str) -> AsyncGenerator[None]:
         """Hold the lock of `key` for the enclosed block."""
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
@@ -270,13 +271,13 @@ async def _attempt_turn(
         )
 
 
-def reply_blocks(result: TurnResult, *, team_id: str) -> list[list[dict[str, Any]]]:
+def reply_blocks(result: TurnResult, *, team_id: str) -> list[list[Block]]:
     """The reply as messages of Block Kit blocks: the text, then a card per task touched.
 
     Long replies are split across messages; cards past Slack's 50-block limit are summarised
     in a closing line instead of being dropped silently.
     """
-    messages: list[list[dict[str, Any]]] = [
+    messages: list[list[Block]] = [
         [blocks.text_section(piece)]
         for piece in split_message(escape_keeping_mentions(result.reply), limit=2900)
     ] or [[blocks.text_section(" ")]]
@@ -309,7 +310,8 @@ async def post_reply(
     for index, message_blocks in enumerate(reply_blocks(result, team_id=team_id)):
         fallback = texts[index] if index < len(texts) else texts[-1]
         try:
-            await client.chat_postMessage(
+            await web_api.post_message(
+                client,
                 channel=channel_id,
                 thread_ts=thread_ts,
                 text=fallback,
@@ -322,7 +324,7 @@ async def post_reply(
                 extra={
                     "team": team_id,
                     "channel": channel_id,
-                    "error": error.response.get("error"),
+                    "error": web_api.error_code(error),
                 },
             )
             return False

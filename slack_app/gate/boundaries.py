@@ -23,8 +23,11 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
+from slack_app.delivery import web_api
 from slack_app.delivery.deliveries import delivery_key, replay_key
+from slack_app.payloads import json_object
 from slack_app.services import SlackServices
+from slack_app.views.block_kit import ModalView, mrkdwn, plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +90,10 @@ def _response_urls(body: dict[str, Any]) -> list[str]:
     single = body.get("response_url")
     if isinstance(single, str):
         found.append(single)
-    for entry in body.get("response_urls") or []:
-        url = entry.get("response_url") if isinstance(entry, dict) else None
+    entries: list[object] = body.get("response_urls") or []
+    for entry in entries:
+        given = json_object(entry)
+        url = given.get("response_url") if given is not None else None
         if isinstance(url, str):
             found.append(url)
     return found
@@ -152,23 +157,23 @@ def their_team(body: dict[str, Any]) -> str | None:
     `source_team` on a shared channel's events, `user.team_id` on interactions. None when the
     request does not say (slash commands arrive from the invoking person's own workspace)."""
     kind = body.get("type")
-    team: Any = None
+    team: object = None
     if kind == "event_callback":
-        event = body.get("event")
-        if isinstance(event, dict) and not event.get("subtype"):  # pyright: ignore[reportUnknownMemberType]
-            team = event.get("user_team") or event.get("source_team")  # pyright: ignore[reportUnknownMemberType]
+        event = json_object(body.get("event"))
+        if event is not None and not event.get("subtype"):
+            team = event.get("user_team") or event.get("source_team")
     elif kind in _INTERACTIONS:
-        user = body.get("user")
-        team = user.get("team_id") if isinstance(user, dict) else None  # pyright: ignore[reportUnknownMemberType]
+        user = json_object(body.get("user"))
+        team = user.get("team_id") if user is not None else None
     return team if isinstance(team, str) and team else None
 
 
-def _not_for_guests_modal() -> dict[str, Any]:
+def _not_for_guests_modal() -> ModalView:
     return {
         "type": "modal",
-        "title": {"type": "plain_text", "text": "TaskPilot"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": NOT_FOR_GUESTS}}],
+        "title": plain_text("TaskPilot"),
+        "close": plain_text("Close"),
+        "blocks": [{"type": "section", "text": mrkdwn(NOT_FOR_GUESTS)}],
     }
 
 
@@ -189,23 +194,26 @@ async def _tell_guest(body: dict[str, Any], context: AsyncBoltContext) -> BoltRe
             channel = str(event.get("channel") or "")
             if event.get("type") in ("message", "app_mention") and channel:
                 if event.get("channel_type") == "im":
-                    await context.client.chat_postMessage(channel=channel, text=NOT_FOR_GUESTS)
+                    await web_api.post_message(context.client, channel=channel, text=NOT_FOR_GUESTS)
                 else:
-                    await context.client.chat_postEphemeral(
-                        channel=channel, user=str(event.get("user") or ""), text=NOT_FOR_GUESTS
+                    await web_api.post_ephemeral(
+                        context.client,
+                        channel=channel,
+                        user=str(event.get("user") or ""),
+                        text=NOT_FOR_GUESTS,
                     )
         elif context.respond is not None and _response_urls(body):
             await context.respond(
                 text=NOT_FOR_GUESTS, response_type="ephemeral", replace_original=False
             )
         elif kind in ("shortcut", "message_action") and isinstance(body.get("trigger_id"), str):
-            await context.client.views_open(
-                trigger_id=body["trigger_id"], view=_not_for_guests_modal()
+            await web_api.open_view(
+                context.client, trigger_id=body["trigger_id"], view=_not_for_guests_modal()
             )
     except SlackApiError as error:
         logger.warning(
             "could not tell a guest why nothing happened",
-            extra={"error": error.response.get("error")},
+            extra={"error": web_api.error_code(error)},
         )
     return BoltResponse(status=200, body="")
 

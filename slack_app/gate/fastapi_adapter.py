@@ -22,6 +22,7 @@ from core.metrics import observe_slack_ack
 from core.spans import span
 from slack_app.delivery.request_ids import HTTP_REQUEST_ID
 from slack_app.gate.verification import VERIFIED, installed_verification
+from slack_app.payloads import json_object
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +54,10 @@ def request_kind(body: bytes) -> str | None:
     try:
         text = body.decode("utf-8")
         if text.startswith("{"):
-            parsed: object = json.loads(text)
-            if not isinstance(parsed, dict):
+            parsed = json_object(json.loads(text))
+            if parsed is None:
                 return None
-            return "event" if parsed.get("type") == "event_callback" else "other"  # pyright: ignore[reportUnknownMemberType]
+            return "event" if parsed.get("type") == "event_callback" else "other"
         form = parse_qs(text, max_num_fields=100, strict_parsing=bool(text), errors="strict")
         payloads = form.get("payload")
         if payloads is not None:

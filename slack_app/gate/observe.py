@@ -21,6 +21,7 @@ from slack_bolt.response import BoltResponse
 from core.context import REQUEST_ID, bind, current_ids
 from core.spans import set_attributes
 from slack_app.delivery.request_ids import request_id_of
+from slack_app.payloads import json_object
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +30,9 @@ Next = Callable[[], Awaitable[BoltResponse | None]]
 
 def _detail(body: dict[str, Any]) -> str:
     """The event type, the command or the interaction type: never what the person wrote."""
-    event: Any = body.get("event")
-    if body.get("type") == "event_callback" and isinstance(event, dict):
-        return str(event.get("type"))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+    event = json_object(body.get("event"))
+    if body.get("type") == "event_callback" and event is not None:
+        return str(event.get("type"))
     if "command" in body:
         return str(body.get("command"))
     return str(body.get("type") or "other")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
@@ -42,6 +42,11 @@ PREVIOUS = "SLACK_SIGNING_SECRET_PREVIOUS"
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _verified(context: Mapping[str, object]) -> bool:
+    """Whether the HTTP route has already checked this request's signature (`VERIFIED`)."""
+    return context.get(VERIFIED) is True
 
 
 class SigningSecretVerification(AsyncMiddleware):
@@ -69,7 +74,7 @@ class SigningSecretVerification(AsyncMiddleware):
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
         del resp
-        if req.mode == "socket_mode" or req.context.get(VERIFIED) is True:
+        if req.mode == "socket_mode" or _verified(req.context):
             # Socket Mode has no signature; the HTTP route checked the raw bytes already.
             return await next()
         secrets = await self._secrets_now()

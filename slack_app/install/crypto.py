@@ -67,11 +67,6 @@ class TokenCipher:
             )
         return cls(settings.slack_token_key.get_secret_value())
 
-    @property
-    def key_count(self) -> int:
-        """How many keys can decrypt (the first of them encrypts)."""
-        return len(self._keys)
-
     def encrypt(self, plaintext: str) -> str:
         """`plaintext` encrypted with the newest key, as url-safe text."""
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")

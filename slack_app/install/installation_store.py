@@ -2,8 +2,8 @@
 
 `DatabaseInstallationStore` is Bolt's installation store over `SlackInstallation`: the plain
 columns are what lookups need and `data` is the whole `slack_sdk` Installation as JSON,
-encrypted with `SLACK_TOKEN_ENCRYPTION_KEY`. `DatabaseOAuthStateStore` keeps the OAuth
-`state` values `/slack/install` hands out, each valid once and for ten minutes.
+encrypted with `SLACK_TOKEN_ENCRYPTION_KEY`. The OAuth `state` values `/slack/install` hands
+out are kept by `slack_app.install.oauth_states`.
 
 Lookups follow slack_sdk's SQLAlchemy store (the latest install of an enterprise/team, or of
 one user in it; org-wide installs have no team). That store keeps bots in a table of their
@@ -16,29 +16,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
-from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from sqlalchemy import ColumnElement, and_, delete
 from sqlmodel import Session, col, select
 
 from core.settings import Settings
 from slack_app.install.crypto import TokenCipher
-from slack_app.models import SlackInstallation, SlackOAuthState
-from tasks.models import utcnow
+from slack_app.models import SlackInstallation
 
 logger = logging.getLogger(__name__)
 
 SessionFactory = Callable[[], Session]
-
-# How long an OAuth `state` from `/slack/install` stays valid (Bolt's default, Slack's advice).
-STATE_EXPIRATION_SECONDS = 600
 
 # The plain fields of an Installation, stored as they are.
 _PLAIN_FIELDS: tuple[str, ...] = (
@@ -418,7 +412,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """Forget everything installed in the enterprise/team (the app was uninstalled)."""
         with self._sessions() as session, session.begin():
-            session.execute(delete(SlackInstallation).where(self._where(enterprise_id, team_id)))
+            session.exec(delete(SlackInstallation).where(self._where(enterprise_id, team_id)))
 
     def team_ids(self) -> list[str]:
         """Every team with a bot installed, sorted."""
@@ -487,62 +481,3 @@ def _bot_values(bot: Bot) -> dict[str, Any]:
         "is_enterprise_install": bot.is_enterprise_install,
         "installed_at": bot.installed_at,
     }
-
-
-class DatabaseOAuthStateStore(AsyncOAuthStateStore):
-    """OAuth `state` values in the `slack_oauth_states` table: random, used once, short-lived."""
-
-    def __init__(
-        self,
-        *,
-        session_factory: SessionFactory,
-        expiration_seconds: int = STATE_EXPIRATION_SECONDS,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self._sessions = session_factory
-        self._lifetime = timedelta(seconds=expiration_seconds)
-        self._clock = clock
-
-    @property
-    def logger(self) -> logging.Logger:
-        return logger
-
-    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        del args, kwargs
-        return await asyncio.to_thread(self.issue)
-
-    async def async_consume(self, state: str) -> bool:
-        return await asyncio.to_thread(self.consume, state)
-
-    def issue(self) -> str:
-        """A new random state, stored; expired ones are cleared out on the way."""
-        state = secrets.token_urlsafe(32)
-        now = self._clock()
-        with self._sessions() as session, session.begin():
-            session.execute(
-                delete(SlackOAuthState).where(
-                    col(SlackOAuthState.created_at) < now - self._lifetime
-                )
-            )
-            session.add(SlackOAuthState(state=state, created_at=now))
-        return state
-
-    def consume(self, state: str) -> bool:
-        """True once for a state issued within the expiry; False afterwards or when unknown."""
-        if not state:
-            return False
-        cutoff = self._clock() - self._lifetime
-        with self._sessions() as session, session.begin():
-            # One conditional delete: of two callbacks racing with the same state, one wins.
-            result = session.execute(
-                delete(SlackOAuthState).where(
-                    col(SlackOAuthState.state) == state,
-                    col(SlackOAuthState.created_at) >= cutoff,
-                )
-            )
-            valid = int(getattr(result, "rowcount", 0) or 0) == 1
-            if not valid:
-                session.execute(delete(SlackOAuthState).where(col(SlackOAuthState.state) == state))
-        if not valid:
-            logger.info("refused an unknown, used or expired OAuth state")
-        return valid

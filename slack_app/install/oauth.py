@@ -23,13 +23,11 @@ from sqlmodel import Session
 
 from core.settings import Settings
 from slack_app.configuration import SlackNotConfigured
+from slack_app.delivery.request_ids import delivery_key_of
 from slack_app.delivery.web_client import web_client
 from slack_app.install.crypto import TokenKeyError
-from slack_app.install.installation_store import (
-    STATE_EXPIRATION_SECONDS,
-    DatabaseInstallationStore,
-    DatabaseOAuthStateStore,
-)
+from slack_app.install.installation_store import DatabaseInstallationStore
+from slack_app.install.oauth_states import STATE_EXPIRATION_SECONDS, DatabaseOAuthStateStore
 from slack_app.install.scopes import BOT_SCOPES
 from slack_app.services import SlackServices
 
@@ -148,8 +146,8 @@ def oauth_settings(services: SlackServices) -> AsyncOAuthSettings:
 
 
 async def _finish_delivery(services: SlackServices, context: AsyncBoltContext) -> None:
-    key = context.get("delivery_key")
-    if isinstance(key, str):
+    key = delivery_key_of(context)
+    if key is not None:
         await services.ledger.finish(key)
 
 
@@ -158,13 +156,15 @@ def register(app: AsyncApp, services: SlackServices) -> None:
     store = app.installation_store
     revocation = AsyncTokenRevocationListeners(store) if store is not None else None
 
-    @app.event("tokens_revoked")
+    # Bolt names `re.Pattern` and listener middleware without type arguments, and types the
+    # revocation listener's event as a bare `dict`.
+    @app.event("tokens_revoked")  # pyright: ignore[reportUnknownMemberType]
     async def on_tokens_revoked(  # pyright: ignore[reportUnusedFunction]
         event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         try:
             if revocation is not None:
-                await revocation.handle_tokens_revoked_events(event, context)
+                await revocation.handle_tokens_revoked_events(event, context)  # pyright: ignore[reportUnknownMemberType]
             revoked: dict[str, Any] = event.get("tokens") or {}
             logger.warning(
                 "Slack revoked tokens of a team",
@@ -180,7 +180,7 @@ def register(app: AsyncApp, services: SlackServices) -> None:
         finally:
             await _finish_delivery(services, context)
 
-    @app.event("app_uninstalled")
+    @app.event("app_uninstalled")  # pyright: ignore[reportUnknownMemberType]
     async def on_app_uninstalled(context: AsyncBoltContext) -> None:  # pyright: ignore[reportUnusedFunction]
         try:
             if revocation is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -19,6 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from slack_app.delivery import web_api
+from slack_app.delivery.request_ids import delivery_key_of
+from slack_app.payloads import json_array, json_object
 from slack_app.services import SlackServices
 from tasks.directory import UserDirectory
 from tasks.errors import TaskError
@@ -35,26 +38,25 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def belongs_to(member: dict[str, Any], *, team_id: str) -> bool:
+def belongs_to(member: Mapping[str, object], *, team_id: str) -> bool:
     """Whether a Slack user object is a person of `team_id`: its own team, or (Enterprise
     Grid) one of the workspaces of its org it belongs to. A person of another organisation,
     met in a channel shared through Slack Connect, carries their own team and is not."""
     their_team = _text(member.get("team_id"))
     if their_team is None or their_team == team_id:
         return True
-    grid = member.get("enterprise_user")
-    teams: Any = grid.get("teams") if isinstance(grid, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    grid = json_object(member.get("enterprise_user"))
+    teams = grid.get("teams") if grid is not None else None
     return isinstance(teams, list) and team_id in teams
 
 
-def member_fields(member: dict[str, Any]) -> dict[str, Any] | None:
+def member_fields(member: Mapping[str, object]) -> dict[str, Any] | None:
     """The directory fields of a Slack user object (`users.list`, `users.info`, events), or
     None when it lacks an id or a handle."""
     user_id, handle = _text(member.get("id")), _text(member.get("name"))
     if user_id is None or handle is None:
         return None
-    raw_profile = member.get("profile")
-    profile: dict[str, Any] = raw_profile if isinstance(raw_profile, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+    profile = json_object(member.get("profile")) or {}
     return {
         "user_id": user_id,
         "handle": handle,
@@ -73,18 +75,19 @@ def save_members(
     saved = 0
     with session_factory() as session, session.begin():
         directory = UserDirectory(session, team_id=team_id)
-        for member in members:
-            fields = member_fields(member) if isinstance(member, dict) else None
-            if fields is not None and not belongs_to(member, team_id=team_id):
+        for given in members:
+            member = json_object(given)
+            fields = member_fields(member) if member is not None else None
+            if member is None or fields is None:
+                logger.warning(
+                    "skipped a Slack user without an id or name", extra={"team": team_id}
+                )
+                continue
+            if not belongs_to(member, team_id=team_id):
                 # Never a person of the directory: not an assignee, not a name to resolve.
                 logger.info(
                     "skipped a Slack user of another organisation",
                     extra={"team": team_id, "user": fields["user_id"]},
-                )
-                continue
-            if fields is None:
-                logger.warning(
-                    "skipped a Slack user without an id or name", extra={"team": team_id}
                 )
                 continue
             try:
@@ -122,16 +125,15 @@ async def sync_team(services: SlackServices, *, client: AsyncWebClient, team_id:
     saved = 0
     cursor: str | None = None
     while True:
-        response = await client.users_list(limit=PAGE_SIZE, cursor=cursor)
-        members = response.get("members")
+        response = await web_api.list_users(client, limit=PAGE_SIZE, cursor=cursor)
         saved += await asyncio.to_thread(
             save_members,
             services.session_factory,
             team_id=team_id,
-            members=members if isinstance(members, list) else [],  # pyright: ignore[reportUnknownArgumentType]
+            members=json_array(response.get("members")),
         )
-        metadata = response.get("response_metadata")
-        following = metadata.get("next_cursor") if isinstance(metadata, dict) else None  # pyright: ignore[reportUnknownMemberType]
+        metadata = json_object(response.get("response_metadata"))
+        following = metadata.get("next_cursor") if metadata is not None else None
         cursor = following if isinstance(following, str) and following else None
         if cursor is None:
             return saved
@@ -159,22 +161,22 @@ async def ensure_user(
             _known, services.session_factory, team_id=team_id, user_id=user_id
         ):
             return True
-        response = await client.users_info(user=user_id)
+        response = await web_api.user_info(client, user=user_id)
     except SlackApiError as error:
         logger.warning(
             "could not look up a new Slack user",
-            extra={"team": team_id, "user": user_id, "error": error.response.get("error")},
+            extra={"team": team_id, "user": user_id, "error": web_api.error_code(error)},
         )
         return True
     except Exception:
         logger.exception("could not look up a new Slack user", extra={"team": team_id})
         return True
-    member = response.get("user")
-    if not isinstance(member, dict):
+    member = json_object(response.get("user"))
+    if member is None:
         return True
-    if not belongs_to(member, team_id=team_id):  # pyright: ignore[reportUnknownArgumentType]
+    if not belongs_to(member, team_id=team_id):
         return False
-    await save_member(services, team_id=team_id, member=member)  # pyright: ignore[reportUnknownArgumentType]
+    await save_member(services, team_id=team_id, member=member)
     return True
 
 
@@ -186,26 +188,27 @@ async def _on_user_event(
     context: AsyncBoltContext,
 ) -> None:
     try:
-        member = event.get("user")
+        member = json_object(event.get("user"))
         team_id = context.team_id or _text(body.get("team_id"))
-        if isinstance(member, dict) and team_id:
-            await save_member(services, team_id=team_id, member=member)  # pyright: ignore[reportUnknownArgumentType]
+        if member is not None and team_id:
+            await save_member(services, team_id=team_id, member=member)
     finally:
-        key = context.get("delivery_key")
-        if isinstance(key, str):
+        key = delivery_key_of(context)
+        if key is not None:
             await services.ledger.finish(key)
 
 
 def register(app: AsyncApp, services: SlackServices) -> None:
     """Add this module's listeners to `app`: `user_change` and `team_join` update the person."""
 
-    @app.event("user_change")
+    # Bolt names `re.Pattern` and listener middleware without type arguments.
+    @app.event("user_change")  # pyright: ignore[reportUnknownMemberType]
     async def user_change(  # pyright: ignore[reportUnusedFunction]
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         await _on_user_event(services, body=body, event=event, context=context)
 
-    @app.event("team_join")
+    @app.event("team_join")  # pyright: ignore[reportUnknownMemberType]
     async def team_join(  # pyright: ignore[reportUnusedFunction]
         body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
@@ -224,7 +227,7 @@ async def sync_all(services: SlackServices) -> int:
         except SlackApiError as error:
             logger.error(
                 "could not sync the directory from Slack",
-                extra={"team": team_id, "error": error.response.get("error")},
+                extra={"team": team_id, "error": web_api.error_code(error)},
             )
             continue
         except Exception:

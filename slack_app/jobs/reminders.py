@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from datetime import time as clock_time
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,10 +36,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.metrics import set_reminders_due
+from slack_app.delivery import web_api
 from slack_app.delivery.notify import due_phrase, task_title, zone_of
 from slack_app.models import TaskReminder
 from slack_app.services import SlackServices
 from slack_app.views import blocks
+from slack_app.views.block_kit import Block
 from tasks.cards import task_card
 from tasks.dates import due_of
 from tasks.directory import name_of
@@ -74,7 +75,7 @@ class Reminder:
     due_at: datetime
     assignee_id: str
     text: str
-    blocks: list[dict[str, Any]]
+    blocks: list[Block]
 
 
 def reminder_kind(task: Task, *, tz: tzinfo, now: datetime, lead: timedelta) -> str | None:
@@ -201,9 +202,9 @@ def mark(
 ) -> None:
     """Record how sending went: `sent` (with the time) or `failed`."""
     with session_factory() as session, session.begin():
-        session.execute(
+        session.exec(
             update(TaskReminder)
-            .where(TaskReminder.id == row_id)  # pyright: ignore[reportArgumentType]
+            .where(col(TaskReminder.id) == row_id)
             .values(status=status, sent_at=now if status == "sent" else None)
         )
 
@@ -222,7 +223,8 @@ async def _send(
         "user": reminder.assignee_id,
     }
     try:
-        await client.chat_postMessage(
+        await web_api.post_message(
+            client,
             channel=reminder.assignee_id,
             text=reminder.text,
             blocks=reminder.blocks,
@@ -232,7 +234,7 @@ async def _send(
     except SlackApiError as error:
         logger.error(
             "could not send a task reminder",
-            extra={**where, "error": error.response.get("error")},
+            extra={**where, "error": web_api.error_code(error)},
         )
     except Exception:
         logger.exception("could not reach Slack to send a task reminder", extra=where)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -22,12 +22,14 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from slack_app.delivery import notify
+from slack_app.delivery import notify, web_api
 from slack_app.delivery.request_ids import request_id_of
 from slack_app.jobs import directory_sync
 from slack_app.listeners.home import publish_home, user_zone
+from slack_app.payloads import BlockAction, BlockActions
 from slack_app.services import SlackServices
 from slack_app.views import blocks
+from slack_app.views.block_kit import MessageBlock
 from slack_app.views.text import BLOCKS_MAX, escape_keeping_mentions
 from tasks.cards import task_card
 from tasks.dates import format_due, resolve_due
@@ -53,7 +55,7 @@ class Click:
     team_id: str
     number: int
     actor_id: str
-    action: dict[str, Any]
+    action: BlockAction
     request_id: str
     """The Slack request the click came in (see `slack_app.delivery.request_ids`), for the audit
     log."""
@@ -68,7 +70,7 @@ class Changed:
     previous_assignee_id: str | None
 
 
-def card_target(action: dict[str, Any]) -> tuple[str, int] | None:
+def card_target(action: BlockAction) -> tuple[str, int] | None:
     """(team_id, number) of the card a control belongs to: a button's value, or for selects
     and the date picker (which carry no value) the block_id of their actions block."""
     value = action.get("value")
@@ -78,7 +80,7 @@ def card_target(action: dict[str, Any]) -> tuple[str, int] | None:
     return blocks.parse_block_id(block_id) if isinstance(block_id, str) else None
 
 
-def clicker_team(body: dict[str, Any]) -> str | None:
+def clicker_team(body: BlockActions) -> str | None:
     """The workspace of the person who clicked (in a shared channel, possibly not the app's)."""
     user = body.get("user") or {}
     team = user.get("team_id") or (body.get("team") or {}).get("id")
@@ -180,7 +182,7 @@ def apply_click(services: SlackServices, click: Click) -> Changed | str:
     return Changed(card=card, note=note, previous_assignee_id=previous)
 
 
-def _in_home(body: dict[str, Any]) -> bool:
+def _in_home(body: BlockActions) -> bool:
     view = body.get("view") or {}
     return (body.get("container") or {}).get("type") == "view" and view.get("type") == "home"
 
@@ -204,7 +206,7 @@ async def _send(respond: AsyncRespond, **message: Any) -> bool:
 async def tell(
     services: SlackServices,
     *,
-    body: dict[str, Any],
+    body: BlockActions,
     client: AsyncWebClient,
     respond: AsyncRespond | None,
     team_id: str,
@@ -226,8 +228,8 @@ async def tell(
 
 
 def updated_message(
-    body: dict[str, Any], *, click: Click, changed: Changed
-) -> tuple[str, list[blocks.Block]]:
+    body: BlockActions, *, click: Click, changed: Changed
+) -> tuple[str, list[MessageBlock]]:
     """The clicked message's text and blocks with the task's card replaced by the new one
     and a note under it (by the note alone once deleted); other blocks stay as they were."""
     note = blocks.card_note(changed.note, team_id=click.team_id, number=click.number)
@@ -238,7 +240,7 @@ def updated_message(
     )
     message = body.get("message") or {}
     original = message.get("blocks")
-    replaced: list[blocks.Block] | None = None
+    replaced: list[MessageBlock] | None = None
     if isinstance(original, list) and original:
         replaced = blocks.replace_card(
             original, team_id=click.team_id, number=click.number, new_blocks=[*card_blocks, note]
@@ -256,7 +258,7 @@ def updated_message(
 async def show_change(
     services: SlackServices,
     *,
-    body: dict[str, Any],
+    body: BlockActions,
     client: AsyncWebClient,
     respond: AsyncRespond | None,
     click: Click,
@@ -278,19 +280,21 @@ async def show_change(
     if not channel or not ts or container.get("is_ephemeral"):
         return
     try:
-        await client.chat_update(channel=channel, ts=ts, text=text, blocks=message_blocks)
+        await web_api.update_message(
+            client, channel=channel, ts=ts, text=text, blocks=message_blocks
+        )
     except SlackApiError as error:
         logger.error(
             "could not update the task card",
-            extra={"team": click.team_id, "channel": channel, "error": error.response.get("error")},
+            extra={"team": click.team_id, "channel": channel, "error": web_api.error_code(error)},
         )
 
 
 async def handle_click(
     services: SlackServices,
     *,
-    body: dict[str, Any],
-    action: dict[str, Any],
+    body: BlockActions,
+    action: BlockAction,
     client: AsyncWebClient,
     respond: AsyncRespond | None,
     request_id: str,
@@ -370,10 +374,12 @@ def register(app: AsyncApp, services: SlackServices) -> None:
         async with services.inflight.track():
             await ack()
             try:
+                # Where Bolt's payload enters: from here on it is read as the parts named in
+                # `slack_app.payloads`.
                 await handle_click(
                     services,
-                    body=body,
-                    action=action,
+                    body=cast("BlockActions", body),
+                    action=cast("BlockAction", action),
                     client=client,
                     respond=context.respond,
                     request_id=request_id_of(context, body),
@@ -387,4 +393,5 @@ def register(app: AsyncApp, services: SlackServices) -> None:
                     )
 
     for action_id in blocks.CARD_ACTIONS:
-        app.action(action_id)(on_card_action)
+        # Bolt names `re.Pattern` and listener middleware without type arguments.
+        app.action(action_id)(on_card_action)  # pyright: ignore[reportUnknownMemberType]

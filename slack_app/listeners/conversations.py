@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.memory import Conversation
 from core.context import REQUEST_ID, SLACK_EVENT_ID, current_ids
+from slack_app.delivery.request_ids import delivery_key_of
 from slack_app.delivery.turn_queue import SlackJob, submit
 from slack_app.delivery.turns import (
     TRANSIENT_DATABASE_ERRORS,
@@ -50,11 +51,6 @@ ASSISTANT_GREETING = (
 THINKING_STATUS = "is thinking…"
 
 
-def _delivery_key(context: AsyncBoltContext) -> str | None:
-    key = context.get("delivery_key")
-    return key if isinstance(key, str) else None
-
-
 async def finish_delivery(services: SlackServices, key: str | None) -> None:
     """Mark the claimed delivery `key` (if any) as answered."""
     if key is not None:
@@ -73,7 +69,7 @@ async def _release_delivery(services: SlackServices, key: str | None) -> None:
 
 
 @asynccontextmanager
-async def _lease_kept(services: SlackServices, key: str | None) -> AsyncIterator[None]:
+async def _lease_kept(services: SlackServices, key: str | None) -> AsyncGenerator[None]:
     """Renew the claim on delivery `key` three times per lease while the block runs, so that
     a retry of the event does not take a slow turn for a dead replica's and answer twice."""
     if key is None:
@@ -183,7 +179,7 @@ async def answer_message(
     turn queue is on (`TASKPILOT_TURN_QUEUE=redis`)."""
     team_id = context.team_id or str(event.get("team") or "")
     user_id = context.user_id or str(event.get("user") or "")
-    key = _delivery_key(context)
+    key = delivery_key_of(context)
     queue = services.turn_queue
     if queue is not None:
         ids = current_ids()
@@ -218,7 +214,9 @@ def register(app: AsyncApp, services: SlackServices) -> None:
 
     assistant = AsyncAssistant()
 
-    @assistant.thread_started
+    # Bolt's Assistant decorators are unannotated, and its registration methods name
+    # `re.Pattern` and listener middleware without type arguments.
+    @assistant.thread_started  # pyright: ignore[reportUntypedFunctionDecorator, reportUnknownMemberType]
     async def thread_started(  # pyright: ignore[reportUnusedFunction]
         say: AsyncSay,
         set_suggested_prompts: AsyncSetSuggestedPrompts,
@@ -228,9 +226,9 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             await say(ASSISTANT_GREETING)
             await set_suggested_prompts(prompts=list(SUGGESTED_PROMPTS))
         finally:
-            await finish_delivery(services, _delivery_key(context))
+            await finish_delivery(services, delivery_key_of(context))
 
-    @assistant.user_message
+    @assistant.user_message  # pyright: ignore[reportUntypedFunctionDecorator, reportUnknownMemberType]
     async def user_message(  # pyright: ignore[reportUnusedFunction]
         payload: dict[str, Any],
         set_status: AsyncSetStatus,
@@ -266,7 +264,7 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             event=payload,
             team_id=team_id,
             user_id=context.user_id or str(payload.get("user") or ""),
-            delivery_key=_delivery_key(context),
+            delivery_key=delivery_key_of(context),
             client=client,
         )
         if first_message:
@@ -275,20 +273,20 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             except Exception as error:
                 logger.debug("could not set the assistant thread title: %s", error)
 
-    app.use(assistant)
+    app.use(assistant)  # pyright: ignore[reportUnknownMemberType]
 
-    @app.event("app_mention")
+    @app.event("app_mention")  # pyright: ignore[reportUnknownMemberType]
     async def on_mention(  # pyright: ignore[reportUnusedFunction]
         event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         if event.get("edited"):
             # Slack sends a mention again when its message is edited; the request it made was
             # answered the first time, and running it again would repeat its writes.
-            await finish_delivery(services, _delivery_key(context))
+            await finish_delivery(services, delivery_key_of(context))
             return
         await answer_message(services, event=event, context=context, client=client)
 
-    @app.event("message")
+    @app.event("message")  # pyright: ignore[reportUnknownMemberType]
     async def on_message(  # pyright: ignore[reportUnusedFunction]
         event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
@@ -296,4 +294,4 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             await answer_message(services, event=event, context=context, client=client)
             return
         # Channel messages (without a mention), edits and deletions: acknowledged, no answer.
-        await finish_delivery(services, _delivery_key(context))
+        await finish_delivery(services, delivery_key_of(context))

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypedDict
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -20,9 +20,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import Session, col, select
 
+from slack_app.delivery import web_api
+from slack_app.delivery.request_ids import delivery_key_of
 from slack_app.jobs import directory_sync
 from slack_app.services import SlackServices
 from slack_app.views import blocks
+from slack_app.views.block_kit import HomeView
 from slack_app.views.text import escape_keeping_mentions
 from tasks.cards import task_cards
 from tasks.dates import zone_from_name
@@ -80,6 +83,16 @@ _LIST_ORDER: list[Any] = [
     col(Task.created_at).desc(),
     col(Task.number).desc(),
 ]
+
+
+class _Mine(TypedDict, total=False):
+    """The filters of one half of "Your open tasks", as both `TaskService.list_tasks` and
+    `TaskService.count_tasks` take them."""
+
+    assignee_id: str
+    creator_id: str
+    unassigned: bool
+    status: tuple[TaskStatus, ...]
 
 
 def _merged(*lists: Iterable[Task]) -> list[Task]:
@@ -142,8 +155,8 @@ def home_tasks(
     service = TaskService(session, team_id=team_id, actor_id=user_id, source="slack")
     # Unassigned tasks a person created are theirs to do until someone takes them; without
     # this they would show in no section at all.
-    theirs = {"assignee_id": user_id, "status": OPEN_STATUSES}
-    unassigned = {"creator_id": user_id, "unassigned": True, "status": OPEN_STATUSES}
+    theirs: _Mine = {"assignee_id": user_id, "status": OPEN_STATUSES}
+    unassigned: _Mine = {"creator_id": user_id, "unassigned": True, "status": OPEN_STATUSES}
     mine = _merged(
         service.list_tasks(**theirs, limit=rows), service.list_tasks(**unassigned, limit=rows)
     )[:rows]
@@ -233,7 +246,7 @@ def home_sections(
 
 def build_home_view(
     services: SlackServices, *, team_id: str, user_id: str, notice: str | None = None
-) -> dict[str, Any]:
+) -> HomeView:
     """The App Home view of `user_id`, from the database (blocking; run it in a thread)."""
     with services.session_factory() as session:
         tz = user_zone(
@@ -267,11 +280,11 @@ async def publish_home(
         build_home_view, services, team_id=team_id, user_id=user_id, notice=notice
     )
     try:
-        await client.views_publish(user_id=user_id, view=view)
+        await web_api.publish_view(client, user_id=user_id, view=view)
     except SlackApiError as error:
         logger.error(
             "could not publish the App Home",
-            extra={"team": team_id, "user": user_id, "error": error.response.get("error")},
+            extra={"team": team_id, "user": user_id, "error": web_api.error_code(error)},
         )
     except Exception:
         logger.exception(
@@ -283,7 +296,8 @@ async def publish_home(
 def register(app: AsyncApp, services: SlackServices) -> None:
     """Add the App Home listeners to `app`."""
 
-    @app.event("app_home_opened")
+    # Bolt names `re.Pattern` and listener middleware without type arguments.
+    @app.event("app_home_opened")  # pyright: ignore[reportUnknownMemberType]
     async def on_home_opened(  # pyright: ignore[reportUnusedFunction]
         event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
@@ -307,6 +321,6 @@ def register(app: AsyncApp, services: SlackServices) -> None:
                             extra={"team": team_id},
                         )
             finally:
-                key = context.get("delivery_key")
-                if isinstance(key, str):
+                key = delivery_key_of(context)
+                if key is not None:
                     await services.ledger.finish(key)

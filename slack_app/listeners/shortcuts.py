@@ -10,12 +10,11 @@ card in the message's thread, or in a DM when the app cannot post in that channe
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
-from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, tzinfo
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
+from typing import Any, cast
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -25,12 +24,25 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.drafts import TaskDraft, draft_task, fallback_draft
 from agent.speaker import deps_for_speaker
-from slack_app.delivery import notify
+from slack_app.delivery import notify, web_api
 from slack_app.delivery.request_ids import request_id_of
 from slack_app.jobs import directory_sync
+from slack_app.payloads import InputState, MessageShortcut, ViewPayload, ViewSubmission
 from slack_app.services import SlackServices
 from slack_app.views import blocks
-from slack_app.views.text import escape_keeping_mentions, normalize_mentions, truncate
+from slack_app.views.task_form import (
+    ASSIGNEE,
+    DESCRIPTION,
+    DUE_DATE,
+    DUE_TIME,
+    MODAL_CALLBACK_ID,
+    PRIORITY,
+    TITLE,
+    Source,
+    form_view,
+    loading_view,
+)
+from slack_app.views.text import normalize_mentions
 from tasks.cards import task_card
 from tasks.dates import ResolvedDue, resolve_due
 from tasks.directory import UserDirectory
@@ -41,19 +53,6 @@ from tasks.service import TaskService
 logger = logging.getLogger(__name__)
 
 SHORTCUT_CALLBACK_ID = "create_task_from_message"
-MODAL_CALLBACK_ID = "create_task_modal"
-
-# The form's input blocks; each input's block_id and action_id are the same.
-TITLE = "title"
-DESCRIPTION = "description"
-ASSIGNEE = "assignee"
-DUE_DATE = "due_date"
-DUE_TIME = "due_time"
-PRIORITY = "priority"
-
-READING = "Reading the message…"
-# How much of the message the form quotes above the fields.
-QUOTE_MAX = 500
 _NOT_CREATED = "Something went wrong on my side and the task was not created. Please try again."
 # How long the form's submission waits to add a newly picked person to the directory, so that
 # the ack stays within Slack's 3 seconds.
@@ -63,135 +62,14 @@ _MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 
-@dataclass(frozen=True, kw_only=True)
-class Source:
-    """The message a task is made from; carried in the modal's `private_metadata`."""
-
-    channel_id: str
-    message_ts: str
-    thread_ts: str
-    permalink: str | None = None
-
-    def dump(self) -> str:
-        """As `private_metadata` (JSON, well under Slack's 3,000 characters)."""
-        return json.dumps(asdict(self), separators=(",", ":"))
-
-    @classmethod
-    def load(cls, text: str) -> Source | None:
-        """The source from `private_metadata`, or None when it is not ours."""
-        try:
-            raw = json.loads(text or "{}")
-            return cls(
-                channel_id=str(raw["channel_id"]),
-                message_ts=str(raw["message_ts"]),
-                thread_ts=str(raw["thread_ts"]),
-                permalink=str(raw["permalink"]) if raw.get("permalink") else None,
-            )
-        except (ValueError, KeyError, TypeError):
-            return None
-
-
-# -- the views ------------------------------------------------------------------------------
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def loading_view() -> dict[str, Any]:
-    """The modal shown while the agent reads the message."""
-    return {
-        "type": "modal",
-        "callback_id": "create_task_loading",
-        "title": _plain("New task"),
-        "close": _plain("Cancel"),
-        "blocks": [blocks.text_section(f":hourglass_flowing_sand: {READING}")],
-    }
-
-
-def _priority_option(value: str) -> dict[str, Any]:
-    return {"text": _plain(blocks.priority_label(value)), "value": value}
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": _plain(label),
-        "optional": optional,
-        "element": {"action_id": block_id, **element},
-    }
-
-
-def initial_description(draft: TaskDraft, source: Source) -> str:
-    """The drafted description, then the link back to the message, within the limit."""
-    link = f"From Slack: {source.permalink}" if source.permalink else ""
-    room = DESCRIPTION_MAX_CHARS - len(link) - 2
-    parts = [truncate(draft.description, room) if draft.description else "", link]
-    return "\n\n".join(part for part in parts if part)
-
-
-def form_view(draft: TaskDraft, *, source: Source, message_text: str) -> dict[str, Any]:
-    """The task form, filled in from `draft`."""
-    title: dict[str, Any] = {"type": "plain_text_input", "max_length": TITLE_MAX_CHARS}
-    if draft.title:
-        title["initial_value"] = draft.title[:TITLE_MAX_CHARS]
-    description: dict[str, Any] = {
-        "type": "plain_text_input",
-        "multiline": True,
-        "max_length": DESCRIPTION_MAX_CHARS,
-    }
-    if initial := initial_description(draft, source):
-        description["initial_value"] = initial
-    assignee: dict[str, Any] = {"type": "users_select", "placeholder": _plain("Nobody yet")}
-    if draft.assignee_id:
-        assignee["initial_user"] = draft.assignee_id
-    due_date: dict[str, Any] = {"type": "datepicker", "placeholder": _plain("No due date")}
-    due_time: dict[str, Any] = {"type": "timepicker", "placeholder": _plain("All day")}
-    if isinstance(draft.due, datetime):
-        due_date["initial_date"] = draft.due.date().isoformat()
-        due_time["initial_time"] = draft.due.strftime("%H:%M")
-    elif isinstance(draft.due, date):
-        due_date["initial_date"] = draft.due.isoformat()
-    priority = draft.priority or "normal"
-    quote = escape_keeping_mentions(truncate(" ".join(message_text.split()), QUOTE_MAX))
-    origin = f"<{source.permalink}|This message>" if source.permalink else "The message"
-    return {
-        "type": "modal",
-        "callback_id": MODAL_CALLBACK_ID,
-        "title": _plain("New task"),
-        "submit": _plain("Create"),
-        "close": _plain("Cancel"),
-        "private_metadata": source.dump(),
-        "blocks": [
-            blocks.context_line(f"{origin}: {quote}" if quote else origin),
-            _input(TITLE, "Title", title, optional=False),
-            _input(DESCRIPTION, "Description", description, optional=True),
-            _input(ASSIGNEE, "Assignee", assignee, optional=True),
-            _input(DUE_DATE, "Due date", due_date, optional=True),
-            _input(DUE_TIME, "Due time", due_time, optional=True),
-            _input(
-                PRIORITY,
-                "Priority",
-                {
-                    "type": "static_select",
-                    "options": [_priority_option(p) for p in blocks.PRIORITIES],
-                    "initial_option": _priority_option(
-                        priority if priority in blocks.PRIORITIES else "normal"
-                    ),
-                },
-                optional=False,
-            ),
-        ],
-    }
-
-
 # -- opening the modal ----------------------------------------------------------------------
 
 
 async def _permalink(client: AsyncWebClient, *, channel_id: str, message_ts: str) -> str | None:
     try:
-        response = await client.chat_getPermalink(channel=channel_id, message_ts=message_ts)
+        response = await web_api.message_permalink(
+            client, channel=channel_id, message_ts=message_ts
+        )
     except Exception as error:  # The form works without the link.
         logger.warning("could not get the message's permalink: %s", error)
         return None
@@ -251,30 +129,30 @@ async def _draft(
 
 
 async def open_task_modal(
-    services: SlackServices, *, shortcut: dict[str, Any], client: AsyncWebClient
+    services: SlackServices, *, shortcut: MessageShortcut, client: AsyncWebClient
 ) -> None:
     """Open the modal at once, draft the task, then fill the form in."""
     team_id = str((shortcut.get("team") or {}).get("id") or "")
     user_id = str((shortcut.get("user") or {}).get("id") or "")
     channel_id = str((shortcut.get("channel") or {}).get("id") or "")
-    message: dict[str, Any] = shortcut.get("message") or {}
+    message = shortcut.get("message") or {}
     message_ts = str(message.get("ts") or "")
     text = normalize_mentions(str(message.get("text") or ""))
     try:
-        opened = await client.views_open(
-            trigger_id=str(shortcut.get("trigger_id") or ""), view=loading_view()
+        opened = await web_api.open_view(
+            client, trigger_id=str(shortcut.get("trigger_id") or ""), view=loading_view()
         )
     except SlackApiError as error:
         # An expired trigger_id: the person clicks again; nothing else can be done.
         logger.error(
             "could not open the task modal",
-            extra={"team": team_id, "error": error.response.get("error")},
+            extra={"team": team_id, "error": web_api.error_code(error)},
         )
         return
     except Exception:
         logger.exception("could not reach Slack to open the task modal", extra={"team": team_id})
         return
-    view: dict[str, Any] = opened.get("view") or {}
+    view = cast("ViewPayload", opened.get("view") or {})
     source = Source(
         channel_id=channel_id,
         message_ts=message_ts,
@@ -287,7 +165,8 @@ async def open_task_modal(
     )
     source = replace(source, permalink=permalink)
     try:
-        await client.views_update(
+        await web_api.update_view(
+            client,
             view_id=str(view.get("id") or ""),
             hash=view.get("hash"),
             view=form_view(draft, source=source, message_text=text),
@@ -296,7 +175,7 @@ async def open_task_modal(
         # The person closed the modal meanwhile, or it changed under us.
         logger.warning(
             "could not fill the task modal in",
-            extra={"team": team_id, "error": error.response.get("error")},
+            extra={"team": team_id, "error": web_api.error_code(error)},
         )
     except Exception:
         logger.exception("could not reach Slack to fill the task modal in", extra={"team": team_id})
@@ -317,11 +196,11 @@ class Form:
     priority: str
 
 
-def read_form(view: dict[str, Any]) -> Form:
+def read_form(view: ViewPayload) -> Form:
     """The submitted values from a `view_submission`'s `view.state`."""
-    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
+    values = (view.get("state") or {}).get("values") or {}
 
-    def field(block_id: str) -> dict[str, Any]:
+    def field(block_id: str) -> InputState:
         return (values.get(block_id) or {}).get(block_id) or {}
 
     option = field(PRIORITY).get("selected_option") or {}
@@ -429,7 +308,8 @@ async def post_card(
     line = f"📝 <@{user_id}> made #{created.number} from this message."
     card = blocks.task_card_blocks(created.card, team_id=team_id)
     try:
-        await client.chat_postMessage(
+        await web_api.post_message(
+            client,
             channel=source.channel_id,
             thread_ts=source.thread_ts,
             text=line,
@@ -438,7 +318,7 @@ async def post_card(
         )
         return True
     except SlackApiError as error:
-        reason = error.response.get("error")
+        reason = web_api.error_code(error)
         if reason not in CANNOT_POST:
             logger.error(
                 "could not post the new task's card",
@@ -451,7 +331,8 @@ async def post_card(
     origin = f"<{source.permalink}|that message>" if source.permalink else "that message"
     line = f"📝 I made #{created.number} from {origin}; I can't post in its channel, so here it is."
     try:
-        await client.chat_postMessage(
+        await web_api.post_message(
+            client,
             channel=user_id,
             text=line,
             blocks=[blocks.text_section(line), *card],
@@ -467,8 +348,8 @@ async def submit_task_modal(
     services: SlackServices,
     *,
     ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
+    body: ViewSubmission,
+    view: ViewPayload,
     client: AsyncWebClient,
     request_id: str,
 ) -> None:
@@ -531,15 +412,19 @@ async def submit_task_modal(
 def register(app: AsyncApp, services: SlackServices) -> None:
     """Add the message shortcut and its modal's submission listener to `app`."""
 
-    @app.message_shortcut(SHORTCUT_CALLBACK_ID)
+    # Bolt names `re.Pattern` and listener middleware without type arguments, hence the
+    # ignores on its decorators; Bolt's payloads are cast where they enter.
+    @app.message_shortcut(SHORTCUT_CALLBACK_ID)  # pyright: ignore[reportUnknownMemberType]
     async def on_shortcut(  # pyright: ignore[reportUnusedFunction]
         ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient
     ) -> None:
         async with services.inflight.track():
             await ack()
-            await open_task_modal(services, shortcut=shortcut, client=client)
+            await open_task_modal(
+                services, shortcut=cast("MessageShortcut", shortcut), client=client
+            )
 
-    @app.view_submission(MODAL_CALLBACK_ID)
+    @app.view_submission(MODAL_CALLBACK_ID)  # pyright: ignore[reportUnknownMemberType]
     async def on_submit(  # pyright: ignore[reportUnusedFunction]
         ack: AsyncAck,
         body: dict[str, Any],
@@ -551,8 +436,8 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             await submit_task_modal(
                 services,
                 ack=ack,
-                body=body,
-                view=view,
+                body=cast("ViewSubmission", body),
+                view=cast("ViewPayload", view),
                 client=client,
                 request_id=request_id_of(context, body),
             )

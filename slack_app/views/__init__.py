@@ -1,1 +1,2 @@
-"""Block Kit builders and Slack's text rules."""
+"""Block Kit: its types (`block_kit`), the builders (task cards, the App Home, the task form),
+and Slack's text rules."""

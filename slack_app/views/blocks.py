@@ -1,6 +1,7 @@
 """Block Kit builders: the task card, the App Home view and small pieces the listeners share.
 
-Every piece of a person's text that goes into mrkdwn is escaped (`slack_app.views.text`).
+Every piece of a person's text that goes into mrkdwn is escaped (`slack_app.views.text`), and
+each builder returns the Block Kit type it builds (`slack_app.views.block_kit`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from slack_app.views.block_kit import (
+    ActionElement,
+    ActionsBlock,
+    Block,
+    Button,
+    ContextBlock,
+    DatePicker,
+    DividerBlock,
+    HeaderBlock,
+    HomeView,
+    MessageBlock,
+    Option,
+    SectionBlock,
+    UsersSelect,
+    mrkdwn,
+    plain_text,
+)
 from slack_app.views.text import HEADER_TEXT_MAX, SECTION_TEXT_MAX, escape_mrkdwn, truncate
-
-Block = dict[str, Any]
 
 # action_ids of the card's controls; `slack_app.listeners.actions` listens for them.
 ACTION_DONE = "task_done"
@@ -93,28 +109,22 @@ def escaped_within(text: str, limit: int, *, ellipsis: str = "…") -> str:
     return "".join(pieces).rstrip() + ellipsis
 
 
-def text_section(text: str) -> Block:
+def text_section(text: str) -> SectionBlock:
     """A section of mrkdwn the caller has already escaped, cut to Slack's limit."""
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}}
+    return {"type": "section", "text": mrkdwn(truncate(text, SECTION_TEXT_MAX))}
 
 
-def context_line(text: str) -> Block:
+def context_line(text: str) -> ContextBlock:
     """A small grey line of mrkdwn the caller has already escaped."""
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, CONTEXT_TEXT_MAX)}],
-    }
+    return {"type": "context", "elements": [mrkdwn(truncate(text, CONTEXT_TEXT_MAX))]}
 
 
-def header(text: str) -> Block:
+def header(text: str) -> HeaderBlock:
     """A header: large plain text (no escaping needed), cut to Slack's 150 characters."""
-    return {
-        "type": "header",
-        "text": {"type": "plain_text", "text": truncate(text, HEADER_TEXT_MAX), "emoji": True},
-    }
+    return {"type": "header", "text": plain_text(truncate(text, HEADER_TEXT_MAX), emoji=True)}
 
 
-def divider() -> Block:
+def divider() -> DividerBlock:
     """A thin line between sections."""
     return {"type": "divider"}
 
@@ -124,8 +134,8 @@ def priority_label(priority: str) -> str:
     return f"{_PRIORITY_EMOJI.get(priority, '')} {priority}".strip()
 
 
-def _option(value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": priority_label(value)}, "value": value}
+def _option(value: str) -> Option:
+    return {"text": plain_text(priority_label(value)), "value": value}
 
 
 def card_summary(card: dict[str, Any], *, title_max: int = 1000) -> str:
@@ -158,13 +168,13 @@ def card_fields(card: dict[str, Any]) -> str:
     status = str(card.get("status", "open"))
     if status != "open":
         parts.append(status.replace("_", " "))
-    tags = card.get("tags") or []
+    tags: Sequence[object] = card.get("tags") or []
     if tags:
         parts.append(" ".join(f"`{escape_mrkdwn(str(tag))}`" for tag in tags))
     return "  ·  ".join(parts)
 
 
-def _delete_button(card: dict[str, Any], value: str) -> Block:
+def _delete_button(card: dict[str, Any], value: str) -> Button:
     # The dialog's text has room for 300 characters; the title is cut to fit around the rest.
     prefix, suffix = "Task ", " will be deleted for everyone."
     # The summary adds the number and at most eight characters of marks around the title.
@@ -172,44 +182,41 @@ def _delete_button(card: dict[str, Any], value: str) -> Block:
     return {
         "type": "button",
         "action_id": ACTION_DELETE,
-        "text": {"type": "plain_text", "text": "Delete"},
+        "text": plain_text("Delete"),
         "style": "danger",
         "value": value,
         "confirm": {
-            "title": {"type": "plain_text", "text": "Delete this task?"},
-            "text": {
-                "type": "mrkdwn",
-                "text": f"{prefix}{card_summary(card, title_max=room)}{suffix}",
-            },
-            "confirm": {"type": "plain_text", "text": "Delete"},
-            "deny": {"type": "plain_text", "text": "Keep it"},
+            "title": plain_text("Delete this task?"),
+            "text": mrkdwn(f"{prefix}{card_summary(card, title_max=room)}{suffix}"),
+            "confirm": plain_text("Delete"),
+            "deny": plain_text("Keep it"),
             "style": "danger",
         },
     }
 
 
-def _open_controls(card: dict[str, Any], value: str) -> list[Block]:
-    elements: list[Block] = [
+def _open_controls(card: dict[str, Any], value: str) -> list[ActionElement]:
+    elements: list[ActionElement] = [
         {
             "type": "button",
             "action_id": ACTION_DONE,
-            "text": {"type": "plain_text", "text": "Done"},
+            "text": plain_text("Done"),
             "style": "primary",
             "value": value,
         }
     ]
-    assign: Block = {
+    assign: UsersSelect = {
         "type": "users_select",
         "action_id": ACTION_ASSIGN,
-        "placeholder": {"type": "plain_text", "text": "Assign"},
+        "placeholder": plain_text("Assign"),
     }
     if card.get("assignee"):
         assign["initial_user"] = card["assignee"]
     elements.append(assign)
-    due_picker: Block = {
+    due_picker: DatePicker = {
         "type": "datepicker",
         "action_id": ACTION_DUE,
-        "placeholder": {"type": "plain_text", "text": "Due date"},
+        "placeholder": plain_text("Due date"),
     }
     due = card.get("due")
     if isinstance(due, str) and len(due) >= 10:
@@ -220,7 +227,7 @@ def _open_controls(card: dict[str, Any], value: str) -> list[Block]:
         {
             "type": "static_select",
             "action_id": ACTION_PRIORITY,
-            "placeholder": {"type": "plain_text", "text": "Priority"},
+            "placeholder": plain_text("Priority"),
             "options": [_option(p) for p in PRIORITIES],
             "initial_option": _option(priority if priority in PRIORITIES else "normal"),
         }
@@ -242,7 +249,7 @@ def task_card_blocks(
     summary["block_id"] = card_block_id(CARD_BLOCK, value=value, key=block_key)
     elements = _open_controls(card, value) if card.get("status") != "done" else []
     elements.append(_delete_button(card, value))
-    actions: Block = {
+    actions: ActionsBlock = {
         "type": "actions",
         "block_id": card_block_id(ACTIONS_BLOCK, value=value, key=block_key),
         "elements": elements,
@@ -250,7 +257,7 @@ def task_card_blocks(
     return [summary, actions]
 
 
-def card_note(text: str, *, team_id: str, number: int) -> Block:
+def card_note(text: str, *, team_id: str, number: int) -> ContextBlock:
     """The line under a card saying what just happened to it ("✅ Marked done by …")."""
     block = context_line(text)
     block["block_id"] = card_block_id(NOTE_BLOCK, value=card_value(team_id=team_id, number=number))
@@ -258,12 +265,16 @@ def card_note(text: str, *, team_id: str, number: int) -> Block:
 
 
 def replace_card(
-    message_blocks: Sequence[Block], *, team_id: str, number: int, new_blocks: Sequence[Block]
-) -> list[Block] | None:
+    message_blocks: Sequence[MessageBlock],
+    *,
+    team_id: str,
+    number: int,
+    new_blocks: Sequence[MessageBlock],
+) -> list[MessageBlock] | None:
     """The blocks of a message with task `number`'s card (and its note) swapped for
     `new_blocks`, the rest as it was; None when the message does not hold that card."""
     wanted = (team_id, number)
-    result: list[Block] = []
+    result: list[MessageBlock] = []
     found = False
     for block in message_blocks:
         block_id = block.get("block_id")
@@ -311,7 +322,7 @@ def home_view(
     intro: Sequence[Block] = (),
     per_section: int = HOME_SECTION_CARDS_MAX,
     max_blocks: int = HOME_BLOCKS_MAX,
-) -> dict[str, Any]:
+) -> HomeView:
     """The App Home view: `intro`, then each section's header, cards and a closing line.
 
     The view stays within Slack's block limit: sections are cut (with "…and N more") instead

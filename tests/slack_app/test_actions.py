@@ -14,6 +14,7 @@ from devtools.local_web_api import LocalSlackWebAPI, RecordedCall
 from slack_app.delivery import notify
 from slack_app.services import SlackServices
 from slack_app.views import blocks
+from slack_app.views.block_kit import block_dicts
 from tasks.dates import due_of
 from tasks.enums import TaskStatus
 from tasks.service import TaskService
@@ -52,8 +53,10 @@ def make_task(
 
 def card(number: int, *, title: str = "Renew the TLS cert") -> list[dict[str, Any]]:
     """The blocks of an open, unassigned card of task `number`, as the app posts it."""
-    return blocks.task_card_blocks(
-        {"id": number, "title": title, "status": "open", "priority": "normal"}, team_id=TEAM
+    return block_dicts(
+        blocks.task_card_blocks(
+            {"id": number, "title": title, "status": "open", "priority": "normal"}, team_id=TEAM
+        )
     )
 
 

@@ -26,8 +26,9 @@ from sqlmodel import select
 from core.db import make_engine, make_session_factory
 from devtools.local_web_api import LocalSlackWebAPI
 from slack_app.install.crypto import TokenCipher, TokenDecryptError, generate_key
-from slack_app.install.installation_store import DatabaseInstallationStore, DatabaseOAuthStateStore
+from slack_app.install.installation_store import DatabaseInstallationStore
 from slack_app.install.oauth import InstallationTokens
+from slack_app.install.oauth_states import DatabaseOAuthStateStore
 from slack_app.install.scopes import BOT_SCOPES
 from slack_app.models import SlackInstallation, SlackOAuthState
 from tests.slack_app.support import (

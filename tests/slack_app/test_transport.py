@@ -12,6 +12,7 @@ import pytest
 from agent.result import TurnResult
 from devtools.local_web_api import LocalSlackWebAPI
 from slack_app.delivery.turns import reply_blocks
+from slack_app.views.block_kit import block_dicts
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import (
     CHANNEL,
@@ -184,7 +185,7 @@ def test_long_replies_and_many_cards_stay_within_slacks_limits() -> None:
     ]
     reply = "\n".join(f"{n}. Task {n} <is> & due" for n in range(1, 400))
     result = TurnResult(reply=reply, model="offline", prompt_version="v2", cards=cards)
-    messages = reply_blocks(result, team_id="T0TEST")
+    messages = [block_dicts(message) for message in reply_blocks(result, team_id="T0TEST")]
     assert len(messages) > 1
     for blocks in messages:
         assert len(blocks) <= 50

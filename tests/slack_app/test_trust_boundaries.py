@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from devtools.local_web_api import LocalSlackWebAPI, slack_user
 from slack_app.views import blocks
+from slack_app.views.block_kit import block_dicts
 from tasks.directory import UserDirectory
 from tasks.service import TaskService
 from tests.slack_app.conftest import SlackFactory
@@ -110,9 +111,11 @@ def test_a_captured_click_sent_again_acts_once(slack: SlackHarness) -> None:
             .create_task(title="Renew the TLS cert")
             .number
         )
-    [_, actions] = blocks.task_card_blocks(
-        {"id": number, "title": "Renew the TLS cert", "status": "open", "priority": "normal"},
-        team_id=TEAM,
+    [_, actions] = block_dicts(
+        blocks.task_card_blocks(
+            {"id": number, "title": "Renew the TLS cert", "status": "open", "priority": "normal"},
+            team_id=TEAM,
+        )
     )
     element = next(e for e in actions["elements"] if e["action_id"] == blocks.ACTION_DONE)
     action = {key: element[key] for key in ("type", "action_id", "value") if key in element}

@@ -10,7 +10,7 @@ from pydantic_ai import Agent, DeferredToolRequests, RunContext
 from pydantic_ai.models import Model
 from pydantic_ai.usage import UsageLimits
 
-from agent.deps import AgentDeps
+from agent.agent_deps import AgentDeps
 from agent.drive import TurnOutput
 from agent.instructions import check_placeholders, render_instructions
 from agent.model_chain import OFFLINE, ResolvedModel, resolve_model

@@ -21,16 +21,16 @@ from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.toolsets.external import ExternalToolset
 from pydantic_ai.usage import UsageLimits
 
+from agent.agent_deps import AgentDeps
 from agent.assembly import AgentRuntime
 from agent.budgets import check_budget
 from agent.costs import estimate_cost
-from agent.deps import AgentDeps
 from agent.drive import TurnOutput
 from agent.model_chain import OFFLINE
 from agent.prompt_people import prompt_people
 from agent.turn_log import TurnRecord, record_turn
-from tasks.dates import resolve_due
 from tasks.directory import UserDirectory
+from tasks.due_dates import resolve_due
 from tasks.errors import TaskError
 from tasks.models import TITLE_MAX_CHARS
 from tools.schema import compact_schema

@@ -11,7 +11,7 @@ from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults, ModelR
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolReturnPart
 from pydantic_ai.usage import RunUsage, UsageLimits
 
-from agent.deps import AgentDeps
+from agent.agent_deps import AgentDeps
 from agent.model_chain import OFFLINE
 from tools.task_tools import WRITE_TOOLS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from agent.deps import AgentDeps
+from agent.agent_deps import AgentDeps
 from prompts.people import people_line, people_text
 
 # `people` is the list alone (prompts v1 and v2 write the label before it); `people_line` is

@@ -19,10 +19,10 @@ from pydantic_ai import DeferredToolRequests
 from pydantic_ai.exceptions import UsageLimitExceeded
 from pydantic_ai.messages import ModelMessage
 
+from agent.agent_deps import AgentDeps
 from agent.assembly import AgentRuntime
 from agent.budgets import check_budget
 from agent.confirmation import confirmation_question, pending_answer
-from agent.deps import AgentDeps
 from agent.drive import Run, TurnAborted, drive
 from agent.memory import load_conversation
 from agent.prompt_people import prompt_people

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
-from agent.deps import AgentDeps
+from agent.agent_deps import AgentDeps
 from tasks.directory import UserDirectory
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from agent.deps import AgentDeps
+from agent.agent_deps import AgentDeps
 from agent.model_chain import OFFLINE, ResolvedModel
 from agent.result import ToolCallRecord, TurnResult
 from agent.transcript import Spend

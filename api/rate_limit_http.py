@@ -1,6 +1,6 @@
 """Rate limits on the HTTP API: 429 problems, `RateLimit-*` headers and FastAPI dependencies.
 
-The limiter itself (`RateLimiter`, memory or Redis) lives in `core.ratelimit` so that the
+The limiter itself (`RateLimiter`, memory or Redis) lives in `core.rate_limiter` so that the
 Slack app shares it without importing FastAPI; it is re-exported here.
 
 Wiring, in `create_app`:
@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem_response
-from core.ratelimit import (
+from core.rate_limiter import (
     AGENT_TEAM_BUCKET,
     AGENT_USER_BUCKET,
     Decision,

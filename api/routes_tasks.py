@@ -43,7 +43,7 @@ from api.schemas import (
 )
 from core.db import read_without_transaction
 from tasks.cards import task_record
-from tasks.dates import ResolvedDue, resolve_due
+from tasks.due_dates import ResolvedDue, resolve_due
 from tasks.enums import TaskPriority, TaskStatus
 from tasks.errors import DueDateError, InvalidTaskInput
 from tasks.models import Task, utcnow

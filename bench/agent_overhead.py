@@ -102,8 +102,8 @@ def _profile_report(profiler: cProfile.Profile) -> str:
 async def _measure(
     url: str, *, reps: int, warmup: int, profile: bool
 ) -> tuple[list[float], list[float], str]:
+    from agent.agent_deps import AgentDeps
     from agent.assembly import build_runtime
-    from agent.deps import AgentDeps
     from agent.runtime import run_turn
     from core.db import make_engine, make_session_factory, upgrade
     from core.settings import Settings

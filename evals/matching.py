@@ -11,7 +11,7 @@ The rules, field by field:
   the articles a/an/the dropped, whitespace collapsed) and pass at a token-set similarity of
   0.8 or more (`token_set_similarity`).
 - `due`, `due_before`, `due_after`: the actual value is resolved the way the tool resolves it
-  (`tasks.dates.resolve_due` at the case's `now`, in the case's zone). An expectation without a
+  (`tasks.due_dates.resolve_due` at the case's `now`, in the case's zone). An expectation without a
   time compares the calendar date; one with a time compares the datetime to the minute.
 - `assignee`, `creator`: both sides are resolved to a user id against the case's users
   (`resolve_user_ref`). An expected reference that names nobody, or several people, is there
@@ -125,9 +125,9 @@ class DueResolver(Protocol):
 
 
 def resolve_due_with_tasks(text: str, *, now: datetime) -> date | datetime:
-    """The tools' own resolution (`tasks.dates.resolve_due`), as a `DueResolver`."""
+    """The tools' own resolution (`tasks.due_dates.resolve_due`), as a `DueResolver`."""
     # Imported here so that loading and linting datasets does not need the task domain.
-    from tasks.dates import resolve_due
+    from tasks.due_dates import resolve_due
     from tasks.errors import DueDateError
 
     try:
@@ -143,7 +143,7 @@ def shifted_due_with_tasks(
 ) -> date | datetime | None:
     """A due shift ("+1w", "2 days later") applied to `base` as `update_task` applies it to the
     task's current due date; None when `text` is no shift."""
-    from tasks.dates import ResolvedDue, parse_due_shift
+    from tasks.due_dates import ResolvedDue, parse_due_shift
     from tasks.errors import DueDateError
 
     try:

@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from agent.agent_deps import AgentDeps
     from agent.assembly import AgentRuntime
-    from agent.deps import AgentDeps
     from core.settings import Settings
 
 EVAL_SOURCE = "eval"
@@ -66,8 +66,8 @@ class _Job:
 
 def _seed(case: Case, session_factory: Callable[[], Session]) -> None:
     """Put the case's people into the directory and its tasks into the team."""
-    from tasks.dates import ResolvedDue
     from tasks.directory import UserDirectory
+    from tasks.due_dates import ResolvedDue
     from tasks.models import TaskPriority, TaskStatus
     from tasks.service import TaskService
 
@@ -168,7 +168,7 @@ def case_environment(
     case: Case, *, source: str = EVAL_SOURCE
 ) -> Generator[tuple[Callable[[], Session], AgentDeps]]:
     """A fresh database seeded for the case, and the deps its turns run with."""
-    from agent.deps import AgentDeps
+    from agent.agent_deps import AgentDeps
     from core.db import make_session_factory
 
     with _case_database() as engine:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from agent.assembly import AgentRuntime
 from agent.loop import AgentLoop
-from core.ratelimit import RateLimiter
+from core.rate_limiter import RateLimiter
 from core.settings import Settings
 from slack_app.delivery.deliveries import DeliveryLedger
 from slack_app.delivery.inflight import InFlight

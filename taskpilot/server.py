@@ -149,7 +149,7 @@ def create_app(
     app.state.api = None
     install_v1(app)
     # One limiter (and one Redis pool) for REST and Slack; their agent turns count in buckets of
-    # their own (`core.ratelimit`).
+    # their own (`core.rate_limiter`).
     limiter = (
         services.turn_limiter() if services is not None else RateLimiter.from_settings(settings)
     )

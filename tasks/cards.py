@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, tzinfo
 from typing import Any
 
-from tasks.dates import due_of
 from tasks.directory import UserDirectory
+from tasks.due_dates import due_of
 from tasks.models import Task, TaskRow
 
 

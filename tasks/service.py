@@ -31,8 +31,8 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, col, select
 
 from tasks.api_keys import TASKS_READ, TASKS_WRITE
-from tasks.dates import DueShift, ResolvedDue, due_of, zone_name
 from tasks.directory import UserDirectory
+from tasks.due_dates import DueShift, ResolvedDue, due_of, zone_name
 from tasks.errors import InvalidTaskInput, PermissionDenied, TaskError, TaskNotFound
 from tasks.listing import ACTIVE_STATUSES, TaskFilters, TaskListing
 from tasks.models import (

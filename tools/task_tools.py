@@ -11,8 +11,8 @@ from pydantic_ai import ApprovalRequired, ModelRetry, RunContext, Tool
 from sqlmodel import Session
 
 from tasks.cards import task_card, task_cards
-from tasks.dates import DueShift, ResolvedDue, due_in_past, due_of, parse_due_shift, resolve_due
 from tasks.directory import UserDirectory
+from tasks.due_dates import DueShift, ResolvedDue, due_in_past, due_of, parse_due_shift, resolve_due
 from tasks.errors import AmbiguousUser, TaskError, UnknownUser
 from tasks.listing import StatusGroup, statuses_for
 from tasks.models import DirectoryUser, Task, TaskPriority, TaskStatus

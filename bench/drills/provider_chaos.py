@@ -98,8 +98,8 @@ class Chaos:
 async def run_all(
     turns: int, *, database_url: str, provider: ScriptedProvider, concurrency: int
 ) -> list[Any]:
+    from agent.agent_deps import AgentDeps
     from agent.assembly import build_runtime
-    from agent.deps import AgentDeps
     from agent.runtime import run_turn
     from core.db import make_engine, make_session_factory, upgrade
     from core.settings import Settings

@@ -29,8 +29,8 @@ from slack_app.views import blocks
 from slack_app.views.block_kit import Block
 from slack_app.views.text import escape_mrkdwn
 from tasks.cards import task_card
-from tasks.dates import due_of, zone_name
 from tasks.directory import UserDirectory
+from tasks.due_dates import due_of, zone_name
 from tasks.models import AuditAction, AuditEvent, Task, utcnow
 
 logger = logging.getLogger(__name__)

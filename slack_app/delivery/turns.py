@@ -21,7 +21,7 @@ from agent.result import TurnResult
 from agent.runtime import run_turn
 from agent.speaker import deps_for_speaker
 from slack_app.delivery import notify, web_api
-from slack_app.gate.ratelimit import SLOW_DOWN_REPLY, slack_turn_allowed
+from slack_app.gate.over_limit import SLOW_DOWN_REPLY, slack_turn_allowed
 from slack_app.jobs import directory_sync
 from slack_app.services import SlackServices
 from slack_app.views import blocks

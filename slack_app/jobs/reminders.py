@@ -43,8 +43,8 @@ from slack_app.services import SlackServices
 from slack_app.views import blocks
 from slack_app.views.block_kit import Block
 from tasks.cards import task_card
-from tasks.dates import due_of
 from tasks.directory import name_of
+from tasks.due_dates import due_of
 from tasks.models import DirectoryUser, Task, utcnow
 from tasks.service import OPEN_STATUSES
 

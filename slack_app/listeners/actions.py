@@ -32,7 +32,7 @@ from slack_app.views import blocks
 from slack_app.views.block_kit import MessageBlock
 from slack_app.views.text import BLOCKS_MAX, escape_keeping_mentions
 from tasks.cards import task_card
-from tasks.dates import format_due, resolve_due
+from tasks.due_dates import format_due, resolve_due
 from tasks.enums import TaskStatus
 from tasks.errors import InvalidTaskInput, TaskError, TaskNotFound
 from tasks.models import AuditAction, Task

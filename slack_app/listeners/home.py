@@ -28,8 +28,8 @@ from slack_app.views import blocks
 from slack_app.views.block_kit import HomeView
 from slack_app.views.text import escape_keeping_mentions
 from tasks.cards import task_cards
-from tasks.dates import zone_from_name
 from tasks.directory import UserDirectory
+from tasks.due_dates import zone_from_name
 from tasks.enums import TaskStatus
 from tasks.models import Task, utcnow
 from tasks.service import OPEN_STATUSES, TaskService

@@ -44,8 +44,8 @@ from slack_app.views.task_form import (
 )
 from slack_app.views.text import normalize_mentions
 from tasks.cards import task_card
-from tasks.dates import ResolvedDue, resolve_due
 from tasks.directory import UserDirectory
+from tasks.due_dates import ResolvedDue, resolve_due
 from tasks.errors import InvalidTaskInput, TaskError, UnknownUser
 from tasks.models import DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS, Task, TaskPriority
 from tasks.service import TaskService

@@ -20,8 +20,8 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from sqlmodel import Session, select
 
 import agent.memory  # noqa: F401  (registers the conversations table before create_all)
+from agent.agent_deps import AgentDeps
 from agent.assembly import AgentRuntime, build_runtime
-from agent.deps import AgentDeps
 from agent.result import TurnResult
 from agent.runtime import run_turn_sync
 from agent.turn_log import TurnRow

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from core.ratelimit import RateLimiter
-from slack_app.gate.ratelimit import slack_turn_allowed
+from core.rate_limiter import RateLimiter
+from slack_app.gate.over_limit import slack_turn_allowed
 from tasks.directory import UserDirectory
 from tasks.models import AuditEvent
 from tests.api.support import TEAM, ApiHarness, assert_problem, auth, open_harness

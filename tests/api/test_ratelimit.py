@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from limits.aio.storage import MemoryStorage
 
-import core.ratelimit
+import core.rate_limiter
 from api.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from api.rate_limit_http import (
     Decision,
@@ -172,7 +172,7 @@ def test_a_burst_larger_than_the_redis_pool_is_counted_not_let_through(
 ) -> None:
     # A turn worker with hundreds of turns at once: each hit waits for a pooled connection.
     # Hits that found no connection used to be let through uncounted, limits unenforced.
-    monkeypatch.setattr(core.ratelimit, "POOL_MAX_CONNECTIONS", 4)
+    monkeypatch.setattr(core.rate_limiter, "POOL_MAX_CONNECTIONS", 4)
     settings = Settings.model_validate({"REDIS_URL": redis_url})
 
     async def scenario() -> list[Decision]:
@@ -187,7 +187,7 @@ def test_a_burst_larger_than_the_redis_pool_is_counted_not_let_through(
         finally:
             await limiter.close()
 
-    with caplog.at_level(logging.WARNING, logger="core.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="core.rate_limiter"):
         decisions = asyncio.run(scenario())
     assert sum(decision.allowed for decision in decisions) == 250
     assert "rate limit store failed" not in caplog.text
@@ -219,7 +219,7 @@ def test_when_redis_is_down_requests_are_let_through(caplog: pytest.LogCaptureFi
         finally:
             await limiter.close()
 
-    with caplog.at_level(logging.WARNING, logger="core.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="core.rate_limiter"):
         assert asyncio.run(scenario()) == [True, True]
     # The log says what failed, for an operator reading it as text.
     assert "the rate limit store failed (ConnectionError)" in caplog.text

@@ -30,7 +30,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.tools import ToolDefinition
 from sqlmodel import Session
 
-from agent.deps import AgentDeps
+from agent.agent_deps import AgentDeps
 from agent.instructions import render_instructions
 from agent.offline.model import people_from_instructions
 from evals.tokens import count_request_tokens

@@ -15,7 +15,7 @@ from slack_app.delivery import notify
 from slack_app.services import SlackServices
 from slack_app.views import blocks
 from slack_app.views.block_kit import block_dicts
-from tasks.dates import due_of
+from tasks.due_dates import due_of
 from tasks.enums import TaskStatus
 from tasks.service import TaskService
 from tests.slack_app.support import CHANNEL, TEAM, SlackHarness, block_action, interactive

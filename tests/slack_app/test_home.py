@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from devtools.local_web_api import LocalSlackWebAPI
 from slack_app.views import blocks
-from tasks.dates import ResolvedDue
+from tasks.due_dates import ResolvedDue
 from tasks.enums import TaskStatus
 from tasks.service import TaskService
 from tests.slack_app.support import TEAM, SlackHarness, event_callback, next_ts

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from devtools.local_web_api import LocalSlackWebAPI
-from slack_app.gate.ratelimit import SLOW_DOWN_REPLY
+from slack_app.gate.over_limit import SLOW_DOWN_REPLY
 from tests.slack_app.conftest import SlackFactory
 from tests.slack_app.support import TEAM, SlackHarness, app_mention, event_callback, slash_command
 
@@ -26,7 +26,7 @@ def _replies(web: LocalSlackWebAPI) -> list[str]:
 def test_a_person_over_the_limit_gets_a_friendly_reply_and_no_task(
     make_slack: SlackFactory, web: LocalSlackWebAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="slack_app.gate.ratelimit")
+    caplog.set_level(logging.INFO, logger="slack_app.gate.over_limit")
     with make_slack(TASKPILOT_RATE_LIMIT_AGENT_USER="2/minute") as slack:
         for title in ("draft the launch post", "renew the certificate", "book the offsite"):
             _say(slack, app_mention(f"<@U0BOT> add a task to {title}"))

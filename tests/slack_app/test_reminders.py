@@ -21,8 +21,8 @@ from slack_app.jobs import reminders
 from slack_app.models import TaskReminder
 from slack_app.services import SlackServices
 from slack_app.views import blocks
-from tasks.dates import ResolvedDue
 from tasks.directory import UserDirectory
+from tasks.due_dates import ResolvedDue
 from tasks.models import utcnow
 from tasks.service import TaskService
 from tests.slack_app.support import TEAM, SlackHarness

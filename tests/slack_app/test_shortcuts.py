@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from devtools.local_web_api import LocalSlackWebAPI
-from tasks.dates import resolve_due
 from tasks.directory import UserDirectory
+from tasks.due_dates import resolve_due
 from tests.slack_app.support import CHANNEL, TEAM, SlackHarness, interactive, next_ts
 
 ALICE_ZONE = ZoneInfo("Europe/Paris")

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 import slack_app.delivery.turns
-from agent.deps import AgentDeps
+from agent.agent_deps import AgentDeps
 from agent.result import TurnResult
 from agent.speaker import deps_for_speaker
 from core.db import make_session_factory

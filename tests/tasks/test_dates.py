@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasks.dates import (
+from tasks.due_dates import (
     DueShift,
     ResolvedDue,
     ShiftUnit,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
-from tasks.dates import resolve_due
+from tasks.due_dates import resolve_due
 from tasks.models import Task
 from tasks.service import TaskService
 from tests.conftest import SeededTeam

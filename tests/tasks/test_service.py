@@ -17,7 +17,7 @@ from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, col, func, select
 
 from tasks.cards import task_card, task_cards, task_record
-from tasks.dates import parse_due_shift, resolve_due
+from tasks.due_dates import parse_due_shift, resolve_due
 from tasks.errors import (
     InvalidTaskInput,
     PermissionDenied,

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session
 
 from tasks.cards import task_record
-from tasks.dates import resolve_due
+from tasks.due_dates import resolve_due
 from tasks.errors import InvalidTaskInput
 from tasks.models import TaskRow
 from tasks.service import TaskService

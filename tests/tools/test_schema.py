@@ -16,7 +16,7 @@ from pydantic_ai.models.test import TestModel
 from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.usage import RunUsage
 
-from agent.deps import AgentDeps
+from agent.agent_deps import AgentDeps
 from tests.agent.support import SessionFactory, make_deps
 from tests.tools.strict_rules import accepts_null, strict_problems
 from tools.schema import StrictToolSchema, compact_definition, strict_parameters

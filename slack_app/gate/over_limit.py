@@ -1,12 +1,12 @@
 """The Slack side of agent-turn limits: a person over their budget gets a friendly reply and no
-agent call. The limiter and the budgets are `core.ratelimit`'s.
+agent call. The limiter and the budgets are `core.rate_limiter`'s.
 """
 
 from __future__ import annotations
 
 import logging
 
-from core.ratelimit import RateLimiter, count_rejection, hit_agent_turn
+from core.rate_limiter import RateLimiter, count_rejection, hit_agent_turn
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 The limiter counts hits in buckets with the `limits` library: in this process's memory on one
 node, or in Redis (`REDIS_URL`) so that replicas behind a load balancer share one budget. It
-knows no transport: `slack_app.gate.ratelimit` answers a Slack user over the limit, and
+knows no transport: `slack_app.gate.over_limit` answers a Slack user over the limit, and
 `api.rate_limit_http` adds the HTTP headers, the 429 problem and the FastAPI dependencies.
 
 Agent turns are the expensive path: each person (`TASKPILOT_RATE_LIMIT_AGENT_USER`) and each

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -71,6 +72,52 @@ _conversation_locks = KeyedLocks()
 def conversation_id(*, team_id: str, channel_id: str, thread_ts: str) -> str:
     """The memory key of a Slack thread."""
     return f"slack:{team_id}:{channel_id}:{thread_ts}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackTurn:
+    """One message to answer, as the listener read it from Slack's request: who said what and
+    where, the conversation it continues, and the request it came in."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    thread_ts: str | None
+    """The thread the answer goes to; None outside a thread (a slash command)."""
+    text: str
+    conversation_key: str
+    """Where the agent remembers the conversation: the thread's, or the person's `/task`."""
+    request_id: str | None = None
+    """The Slack request the audit log names."""
+    replayable: bool = False
+    """Whether the turn may run again under `request_id` (a Slack event Slack may redeliver, a
+    queued command a worker may take over), which makes its creates idempotent."""
+
+    @classmethod
+    def in_thread(
+        cls,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        thread_ts: str,
+        text: str,
+        request_id: str | None = None,
+        replayable: bool = False,
+    ) -> SlackTurn:
+        """A message answered in its thread, remembered as that thread's conversation."""
+        return cls(
+            team_id=team_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            text=text,
+            conversation_key=conversation_id(
+                team_id=team_id, channel_id=channel_id, thread_ts=thread_ts
+            ),
+            request_id=request_id,
+            replayable=replayable,
+        )
 
 
 # Database errors that say "not reachable right now" (a dropped or refused connection, a pool
@@ -146,55 +193,25 @@ class _WriteWatch:
 
 
 async def run_slack_turn(
-    services: SlackServices,
-    *,
-    client: AsyncWebClient,
-    team_id: str,
-    user_id: str,
-    channel_id: str,
-    thread_ts: str | None,
-    text: str,
-    conversation_key: str | None = None,
-    request_id: str | None = None,
-    replayable: bool = False,
+    services: SlackServices, turn: SlackTurn, *, client: AsyncWebClient
 ) -> TurnResult:
-    """Run the agent on `text` said by `user_id` in a thread; the reply is not posted yet.
-
-    The agent remembers the conversation under `conversation_key`, by default the thread's;
-    without a thread (a slash command) a `conversation_key` is required. `replayable` says
-    whether the turn may run again under `request_id` (a Slack event Slack may redeliver, a
-    queued command a worker may take over), which makes its creates idempotent.
-    """
-    if conversation_key is None and not thread_ts:
-        raise ValueError("A turn outside a thread needs a conversation_key.")
-    settings = services.settings
+    """Run the agent on the turn's message; the reply is not posted yet. The database is
+    tried again while the turn has written nothing; past that, `DatabaseUnavailable`."""
+    team_id, user_id = turn.team_id, turn.user_id
     # Counted once, before the attempts: a retry is not another message from the person.
     if not await slack_turn_allowed(services.turn_limiter(), team_id=team_id, user_id=user_id):
         return TurnResult(
-            reply=SLOW_DOWN_REPLY, model="none", prompt_version=settings.prompt_version
+            reply=SLOW_DOWN_REPLY, model="none", prompt_version=services.settings.prompt_version
         )
     message = normalize_mentions(
-        strip_leading_mention(text, bot_user_id=services.bot_user_ids.get(team_id))
-    )
-    key = conversation_key or conversation_id(
-        team_id=team_id, channel_id=channel_id, thread_ts=thread_ts or ""
+        strip_leading_mention(turn.text, bot_user_id=services.bot_user_ids.get(team_id))
     )
     attempt = 0
     while True:
         watch = _WriteWatch(services.session_factory)
         try:
             result = await _attempt_turn(
-                services,
-                client=client,
-                watch=watch,
-                team_id=team_id,
-                user_id=user_id,
-                channel_id=channel_id,
-                thread_ts=thread_ts,
-                message=message,
-                conversation_key=key,
-                request_id=request_id,
-                replayable=replayable,
+                services, turn, client=client, watch=watch, message=message
             )
         except TRANSIENT_DATABASE_ERRORS as error:
             # Where "before the turn ran" ends: at the first write of a session the turn
@@ -238,36 +255,32 @@ async def run_slack_turn(
 
 async def _attempt_turn(
     services: SlackServices,
+    turn: SlackTurn,
     *,
     client: AsyncWebClient,
     watch: _WriteWatch,
-    team_id: str,
-    user_id: str,
-    channel_id: str,
-    thread_ts: str | None,
     message: str,
-    conversation_key: str,
-    request_id: str | None,
-    replayable: bool = False,
 ) -> TurnResult:
     """One attempt of a Slack turn; the turn's own sessions come from `watch`."""
-    settings = services.settings
-    await directory_sync.ensure_user(services, client=client, team_id=team_id, user_id=user_id)
+    await directory_sync.ensure_user(
+        services, client=client, team_id=turn.team_id, user_id=turn.user_id
+    )
     deps = await asyncio.to_thread(
         deps_for_speaker,
         watch,
-        team_id=team_id,
-        user_id=user_id,
+        team_id=turn.team_id,
+        user_id=turn.user_id,
         source="slack",
-        default_timezone=settings.effective_timezone(),
-        channel_id=channel_id,
-        thread_ts=thread_ts or None,
-        request_id=request_id,
-        replayable=replayable,
+        default_timezone=services.settings.effective_timezone(),
+        channel_id=turn.channel_id,
+        thread_ts=turn.thread_ts,
+        request_id=turn.request_id,
+        replayable=turn.replayable,
     )
-    async with services.inflight.slot(), _conversation_locks.hold(conversation_key):
+    key = turn.conversation_key
+    async with services.inflight.slot(), _conversation_locks.hold(key):
         return await services.agent_loop.run(
-            run_turn(message, runtime=services.runtime, deps=deps, conversation_id=conversation_key)
+            run_turn(message, runtime=services.runtime, deps=deps, conversation_id=key)
         )
 
 
@@ -339,19 +352,12 @@ async def post_reply(
 
 async def answer_in_thread(
     services: SlackServices,
+    turn: SlackTurn,
     *,
     client: AsyncWebClient,
-    team_id: str,
-    user_id: str,
-    channel_id: str,
-    thread_ts: str,
-    text: str,
-    request_id: str | None = None,
-    replayable: bool = False,
     on_replied: Callable[[], Awaitable[None]] | None = None,
 ) -> TurnResult:
-    """Run the turn, post the reply in the thread, then tell the people the change concerns.
-    `replayable`: Slack may deliver the event behind `request_id` again (see `run_slack_turn`).
+    """Run the turn, post the reply in its thread, then tell the people the change concerns.
 
     `on_replied` is awaited as soon as the reply is posted, before the notifications: the
     caller marks the event answered there, so that a crash while notifying does not make a
@@ -359,18 +365,9 @@ async def answer_in_thread(
     apology is posted in the thread and the error raised again, for the caller to settle the
     delivery.
     """
+    team_id, channel_id, thread_ts = turn.team_id, turn.channel_id, turn.thread_ts or ""
     try:
-        result = await run_slack_turn(
-            services,
-            client=client,
-            team_id=team_id,
-            user_id=user_id,
-            channel_id=channel_id,
-            thread_ts=thread_ts,
-            text=text,
-            request_id=request_id,
-            replayable=replayable,
-        )
+        result = await run_slack_turn(services, turn, client=client)
     except DatabaseUnavailable as error:
         apology = TurnResult(
             reply=error.apology, model="none", prompt_version=services.settings.prompt_version
@@ -395,6 +392,6 @@ async def answer_in_thread(
     if on_replied is not None:
         await on_replied()
     await notify.after_turn(
-        services, client=client, team_id=team_id, actor_id=user_id, result=result
+        services, client=client, team_id=team_id, actor_id=turn.user_id, result=result
     )
     return result

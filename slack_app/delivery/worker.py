@@ -24,11 +24,12 @@ from core.tracing import unrecorded_span
 from slack_app.app import build_services
 from slack_app.configuration import check_slack_settings
 from slack_app.delivery.deliveries import RedisLedger, replica_id
+from slack_app.delivery.settlement import finish_delivery
 from slack_app.delivery.stop_signals import forget_stop_signals, on_stop_signals
 from slack_app.delivery.turn_queue import QueuedJob, RedisTurnQueue, SlackJob
 from slack_app.delivery.worker_health import WorkerHealthServer, WorkerPulse
 from slack_app.listeners.commands import handle_command
-from slack_app.listeners.conversations import finish_delivery, handle_message
+from slack_app.listeners.conversations import handle_message
 from slack_app.services import SlackServices
 
 logger = logging.getLogger(__name__)

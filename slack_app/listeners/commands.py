@@ -27,7 +27,7 @@ from core.context import REQUEST_ID, current_ids
 from slack_app.delivery import notify
 from slack_app.delivery.request_ids import request_id_of
 from slack_app.delivery.turn_queue import SlackJob, submit
-from slack_app.delivery.turns import DatabaseUnavailable, reply_blocks, run_slack_turn
+from slack_app.delivery.turns import DatabaseUnavailable, SlackTurn, reply_blocks, run_slack_turn
 from slack_app.delivery.web_client import WEB_API_TIMEOUT, retry_handlers
 from slack_app.jobs import directory_sync
 from slack_app.listeners.command_words import (
@@ -305,9 +305,7 @@ async def agent_answers(
     text: str,
 ) -> tuple[TurnResult, list[Answer]]:
     """Run one agent turn on `text` in the person's `/task` conversation."""
-    result = await run_slack_turn(
-        services,
-        client=client,
+    turn = SlackTurn(
         team_id=invocation.team_id,
         user_id=invocation.user_id,
         channel_id=invocation.channel_id,
@@ -317,6 +315,7 @@ async def agent_answers(
         request_id=invocation.request_id,
         replayable=invocation.replayable,
     )
+    result = await run_slack_turn(services, turn, client=client)
     return result, turn_answers(result, team_id=invocation.team_id)
 
 

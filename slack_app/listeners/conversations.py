@@ -7,10 +7,7 @@ agent remembers. The work runs after Bolt has acknowledged the event.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncAssistant
@@ -26,10 +23,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agent.memory import Conversation
 from core.context import REQUEST_ID, SLACK_EVENT_ID, current_ids
 from slack_app.delivery.request_ids import delivery_key_of
+from slack_app.delivery.settlement import finish_delivery, settled
 from slack_app.delivery.turn_queue import SlackJob, submit
 from slack_app.delivery.turns import (
     TRANSIENT_DATABASE_ERRORS,
-    DatabaseUnavailable,
+    SlackTurn,
     answer_in_thread,
     conversation_id,
 )
@@ -51,58 +49,6 @@ ASSISTANT_GREETING = (
 THINKING_STATUS = "is thinking…"
 
 
-async def finish_delivery(services: SlackServices, key: str | None) -> None:
-    """Mark the claimed delivery `key` (if any) as answered."""
-    if key is not None:
-        await services.ledger.finish(key)
-
-
-async def _release_delivery(services: SlackServices, key: str | None) -> None:
-    if key is None:
-        return
-    try:
-        await services.ledger.release(key)
-    except Exception:
-        # The ledger may be down with the database; the claim then stays until its lease
-        # runs out, after which a retry of the event can still take it over.
-        logger.exception("could not release a Slack delivery", extra={"delivery": key})
-
-
-@asynccontextmanager
-async def _lease_kept(services: SlackServices, key: str | None) -> AsyncGenerator[None]:
-    """Renew the claim on delivery `key` three times per lease while the block runs, so that
-    a retry of the event does not take a slow turn for a dead replica's and answer twice."""
-    if key is None:
-        yield
-        return
-    every = services.settings.slack_delivery_lease / 3
-    finished = asyncio.Event()
-
-    async def renew() -> None:
-        while not finished.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(finished.wait(), timeout=every)
-                return
-            try:
-                await services.ledger.renew(key)
-            except Exception as error:
-                # A missed renewal only shortens the lease; the turn carries on.
-                logger.warning("could not renew a Slack delivery's lease: %s", error)
-
-    renewing = asyncio.create_task(renew())
-    try:
-        yield
-    finally:
-        finished.set()
-        # The renewing task stops by itself once told; a renewal in flight is given a moment,
-        # then cancelled and left. Cancelling and awaiting it, as before, hung the turn worker
-        # until shutdown whenever the Redis client swallowed a cancellation that landed inside
-        # its call (a job answered and never acknowledged: the worker crash drill).
-        await asyncio.wait({renewing}, timeout=every)
-        if not renewing.done():
-            renewing.cancel()
-
-
 async def handle_message(
     services: SlackServices,
     *,
@@ -112,60 +58,38 @@ async def handle_message(
     delivery_key: str | None,
     client: AsyncWebClient,
 ) -> None:
-    """Answer one person's message in its thread, then mark the delivery done.
-
-    When the database failed the turn before it wrote anything, the person gets an apology
-    and the delivery is released instead, so that a later delivery of the event can be
-    answered; a turn that may have written is marked done (running it again could repeat the
-    write).
-    """
-    release = False
-    finished = False
-
-    async def replied() -> None:
-        # Marked answered the moment the reply is posted: a crash while the people concerned
-        # are notified then leaves nothing for a retry or another worker to answer again.
-        nonlocal finished
-        try:
-            await finish_delivery(services, delivery_key)
-        except Exception as error:
-            # The people concerned are told all the same; marking it is tried again after.
-            logger.warning("could not mark a Slack delivery answered: %s", error)
-            return
-        finished = True
-
-    try:
-        text = str(event.get("text") or "")
-        team_id = team_id or str(event.get("team") or "")
-        user_id = user_id or str(event.get("user") or "")
-        channel_id = str(event.get("channel") or "")
-        thread_ts = str(event.get("thread_ts") or event.get("ts") or "")
-        if not (team_id and user_id and channel_id and thread_ts):
+    """Answer one person's message in its thread; the delivery is settled on the way out
+    (`settlement.settled`: answered, or released when the database failed before any write)."""
+    async with settled(services, delivery_key) as settlement:
+        turn = _turn_of(event, team_id=team_id, user_id=user_id, delivery_key=delivery_key)
+        if turn is None:
             logger.warning("a Slack message without team, user, channel or ts was skipped")
             return
-        async with services.inflight.track(), _lease_kept(services, delivery_key):
-            await answer_in_thread(
-                services,
-                client=client,
-                team_id=team_id,
-                user_id=user_id,
-                channel_id=channel_id,
-                thread_ts=thread_ts,
-                text=text,
-                # The Slack event (team:event_id) the audit log will name; Slack redelivers
-                # it when a replica dies mid-turn, so its creates must be idempotent.
-                request_id=delivery_key,
-                replayable=delivery_key is not None,
-                on_replied=replied,
-            )
-    except DatabaseUnavailable as error:
-        # Logged where it happened, and the person has the apology in the thread.
-        release = not error.wrote
-    finally:
-        if release:
-            await _release_delivery(services, delivery_key)
-        elif not finished:
-            await finish_delivery(services, delivery_key)
+        async with services.inflight.track():
+            await answer_in_thread(services, turn, client=client, on_replied=settlement.replied)
+
+
+def _turn_of(
+    event: dict[str, Any], *, team_id: str, user_id: str, delivery_key: str | None
+) -> SlackTurn | None:
+    """The turn a message event asks for; None when the event lacks where it was said."""
+    team_id = team_id or str(event.get("team") or "")
+    user_id = user_id or str(event.get("user") or "")
+    channel_id = str(event.get("channel") or "")
+    thread_ts = str(event.get("thread_ts") or event.get("ts") or "")
+    if not (team_id and user_id and channel_id and thread_ts):
+        return None
+    return SlackTurn.in_thread(
+        team_id=team_id,
+        user_id=user_id,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        text=str(event.get("text") or ""),
+        # The Slack event (team:event_id) the audit log will name; Slack redelivers it when a
+        # replica dies mid-turn, so its creates must be idempotent.
+        request_id=delivery_key,
+        replayable=delivery_key is not None,
+    )
 
 
 async def answer_message(

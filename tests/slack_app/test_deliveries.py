@@ -197,7 +197,7 @@ def test_a_renewal_that_swallows_its_cancellation_does_not_hold_the_turn_up() ->
     # client call that swallowed the cancellation, and the turn waited for it to end.
     from types import SimpleNamespace
 
-    from slack_app.listeners.conversations import _lease_kept  # pyright: ignore[reportPrivateUsage]
+    from slack_app.delivery.settlement import lease_kept
 
     class StubbornLedger:
         renewals = 0
@@ -214,7 +214,7 @@ def test_a_renewal_that_swallows_its_cancellation_does_not_hold_the_turn_up() ->
     )
 
     async def turn() -> None:
-        async with _lease_kept(services, "T1:EvSTUBBORN"):
+        async with lease_kept(services, "T1:EvSTUBBORN"):
             await asyncio.sleep(0.25)  # a renewal is in flight when the turn ends
 
     # On a thread of its own, so that a hang fails the test instead of holding it: the old

@@ -1,14 +1,48 @@
-"""Compact JSON views of a task: the card tools return, and the record the CLI prints."""
+"""The two JSON views of a task: the card tools return and Slack shows (`TaskCard`), and the
+public record the CLI prints and the REST API validates into `TaskPublic` (`TaskRecord`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import TypedDict
 
 from tasks.directory import UserDirectory
 from tasks.due_dates import due_of
 from tasks.models import Task, TaskRow
+
+
+class TaskCard(TypedDict):
+    """A task as tools return it and transports render it, times in the reader's zone."""
+
+    id: int
+    title: str
+    description: str | None
+    status: str
+    priority: str
+    assignee: str | None
+    assignee_name: str | None
+    creator: str
+    due: str | None
+    """`YYYY-MM-DD` for an all-day task, else an ISO datetime with the reader's offset."""
+    due_all_day: bool
+    tags: list[str]
+
+
+class TaskRecord(TypedDict):
+    """The public JSON of a task: `taskpilot tasks list --json` and the REST API's body."""
+
+    id: int
+    title: str
+    description: str | None
+    status: str
+    priority: str
+    assignee: str | None
+    creator: str
+    due: str | None
+    tags: list[str]
+    created_at: str
+    updated_at: str
 
 
 def due_text(task: Task | TaskRow, *, tz: tzinfo | None) -> str | None:
@@ -28,7 +62,7 @@ def task_card(
     tz: tzinfo | None,
     directory: UserDirectory | None = None,
     names: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+) -> TaskCard:
     """The card of a task, with times in the reader's zone `tz`.
 
     Keys: id, title, description, status, priority, assignee, assignee_name, creator, due,
@@ -59,13 +93,13 @@ def task_card(
 
 def task_cards(
     tasks: Sequence[Task], *, tz: tzinfo | None, directory: UserDirectory
-) -> list[dict[str, Any]]:
+) -> list[TaskCard]:
     """Cards of many tasks, looking the assignees' names up in one query."""
     names = directory.names_of(task.assignee_id for task in tasks if task.assignee_id)
     return [task_card(task, tz=tz, names=names) for task in tasks]
 
 
-def task_record(task: Task | TaskRow, *, tz: tzinfo | None = None) -> dict[str, Any]:
+def task_record(task: Task | TaskRow, *, tz: tzinfo | None = None) -> TaskRecord:
     """The public JSON of a task (`taskpilot tasks list --json`): id, title, description,
     status, priority, assignee, creator, due, tags, created_at, updated_at. The same for a
     `Task` and for the `TaskRow` of the same task."""

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic_ai import ApprovalRequired, ModelRetry, RunContext, Tool
 from sqlmodel import Session
 
-from tasks.cards import task_card, task_cards
+from tasks.cards import TaskCard, task_card, task_cards
 from tasks.directory import UserDirectory
 from tasks.due_dates import DueShift, ResolvedDue, due_in_past, due_of, parse_due_shift, resolve_due
 from tasks.errors import AmbiguousUser, TaskError, UnknownUser
@@ -63,13 +63,13 @@ def _failure(error: TaskError) -> ToolResult:
     return result
 
 
-def _card(session: Session, deps: ToolDeps, task: Task) -> dict[str, Any]:
+def _card(session: Session, deps: ToolDeps, task: Task) -> TaskCard:
     return task_card(
         task, tz=deps.now.tzinfo, directory=UserDirectory(session, team_id=deps.team_id)
     )
 
 
-def _task_result(card: dict[str, Any], *, past_due: bool) -> ToolResult:
+def _task_result(card: TaskCard, *, past_due: bool) -> ToolResult:
     result: ToolResult = {"ok": True, "task": card}
     if past_due:
         result["warning"] = "The due date is in the past."
@@ -214,10 +214,13 @@ def update_task(
         "status": status,
         "tags": tags,
     }
+    # The card's fields by name, as the JSON the model reads.
+    was: dict[str, Any] = dict(before)
+    now: dict[str, Any] = dict(card)
     previous = {
-        field: before[field]
+        field: was[field]
         for field, value in asked.items()
-        if value is not None and before[field] != card[field]
+        if value is not None and was[field] != now[field]
     }
     result = _task_result(card, past_due=after is not None and due_in_past(after, now=deps.now))
     return {**result, "previous": previous}

@@ -65,7 +65,7 @@ class Click:
 class Changed:
     """A change that went through: the new card (None once deleted) and what happened."""
 
-    card: dict[str, Any] | None
+    card: blocks.CardLike | None
     note: str
     previous_assignee_id: str | None
 

@@ -27,7 +27,7 @@ from slack_app.services import SlackServices
 from slack_app.views import blocks
 from slack_app.views.block_kit import HomeView
 from slack_app.views.text import escape_keeping_mentions
-from tasks.cards import task_cards
+from tasks.cards import TaskCard, task_cards
 from tasks.directory import UserDirectory
 from tasks.due_dates import zone_from_name
 from tasks.enums import TaskStatus
@@ -205,7 +205,7 @@ def home_sections(
     """The four sections of the App Home, with cards in the reader's zone."""
     directory = UserDirectory(session, team_id=team_id)
 
-    def cards(section_tasks: list[Task]) -> list[dict[str, Any]]:
+    def cards(section_tasks: list[Task]) -> list[TaskCard]:
         return task_cards(section_tasks, tz=tz, directory=directory)
 
     return [

@@ -43,7 +43,7 @@ from slack_app.views.task_form import (
     loading_view,
 )
 from slack_app.views.text import normalize_mentions
-from tasks.cards import task_card
+from tasks.cards import TaskCard, task_card
 from tasks.directory import UserDirectory
 from tasks.due_dates import ResolvedDue, resolve_due
 from tasks.errors import InvalidTaskInput, TaskError, UnknownUser
@@ -260,7 +260,7 @@ class Created:
 
     number: int
     title: str
-    card: dict[str, Any]
+    card: TaskCard
 
 
 def create_from_form(

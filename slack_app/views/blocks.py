@@ -7,8 +7,8 @@ each builder returns the Block Kit type it builds (`slack_app.views.block_kit`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +55,11 @@ CONTEXT_TEXT_MAX = 3000
 BLOCK_ID_MAX = 255
 # A Home section shows at most this many cards even when the view has room for more.
 HOME_SECTION_CARDS_MAX = 20
+
+
+# A task card as the tools return it (`tasks.cards.TaskCard`) or as a turn's result carries it
+# back (plain JSON); the builders read it by key.
+CardLike = Mapping[str, Any]
 
 
 def card_value(*, team_id: str, number: int) -> str:
@@ -138,7 +143,7 @@ def _option(value: str) -> Option:
     return {"text": plain_text(priority_label(value)), "value": value}
 
 
-def card_summary(card: dict[str, Any], *, title_max: int = 1000) -> str:
+def card_summary(card: CardLike, *, title_max: int = 1000) -> str:
     """The card's first line: number, title (escaped), and what state it is in."""
     title = escaped_within(str(card.get("title", "")), title_max)
     done = card.get("status") == "done"
@@ -156,7 +161,7 @@ def due_label(due: str) -> str:
     return day if len(due) <= 10 else f"{day} {at:%H:%M}"
 
 
-def card_fields(card: dict[str, Any]) -> str:
+def card_fields(card: CardLike) -> str:
     """Who, when and how urgent, on one line."""
     parts: list[str] = []
     assignee = card.get("assignee")
@@ -174,7 +179,7 @@ def card_fields(card: dict[str, Any]) -> str:
     return "  ·  ".join(parts)
 
 
-def _delete_button(card: dict[str, Any], value: str) -> Button:
+def _delete_button(card: CardLike, value: str) -> Button:
     # The dialog's text has room for 300 characters; the title is cut to fit around the rest.
     prefix, suffix = "Task ", " will be deleted for everyone."
     # The summary adds the number and at most eight characters of marks around the title.
@@ -195,7 +200,7 @@ def _delete_button(card: dict[str, Any], value: str) -> Button:
     }
 
 
-def _open_controls(card: dict[str, Any], value: str) -> list[ActionElement]:
+def _open_controls(card: CardLike, value: str) -> list[ActionElement]:
     elements: list[ActionElement] = [
         {
             "type": "button",
@@ -235,9 +240,7 @@ def _open_controls(card: dict[str, Any], value: str) -> list[ActionElement]:
     return elements
 
 
-def task_card_blocks(
-    card: dict[str, Any], *, team_id: str, block_key: str | None = None
-) -> list[Block]:
+def task_card_blocks(card: CardLike, *, team_id: str, block_key: str | None = None) -> list[Block]:
     """A task card (`tasks.cards.task_card`) with Done, Assign, Due, Priority and Delete.
 
     A finished task keeps only its summary and Delete; controls carry `team_id:number`, so a
@@ -293,7 +296,7 @@ class HomeSection:
 
     key: str
     title: str
-    cards: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
+    cards: Sequence[CardLike] = ()
     empty_text: str
     more_text: str = "…and {hidden} more."
     # How many tasks the section has in all, when `cards` holds only the first of them.

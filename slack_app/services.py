@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
@@ -103,3 +104,17 @@ class SlackServices:
         """A client with the team's bot token, or None when the app is not installed there."""
         token = await self.tokens.bot_token(team_id=team_id)
         return self.client(token) if token else None
+
+
+# The key under which `slack_app.app` puts the process's services in every request's Bolt
+# context, so that listeners defined at module level reach them.
+SERVICES_KEY = "taskpilot_services"
+
+
+def services_of(context: AsyncBoltContext) -> SlackServices:
+    """The process's services, from the request's Bolt context."""
+    # Bolt's context is a bare `dict`; its values are whatever the middleware put there.
+    found = cast("dict[str, object]", context).get(SERVICES_KEY)
+    if not isinstance(found, SlackServices):
+        raise RuntimeError("the Bolt app was built without its services (slack_app.app)")
+    return found

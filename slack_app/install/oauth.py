@@ -151,8 +151,10 @@ async def _finish_delivery(services: SlackServices, context: AsyncBoltContext) -
         await services.ledger.finish(key)
 
 
-def register(app: AsyncApp, services: SlackServices) -> None:
-    """Forget a team's tokens when Slack revokes them or the app is uninstalled."""
+def register_revocation(app: AsyncApp, services: SlackServices) -> None:
+    """Forget a team's tokens when Slack revokes them or the app is uninstalled. These two
+    listeners stay closures: they share a revocation handler built on the app's own
+    installation store."""
     store = app.installation_store
     revocation = AsyncTokenRevocationListeners(store) if store is not None else None
 

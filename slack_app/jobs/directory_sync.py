@@ -22,7 +22,7 @@ from sqlmodel import Session
 from slack_app.delivery import web_api
 from slack_app.delivery.request_ids import delivery_key_of
 from slack_app.payloads import json_array, json_object
-from slack_app.services import SlackServices
+from slack_app.services import SlackServices, services_of
 from tasks.directory import UserDirectory
 from tasks.errors import TaskError
 
@@ -198,21 +198,18 @@ async def _on_user_event(
             await services.ledger.finish(key)
 
 
-def register(app: AsyncApp, services: SlackServices) -> None:
+async def on_user_event(
+    body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """`user_change` and `team_join`: update the person in the directory."""
+    await _on_user_event(services_of(context), body=body, event=event, context=context)
+
+
+def register(app: AsyncApp) -> None:
     """Add this module's listeners to `app`: `user_change` and `team_join` update the person."""
-
     # Bolt names `re.Pattern` and listener middleware without type arguments.
-    @app.event("user_change")  # pyright: ignore[reportUnknownMemberType]
-    async def user_change(  # pyright: ignore[reportUnusedFunction]
-        body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
-        await _on_user_event(services, body=body, event=event, context=context)
-
-    @app.event("team_join")  # pyright: ignore[reportUnknownMemberType]
-    async def team_join(  # pyright: ignore[reportUnusedFunction]
-        body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
-        await _on_user_event(services, body=body, event=event, context=context)
+    app.event("user_change")(on_user_event)  # pyright: ignore[reportUnknownMemberType]
+    app.event("team_join")(on_user_event)  # pyright: ignore[reportUnknownMemberType]
 
 
 async def sync_all(services: SlackServices) -> int:

@@ -27,7 +27,7 @@ from slack_app.delivery.request_ids import request_id_of
 from slack_app.jobs import directory_sync
 from slack_app.listeners.home import publish_home, user_zone
 from slack_app.payloads import BlockAction, BlockActions
-from slack_app.services import SlackServices
+from slack_app.services import SlackServices, services_of
 from slack_app.views import blocks
 from slack_app.views.block_kit import MessageBlock
 from slack_app.views.text import BLOCKS_MAX, escape_keeping_mentions
@@ -360,38 +360,38 @@ async def handle_click(
         logger.exception("could not tell people about a task change", extra={"task": number})
 
 
-def register(app: AsyncApp, services: SlackServices) -> None:
+async def on_card_action(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    """A click on a card's control: acknowledged at once, then the change."""
+    services = services_of(context)
+    # Counted from before the ack, so that shutdown (and tests) wait for the change.
+    async with services.inflight.track():
+        await ack()
+        try:
+            # Where Bolt's payload enters: from here on it is read as the parts named in
+            # `slack_app.payloads`.
+            await handle_click(
+                services,
+                body=cast("BlockActions", body),
+                action=cast("BlockAction", action),
+                client=client,
+                respond=context.respond,
+                request_id=request_id_of(context, body),
+            )
+        except Exception:
+            logger.exception("a card click failed", extra={"action": action.get("action_id")})
+            respond = context.respond
+            if respond is not None and respond.response_url:
+                await _send(respond, response_type="ephemeral", replace_original=False, text=FAILED)
+
+
+def register(app: AsyncApp) -> None:
     """Add the listeners of the card controls to `app`."""
-
-    async def on_card_action(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        # Counted from before the ack, so that shutdown (and tests) wait for the change.
-        async with services.inflight.track():
-            await ack()
-            try:
-                # Where Bolt's payload enters: from here on it is read as the parts named in
-                # `slack_app.payloads`.
-                await handle_click(
-                    services,
-                    body=cast("BlockActions", body),
-                    action=cast("BlockAction", action),
-                    client=client,
-                    respond=context.respond,
-                    request_id=request_id_of(context, body),
-                )
-            except Exception:
-                logger.exception("a card click failed", extra={"action": action.get("action_id")})
-                respond = context.respond
-                if respond is not None and respond.response_url:
-                    await _send(
-                        respond, response_type="ephemeral", replace_original=False, text=FAILED
-                    )
-
     for action_id in blocks.CARD_ACTIONS:
         # Bolt names `re.Pattern` and listener middleware without type arguments.
         app.action(action_id)(on_card_action)  # pyright: ignore[reportUnknownMemberType]

@@ -38,7 +38,7 @@ from slack_app.listeners.command_words import (
     parse_number,
     split_command,
 )
-from slack_app.services import SlackServices
+from slack_app.services import SlackServices, services_of
 from slack_app.views import blocks
 from slack_app.views.block_kit import Block
 from slack_app.views.text import (
@@ -432,29 +432,32 @@ async def handle_command(
         await send(response_url, ephemeral(_FAILED))
 
 
-def register(app: AsyncApp, services: SlackServices) -> None:
-    """Add the `/task` listener to `app`."""
+async def on_task_command(
+    ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """`/task`: acknowledged at once; answered here, or by a turn worker when queued."""
+    services = services_of(context)
+    async with services.inflight.track():
+        # Slack wants the ack within 3 seconds; the answer follows on the response_url.
+        await ack()
+        request_id = request_id_of(context, command)
+        queue = services.turn_queue
+        if queue is not None:
+            ids = current_ids()
+            job = SlackJob(
+                kind="command",
+                team_id=str(command.get("team_id") or ""),
+                user_id=str(command.get("user_id") or ""),
+                payload=command,
+                request_id=ids.get(REQUEST_ID),
+                audit_id=request_id,
+            )
+            if await submit(queue, job):
+                return
+        await handle_command(services, command=command, client=client, request_id=request_id)
 
+
+def register(app: AsyncApp) -> None:
+    """Add the `/task` listener to `app`."""
     # Bolt names `re.Pattern` and listener middleware without type arguments.
-    @app.command(COMMAND)  # pyright: ignore[reportUnknownMemberType]
-    async def on_task_command(  # pyright: ignore[reportUnusedFunction]
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        async with services.inflight.track():
-            # Slack wants the ack within 3 seconds; the answer follows on the response_url.
-            await ack()
-            request_id = request_id_of(context, command)
-            queue = services.turn_queue
-            if queue is not None:
-                ids = current_ids()
-                job = SlackJob(
-                    kind="command",
-                    team_id=str(command.get("team_id") or ""),
-                    user_id=str(command.get("user_id") or ""),
-                    payload=command,
-                    request_id=ids.get(REQUEST_ID),
-                    audit_id=request_id,
-                )
-                if await submit(queue, job):
-                    return
-            await handle_command(services, command=command, client=client, request_id=request_id)
+    app.command(COMMAND)(on_task_command)  # pyright: ignore[reportUnknownMemberType]

@@ -31,7 +31,7 @@ from slack_app.delivery.turns import (
     answer_in_thread,
     conversation_id,
 )
-from slack_app.services import SlackServices
+from slack_app.services import SlackServices, services_of
 from slack_app.views.text import truncate
 
 logger = logging.getLogger(__name__)
@@ -133,89 +133,96 @@ def _is_plain_dm(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" and event.get("subtype") in (None, "file_share")
 
 
-def register(app: AsyncApp, services: SlackServices) -> None:
+async def thread_started(
+    say: AsyncSay, set_suggested_prompts: AsyncSetSuggestedPrompts, context: AsyncBoltContext
+) -> None:
+    """An assistant thread opened: the greeting and the suggested prompts."""
+    try:
+        await say(ASSISTANT_GREETING)
+        await set_suggested_prompts(prompts=list(SUGGESTED_PROMPTS))
+    finally:
+        await finish_delivery(services_of(context), delivery_key_of(context))
+
+
+async def user_message(
+    payload: dict[str, Any],
+    set_status: AsyncSetStatus,
+    set_title: AsyncSetTitle,
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+) -> None:
+    """A message in an assistant thread: answered here, with the panel's status and title."""
+    services = services_of(context)
+    text = str(payload.get("text") or "")
+    # The status and title belong to assistant threads; in a plain DM thread Slack refuses
+    # them, which must not stop the answer.
+    try:
+        await set_status(THINKING_STATUS)
+    except Exception as error:
+        logger.debug("could not set the assistant status: %s", error)
+    team_id = context.team_id or str(payload.get("team") or "")
+    key = conversation_id(
+        team_id=team_id,
+        channel_id=str(payload.get("channel") or ""),
+        thread_ts=str(payload.get("thread_ts") or payload.get("ts") or ""),
+    )
+    try:
+        first_message = not await asyncio.to_thread(
+            _has_history, services, team_id=team_id, conversation=key
+        )
+    except TRANSIENT_DATABASE_ERRORS as error:
+        # The title is a nicety; the turn below retries the database and apologises.
+        logger.warning("could not read the assistant thread's history: %s", error)
+        first_message = False
+    # The assistant panel's status and title need this request's Bolt helpers, so its turns
+    # run here even when the turn queue is on.
+    await handle_message(
+        services,
+        event=payload,
+        team_id=team_id,
+        user_id=context.user_id or str(payload.get("user") or ""),
+        delivery_key=delivery_key_of(context),
+        client=client,
+    )
+    if first_message:
+        try:
+            await set_title(truncate(" ".join(text.split()), 60) or "Tasks")
+        except Exception as error:
+            logger.debug("could not set the assistant thread title: %s", error)
+
+
+async def on_mention(
+    event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
+    """An @-mention in a channel: answered in its thread."""
+    services = services_of(context)
+    if event.get("edited"):
+        # Slack sends a mention again when its message is edited; the request it made was
+        # answered the first time, and running it again would repeat its writes.
+        await finish_delivery(services, delivery_key_of(context))
+        return
+    await answer_message(services, event=event, context=context, client=client)
+
+
+async def on_message(
+    event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
+    """A message event: a direct message is answered; anything else only acknowledged."""
+    services = services_of(context)
+    if _is_plain_dm(event) and not event.get("bot_id"):
+        await answer_message(services, event=event, context=context, client=client)
+        return
+    # Channel messages (without a mention), edits and deletions: acknowledged, no answer.
+    await finish_delivery(services, delivery_key_of(context))
+
+
+def register(app: AsyncApp) -> None:
     """Add the mention, DM and assistant listeners to `app`."""
-
     assistant = AsyncAssistant()
-
     # Bolt's Assistant decorators are unannotated, and its registration methods name
     # `re.Pattern` and listener middleware without type arguments.
-    @assistant.thread_started  # pyright: ignore[reportUntypedFunctionDecorator, reportUnknownMemberType]
-    async def thread_started(  # pyright: ignore[reportUnusedFunction]
-        say: AsyncSay,
-        set_suggested_prompts: AsyncSetSuggestedPrompts,
-        context: AsyncBoltContext,
-    ) -> None:
-        try:
-            await say(ASSISTANT_GREETING)
-            await set_suggested_prompts(prompts=list(SUGGESTED_PROMPTS))
-        finally:
-            await finish_delivery(services, delivery_key_of(context))
-
-    @assistant.user_message  # pyright: ignore[reportUntypedFunctionDecorator, reportUnknownMemberType]
-    async def user_message(  # pyright: ignore[reportUnusedFunction]
-        payload: dict[str, Any],
-        set_status: AsyncSetStatus,
-        set_title: AsyncSetTitle,
-        context: AsyncBoltContext,
-        client: AsyncWebClient,
-    ) -> None:
-        text = str(payload.get("text") or "")
-        # The status and title belong to assistant threads; in a plain DM thread Slack refuses
-        # them, which must not stop the answer.
-        try:
-            await set_status(THINKING_STATUS)
-        except Exception as error:
-            logger.debug("could not set the assistant status: %s", error)
-        team_id = context.team_id or str(payload.get("team") or "")
-        key = conversation_id(
-            team_id=team_id,
-            channel_id=str(payload.get("channel") or ""),
-            thread_ts=str(payload.get("thread_ts") or payload.get("ts") or ""),
-        )
-        try:
-            first_message = not await asyncio.to_thread(
-                _has_history, services, team_id=team_id, conversation=key
-            )
-        except TRANSIENT_DATABASE_ERRORS as error:
-            # The title is a nicety; the turn below retries the database and apologises.
-            logger.warning("could not read the assistant thread's history: %s", error)
-            first_message = False
-        # The assistant panel's status and title need this request's Bolt helpers, so its
-        # turns run here even when the turn queue is on.
-        await handle_message(
-            services,
-            event=payload,
-            team_id=team_id,
-            user_id=context.user_id or str(payload.get("user") or ""),
-            delivery_key=delivery_key_of(context),
-            client=client,
-        )
-        if first_message:
-            try:
-                await set_title(truncate(" ".join(text.split()), 60) or "Tasks")
-            except Exception as error:
-                logger.debug("could not set the assistant thread title: %s", error)
-
+    assistant.thread_started(thread_started)  # pyright: ignore[reportUnknownMemberType]
+    assistant.user_message(user_message)  # pyright: ignore[reportUnknownMemberType]
     app.use(assistant)  # pyright: ignore[reportUnknownMemberType]
-
-    @app.event("app_mention")  # pyright: ignore[reportUnknownMemberType]
-    async def on_mention(  # pyright: ignore[reportUnusedFunction]
-        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
-        if event.get("edited"):
-            # Slack sends a mention again when its message is edited; the request it made was
-            # answered the first time, and running it again would repeat its writes.
-            await finish_delivery(services, delivery_key_of(context))
-            return
-        await answer_message(services, event=event, context=context, client=client)
-
-    @app.event("message")  # pyright: ignore[reportUnknownMemberType]
-    async def on_message(  # pyright: ignore[reportUnusedFunction]
-        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
-        if _is_plain_dm(event) and not event.get("bot_id"):
-            await answer_message(services, event=event, context=context, client=client)
-            return
-        # Channel messages (without a mention), edits and deletions: acknowledged, no answer.
-        await finish_delivery(services, delivery_key_of(context))
+    app.event("app_mention")(on_mention)  # pyright: ignore[reportUnknownMemberType]
+    app.event("message")(on_message)  # pyright: ignore[reportUnknownMemberType]

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from slack_app.delivery import web_api
 from slack_app.delivery.request_ids import delivery_key_of
 from slack_app.jobs import directory_sync
-from slack_app.services import SlackServices
+from slack_app.services import SlackServices, services_of
 from slack_app.views import blocks
 from slack_app.views.block_kit import HomeView
 from slack_app.views.text import escape_keeping_mentions
@@ -293,34 +293,35 @@ async def publish_home(
         )
 
 
-def register(app: AsyncApp, services: SlackServices) -> None:
-    """Add the App Home listeners to `app`."""
+async def on_home_opened(
+    event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
+    """The App Home opened: publish the person's view."""
+    services = services_of(context)
+    async with services.inflight.track():
+        try:
+            user_id = str(event.get("user") or "")
+            team_id = context.team_id or ""
+            # The Messages and About tabs open this event too; only the Home has a view.
+            if event.get("tab", "home") == "home" and user_id and team_id:
+                if await directory_sync.ensure_user(
+                    services, client=client, team_id=team_id, user_id=user_id
+                ):
+                    await publish_home(services, client=client, team_id=team_id, user_id=user_id)
+                else:
+                    # A person of another organisation gets no Home: it would list this
+                    # workspace's tasks.
+                    logger.info(
+                        "no App Home for a person of another organisation",
+                        extra={"team": team_id},
+                    )
+        finally:
+            key = delivery_key_of(context)
+            if key is not None:
+                await services.ledger.finish(key)
 
+
+def register(app: AsyncApp) -> None:
+    """Add the App Home listener to `app`."""
     # Bolt names `re.Pattern` and listener middleware without type arguments.
-    @app.event("app_home_opened")  # pyright: ignore[reportUnknownMemberType]
-    async def on_home_opened(  # pyright: ignore[reportUnusedFunction]
-        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
-        async with services.inflight.track():
-            try:
-                user_id = str(event.get("user") or "")
-                team_id = context.team_id or ""
-                # The Messages and About tabs open this event too; only the Home has a view.
-                if event.get("tab", "home") == "home" and user_id and team_id:
-                    if await directory_sync.ensure_user(
-                        services, client=client, team_id=team_id, user_id=user_id
-                    ):
-                        await publish_home(
-                            services, client=client, team_id=team_id, user_id=user_id
-                        )
-                    else:
-                        # A person of another organisation gets no Home: it would list
-                        # this workspace's tasks.
-                        logger.info(
-                            "no App Home for a person of another organisation",
-                            extra={"team": team_id},
-                        )
-            finally:
-                key = delivery_key_of(context)
-                if key is not None:
-                    await services.ledger.finish(key)
+    app.event("app_home_opened")(on_home_opened)  # pyright: ignore[reportUnknownMemberType]

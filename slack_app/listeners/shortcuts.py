@@ -28,7 +28,7 @@ from slack_app.delivery import notify, web_api
 from slack_app.delivery.request_ids import request_id_of
 from slack_app.jobs import directory_sync
 from slack_app.payloads import InputState, MessageShortcut, ViewPayload, ViewSubmission
-from slack_app.services import SlackServices
+from slack_app.services import SlackServices, services_of
 from slack_app.views import blocks
 from slack_app.views.task_form import (
     ASSIGNEE,
@@ -409,35 +409,39 @@ async def submit_task_modal(
     )
 
 
-def register(app: AsyncApp, services: SlackServices) -> None:
+async def on_shortcut(
+    ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """ "Create task from message": acknowledged, then the modal the agent fills in."""
+    services = services_of(context)
+    async with services.inflight.track():
+        await ack()
+        # Bolt's payloads are cast where they enter.
+        await open_task_modal(services, shortcut=cast("MessageShortcut", shortcut), client=client)
+
+
+async def on_submit(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    """The modal's submission: the task, or the form's errors."""
+    services = services_of(context)
+    async with services.inflight.track():
+        await submit_task_modal(
+            services,
+            ack=ack,
+            body=cast("ViewSubmission", body),
+            view=cast("ViewPayload", view),
+            client=client,
+            request_id=request_id_of(context, body),
+        )
+
+
+def register(app: AsyncApp) -> None:
     """Add the message shortcut and its modal's submission listener to `app`."""
-
-    # Bolt names `re.Pattern` and listener middleware without type arguments, hence the
-    # ignores on its decorators; Bolt's payloads are cast where they enter.
-    @app.message_shortcut(SHORTCUT_CALLBACK_ID)  # pyright: ignore[reportUnknownMemberType]
-    async def on_shortcut(  # pyright: ignore[reportUnusedFunction]
-        ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        async with services.inflight.track():
-            await ack()
-            await open_task_modal(
-                services, shortcut=cast("MessageShortcut", shortcut), client=client
-            )
-
-    @app.view_submission(MODAL_CALLBACK_ID)  # pyright: ignore[reportUnknownMemberType]
-    async def on_submit(  # pyright: ignore[reportUnusedFunction]
-        ack: AsyncAck,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        async with services.inflight.track():
-            await submit_task_modal(
-                services,
-                ack=ack,
-                body=cast("ViewSubmission", body),
-                view=cast("ViewPayload", view),
-                client=client,
-                request_id=request_id_of(context, body),
-            )
+    # Bolt names `re.Pattern` and listener middleware without type arguments.
+    app.message_shortcut(SHORTCUT_CALLBACK_ID)(on_shortcut)  # pyright: ignore[reportUnknownMemberType]
+    app.view_submission(MODAL_CALLBACK_ID)(on_submit)  # pyright: ignore[reportUnknownMemberType]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pydantic_ai.models
@@ -201,10 +202,20 @@ def test_a_broken_parser_fails_the_committed_offline_gate(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(agent.offline.model, "parse_message", forgetful)
     version = _committed_prompt()
-    result = CliRunner().invoke(app, _committed_gate_args(ROOT / "evals" / "datasets", version))
+    # The core set alone meets every floor of the committed baseline with the real parser
+    # (`make evals` runs the whole gate); here the drop must come from the broken parser, so
+    # each regression must be well below its floor, not a point or two.
+    core = ROOT / "evals" / "datasets" / "core.yaml"
+    result = CliRunner().invoke(app, _committed_gate_args(core, version))
     assert result.exit_code == 1, result.output
-    assert f"regression: offline · prompt {version}: create" in result.output
-    assert f"regression: offline · prompt {version}: update" in result.output
+    for category in ("create", "update"):
+        found = re.search(
+            rf"regression: offline · prompt {version}: {category} ([\d.]+)% is below its "
+            rf"baseline ([\d.]+)%",
+            result.output,
+        )
+        assert found is not None, result.output
+        assert float(found.group(2)) - float(found.group(1)) >= 5, found.group(0)
 
 
 ROOT = Path(__file__).resolve().parents[2]

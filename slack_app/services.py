@@ -15,7 +15,7 @@ from agent.assembly import AgentRuntime
 from agent.loop import AgentLoop
 from core.rate_limiter import RateLimiter
 from core.settings import Settings
-from slack_app.delivery.deliveries import DeliveryLedger
+from slack_app.delivery.deliveries import DeliveryLedger, RedisLedger
 from slack_app.delivery.inflight import InFlight
 from slack_app.delivery.turn_queue import RedisTurnQueue
 from slack_app.delivery.web_api import token_identity
@@ -89,6 +89,20 @@ class SlackServices:
     # With `TASKPILOT_TURN_QUEUE=redis`, mentions, DMs and `/task` commands go here for
     # `taskpilot slack worker` processes instead of running in this process.
     turn_queue: RedisTurnQueue | None = None
+
+    async def shut_down(self, *, grace: float) -> None:
+        """Let acknowledged work finish within `grace` seconds, then close the ledger, the turn
+        queue and the agent loop."""
+        if not await self.inflight.drain(timeout=grace):
+            logger.warning(
+                "shut down with Slack work still in flight",
+                extra={"in_flight": self.inflight.active},
+            )
+        if isinstance(self.ledger, RedisLedger):
+            await self.ledger.close()
+        if self.turn_queue is not None:
+            await self.turn_queue.close()
+        self.agent_loop.stop()
 
     def turn_limiter(self) -> RateLimiter:
         """The rate limiter of agent turns, built from the settings the first time."""

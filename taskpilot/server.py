@@ -30,7 +30,6 @@ from core.settings import Settings, load_settings
 from core.tracing import instrument_app, spans_exported
 from slack_app.app import build_services, build_slack_app
 from slack_app.configuration import SlackNotConfigured, check_slack_settings
-from slack_app.delivery.deliveries import RedisLedger
 from slack_app.gate.fastapi_adapter import slack_router
 from slack_app.jobs.background import Background
 from slack_app.services import SlackServices
@@ -110,17 +109,7 @@ def create_app(
             if slack_services is not None:
                 # Agent turns already acknowledged to Slack finish within the grace time
                 # (`TASKPILOT_SHUTDOWN_GRACE_SECONDS`); uvicorn has stopped taking requests.
-                finished = await slack_services.inflight.drain(timeout=settings.shutdown_grace)
-                if not finished:
-                    logger.warning(
-                        "shut down with Slack work still in flight",
-                        extra={"in_flight": slack_services.inflight.active},
-                    )
-                if isinstance(slack_services.ledger, RedisLedger):
-                    await slack_services.ledger.close()
-                if slack_services.turn_queue is not None:
-                    await slack_services.turn_queue.close()
-                slack_services.agent_loop.stop()
+                await slack_services.shut_down(grace=settings.shutdown_grace)
             app.state.api = None
             if slack_services is None or api_context.agent_loop is not slack_services.agent_loop:
                 api_context.agent_loop.stop()

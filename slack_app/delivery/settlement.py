@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
-from slack_app.delivery.turns import DatabaseUnavailable
+from slack_app.delivery.database_failure import DatabaseUnavailable
 from slack_app.services import SlackServices
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,6 @@ from slack_sdk.errors import SlackApiError
 from core.settings import Settings
 from slack_app.app import build_services, build_slack_app
 from slack_app.configuration import SlackNotConfigured, check_slack_settings
-from slack_app.delivery.deliveries import RedisLedger
 from slack_app.delivery.stop_signals import forget_stop_signals, on_stop_signals
 from slack_app.delivery.web_api import error_code
 from slack_app.delivery.web_client import web_client
@@ -78,17 +77,7 @@ async def _shut_down(
 ) -> None:
     await handler.close_async()
     await background.stop()
-    finished = await services.inflight.drain(timeout=grace)
-    if not finished:
-        logger.warning(
-            "stopped with Slack work still in flight",
-            extra={"in_flight": services.inflight.active},
-        )
-    if isinstance(services.ledger, RedisLedger):
-        await services.ledger.close()
-    if services.turn_queue is not None:
-        await services.turn_queue.close()
-    services.agent_loop.stop()
+    await services.shut_down(grace=grace)
 
 
 async def run_socket_mode(

@@ -22,6 +22,7 @@ from agent.result import TurnResult
 from agent.runtime import run_turn
 from agent.speaker import deps_for_speaker
 from slack_app.delivery import notify, web_api
+from slack_app.delivery.database_failure import DatabaseUnavailable
 from slack_app.gate.over_limit import SLOW_DOWN_REPLY, slack_turn_allowed
 from slack_app.jobs import directory_sync
 from slack_app.services import SlackServices
@@ -132,32 +133,6 @@ TRANSIENT_DATABASE_ERRORS: tuple[type[Exception], ...] = (
 # The pauses between attempts of a Slack turn that could not reach the database before it
 # ran: four attempts in all, within 1.7 s of waiting, well inside Slack's patience.
 RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0)
-
-DATABASE_APOLOGY = (
-    "I couldn't reach my database just now, so nothing was changed. Please try again in a minute."
-)
-DATABASE_APOLOGY_AFTER_WRITE = (
-    "I lost my database partway through, so part of that may have been saved. "
-    "Please check the task list before trying again."
-)
-
-
-class DatabaseUnavailable(Exception):
-    """A Slack turn the database failed even after the retries.
-
-    `wrote` says whether the turn may have written something before the failure: then running
-    it again could repeat the write, and the delivery must not be handed back to Slack's
-    retries.
-    """
-
-    def __init__(self, *, wrote: bool) -> None:
-        super().__init__("the database could not be reached during a Slack turn")
-        self.wrote = wrote
-
-    @property
-    def apology(self) -> str:
-        """What the person reads instead of an answer."""
-        return DATABASE_APOLOGY_AFTER_WRITE if self.wrote else DATABASE_APOLOGY
 
 
 class _WriteWatch:

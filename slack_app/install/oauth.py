@@ -24,6 +24,7 @@ from sqlmodel import Session
 from core.settings import Settings
 from slack_app.configuration import SlackNotConfigured
 from slack_app.delivery.request_ids import delivery_key_of
+from slack_app.delivery.settlement import finish_delivery
 from slack_app.delivery.web_client import web_client
 from slack_app.install.crypto import TokenKeyError
 from slack_app.install.installation_store import DatabaseInstallationStore
@@ -145,12 +146,6 @@ def oauth_settings(services: SlackServices) -> AsyncOAuthSettings:
     return oauth
 
 
-async def _finish_delivery(services: SlackServices, context: AsyncBoltContext) -> None:
-    key = delivery_key_of(context)
-    if key is not None:
-        await services.ledger.finish(key)
-
-
 def register_revocation(app: AsyncApp, services: SlackServices) -> None:
     """Forget a team's tokens when Slack revokes them or the app is uninstalled. These two
     listeners stay closures: they share a revocation handler built on the app's own
@@ -180,7 +175,7 @@ def register_revocation(app: AsyncApp, services: SlackServices) -> None:
             if revoked.get("bot") and context.team_id:
                 services.bot_user_ids.pop(context.team_id, None)
         finally:
-            await _finish_delivery(services, context)
+            await finish_delivery(services, delivery_key_of(context))
 
     @app.event("app_uninstalled")  # pyright: ignore[reportUnknownMemberType]
     async def on_app_uninstalled(context: AsyncBoltContext) -> None:  # pyright: ignore[reportUnusedFunction]
@@ -199,4 +194,4 @@ def register_revocation(app: AsyncApp, services: SlackServices) -> None:
             if context.team_id:
                 services.bot_user_ids.pop(context.team_id, None)
         finally:
-            await _finish_delivery(services, context)
+            await finish_delivery(services, delivery_key_of(context))

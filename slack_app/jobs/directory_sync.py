@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from slack_app.delivery import web_api
 from slack_app.delivery.request_ids import delivery_key_of
+from slack_app.delivery.settlement import finish_delivery
 from slack_app.payloads import json_array, json_object
 from slack_app.services import SlackServices, services_of
 from tasks.directory import UserDirectory
@@ -193,9 +194,7 @@ async def _on_user_event(
         if member is not None and team_id:
             await save_member(services, team_id=team_id, member=member)
     finally:
-        key = delivery_key_of(context)
-        if key is not None:
-            await services.ledger.finish(key)
+        await finish_delivery(services, delivery_key_of(context))
 
 
 async def on_user_event(

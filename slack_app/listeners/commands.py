@@ -25,9 +25,10 @@ from agent.result import TurnResult
 from agent.speaker import deps_for_speaker
 from core.context import REQUEST_ID, current_ids
 from slack_app.delivery import notify
+from slack_app.delivery.database_failure import DatabaseUnavailable
 from slack_app.delivery.request_ids import request_id_of
 from slack_app.delivery.turn_queue import SlackJob, submit
-from slack_app.delivery.turns import DatabaseUnavailable, SlackTurn, reply_blocks, run_slack_turn
+from slack_app.delivery.turns import SlackTurn, reply_blocks, run_slack_turn
 from slack_app.delivery.web_client import WEB_API_TIMEOUT, retry_handlers
 from slack_app.jobs import directory_sync
 from slack_app.listeners.command_words import (

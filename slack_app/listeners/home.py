@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from slack_app.delivery import web_api
 from slack_app.delivery.request_ids import delivery_key_of
+from slack_app.delivery.settlement import finish_delivery
 from slack_app.jobs import directory_sync
 from slack_app.services import SlackServices, services_of
 from slack_app.views import blocks
@@ -316,9 +317,7 @@ async def on_home_opened(
                         extra={"team": team_id},
                     )
         finally:
-            key = delivery_key_of(context)
-            if key is not None:
-                await services.ledger.finish(key)
+            await finish_delivery(services, delivery_key_of(context))
 
 
 def register(app: AsyncApp) -> None:

@@ -18,8 +18,8 @@ from agent.result import TurnResult
 from agent.speaker import deps_for_speaker
 from core.db import make_session_factory
 from devtools.local_web_api import LocalSlackWebAPI
+from slack_app.delivery.database_failure import DATABASE_APOLOGY, DATABASE_APOLOGY_AFTER_WRITE
 from slack_app.delivery.deliveries import DatabaseLedger, DeliveryLedger, RedisLedger
-from slack_app.delivery.turns import DATABASE_APOLOGY, DATABASE_APOLOGY_AFTER_WRITE
 from tests.slack_app.support import TEAM, SlackHarness, app_mention, event_callback
 
 
